@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, as README command 2 and CI run it:
+#   1. gcc, -Werror, optimised build (+ static library): ctest
+#   2. clang, -Werror: build, ctest
+#   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
+#   4. clang ThreadSanitizer: the tests labelled "threads"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/setup.sh
+jobs=$(nproc)
+export CTEST_OUTPUT_ON_FAILURE=1
+out=${PG_CI_BUILD_DIR:-build-ci}
+
+step() { echo; echo "==== $*"; }
+build() { # dir, cmake args...
+  local dir=$1; shift
+  cmake -S . -B "$out/$dir" -DPG_WERROR=ON "$@" > "$out/$dir.configure.log" 2>&1 \
+    || { cat "$out/$dir.configure.log"; exit 1; }
+  cmake --build "$out/$dir" -j "$jobs"
+}
+mkdir -p "$out"
+
+step "gcc release build, -Werror"
+build gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_BUILD_STATIC=ON
+(cd "$out/gcc" && ctest -j "$jobs")
+
+step "clang release build, -Werror"
+build clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_BUILD_BENCH=OFF
+(cd "$out/clang" && ctest -j "$jobs")
+
+step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
+build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \
+  -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
+(cd "$out/asan" && ctest -j "$jobs")
+
+step "clang ThreadSanitizer (threaded tests)"
+build tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_SANITIZE=thread \
+  -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
+(cd "$out/tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j "$jobs" -L threads --no-tests=ignore)
+
+echo
+echo "ci: all stages passed"

@@ -1,0 +1,12 @@
+# PG_SANITIZE="address;undefined" or "thread": applied to everything built here.
+set(PG_SANITIZE_INFO "")
+if(PG_SANITIZE)
+  if("thread" IN_LIST PG_SANITIZE AND ("address" IN_LIST PG_SANITIZE))
+    message(FATAL_ERROR "ThreadSanitizer cannot be combined with AddressSanitizer")
+  endif()
+  string(REPLACE ";" "," _pg_san "${PG_SANITIZE}")
+  set(_pg_flags -fsanitize=${_pg_san} -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+  add_compile_options(${_pg_flags})
+  add_link_options(${_pg_flags})
+  set(PG_SANITIZE_INFO ", sanitize=${_pg_san}")
+endif()
