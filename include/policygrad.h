@@ -79,6 +79,16 @@ typedef enum pg_status {
   PG_STATUS_FORCE_INT = 0x7fffffff
 } pg_status;
 
+/* The opaque handles of every component, declared up front so that each
+** section can refer to the others. */
+typedef struct pg_ctx pg_ctx;
+typedef struct pg_rng pg_rng;
+typedef struct pg_net pg_net;
+typedef struct pg_optim pg_optim;
+typedef struct pg_env pg_env;
+typedef struct pg_vec_env pg_vec_env;
+typedef struct pg_agent pg_agent;
+
 /* Static English text for a status code; never NULL, even for unknown codes.
 ** Thread-safe. */
 PG_API const char *pg_status_string(pg_status status);
@@ -180,6 +190,184 @@ PG_API pg_status pg_rng_normal(pg_rng *rng, double *out);
 ** Agents (pg_agent)
 **========================================================================*/
 /* PG_SECTION_AGENT */
+
+/* An agent: one learning algorithm with its rollout buffers, optimizer(s)
+** and random stream. Networks are either built and owned by the agent
+** (pg_agent_create_for_env) or supplied by the caller (pg_agent_create),
+** in which case they are borrowed: they must outlive the agent, and the
+** agent changes their parameters when it learns. The agent always owns
+** its optimizers. */
+typedef struct pg_agent pg_agent;
+
+/* Algorithms. Numbers are ABI. */
+typedef enum pg_algorithm {
+  PG_ALGO_REINFORCE = 1,          /* Monte-Carlo policy gradient            */
+  PG_ALGO_REINFORCE_BASELINE = 2, /* REINFORCE with a learned v(s) baseline */
+  PG_ALGO_ACTOR_CRITIC = 3,       /* one-step actor-critic                  */
+  PG_ALGO_PAAC = 4,               /* parallel advantage actor-critic        */
+  PG_ALGO_A3C = 5,                /* asynchronous advantage actor-critic    */
+  PG_ALGO_ASYNC_ONE_STEP_Q = 6,   /* asynchronous one-step Q-learning       */
+  PG_ALGO_ASYNC_ONE_STEP_SARSA = 7,
+  PG_ALGO_ASYNC_N_STEP_Q = 8,
+  PG_ALGORITHM_FORCE_INT = 0x7fffffff
+} pg_algorithm;
+
+/* Static name of an algorithm ("reinforce", "paac", ...); never NULL. */
+PG_API const char *pg_algorithm_name(pg_algorithm algorithm);
+
+/* Hyperparameters, set with pg_agent_set_param or by name. Numbers are ABI.
+** Each agent accepts the ones its algorithm uses (others give
+** PG_ERR_UNSUPPORTED); bounds come from pg_agent_param_bounds. Defaults are
+** the lecture's unless stated in docs/AGENTS.md. */
+typedef enum pg_param {
+  PG_PARAM_GAMMA = 1,             /* discount                               */
+  PG_PARAM_LR = 2,                /* alpha_theta: policy / shared-net rate  */
+  PG_PARAM_VALUE_LR = 3,          /* alpha_w: separate value net rate       */
+  PG_PARAM_ENTROPY_BETA = 4,      /* entropy bonus weight                   */
+  PG_PARAM_VALUE_COEF = 5,        /* value-loss weight on a shared trunk    */
+  PG_PARAM_CLIP_NORM = 6,         /* global gradient-norm clip; 0 = off     */
+  PG_PARAM_T_MAX = 7,             /* steps per update segment               */
+  PG_PARAM_NUM_ENVS = 8,          /* environments stepped together (n_e)    */
+  PG_PARAM_NUM_THREADS = 9,       /* worker threads (n_w, A3C workers)      */
+  PG_PARAM_SEED = 10,             /* re-seeds the agent's random streams    */
+  PG_PARAM_OPTIMIZER = 11,        /* a pg_optim_kind value                  */
+  PG_PARAM_RMSPROP_DECAY = 12,
+  PG_PARAM_OPTIM_EPSILON = 13,
+  PG_PARAM_LR_ANNEAL_STEPS = 14,  /* linear decay to 0 over N steps; 0 = off*/
+  PG_PARAM_DETERMINISTIC = 15,    /* 1: pg_agent_step acts greedily, no learning record */
+  PG_PARAM_REPORT_INTERVAL = 16,  /* pg_agent_train progress every N steps; 0 = every episode */
+  PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /* async Q: epsilon 1 -> final over N */
+  PG_PARAM_TARGET_INTERVAL = 21,  /* async Q: target network refresh (steps)*/
+  PG_PARAM_HOGWILD = 22,          /* async: 1 = lock-free atomic updates    */
+  PG_PARAM_MAX_EPISODE_STEPS = 23,/* pg_agent_train: truncate episodes; 0 = env's own */
+  PG_PARAM_FORCE_INT = 0x7fffffff
+} pg_param;
+
+/* Name <-> number for bindings and config files ("gamma", "lr", ...).
+** pg_param_name returns NULL for an unknown value. */
+PG_API pg_status pg_param_from_name(const char *name, pg_param *out);
+PG_API const char *pg_param_name(pg_param param);
+
+/* Statistics read with pg_agent_get_stat (in progress callbacks, or any
+** time). Numbers are ABI. */
+typedef enum pg_stat {
+  PG_STAT_EPISODES = 1,           /* finished episodes                      */
+  PG_STAT_LAST_RETURN = 2,        /* undiscounted return of the last one    */
+  PG_STAT_LAST_LENGTH = 3,
+  PG_STAT_MEAN_RETURN_100 = 4,    /* mean return of the last <=100 episodes */
+  PG_STAT_TOTAL_STEPS = 5,        /* environment steps learned from         */
+  PG_STAT_UPDATES = 6,            /* parameter updates                      */
+  PG_STAT_STEPS_PER_SECOND = 7,   /* during the current pg_agent_train      */
+  PG_STAT_POLICY_LOSS = 8,        /* of the last update                     */
+  PG_STAT_VALUE_LOSS = 9,
+  PG_STAT_ENTROPY = 10,
+  PG_STAT_ELAPSED_SECONDS = 11,   /* wall time of the current pg_agent_train*/
+  PG_STAT_LEARNING_RATE = 12,     /* current (annealed) policy rate         */
+  PG_STAT_FORCE_INT = 0x7fffffff
+} pg_stat;
+
+/* Creates an agent with networks it builds and owns, sized for env's spaces:
+** hidden_layers dense layers of hidden_units (tanh) as a shared trunk with
+** the heads the algorithm needs (a separate value network for
+** REINFORCE with baseline). env is only read for its spaces; it is not kept.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE, PG_ERR_UNSUPPORTED
+** (algorithm/space combination), PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,
+                                         const pg_env *env,
+                                         int32_t hidden_units,
+                                         int32_t hidden_layers,
+                                         pg_agent **out);
+
+/* Creates an agent on caller-built networks (borrowed, see pg_agent).
+** net carries the policy head (categorical or Gaussian), or Q-values for
+** the async Q algorithms; the value estimate comes from value_net's value
+** head if value_net is not NULL, else from a value head on net.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (heads missing or mismatched),
+** PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm,
+                                 pg_net *net, pg_net *value_net,
+                                 pg_agent **out);
+
+/* Destroys the agent and what it owns (joins its threads). NULL is a no-op. */
+PG_API void pg_agent_destroy(pg_agent *agent);
+
+PG_API pg_status pg_agent_set_param(pg_agent *agent, pg_param param,
+                                    double value);
+PG_API pg_status pg_agent_get_param(pg_agent *agent, pg_param param,
+                                    double *out_value);
+PG_API pg_status pg_agent_set_param_by_name(pg_agent *agent, const char *name,
+                                            double value);
+PG_API pg_status pg_agent_param_bounds(pg_agent *agent, pg_param param,
+                                       double *out_low, double *out_high);
+PG_API pg_status pg_agent_get_stat(pg_agent *agent, pg_stat stat,
+                                   double *out_value);
+
+/* The agent's networks: which = 0 for the policy (or Q) network, 1 for the
+** separate value network (PG_ERR_UNSUPPORTED if there is none). The handle
+** stays owned by whoever owned it. */
+PG_API pg_status pg_agent_get_net(pg_agent *agent, int32_t which,
+                                  pg_net **out_net);
+
+/* ---- host-driven loop --------------------------------------------------
+** Per frame: pg_agent_step -> apply the actions in your simulation ->
+** pg_agent_report -> pg_agent_update. All arrays hold one row per
+** environment slot (PG_PARAM_NUM_ENVS slots, 1 by default).
+**
+** pg_agent_step: obs is n*obs_size floats; mask is NULL or n*n_actions bytes
+** (nonzero = allowed); actions receives n*action_len floats (a discrete
+** action is its index as a float; action_len is 1 for discrete spaces).
+** Samples when training, acts greedily when PG_PARAM_DETERMINISTIC is 1.
+** PG_ERR_BAD_STATE if the previous step was not reported, or an update is
+** due and pg_agent_update has not been called. */
+PG_API pg_status pg_agent_step(pg_agent *agent, const float *obs,
+                               const uint8_t *mask, float *actions);
+
+/* Reports the outcome of the last pg_agent_step: n rewards, n terminated
+** and n truncated flags, and next_obs (n*obs_size): the observation after
+** the action; for an ended episode the true final observation (truncated
+** episodes bootstrap from it). A slot whose episode ended starts a new
+** episode at its next pg_agent_step. A NaN/Inf reward or observation gives
+** PG_ERR_NUMERIC and the step is dropped (nothing is learned from it). */
+PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
+                                 const int32_t *terminated,
+                                 const int32_t *truncated,
+                                 const float *next_obs);
+
+/* Learns if the algorithm's update point has been reached (episode end for
+** REINFORCE, every step for one-step actor-critic, every t_max steps for
+** PAAC); *out_updated (may be NULL) is set to 1 if it did, else 0. A
+** diverging update (NaN/Inf loss or parameters) gives PG_ERR_NUMERIC and
+** leaves the parameters as they were. */
+PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
+
+/* Acts on one observation without recording anything (inference):
+** deterministic = 1 for argmax / Gaussian mean. */
+PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
+                              const uint8_t *mask, int32_t deterministic,
+                              float *action);
+
+/* ---- library-driven loop -------------------------------------------- */
+
+/* Progress callback: return 0 to continue, non-zero to stop training.
+** Read figures with pg_agent_get_stat(agent, ...). Called on the thread that
+** called pg_agent_train. */
+typedef int (*pg_progress_fn)(void *user, pg_agent *agent);
+
+/* Trains on env (instances for several slots or workers are made with the
+** environment's factory) for max_steps environment steps, or until
+** progress returns non-zero (progress may be NULL). Runs internal threads
+** when PG_PARAM_NUM_THREADS > 1. Errors from the environment stop training
+** with their status; the agent stays usable. */
+PG_API pg_status pg_agent_train(pg_agent *agent, pg_env *env,
+                                int64_t max_steps, pg_progress_fn progress,
+                                void *user);
+
+/* Plays `episodes` episodes on env without learning and writes the mean and
+** standard deviation of their undiscounted returns (either pointer may be
+** NULL). deterministic = 1 for greedy actions. */
+PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
+                                   int32_t episodes, int32_t deterministic,
+                                   double *out_mean, double *out_std);
 
 /* PG_CDEF_END */
 
