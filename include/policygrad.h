@@ -186,6 +186,248 @@ PG_API pg_status pg_rng_normal(pg_rng *rng, double *out);
 **========================================================================*/
 /* PG_SECTION_ENV */
 
+/* An environment (pg_env) wraps one instance of a task: either a host's own
+** simulation, described by a pg_env_vtable of callbacks, or a built-in task
+** (pg_env_create_builtin). The library validates every action before a
+** callback sees it and every observation and reward after, keeps episode
+** statistics, applies an optional step cap, and makes more instances
+** through the vtable's factory (pg_env_clone, pg_vec_env_create).
+** docs/ENVIRONMENTS.md is the guide.
+**
+** Semantics (Gymnasium's): terminated = a true terminal state (no
+** bootstrap); truncated = a time limit or other outside cut (bootstrap from
+** the observation returned); both may be 1. The observation returned with
+** either flag is the real final one, never a reset one. After an episode
+** ends, pg_env_step gives PG_ERR_BAD_STATE until pg_env_reset.
+**
+** Threads: each instance's callbacks are only ever called on one thread at
+** a time. Different instances may be called from different threads when
+** the caller asks for threads (pg_vec_env_create with n_threads > 1, or an
+** agent's worker threads). Python and Lua hosts should use 1 thread. */
+
+/* Action kinds. Numbers are ABI. */
+typedef enum pg_action_kind {
+  PG_ACTION_DISCRETE = 0,   /* n choices; an action is 1 float holding the
+                               integer index exactly                       */
+  PG_ACTION_CONTINUOUS = 1, /* a box of dimension d: d floats in [low,high] */
+  PG_ACTION_KIND_FORCE_INT = 0x7fffffff
+} pg_action_kind;
+
+/* Callbacks. `user` is the instance's user pointer. Each returns 0 on
+** success; any other value makes the calling pg_ function fail with
+** PG_ERR_CALLBACK (message naming the environment and the step).
+**
+** reset: start an episode with this seed (derived by the library from the
+**   env's seed and its reset count) and write obs_size floats into obs.
+** step: apply the action (validated: a discrete action is an allowed
+**   integer index in [0,n); a continuous one is finite and already clipped
+**   to [low,high]), write the next observation, the reward and the flags
+**   (each 0 or 1; the library has set all three to 0 before the call).
+** close: release the instance (return value ignored).
+** action_mask: write n_actions bytes (nonzero = allowed) for the next step;
+**   called after every successful reset and step of a discrete env that
+**   did not end the episode. At least one action must be allowed.
+** create (factory): make instance `index` seeded with `seed`, a sibling of
+**   the instance whose user pointer is passed as factory_user, and store
+**   its user pointer in *instance_user. */
+typedef int (*pg_env_reset_fn)(void *user, uint64_t seed, float *obs);
+typedef int (*pg_env_step_fn)(void *user, const float *action, float *obs,
+                              float *reward, int32_t *terminated,
+                              int32_t *truncated);
+typedef int (*pg_env_close_fn)(void *user);
+typedef int (*pg_env_action_mask_fn)(void *user, uint8_t *mask);
+typedef int (*pg_env_create_fn)(void *factory_user, int32_t index,
+                                uint64_t seed, void **instance_user);
+
+/* The callbacks of a host environment. Set struct_size to
+** sizeof(pg_env_vtable) as compiled; the library copies
+** min(struct_size, its own size) bytes at creation and treats absent
+** members as NULL, so members are only ever appended. reset and step are
+** required; the others may be NULL. */
+typedef struct pg_env_vtable {
+  uint32_t struct_size;
+  pg_env_reset_fn reset;
+  pg_env_step_fn step;
+  pg_env_close_fn close;
+  pg_env_action_mask_fn action_mask;
+  pg_env_create_fn create;
+} pg_env_vtable;
+
+/* Creates an environment on a host's callbacks. name (may be NULL: "env")
+** is copied (up to 63 bytes) and used in messages. obs_size > 0 floats per
+** observation (a vector; see pg_env_set_observation_image). action_kind and
+** action_n: the number of choices (discrete, >= 1) or the dimension
+** (continuous, >= 1; bounds default to [-1, 1]). The vtable is copied.
+** Ownership: on success the env owns `user` in the sense that destroying
+** the env calls vtable->close(user); on failure close is not called and
+** user stays the caller's. The env has no step cap (see
+** pg_env_set_max_episode_steps) and its seed is the context's seed.
+** Errors: PG_ERR_INVALID_ARG (NULL ctx/vtable/out, missing reset or step,
+** struct_size too small for them, bad kind), PG_ERR_OUT_OF_RANGE (sizes),
+** PG_ERR_NOMEM. *out is NULL on failure. */
+PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
+                               void *user, const char *name,
+                               int32_t obs_size, pg_action_kind action_kind,
+                               int32_t action_n, pg_env **out);
+
+/* Creates a built-in task by name (see pg_env_builtin_name and
+** docs/ENVIRONMENTS.md): "ShortCorridor", "CartPole-v1",
+** "CartPoleContinuous-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1",
+** "Catch". Its step cap is the task's time limit. Errors:
+** PG_ERR_INVALID_ARG (NULL or unknown name), PG_ERR_NOMEM. */
+PG_API pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name,
+                                       uint64_t seed, pg_env **out);
+
+/* Name of built-in task number index (0, 1, ...), or NULL past the end.
+** Thread-safe; the strings are static. */
+PG_API const char *pg_env_builtin_name(int32_t index);
+
+/* Creates instance `index` (>= 0) of the same task through the vtable's
+** create callback, seeded with seed, with the same spaces, bounds, name and
+** step cap. The clone owns its user pointer (closed on destroy) and may be
+** used on another thread than env. Errors: PG_ERR_INVALID_ARG,
+** PG_ERR_OUT_OF_RANGE (index < 0), PG_ERR_UNSUPPORTED (no create callback),
+** PG_ERR_CALLBACK (create failed), PG_ERR_NOMEM. */
+PG_API pg_status pg_env_clone(pg_env *env, int32_t index, uint64_t seed,
+                              pg_env **out);
+
+/* Calls close(user) (if any) and frees the env. NULL is a no-op. */
+PG_API void pg_env_destroy(pg_env *env);
+
+/* ---- spaces and settings (setters only before the first reset) ---------- */
+
+/* Declares the observation an h x w x c image stored HWC (row-major, channel
+** fastest), for convolutional networks; h*w*c must equal the obs size.
+** Errors: PG_ERR_OUT_OF_RANGE, PG_ERR_SHAPE, PG_ERR_BAD_STATE (after the
+** first reset). */
+PG_API pg_status pg_env_set_observation_image(pg_env *env, int32_t h,
+                                              int32_t w, int32_t c);
+
+/* Bounds of a continuous action: len = the action dimension, each low[i] <
+** high[i], all finite. Actions are clipped to them before step sees them.
+** Errors: PG_ERR_UNSUPPORTED (discrete), PG_ERR_SHAPE, PG_ERR_NUMERIC,
+** PG_ERR_OUT_OF_RANGE, PG_ERR_BAD_STATE (after the first reset). */
+PG_API pg_status pg_env_set_action_bounds(pg_env *env, const float *low,
+                                          const float *high, size_t len);
+
+/* Step cap: an episode reaching max_steps steps is truncated (truncated =
+** 1 on that step). 0 = no cap. May be called at any time; it applies from
+** the next step. Clones and vec-env instances take the value at creation. */
+PG_API pg_status pg_env_set_max_episode_steps(pg_env *env, uint64_t max_steps);
+PG_API pg_status pg_env_get_max_episode_steps(pg_env *env, uint64_t *out);
+
+/* Re-seeds: the next reset starts the env's episode-seed sequence again
+** (episode k gets a seed mixed from (seed, k)). Any time. */
+PG_API pg_status pg_env_set_seed(pg_env *env, uint64_t seed);
+
+/* The env's name; never NULL ("" for a NULL env). */
+PG_API const char *pg_env_get_name(const pg_env *env);
+/* Floats per observation. */
+PG_API pg_status pg_env_get_observation_size(const pg_env *env,
+                                             int32_t *out_size);
+/* Image shape, or 0, 0, 0 for a plain vector observation. */
+PG_API pg_status pg_env_get_observation_image(const pg_env *env,
+                                              int32_t *out_h, int32_t *out_w,
+                                              int32_t *out_c);
+/* Kind and n (choices for discrete, dimension for continuous). Floats per
+** action are 1 (discrete) or n (continuous). */
+PG_API pg_status pg_env_get_action_space(const pg_env *env,
+                                         pg_action_kind *out_kind,
+                                         int32_t *out_n);
+/* Bounds of a continuous action (len = dimension); PG_ERR_UNSUPPORTED for
+** a discrete env. */
+PG_API pg_status pg_env_get_action_bounds(const pg_env *env, float *low,
+                                          float *high, size_t len);
+/* The mask for the next step (len = n actions; all 1 without an
+** action_mask callback or before the first reset). PG_ERR_UNSUPPORTED for
+** a continuous env. */
+PG_API pg_status pg_env_get_action_mask(const pg_env *env, uint8_t *mask,
+                                        size_t len);
+
+/* ---- stepping ------------------------------------------------------------ */
+
+/* Starts an episode and writes its first observation (obs_len = obs size).
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE, PG_ERR_CALLBACK, PG_ERR_NUMERIC
+** (NaN/Inf in the observation): the env then still needs a reset. */
+PG_API pg_status pg_env_reset(pg_env *env, float *obs, size_t obs_len);
+
+/* One step: action_len floats (1 for discrete, the dimension for
+** continuous) in; the next observation, the reward and both flags out.
+** Errors (the message names the environment, episode and step):
+** PG_ERR_BAD_STATE (no reset yet, or the episode ended), PG_ERR_SHAPE,
+** PG_ERR_NUMERIC (NaN/Inf action: nothing happens; NaN/Inf observation or
+** reward from the callback: the episode is abandoned and needs a reset),
+** PG_ERR_OUT_OF_RANGE (discrete action not an integer in [0,n) or masked
+** out: nothing happens), PG_ERR_CALLBACK (the episode is abandoned).
+** Outputs are written only on success. */
+PG_API pg_status pg_env_step(pg_env *env, const float *action,
+                             size_t action_len, float *obs, size_t obs_len,
+                             float *reward, int32_t *terminated,
+                             int32_t *truncated);
+
+/* Episode statistics (any pointer may be NULL): the running episode's
+** return and length, the number of finished episodes (ended by terminated
+** or truncated), and the last finished episode's return and length. */
+PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
+                                          double *out_return,
+                                          uint64_t *out_length,
+                                          uint64_t *out_episodes,
+                                          double *out_last_return,
+                                          uint64_t *out_last_length);
+
+/* ---- vectorized stepping ------------------------------------------------- */
+
+/* n instances of env's task stepped together with same-step auto-reset.
+** Instance i is pg_env_clone(env, i, seed mixed from (seed, i)); env itself
+** is not used afterwards and may be destroyed. n_threads (1..n; larger
+** values are reduced to n) is the number of threads stepping instances: the
+** caller's plus n_threads - 1 persistent worker threads started here;
+** results are identical for every n_threads. With n_threads > 1 the
+** context's allocator and the env's callbacks are called on worker threads
+** (one thread per instance at a time). Errors: as pg_env_clone, plus
+** PG_ERR_OUT_OF_RANGE (n < 1, n_threads < 1), PG_ERR_THREAD. */
+PG_API pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads,
+                                   uint64_t seed, pg_vec_env **out);
+
+/* Joins the threads, destroys the instances (closing their user
+** pointers). NULL is a no-op. */
+PG_API void pg_vec_env_destroy(pg_vec_env *vec);
+
+PG_API pg_status pg_vec_env_get_size(const pg_vec_env *vec, int32_t *out_n);
+
+/* Resets every instance: obs receives n rows of obs_size floats. */
+PG_API pg_status pg_vec_env_reset(pg_vec_env *vec, float *obs,
+                                  size_t obs_len);
+
+/* Steps every instance: actions holds n rows of action floats; obs n rows
+** of obs_size; rewards, terminated and truncated n entries. An instance
+** whose episode ended is reset at once: obs gets the new episode's first
+** observation, final_obs (may be NULL; n rows, only ended rows written) the
+** true final one, and the flags say how it ended. No allocation.
+** Errors: PG_ERR_BAD_STATE (before pg_vec_env_reset, or after a failed
+** step), PG_ERR_SHAPE, PG_ERR_NUMERIC / PG_ERR_OUT_OF_RANGE (bad action:
+** nothing is stepped), PG_ERR_CALLBACK / PG_ERR_NUMERIC from an instance
+** (the message names the lowest failing instance; the vec env then needs
+** pg_vec_env_reset). */
+PG_API pg_status pg_vec_env_step(pg_vec_env *vec, const float *actions,
+                                 size_t actions_len, float *obs,
+                                 size_t obs_len, float *rewards,
+                                 int32_t *terminated, int32_t *truncated,
+                                 float *final_obs);
+
+/* Masks for the next step: n rows of n_actions bytes (discrete only). */
+PG_API pg_status pg_vec_env_get_action_mask(const pg_vec_env *vec,
+                                            uint8_t *masks, size_t len);
+
+/* Episode statistics of instance index, as pg_env_get_episode_stats. */
+PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
+                                              int32_t index,
+                                              double *out_return,
+                                              uint64_t *out_length,
+                                              uint64_t *out_episodes,
+                                              double *out_last_return,
+                                              uint64_t *out_last_length);
+
 /*==========================================================================
 ** Agents (pg_agent)
 **========================================================================*/

@@ -1,0 +1,45 @@
+/* The built-in tasks: each is a vtable-style pair of callbacks over an
+** instance struct that starts with pg__builtin_head. builtin.c supplies the
+** factory (create) and close callbacks and the name table. */
+#ifndef PG_ENV_BUILTIN_H
+#define PG_ENV_BUILTIN_H
+
+#include "pg_env_internal.h"
+
+#define PG__PI 3.14159265358979323846
+
+typedef struct pg__builtin_spec pg__builtin_spec;
+
+struct pg__builtin_spec {
+  const char *name;
+  int32_t obs_size;
+  int32_t obs_h, obs_w, obs_c; /* 0,0,0 unless an image */
+  pg_action_kind kind;
+  int32_t n;
+  float low, high;             /* continuous bounds, the same for every dim */
+  uint64_t max_steps;          /* the task's time limit; 0 = none */
+  size_t state_size;           /* bytes of the instance struct */
+  pg_env_reset_fn reset;
+  pg_env_step_fn step;
+};
+
+/* First member of every built-in instance struct. */
+typedef struct pg__builtin_head {
+  pg_ctx *ctx;
+  const pg__builtin_spec *spec;
+} pg__builtin_head;
+
+/* numpy's uniform(low, high): low + (high - low) * u with u in [0, 1). */
+static inline double pg__uniform(pg__rng *r, double low, double high) {
+  return low + (high - low) * pg__rng_uniform(r);
+}
+
+extern const pg__builtin_spec pg__builtin_short_corridor;
+extern const pg__builtin_spec pg__builtin_cartpole;
+extern const pg__builtin_spec pg__builtin_cartpole_continuous;
+extern const pg__builtin_spec pg__builtin_acrobot;
+extern const pg__builtin_spec pg__builtin_mountain_car;
+extern const pg__builtin_spec pg__builtin_pendulum;
+extern const pg__builtin_spec pg__builtin_catch;
+
+#endif /* PG_ENV_BUILTIN_H */

@@ -1,0 +1,260 @@
+/* pg_vec_env: n instances stepped together with same-step auto-reset, on the
+** caller's thread plus a pool of persistent worker threads. Instance i is
+** always handled by the same thread, and results do not depend on the
+** number of threads: every instance only touches its own rows. */
+#include "pg_env_internal.h"
+
+#include <pthread.h>
+#include <string.h>
+
+enum job_kind { JOB_RESET = 1, JOB_STEP = 2 };
+
+typedef struct worker {
+  pg_vec_env *vec;
+  int32_t tid;
+} worker;
+
+struct pg_vec_env {
+  pg_ctx *ctx;
+  int32_t n, n_threads, obs_size, action_len;
+  pg_env **inst;
+  pg_status *status;       /* per instance, of the last job */
+  int broken;              /* 1: needs pg_vec_env_reset */
+  /* job arguments */
+  enum job_kind job;
+  const float *actions;
+  float *obs, *rewards, *final_obs;
+  int32_t *terminated, *truncated;
+  /* thread pool */
+  worker *workers;
+  pthread_t *threads;
+  int32_t n_started;       /* worker threads running */
+  int sync_ready;          /* mutex and condition variables initialised */
+  pthread_mutex_t mu;
+  pthread_cond_t start_cv, done_cv;
+  uint64_t generation;
+  int32_t pending;
+  int shutdown;
+};
+
+/* ---- per-instance work -------------------------------------------------- */
+
+static pg_status step_one(pg_vec_env *v, int32_t i) {
+  pg_env *e = v->inst[i];
+  size_t os = (size_t)v->obs_size;
+  float *obs = v->obs + (size_t)i * os;
+  int32_t *te = v->terminated + i, *tr = v->truncated + i;
+  pg_status st = pg__env_step(e, v->actions + (size_t)i * (size_t)v->action_len, obs,
+                              v->rewards + i, te, tr);
+  if (st != PG_OK || !(*te || *tr)) return st;
+  if (v->final_obs) memcpy(v->final_obs + (size_t)i * os, obs, os * sizeof(float));
+  return pg__env_reset(e, obs);
+}
+
+static void run_range(pg_vec_env *v, int32_t tid) {
+  int32_t lo = (int32_t)((int64_t)v->n * tid / v->n_threads);
+  int32_t hi = (int32_t)((int64_t)v->n * (tid + 1) / v->n_threads);
+  for (int32_t i = lo; i < hi; i++) {
+    if (v->job == JOB_RESET)
+      v->status[i] = pg__env_reset(v->inst[i], v->obs + (size_t)i * (size_t)v->obs_size);
+    else
+      v->status[i] = step_one(v, i);
+  }
+}
+
+/* ---- thread pool -------------------------------------------------------- */
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  pg_vec_env *v = w->vec;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&v->mu);
+  for (;;) {
+    while (!v->shutdown && v->generation == seen) pthread_cond_wait(&v->start_cv, &v->mu);
+    if (v->shutdown) break;
+    seen = v->generation;
+    pthread_mutex_unlock(&v->mu);
+    run_range(v, w->tid);
+    pthread_mutex_lock(&v->mu);
+    if (--v->pending == 0) pthread_cond_signal(&v->done_cv);
+  }
+  pthread_mutex_unlock(&v->mu);
+  return NULL;
+}
+
+static void run_job(pg_vec_env *v) {
+  if (v->n_threads == 1) {
+    run_range(v, 0);
+    return;
+  }
+  pthread_mutex_lock(&v->mu);
+  v->pending = v->n_threads - 1;
+  v->generation++;
+  pthread_cond_broadcast(&v->start_cv);
+  pthread_mutex_unlock(&v->mu);
+  run_range(v, 0);
+  pthread_mutex_lock(&v->mu);
+  while (v->pending > 0) pthread_cond_wait(&v->done_cv, &v->mu);
+  pthread_mutex_unlock(&v->mu);
+}
+
+static void stop_threads(pg_vec_env *v) {
+  if (!v->sync_ready) return;
+  pthread_mutex_lock(&v->mu);
+  v->shutdown = 1;
+  pthread_cond_broadcast(&v->start_cv);
+  pthread_mutex_unlock(&v->mu);
+  for (int32_t t = 0; t < v->n_started; t++) pthread_join(v->threads[t], NULL);
+  v->n_started = 0;
+  pthread_cond_destroy(&v->done_cv);
+  pthread_cond_destroy(&v->start_cv);
+  pthread_mutex_destroy(&v->mu);
+  v->sync_ready = 0;
+}
+
+static pg_status init_sync(pg_vec_env *v) {
+  if (pthread_mutex_init(&v->mu, NULL) != 0) return PG_ERR_THREAD;
+  if (pthread_cond_init(&v->start_cv, NULL) != 0) {
+    pthread_mutex_destroy(&v->mu);
+    return PG_ERR_THREAD;
+  }
+  if (pthread_cond_init(&v->done_cv, NULL) != 0) {
+    pthread_cond_destroy(&v->start_cv);
+    pthread_mutex_destroy(&v->mu);
+    return PG_ERR_THREAD;
+  }
+  v->sync_ready = 1;
+  return PG_OK;
+}
+
+static pg_status start_threads(pg_vec_env *v) {
+  if (v->n_threads == 1) return PG_OK;
+  if (init_sync(v) != PG_OK)
+    return pg__fail(v->ctx, PG_ERR_THREAD, "pg_vec_env_create: cannot create a lock");
+  for (int32_t t = 1; t < v->n_threads; t++) {
+    v->workers[t].vec = v;
+    v->workers[t].tid = t;
+    if (pthread_create(&v->threads[t - 1], NULL, worker_main, &v->workers[t]) != 0)
+      return pg__fail(v->ctx, PG_ERR_THREAD, "pg_vec_env_create: cannot start thread %d",
+                      (int)t);
+    v->n_started++;
+  }
+  return PG_OK;
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+void pg_vec_env_destroy(pg_vec_env *vec) {
+  if (!vec) return;
+  pg_ctx *ctx = vec->ctx;
+  stop_threads(vec);
+  if (vec->inst)
+    for (int32_t i = 0; i < vec->n; i++) pg_env_destroy(vec->inst[i]);
+  pg__free(ctx, vec->inst);
+  pg__free(ctx, vec->status);
+  pg__free(ctx, vec->workers);
+  pg__free(ctx, vec->threads);
+  pg__free(ctx, vec);
+  pg__ctx_release(ctx);
+}
+
+static pg_status alloc_arrays(pg_vec_env *v) {
+  static const char *fn = "pg_vec_env_create";
+  pg_ctx *ctx = v->ctx;
+  v->inst = pg__calloc(ctx, (size_t)v->n, sizeof *v->inst);
+  v->status = pg__calloc(ctx, (size_t)v->n, sizeof *v->status);
+  v->workers = pg__calloc(ctx, (size_t)v->n_threads, sizeof *v->workers);
+  if (v->n_threads > 1) v->threads = pg__calloc(ctx, (size_t)v->n_threads - 1, sizeof *v->threads);
+  if (!v->inst || !v->status || !v->workers || (v->n_threads > 1 && !v->threads))
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  return PG_OK;
+}
+
+static pg_status make_instances(pg_vec_env *v, pg_env *env, uint64_t seed) {
+  for (int32_t i = 0; i < v->n; i++) {
+    pg_status st = pg_env_clone(env, i, pg__mix64(seed, (uint64_t)i), &v->inst[i]);
+    if (st != PG_OK) return pg__fail(v->ctx, st, "pg_vec_env_create: instance %d: %s", (int)i,
+                                     pg_ctx_last_error(v->ctx));
+  }
+  return PG_OK;
+}
+
+pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads, uint64_t seed,
+                            pg_vec_env **out) {
+  static const char *fn = "pg_vec_env_create";
+  if (!env) return PG_ERR_INVALID_ARG;
+  pg_ctx *ctx = env->ctx;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (n < 1 || n_threads < 1)
+    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE, "%s: n = %d and n_threads = %d must be >= 1", fn,
+                    (int)n, (int)n_threads);
+  if (!env->vt.create)
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: environment '%s' has no create (factory) callback", fn, env->name);
+  pg_vec_env *v = pg__calloc(ctx, 1, sizeof *v);
+  if (!v) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  v->ctx = ctx;
+  v->n = n;
+  v->n_threads = n_threads < n ? n_threads : n;
+  v->obs_size = env->obs_size;
+  v->action_len = env->action_len;
+  v->broken = 1;
+  pg__ctx_retain(ctx);
+  pg_status st = alloc_arrays(v);
+  if (st == PG_OK) st = make_instances(v, env, seed);
+  if (st == PG_OK) st = start_threads(v);
+  if (st != PG_OK) {
+    pg_vec_env_destroy(v);
+    return st;
+  }
+  *out = v;
+  return PG_OK;
+}
+
+/* ---- stepping ----------------------------------------------------------- */
+
+int32_t pg__vec_env_size(const pg_vec_env *vec) { return vec->n; }
+
+pg_env *pg__vec_env_instance(const pg_vec_env *vec, int32_t i) { return vec->inst[i]; }
+
+/* Reports the lowest failing instance after a job. */
+static pg_status job_result(pg_vec_env *v, const char *caller) {
+  for (int32_t i = 0; i < v->n; i++) {
+    if (v->status[i] == PG_OK) continue;
+    v->broken = 1;
+    pg_env *e = v->inst[i];
+    return pg__fail(v->ctx, v->status[i], "%s: instance %d: %s", caller, (int)i, e->err);
+  }
+  v->broken = 0;
+  return PG_OK;
+}
+
+pg_status pg__vec_env_reset(pg_vec_env *vec, const char *caller, float *obs) {
+  vec->job = JOB_RESET;
+  vec->obs = obs;
+  run_job(vec);
+  return job_result(vec, caller);
+}
+
+pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller, const float *actions,
+                           float *obs, float *rewards, int32_t *terminated,
+                           int32_t *truncated, float *final_obs) {
+  if (vec->broken)
+    return pg__fail(vec->ctx, PG_ERR_BAD_STATE,
+                    "%s: reset the vec env first (never reset, or a failed step)", caller);
+  for (int32_t i = 0; i < vec->n; i++) {
+    pg_env *e = vec->inst[i];
+    if (pg__env_check_action(e, actions + (size_t)i * (size_t)vec->action_len) != PG_OK)
+      return pg__fail(vec->ctx, e->err_status, "%s: instance %d: %s", caller, (int)i, e->err);
+  }
+  vec->job = JOB_STEP;
+  vec->actions = actions;
+  vec->obs = obs;
+  vec->rewards = rewards;
+  vec->terminated = terminated;
+  vec->truncated = truncated;
+  vec->final_obs = final_obs;
+  run_job(vec);
+  return job_result(vec, caller);
+}
