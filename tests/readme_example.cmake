@@ -1,0 +1,25 @@
+cmake_policy(VERSION 3.16)
+# ctest script: extract the README's usage example, compile it against the
+# built shared library and run it.
+file(READ ${README} text)
+string(FIND "${text}" "<!-- readme-example-begin -->" b)
+string(FIND "${text}" "<!-- readme-example-end -->" e)
+if(b LESS 0 OR e LESS 0)
+  message(FATAL_ERROR "README.md has no readme-example markers")
+endif()
+math(EXPR len "${e} - ${b}")
+string(SUBSTRING "${text}" ${b} ${len} block)
+string(REGEX REPLACE "^[^\n]*\n```c\n" "" block "${block}")
+string(REGEX REPLACE "```[ \n]*$" "" block "${block}")
+file(WRITE ${WORK_DIR}/readme_example.c "${block}")
+execute_process(COMMAND ${CC} -std=c11 -Wall -Wextra -Werror -I${INCLUDE_DIR}
+  ${WORK_DIR}/readme_example.c ${LIB} -Wl,-rpath,${LIB_DIR} -o ${WORK_DIR}/readme_example
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc)
+  message(FATAL_ERROR "README example does not compile:\n${err}")
+endif()
+execute_process(COMMAND ${WORK_DIR}/readme_example RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "${out}")
+if(rc)
+  message(FATAL_ERROR "README example failed (${rc}):\n${out}\n${err}")
+endif()
