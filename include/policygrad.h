@@ -176,10 +176,254 @@ PG_API pg_status pg_rng_normal(pg_rng *rng, double *out);
 **========================================================================*/
 /* PG_SECTION_NN */
 
+/* A feed-forward network: a trunk of dense layers on a flat input of
+** input_dim floats, then heads on the trunk's output. Build it with
+** pg_net_create, pg_net_add_* and pg_net_finalize; finalize allocates every
+** buffer for max_batch rows, after which forward, backward and optimizer
+** steps never allocate. Separate policy and value towers are simply two
+** nets. A net and its optimizers are used by one thread at a time. */
+typedef struct pg_net pg_net;
+
+/* Activation of a dense layer. Numbers are ABI. */
+typedef enum pg_activation {
+  PG_ACTIVATION_LINEAR = 0,
+  PG_ACTIVATION_RELU = 1,
+  PG_ACTIVATION_TANH = 2,
+  PG_ACTIVATION_SIGMOID = 3,
+  PG_ACTIVATION_FORCE_INT = 0x7fffffff
+} pg_activation;
+
+/* Weight initializer (biases start at 0). The weights are multiplied by the
+** layer's gain; orthogonal with gain 0.01 for a policy head and 1.0 for a
+** value head is the common practice. Numbers are ABI. */
+typedef enum pg_init {
+  PG_INIT_GLOROT_UNIFORM = 1, /* U(+-gain*sqrt(6/(in+out)))            */
+  PG_INIT_HE_UNIFORM = 2,     /* U(+-gain*sqrt(6/in))                  */
+  PG_INIT_ORTHOGONAL = 3,     /* gain * a random (semi-)orthogonal matrix */
+  PG_INIT_FORCE_INT = 0x7fffffff
+} pg_init;
+
+/* What pg_net_get_output copies. Per-row sizes come from
+** pg_net_output_size. Numbers are ABI. */
+typedef enum pg_net_output {
+  PG_NET_OUTPUT_LOGITS = 1,    /* categorical head, n_actions per row     */
+  PG_NET_OUTPUT_PROBS = 2,     /* softmax, 0 where masked                 */
+  PG_NET_OUTPUT_LOG_PROBS = 3, /* log-softmax, -INFINITY where masked     */
+  PG_NET_OUTPUT_ENTROPY = 4,   /* policy entropy (nats), 1 per row        */
+  PG_NET_OUTPUT_MEAN = 5,      /* Gaussian head, action_dim per row       */
+  PG_NET_OUTPUT_LOG_STD = 6,   /* Gaussian head, action_dim (not per row) */
+  PG_NET_OUTPUT_VALUE = 7,     /* value head, 1 per row                   */
+  PG_NET_OUTPUT_Q = 8,         /* Q head, n_actions per row               */
+  PG_NET_OUTPUT_FORCE_INT = 0x7fffffff
+} pg_net_output;
+
+/* The loss whose gradient pg_net_backward computes over a batch of n rows
+** (the rows of the last forward). Caller-filled; set struct_size to
+** sizeof(pg_loss_desc). With w_i = weights[i] (1 when weights is NULL):
+**   L = scale * sum_i w_i * ( policy_coef  * -advantages[i] * log pi(a_i|s_i)
+**                           - entropy_coef * H(pi(.|s_i))
+**                           + value_coef   * (returns[i] - v(s_i))^2
+**                           + q_coef       * (q_targets[i] - Q(s_i, a_i))^2 )
+** e.g. scale = 1/(n_envs*t_max) for A3C's averaging. The policy terms use
+** the categorical or Gaussian head. A term whose coefficient is 0 is
+** skipped and its arrays may be NULL. actions holds n floats (exact integer
+** indices) for a discrete head, n*action_dim for a Gaussian head; the Q
+** term uses the same discrete actions. */
+typedef struct pg_loss_desc {
+  uint32_t struct_size;
+  float scale;
+  float policy_coef;
+  float entropy_coef;
+  float value_coef;
+  float q_coef;
+  const float *actions;
+  const float *advantages;  /* n */
+  const float *returns;     /* n: value targets */
+  const float *q_targets;   /* n: targets for Q(s_i, a_i) */
+  const float *weights;     /* n per-row weights, or NULL */
+} pg_loss_desc;
+
+/* Starts a network on inputs of input_dim floats, for batches of up to
+** max_batch rows; seed drives the initializers. *out is NULL on failure.
+** Errors: PG_ERR_INVALID_ARG (ctx or out NULL, a size 0 or above 2^24),
+** PG_ERR_NOMEM. */
+PG_API pg_status pg_net_create(pg_ctx *ctx, size_t input_dim, size_t max_batch,
+                               uint64_t seed, pg_net **out);
+
+/* Destroys a net. If optimizers bound to it are alive it is freed when the
+** last of them is destroyed (so bindings may free in any order). */
+PG_API void pg_net_destroy(pg_net *net);
+
+/* Appends a dense layer of `units` outputs to the trunk. Only before the
+** first head and before pg_net_finalize (else PG_ERR_BAD_STATE). gain >= 0.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE (gain), PG_ERR_BAD_STATE,
+** PG_ERR_UNSUPPORTED (more than 32 layers and heads). */
+PG_API pg_status pg_net_add_dense(pg_net *net, size_t units,
+                                  pg_activation activation, pg_init init,
+                                  double gain);
+
+/* Heads on the trunk's output (the input itself when the trunk is empty);
+** at most one of each kind, before pg_net_finalize. Errors as for
+** pg_net_add_dense. */
+/* Categorical policy over n_actions >= 2 actions: a linear layer giving
+** logits, then softmax (with the optional mask of pg_net_forward). */
+PG_API pg_status pg_net_add_categorical_head(pg_net *net, size_t n_actions,
+                                             pg_init init, double gain);
+/* Diagonal Gaussian policy over action_dim continuous dimensions: a linear
+** layer giving the mean, and a learned state-independent log standard
+** deviation starting at log_std_init (finite, within [-20, 5]). */
+PG_API pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim,
+                                          pg_init init, double gain,
+                                          double log_std_init);
+/* State value v(s): a linear layer to one output. */
+PG_API pg_status pg_net_add_value_head(pg_net *net, pg_init init, double gain);
+/* Q-values, one per action. */
+PG_API pg_status pg_net_add_q_head(pg_net *net, size_t n_actions, pg_init init,
+                                   double gain);
+
+/* Allocates parameters, gradients and every work buffer, and initialises the
+** parameters. Needs at least one head. Errors: PG_ERR_BAD_STATE (no head,
+** already finalized), PG_ERR_NOMEM (the net stays unfinalized). */
+PG_API pg_status pg_net_finalize(pg_net *net);
+
+/* A new net with the same architecture, max_batch and parameters and zeroed
+** gradients (e.g. an A3C worker's copy). Errors: PG_ERR_INVALID_ARG,
+** PG_ERR_BAD_STATE (not finalized), PG_ERR_NOMEM. */
+PG_API pg_status pg_net_clone(const pg_net *net, pg_net **out);
+
+/* Sizes: floats per input row; the largest batch; the parameter count
+** (gradients have as many). Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE
+** (param count before finalize). */
+PG_API pg_status pg_net_input_size(const pg_net *net, size_t *out);
+PG_API pg_status pg_net_max_batch(const pg_net *net, size_t *out);
+PG_API pg_status pg_net_param_count(const pg_net *net, size_t *out);
+
+/* Floats per row of an output (for LOG_STD: its total size); 0 when the
+** net has no such head. */
+PG_API pg_status pg_net_output_size(const pg_net *net, pg_net_output which,
+                                    size_t *out);
+
+/* Copies parameters [offset, offset+count) to out / from in (finite values
+** only). Setting parameters invalidates the last forward. Errors:
+** PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE (range), PG_ERR_NUMERIC (set),
+** PG_ERR_BAD_STATE (not finalized). */
+PG_API pg_status pg_net_get_params(const pg_net *net, size_t offset,
+                                   size_t count, float *out);
+PG_API pg_status pg_net_set_params(pg_net *net, size_t offset, size_t count,
+                                   const float *in);
+/* The same for the gradient buffer. */
+PG_API pg_status pg_net_get_grads(const pg_net *net, size_t offset,
+                                  size_t count, float *out);
+PG_API pg_status pg_net_set_grads(pg_net *net, size_t offset, size_t count,
+                                  const float *in);
+/* theta_dst <- theta_src. The nets must have the same architecture
+** (else PG_ERR_SHAPE). */
+PG_API pg_status pg_net_copy_params(pg_net *dst, const pg_net *src);
+/* Re-draws every parameter from the initializers with a new seed. */
+PG_API pg_status pg_net_init_params(pg_net *net, uint64_t seed);
+/* Sets the gradient buffer to zero (gradients accumulate otherwise). */
+PG_API pg_status pg_net_zero_grads(pg_net *net);
+
+/* Runs the net on n rows (1 <= n <= max_batch) of input_size floats, row
+** after row, and keeps the activations for pg_net_backward. mask is NULL
+** (all allowed) or n*n_actions bytes for the categorical head, nonzero =
+** allowed, at least one allowed per row. Errors: PG_ERR_INVALID_ARG,
+** PG_ERR_OUT_OF_RANGE (n), PG_ERR_NUMERIC (NaN/Inf input),
+** PG_ERR_BAD_STATE (not finalized). */
+PG_API pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n,
+                                const uint8_t *mask);
+
+/* Copies an output of the last forward (n rows of pg_net_output_size
+** floats; for LOG_STD just its size) into out, which holds out_len floats.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (out_len too small),
+** PG_ERR_UNSUPPORTED (no such head), PG_ERR_BAD_STATE (no forward yet). */
+PG_API pg_status pg_net_get_output(const pg_net *net, pg_net_output which,
+                                   float *out, size_t out_len);
+
+/* log pi(a_i|s_i) for the n rows of the last forward into out[n]; actions
+** as in pg_loss_desc. Errors as pg_net_get_output, plus PG_ERR_OUT_OF_RANGE
+** for an invalid or masked discrete action. */
+PG_API pg_status pg_net_log_prob(const pg_net *net, const float *actions,
+                                 size_t n, float *out);
+
+/* Adds the gradient of the loss in *loss over the n rows of the last
+** forward (n must equal that forward's n) to the gradient buffer, in one
+** pass over the shared trunk; *out_loss (may be NULL) gets L. Inputs are
+** checked first (sizes, finite values, actions valid and allowed); on error
+** nothing changes. Errors: PG_ERR_INVALID_ARG, PG_ERR_VERSION (struct_size),
+** PG_ERR_OUT_OF_RANGE (actions), PG_ERR_NUMERIC, PG_ERR_UNSUPPORTED (a term
+** without its head), PG_ERR_BAD_STATE (no matching forward). */
+PG_API pg_status pg_net_backward(pg_net *net, const pg_loss_desc *loss,
+                                 size_t n, double *out_loss);
+
 /*==========================================================================
 ** Optimizers (pg_optim)
 **========================================================================*/
 /* PG_SECTION_OPTIM */
+
+/* An optimizer bound to one finalized net: it owns state sized to the net's
+** parameter count and updates the net's parameters from its gradients.
+** The net stays alive while an optimizer is bound to it. */
+typedef struct pg_optim pg_optim;
+
+/* Numbers are ABI. */
+typedef enum pg_optim_kind {
+  PG_OPTIM_SGD = 1,     /* p -= lr*v, v = momentum*v + g (v = g if 0)    */
+  PG_OPTIM_RMSPROP = 2, /* s = decay*s + (1-decay)*g^2; p -= lr*g/sqrt(s+eps) */
+  PG_OPTIM_ADAM = 3,    /* bias-corrected; p -= lr*mhat/(sqrt(vhat)+eps)  */
+  PG_OPTIM_KIND_FORCE_INT = 0x7fffffff
+} pg_optim_kind;
+
+/* Hyperparameters. Numbers are ABI: never renumbered. Defaults in brackets:
+** LR            >= 0         [SGD 0.01, RMSProp 7e-4, Adam 1e-3]
+** DECAY         RMSProp, [0, 1)            [0.99]
+** EPSILON       RMSProp/Adam, > 0          [RMSProp 1e-5, Adam 1e-8]
+** MOMENTUM      SGD, [0, 1)                [0]
+** BETA1, BETA2  Adam, [0, 1)               [0.9, 0.999]
+** CLIP_NORM     >= 0: clip the gradients' global L2 norm to this before each
+**               step; 0 = off                                     [0] */
+typedef enum pg_optim_param {
+  PG_OPTIM_LR = 1,
+  PG_OPTIM_DECAY = 2,
+  PG_OPTIM_EPSILON = 3,
+  PG_OPTIM_MOMENTUM = 4,
+  PG_OPTIM_BETA1 = 5,
+  PG_OPTIM_BETA2 = 6,
+  PG_OPTIM_CLIP_NORM = 7,
+  PG_OPTIM_PARAM_FORCE_INT = 0x7fffffff
+} pg_optim_param;
+
+/* Creates an optimizer of the given kind for a finalized net. Errors:
+** PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE (net not finalized), PG_ERR_NOMEM,
+** PG_ERR_THREAD. */
+PG_API pg_status pg_optim_create(pg_net *net, pg_optim_kind kind,
+                                 pg_optim **out);
+PG_API void pg_optim_destroy(pg_optim *optim);
+
+/* Sets / reads a hyperparameter; may be called at any moment (e.g. to
+** anneal the learning rate). Errors: PG_ERR_INVALID_ARG (unknown param,
+** NULL out), PG_ERR_UNSUPPORTED (not used by this kind),
+** PG_ERR_OUT_OF_RANGE (value outside the bounds above or not finite). */
+PG_API pg_status pg_optim_set_param(pg_optim *optim, pg_optim_param param,
+                                    double value);
+PG_API pg_status pg_optim_get_param(const pg_optim *optim,
+                                    pg_optim_param param, double *out);
+
+/* The parameter for a name: "lr", "decay", "epsilon", "momentum", "beta1",
+** "beta2", "clip_norm". Thread-safe. Errors: PG_ERR_INVALID_ARG (NULL or
+** unknown name; nothing is recorded as there is no context). */
+PG_API pg_status pg_optim_param_from_name(const char *name,
+                                          pg_optim_param *out);
+
+/* One update of the net's parameters from its gradient buffer (clipped
+** first when CLIP_NORM > 0; the clipping is applied to the gradient
+** buffer). Gradients are not zeroed. *out_grad_norm (may be NULL) gets the
+** norm before clipping. Never allocates. Errors: PG_ERR_INVALID_ARG,
+** PG_ERR_NUMERIC (non-finite gradients: nothing is changed). */
+PG_API pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm);
+
+/* Forgets the optimizer's state (moments, step count). */
+PG_API pg_status pg_optim_reset(pg_optim *optim);
 
 /*==========================================================================
 ** Environments (pg_env)

@@ -1,0 +1,150 @@
+/* The dense layer (y = act(x·W + b), W stored in x out row-major) and the
+** weight initializers. The kernel scratch holds the GEMM pack buffer
+** followed by room for W transposed. */
+#include "nn/pg_nn.h"
+
+#include <math.h>
+#include <string.h>
+
+static size_t dense_param_count(const pg__layer *l) {
+  return l->in * l->out + l->out;
+}
+
+/* ---- initializers ------------------------------------------------------- */
+
+static void init_uniform(float *w, size_t count, double limit, pg__rng *rng) {
+  for (size_t i = 0; i < count; i++)
+    w[i] = (float)((2.0 * pg__rng_uniform(rng) - 1.0) * limit);
+}
+
+/* Vector v of length len at stride s: v -= (v·u) u for each earlier unit
+** vector u, then normalise; done twice for float accuracy. */
+static void gs_one(float *w, size_t v, size_t len, size_t vs, size_t es,
+                   pg__rng *rng) {
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t u = 0; u < v; u++) {
+      double dot = 0.0;
+      for (size_t e = 0; e < len; e++)
+        dot += (double)w[v * vs + e * es] * (double)w[u * vs + e * es];
+      for (size_t e = 0; e < len; e++)
+        w[v * vs + e * es] -= (float)(dot * (double)w[u * vs + e * es]);
+    }
+    double nrm = 0.0;
+    for (size_t e = 0; e < len; e++)
+      nrm += (double)w[v * vs + e * es] * (double)w[v * vs + e * es];
+    if (nrm < 1e-20) { /* (measure zero) restart from a fresh draw */
+      for (size_t e = 0; e < len; e++)
+        w[v * vs + e * es] = (float)pg__rng_normal(rng);
+      pass = -1;
+      continue;
+    }
+    double inv = 1.0 / sqrt(nrm);
+    for (size_t e = 0; e < len; e++)
+      w[v * vs + e * es] = (float)((double)w[v * vs + e * es] * inv);
+  }
+}
+
+/* A random rows x cols matrix with orthonormal rows (rows <= cols) or
+** columns, from Gram-Schmidt on Gaussian vectors, in place. */
+static void init_orthogonal(float *w, size_t rows, size_t cols, double gain,
+                            pg__rng *rng) {
+  for (size_t i = 0; i < rows * cols; i++) w[i] = (float)pg__rng_normal(rng);
+  bool by_rows = rows <= cols;
+  size_t nvec = by_rows ? rows : cols, len = by_rows ? cols : rows;
+  size_t vs = by_rows ? cols : 1, es = by_rows ? 1 : cols;
+  for (size_t v = 0; v < nvec; v++) gs_one(w, v, len, vs, es, rng);
+  for (size_t i = 0; i < rows * cols; i++) w[i] = (float)((double)w[i] * gain);
+}
+
+void pg__init_weights(float *w, size_t in, size_t out, pg_init init,
+                      double gain, pg__rng *rng) {
+  switch (init) {
+  case PG_INIT_HE_UNIFORM:
+    init_uniform(w, in * out, gain * sqrt(6.0 / (double)in), rng);
+    break;
+  case PG_INIT_ORTHOGONAL:
+    init_orthogonal(w, in, out, gain, rng);
+    break;
+  case PG_INIT_GLOROT_UNIFORM:
+  default:
+    init_uniform(w, in * out, gain * sqrt(6.0 / (double)(in + out)), rng);
+    break;
+  }
+}
+
+static void dense_init(const pg__layer *l, float *params, pg__rng *rng) {
+  pg__init_weights(params, l->in, l->out, l->init, (double)l->gain, rng);
+  memset(params + l->in * l->out, 0, l->out * sizeof *params);
+}
+
+/* ---- activations -------------------------------------------------------- */
+
+void pg__activate(pg_activation act, float *y, size_t count) {
+  switch (act) {
+  case PG_ACTIVATION_RELU:
+    for (size_t i = 0; i < count; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+    break;
+  case PG_ACTIVATION_TANH:
+    for (size_t i = 0; i < count; i++) y[i] = tanhf(y[i]);
+    break;
+  case PG_ACTIVATION_SIGMOID:
+    for (size_t i = 0; i < count; i++) y[i] = 1.0f / (1.0f + expf(-y[i]));
+    break;
+  default:
+    break;
+  }
+}
+
+/* dy *= act'(z), written in terms of the output y = act(z). */
+void pg__activate_backward(pg_activation act, const float *y, float *dy,
+                           size_t count) {
+  switch (act) {
+  case PG_ACTIVATION_RELU:
+    for (size_t i = 0; i < count; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    break;
+  case PG_ACTIVATION_TANH:
+    for (size_t i = 0; i < count; i++) dy[i] *= 1.0f - y[i] * y[i];
+    break;
+  case PG_ACTIVATION_SIGMOID:
+    for (size_t i = 0; i < count; i++) dy[i] *= y[i] * (1.0f - y[i]);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---- forward / backward ------------------------------------------------- */
+
+static void dense_forward(const pg__layer *l, const float *params,
+                          const float *x, float *y, size_t n, float *scratch) {
+  const size_t in = l->in, out = l->out;
+  const float *w = params, *b = params + in * out;
+  for (size_t i = 0; i < n; i++) memcpy(y + i * out, b, out * sizeof *y);
+  pg__gemm(n, out, in, x, in, 1, w, out, y, out, scratch);
+  pg__activate(l->act, y, n * out);
+}
+
+static void dense_backward(const pg__layer *l, const float *params,
+                           const float *x, const float *y, float *dy,
+                           float *dx, float *grads, size_t n,
+                           float *scratch) {
+  const size_t in = l->in, out = l->out;
+  float *gw = grads, *gb = grads + in * out;
+  pg__activate_backward(l->act, y, dy, n * out);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < out; j++) gb[j] += dy[i * out + j];
+  pg__gemm(in, out, n, x, 1, in, dy, out, gw, out, scratch);
+  if (dx) {
+    float *wt = scratch + PG__GEMM_PACK;
+    pg__transpose(params, in, out, wt);
+    pg__gemm(n, in, out, dy, out, 1, wt, in, dx, in, scratch);
+  }
+}
+
+const pg__layer_ops pg__dense_ops = {
+    .name = "dense",
+    .param_count = dense_param_count,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
+};

@@ -1,0 +1,266 @@
+/* Optimizer update rules over flat arrays, and the pg_optim handle. */
+#include "optim/pg_optim.h"
+#include "nn/pg_nn.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+/* ---- pure update rules (loops written for the vectorizer) --------------- */
+
+void pg__sgd_step(size_t n, float *restrict params, const float *restrict grads,
+                  float lr) {
+  for (size_t i = 0; i < n; i++) params[i] -= lr * grads[i];
+}
+
+void pg__momentum_step(size_t n, float *restrict params, const float *restrict grads,
+                       float *restrict v, float lr, float mu) {
+  for (size_t i = 0; i < n; i++) {
+    v[i] = mu * v[i] + grads[i];
+    params[i] -= lr * v[i];
+  }
+}
+
+void pg__rmsprop_step(size_t n, float *restrict params, const float *restrict grads,
+                      float *restrict sq, float lr, float decay, float eps) {
+  const float keep = 1.0f - decay;
+  for (size_t i = 0; i < n; i++) {
+    sq[i] = decay * sq[i] + keep * grads[i] * grads[i];
+    params[i] -= lr * grads[i] / sqrtf(sq[i] + eps);
+  }
+}
+
+void pg__adam_step(size_t n, float *restrict params, const float *restrict grads,
+                   float *restrict m, float *restrict v, float lr, float b1, float b2,
+                   float eps, uint64_t t) {
+  const float c1 = (float)(1.0 / (1.0 - pow((double)b1, (double)t)));
+  const float c2 = (float)(1.0 / (1.0 - pow((double)b2, (double)t)));
+  for (size_t i = 0; i < n; i++) {
+    m[i] = b1 * m[i] + (1.0f - b1) * grads[i];
+    v[i] = b2 * v[i] + (1.0f - b2) * grads[i] * grads[i];
+    params[i] -= lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
+  }
+}
+
+/* ---- the handle ---------------------------------------------------------- */
+
+struct pg_optim {
+  pg_ctx *ctx;
+  pg_net *net;
+  pg_optim_kind kind;
+  double hp[PG_OPTIM_CLIP_NORM + 1]; /* indexed by pg_optim_param */
+  uint64_t t;                        /* steps taken (Adam's bias correction) */
+  size_t n;
+  float *s1, *s2;                    /* momentum / square average / Adam m, v */
+  pthread_mutex_t *mu;               /* points at lock (lockable via const) */
+  pthread_mutex_t lock;
+};
+
+static const char *const param_names[PG_OPTIM_CLIP_NORM + 1] = {
+    NULL, "lr", "decay", "epsilon", "momentum", "beta1", "beta2", "clip_norm"};
+
+static bool param_applies(pg_optim_kind kind, pg_optim_param p) {
+  switch (p) {
+  case PG_OPTIM_LR:
+  case PG_OPTIM_CLIP_NORM: return true;
+  case PG_OPTIM_DECAY: return kind == PG_OPTIM_RMSPROP;
+  case PG_OPTIM_EPSILON: return kind != PG_OPTIM_SGD;
+  case PG_OPTIM_MOMENTUM: return kind == PG_OPTIM_SGD;
+  case PG_OPTIM_BETA1:
+  case PG_OPTIM_BETA2: return kind == PG_OPTIM_ADAM;
+  default: return false;
+  }
+}
+
+static void set_defaults(pg_optim *o) {
+  double *hp = o->hp;
+  memset(hp, 0, sizeof o->hp);
+  hp[PG_OPTIM_LR] = o->kind == PG_OPTIM_SGD ? 0.01 : o->kind == PG_OPTIM_RMSPROP ? 7e-4 : 1e-3;
+  hp[PG_OPTIM_DECAY] = 0.99;
+  hp[PG_OPTIM_EPSILON] = o->kind == PG_OPTIM_RMSPROP ? 1e-5 : 1e-8;
+  hp[PG_OPTIM_BETA1] = 0.9;
+  hp[PG_OPTIM_BETA2] = 0.999;
+}
+
+pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
+  static const char fn[] = "pg_optim_create";
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg_ctx *ctx = pg__net_ctx(net);
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (kind < PG_OPTIM_SGD || kind > PG_OPTIM_ADAM)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown optimizer kind %d", fn, (int)kind);
+  if (!pg__net_ready(net))
+    return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
+  size_t n = pg__net_param_count(net);
+  pg_optim *o = pg__calloc(ctx, 1, sizeof *o);
+  if (!o) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  o->s1 = pg__calloc(ctx, kind == PG_OPTIM_ADAM ? 2 * n : n, sizeof(float));
+  if (!o->s1) {
+    pg__free(ctx, o);
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the state", fn);
+  }
+  if (pthread_mutex_init(&o->lock, NULL) != 0) {
+    pg__free(ctx, o->s1);
+    pg__free(ctx, o);
+    return pg__fail(ctx, PG_ERR_THREAD, "%s: cannot create a mutex", fn);
+  }
+  o->mu = &o->lock;
+  o->s2 = kind == PG_OPTIM_ADAM ? o->s1 + n : NULL;
+  o->ctx = ctx;
+  o->net = net;
+  o->kind = kind;
+  o->n = n;
+  set_defaults(o);
+  pg__net_retain(net);
+  pg__ctx_retain(ctx);
+  *out = o;
+  return PG_OK;
+}
+
+void pg_optim_destroy(pg_optim *optim) {
+  if (!optim) return;
+  pg_ctx *ctx = optim->ctx;
+  pg_net *net = optim->net;
+  pthread_mutex_destroy(&optim->lock);
+  pg__free(ctx, optim->s1);
+  pg__free(ctx, optim);
+  pg__net_release(net);
+  pg__ctx_release(ctx);
+}
+
+pg_status pg_optim_param_from_name(const char *name, pg_optim_param *out) {
+  if (!name || !out) return PG_ERR_INVALID_ARG;
+  for (int p = PG_OPTIM_LR; p <= PG_OPTIM_CLIP_NORM; p++)
+    if (strcmp(name, param_names[p]) == 0) {
+      *out = (pg_optim_param)p;
+      return PG_OK;
+    }
+  return PG_ERR_INVALID_ARG;
+}
+
+static pg_status check_param(const pg_optim *o, const char *fn, pg_optim_param p) {
+  if (p < PG_OPTIM_LR || p > PG_OPTIM_CLIP_NORM)
+    return pg__fail(o->ctx, PG_ERR_INVALID_ARG, "%s: unknown parameter %d", fn, (int)p);
+  if (!param_applies(o->kind, p))
+    return pg__fail(o->ctx, PG_ERR_UNSUPPORTED, "%s: '%s' does not apply to this optimizer",
+                    fn, param_names[p]);
+  return PG_OK;
+}
+
+static bool in_bounds(pg_optim_param p, double v) {
+  if (!(v == v && v - v == 0.0)) return false;
+  switch (p) {
+  case PG_OPTIM_EPSILON: return v > 0.0;
+  case PG_OPTIM_DECAY:
+  case PG_OPTIM_MOMENTUM:
+  case PG_OPTIM_BETA1:
+  case PG_OPTIM_BETA2: return v >= 0.0 && v < 1.0;
+  default: return v >= 0.0; /* LR, CLIP_NORM */
+  }
+}
+
+pg_status pg_optim_set_param(pg_optim *optim, pg_optim_param param, double value) {
+  static const char fn[] = "pg_optim_set_param";
+  if (!optim) return PG_ERR_INVALID_ARG;
+  pg_status st = check_param(optim, fn, param);
+  if (st != PG_OK) return st;
+  if (!in_bounds(param, value))
+    return pg__fail(optim->ctx, PG_ERR_OUT_OF_RANGE, "%s: %s = %g is out of bounds", fn,
+                    param_names[param], value);
+  pthread_mutex_lock(optim->mu);
+  optim->hp[param] = value;
+  pthread_mutex_unlock(optim->mu);
+  return PG_OK;
+}
+
+pg_status pg_optim_get_param(const pg_optim *optim, pg_optim_param param, double *out) {
+  static const char fn[] = "pg_optim_get_param";
+  if (!optim) return PG_ERR_INVALID_ARG;
+  pg_status st = check_param(optim, fn, param);
+  if (st != PG_OK) return st;
+  if (!out) return pg__fail(optim->ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  pthread_mutex_lock(optim->mu);
+  *out = optim->hp[param];
+  pthread_mutex_unlock(optim->mu);
+  return PG_OK;
+}
+
+pg_status pg_optim_reset(pg_optim *optim) {
+  if (!optim) return PG_ERR_INVALID_ARG;
+  pthread_mutex_lock(optim->mu);
+  memset(optim->s1, 0, (optim->s2 ? 2 : 1) * optim->n * sizeof(float));
+  optim->t = 0;
+  pthread_mutex_unlock(optim->mu);
+  return PG_OK;
+}
+
+/* ---- stepping ------------------------------------------------------------ */
+
+pg_net *pg__optim_net(pg_optim *opt) { return opt->net; }
+
+double pg__optim_lr(pg_optim *opt) {
+  pthread_mutex_lock(opt->mu);
+  double lr = opt->hp[PG_OPTIM_LR];
+  pthread_mutex_unlock(opt->mu);
+  return lr;
+}
+
+void pg__optim_set_lr(pg_optim *opt, double lr) {
+  pthread_mutex_lock(opt->mu);
+  opt->hp[PG_OPTIM_LR] = lr;
+  pthread_mutex_unlock(opt->mu);
+}
+
+/* The update itself; the caller holds the lock. */
+static void step_locked(pg_optim *o, const float *g) {
+  float *p = pg__net_params(o->net);
+  const double *hp = o->hp;
+  const float lr = (float)hp[PG_OPTIM_LR];
+  switch (o->kind) {
+  case PG_OPTIM_SGD:
+    if (hp[PG_OPTIM_MOMENTUM] > 0.0)
+      pg__momentum_step(o->n, p, g, o->s1, lr, (float)hp[PG_OPTIM_MOMENTUM]);
+    else
+      pg__sgd_step(o->n, p, g, lr);
+    break;
+  case PG_OPTIM_RMSPROP:
+    pg__rmsprop_step(o->n, p, g, o->s1, lr, (float)hp[PG_OPTIM_DECAY],
+                     (float)hp[PG_OPTIM_EPSILON]);
+    break;
+  default:
+    o->t++;
+    pg__adam_step(o->n, p, g, o->s1, o->s2, lr, (float)hp[PG_OPTIM_BETA1],
+                  (float)hp[PG_OPTIM_BETA2], (float)hp[PG_OPTIM_EPSILON], o->t);
+    break;
+  }
+  pg__net_params_changed(o->net);
+}
+
+double pg__optim_apply_shared(pg_optim *opt, float *grads) {
+  pthread_mutex_lock(opt->mu);
+  double clip = opt->hp[PG_OPTIM_CLIP_NORM];
+  pthread_mutex_unlock(opt->mu);
+  double norm = clip > 0.0 ? pg__clip_global_norm(grads, opt->n, clip)
+                           : pg__grad_norm(grads, opt->n);
+  pthread_mutex_lock(opt->mu);
+  step_locked(opt, grads);
+  pthread_mutex_unlock(opt->mu);
+  return norm;
+}
+
+void pg__optim_read_params(pg_optim *opt, float *dst) {
+  pthread_mutex_lock(opt->mu);
+  memcpy(dst, pg__net_params(opt->net), opt->n * sizeof *dst);
+  pthread_mutex_unlock(opt->mu);
+}
+
+pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
+  if (!optim) return PG_ERR_INVALID_ARG;
+  const float *g = pg__net_grads(optim->net);
+  if (!pg__all_finite(g, optim->n))
+    return pg__fail(optim->ctx, PG_ERR_NUMERIC, "pg_optim_step: NaN or Inf in the gradients");
+  double norm = pg__optim_apply_shared(optim, pg__net_grads(optim->net));
+  if (out_grad_norm) *out_grad_norm = norm;
+  return PG_OK;
+}

@@ -1,0 +1,55 @@
+/*
+** Optimizers: pure update functions over flat float arrays, and the
+** internal entry points of the pg_optim handle that the agents use.
+**
+** A3C pattern: the shared net has one pg_optim (RMSProp with shared
+** statistics); each worker owns a pg__net_clone of it, computes gradients
+** into its clone, then calls pg__optim_apply_shared(shared_optim,
+** worker_grads) and pg__optim_read_params(shared_optim, worker_params).
+** Both take the optimizer's mutex, so any number of workers may call them
+** concurrently. Nothing here allocates.
+*/
+#ifndef PG_OPTIM_H
+#define PG_OPTIM_H
+
+#include "pg_internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* p -= lr*g */
+void pg__sgd_step(size_t n, float *params, const float *grads, float lr);
+/* v = mu*v + g; p -= lr*v */
+void pg__momentum_step(size_t n, float *params, const float *grads, float *v,
+                       float lr, float mu);
+/* sq = decay*sq + (1-decay)*g^2; p -= lr*g/sqrt(sq + eps) (A3C's form). */
+void pg__rmsprop_step(size_t n, float *params, const float *grads, float *sq,
+                      float lr, float decay, float eps);
+/* m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; with t >= 1 the step number,
+** p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps). */
+void pg__adam_step(size_t n, float *params, const float *grads, float *m,
+                   float *v, float lr, float b1, float b2, float eps,
+                   uint64_t t);
+
+/* The bound net (not retained by these calls). */
+pg_net *pg__optim_net(pg_optim *opt);
+
+/* The learning rate, read and written under the optimizer's lock, so an
+** annealing thread may call these while workers step. */
+double pg__optim_lr(pg_optim *opt);
+void pg__optim_set_lr(pg_optim *opt, double lr);
+
+/* One step on the bound net's params from `grads` (param-count floats;
+** typically the net's own grad buffer or a worker clone's). Clips grads
+** in place first when CLIP_NORM > 0, outside the lock. Returns the norm
+** before clipping. Thread-safe: the update runs under the optimizer's
+** mutex, so several threads may apply their gradients to one shared
+** parameter set and one shared set of statistics concurrently. Does not
+** check for NaN (pg_optim_step does). */
+double pg__optim_apply_shared(pg_optim *opt, float *grads);
+
+/* Copies the bound net's params into dst (param-count floats) under the
+** optimizer's mutex: a worker's θ' ← θ that never sees a half-done step. */
+void pg__optim_read_params(pg_optim *opt, float *dst);
+
+#endif /* PG_OPTIM_H */
