@@ -5,7 +5,13 @@
 #include "pg_env_internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+
+/* Spin this many polls on the atomics before sleeping on a condition
+** variable: a step of a small env takes microseconds, a condvar wake-up
+** tens of them. */
+enum { SPIN_POLLS = 20000 };
 
 enum job_kind { JOB_RESET = 1, JOB_STEP = 2 };
 
@@ -32,9 +38,9 @@ struct pg_vec_env {
   int sync_ready;          /* mutex and condition variables initialised */
   pthread_mutex_t mu;
   pthread_cond_t start_cv, done_cv;
-  uint64_t generation;
-  int32_t pending;
-  int shutdown;
+  _Atomic uint64_t generation; /* written under mu; polled without it */
+  _Atomic int32_t pending;     /* workers still running the current job */
+  atomic_int shutdown;
 };
 
 /* ---- per-instance work -------------------------------------------------- */
@@ -64,22 +70,43 @@ static void run_range(pg_vec_env *v, int32_t tid) {
 
 /* ---- thread pool -------------------------------------------------------- */
 
+/* Waits for a job newer than `seen`: polls, then sleeps. Returns the new
+** generation, or 0 at shutdown. */
+static uint64_t wait_job(pg_vec_env *v, uint64_t seen) {
+  for (int i = 0; i < SPIN_POLLS; i++) {
+    if (atomic_load_explicit(&v->shutdown, memory_order_acquire)) return 0;
+    uint64_t g = atomic_load_explicit(&v->generation, memory_order_acquire);
+    if (g != seen) return g;
+  }
+  pthread_mutex_lock(&v->mu);
+  while (!atomic_load(&v->shutdown) && atomic_load(&v->generation) == seen)
+    pthread_cond_wait(&v->start_cv, &v->mu);
+  uint64_t g = atomic_load(&v->shutdown) ? 0 : atomic_load(&v->generation);
+  pthread_mutex_unlock(&v->mu);
+  return g;
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   pg_vec_env *v = w->vec;
   uint64_t seen = 0;
-  pthread_mutex_lock(&v->mu);
-  for (;;) {
-    while (!v->shutdown && v->generation == seen) pthread_cond_wait(&v->start_cv, &v->mu);
-    if (v->shutdown) break;
-    seen = v->generation;
-    pthread_mutex_unlock(&v->mu);
+  while ((seen = wait_job(v, seen)) != 0) {
     run_range(v, w->tid);
-    pthread_mutex_lock(&v->mu);
-    if (--v->pending == 0) pthread_cond_signal(&v->done_cv);
+    if (atomic_fetch_sub_explicit(&v->pending, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&v->mu);
+      pthread_cond_signal(&v->done_cv);
+      pthread_mutex_unlock(&v->mu);
+    }
   }
-  pthread_mutex_unlock(&v->mu);
   return NULL;
+}
+
+static void wait_done(pg_vec_env *v) {
+  for (int i = 0; i < SPIN_POLLS; i++)
+    if (atomic_load_explicit(&v->pending, memory_order_acquire) == 0) return;
+  pthread_mutex_lock(&v->mu);
+  while (atomic_load(&v->pending) > 0) pthread_cond_wait(&v->done_cv, &v->mu);
+  pthread_mutex_unlock(&v->mu);
 }
 
 static void run_job(pg_vec_env *v) {
@@ -87,21 +114,19 @@ static void run_job(pg_vec_env *v) {
     run_range(v, 0);
     return;
   }
+  atomic_store(&v->pending, v->n_threads - 1);
   pthread_mutex_lock(&v->mu);
-  v->pending = v->n_threads - 1;
-  v->generation++;
+  atomic_fetch_add(&v->generation, 1);
   pthread_cond_broadcast(&v->start_cv);
   pthread_mutex_unlock(&v->mu);
   run_range(v, 0);
-  pthread_mutex_lock(&v->mu);
-  while (v->pending > 0) pthread_cond_wait(&v->done_cv, &v->mu);
-  pthread_mutex_unlock(&v->mu);
+  wait_done(v);
 }
 
 static void stop_threads(pg_vec_env *v) {
   if (!v->sync_ready) return;
   pthread_mutex_lock(&v->mu);
-  v->shutdown = 1;
+  atomic_store(&v->shutdown, 1);
   pthread_cond_broadcast(&v->start_cv);
   pthread_mutex_unlock(&v->mu);
   for (int32_t t = 0; t < v->n_started; t++) pthread_join(v->threads[t], NULL);
