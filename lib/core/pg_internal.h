@@ -44,7 +44,7 @@ struct pg_ctx {
 pg_status pg__fail(pg_ctx *ctx, pg_status status, const char *fmt, ...)
     PG__PRINTF(3, 4);
 pg_status pg__vfail(pg_ctx *ctx, pg_status status, const char *fmt,
-                    va_list ap);
+                    va_list ap) PG__PRINTF(3, 0);
 
 /* ---- memory --------------------------------------------------------------
 ** Every allocation goes through the context's hook. Blocks carry a small
