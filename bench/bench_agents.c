@@ -1,0 +1,168 @@
+/* Agents benchmark: steps and wall time to solve CartPole-v1 (mean return
+** >= 475 over the last 100 training episodes) for each agent over 5 seeds,
+** PAAC on CartPoleContinuous-v1 and Pendulum-v1, and PAAC's training
+** throughput for n_w = 1 and 2. Output is pasted into docs/RESULTS.md.
+**
+** usage: bench_agents [all|reinforce|baseline|ac|paac|paac-cont|pendulum|throughput] [seeds]
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <policygrad.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    pg_status st_ = (x);                                                       \
+    if (st_ != PG_OK) {                                                        \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x,               \
+              pg_ctx_last_error(ctx));                                         \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+
+typedef struct solve_cb {
+  double threshold;
+  int solved;
+} solve_cb;
+
+static int until_solved(void *user, pg_agent *agent) {
+  solve_cb *s = user;
+  double eps, mean;
+  pg_agent_get_stat(agent, PG_STAT_EPISODES, &eps);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean);
+  if (eps >= 100 && mean >= s->threshold) s->solved = 1;
+  return s->solved;
+}
+
+typedef struct result {
+  int solved;
+  double steps, updates, seconds, mean100, eval;
+} result;
+
+typedef struct spec {
+  const char *label, *env;
+  pg_algorithm algo;
+  int units, layers;
+  double threshold; /* solved when mean100 >= threshold; NAN = fixed budget */
+  long budget;
+  const char *params; /* "name=value,..." */
+} spec;
+
+static void set_params(pg_ctx *ctx, pg_agent *agent, const char *params) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", params);
+  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    char *eq = strchr(tok, '=');
+    if (!eq) continue;
+    *eq = 0;
+    CHECK(pg_agent_set_param_by_name(agent, tok, atof(eq + 1)));
+  }
+}
+
+static result run(const spec *sp, uint64_t seed) {
+  pg_ctx *ctx = NULL;
+  pg_ctx_create(NULL, NULL, &ctx);
+  CHECK(pg_ctx_set_seed(ctx, seed));
+  pg_env *env = NULL;
+  CHECK(pg_env_create_builtin(ctx, sp->env, seed, &env));
+  pg_agent *agent = NULL;
+  CHECK(pg_agent_create_for_env(ctx, sp->algo, env, sp->units, sp->layers, &agent));
+  set_params(ctx, agent, sp->params);
+  solve_cb cb = {sp->threshold, 0};
+  double t0 = now();
+  CHECK(pg_agent_train(agent, env, sp->budget, isnan(sp->threshold) ? NULL : until_solved, &cb));
+  result r = {cb.solved, 0, 0, now() - t0, 0, 0};
+  pg_agent_get_stat(agent, PG_STAT_TOTAL_STEPS, &r.steps);
+  pg_agent_get_stat(agent, PG_STAT_UPDATES, &r.updates);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &r.mean100);
+  CHECK(pg_agent_evaluate(agent, env, 20, 1, &r.eval, NULL));
+  pg_agent_destroy(agent);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  return r;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void run_spec(const spec *sp, int seeds) {
+  printf("\n### %s on %s (%s; budget %ld steps)\n\n", sp->label, sp->env, sp->params,
+         sp->budget);
+  printf("| seed | solved | env steps | updates | wall s | mean return (last 100) | eval (20, greedy) |\n");
+  printf("|---|---|---|---|---|---|---|\n");
+  int solved = 0;
+  double times[64];
+  for (int s = 0; s < seeds; s++) {
+    result r = run(sp, (uint64_t)(s + 1));
+    solved += r.solved;
+    times[s] = r.solved ? r.seconds : INFINITY;
+    printf("| %d | %s | %.0f | %.0f | %.3f | %.1f | %.1f |\n", s + 1,
+           isnan(sp->threshold) ? "-" : (r.solved ? "yes" : "no"), r.steps, r.updates,
+           r.seconds, r.mean100, r.eval);
+    fflush(stdout);
+  }
+  qsort(times, (size_t)seeds, sizeof *times, cmp_double);
+  if (!isnan(sp->threshold))
+    printf("\nsolved in %d of %d seeds; median time to solve %.3f s\n", solved, seeds,
+           times[seeds / 2]);
+}
+
+static void throughput(int threads) {
+  pg_ctx *ctx = NULL;
+  pg_ctx_create(NULL, NULL, &ctx);
+  pg_env *env = NULL;
+  CHECK(pg_env_create_builtin(ctx, "CartPole-v1", 1, &env));
+  pg_agent *agent = NULL;
+  CHECK(pg_agent_create_for_env(ctx, PG_ALGO_PAAC, env, 128, 1, &agent));
+  CHECK(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, threads));
+  CHECK(pg_agent_train(agent, env, 100000, NULL, NULL)); /* warm-up */
+  double best = 0;
+  for (int rep = 0; rep < 3; rep++) {
+    double t0 = now();
+    CHECK(pg_agent_train(agent, env, 1000000, NULL, NULL));
+    double sps = 1e6 / (now() - t0);
+    if (sps > best) best = sps;
+  }
+  printf("| %d | %.0f |\n", threads, best);
+  pg_agent_destroy(agent);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+
+static const spec SPECS[] = {
+    {"reinforce", "CartPole-v1", PG_ALGO_REINFORCE, 64, 1, 475, 400000, "lr=0.01"},
+    {"baseline", "CartPole-v1", PG_ALGO_REINFORCE_BASELINE, 64, 1, 475, 400000,
+     "lr=0.01,value_lr=0.01"},
+    {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.001,value_lr=0.005"},
+    {"paac", "CartPole-v1", PG_ALGO_PAAC, 128, 1, 475, 2000000, "num_envs=32"},
+    {"paac-cont", "CartPoleContinuous-v1", PG_ALGO_PAAC, 128, 1, 475, 3000000, "num_envs=32"},
+    {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32"},
+};
+
+int main(int argc, char **argv) {
+  const char *which = argc > 1 ? argv[1] : "all";
+  int seeds = argc > 2 ? atoi(argv[2]) : 5;
+  if (seeds < 1 || seeds > 64) seeds = 5;
+  printf("bench_agents (%s)\n", pg_build_info());
+  for (size_t i = 0; i < sizeof SPECS / sizeof *SPECS; i++)
+    if (!strcmp(which, "all") || !strcmp(which, SPECS[i].label)) run_spec(&SPECS[i], seeds);
+  if (!strcmp(which, "all") || !strcmp(which, "throughput")) {
+    printf("\n### PAAC training throughput, CartPole-v1, n_e = 32, t_max = 5, 4-128 shared trunk\n\n");
+    printf("| n_w | env steps/s (stepping + forward + backward + update) |\n|---|---|\n");
+    throughput(1);
+    throughput(2);
+  }
+  return 0;
+}

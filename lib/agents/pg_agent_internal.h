@@ -1,0 +1,194 @@
+/*
+** Agents, internal view: the pg_agent struct shared by the agent sources and
+** the per-algorithm operations table that every algorithm plugs into.
+**
+** Data flow (one way): environment -> rollout buffer (the algorithm's state)
+** -> loss descriptor (pg_loss_desc) -> gradients (pg__net_backward) ->
+** optimizer (pg__agent_apply) -> parameters.
+**
+** Adding an algorithm (e.g. lib/agents/a3c.c):
+**   1. define `const pg__algo_ops pg__a3c_ops = {...}` (members below);
+**   2. list the parameters it accepts with their defaults in its `params`
+**      array (names and bounds live in agent.c's global table: add a row there
+**      only for a new pg_param);
+**   3. register it in pg__algo_table() in agent.c (one line per algorithm).
+** Algorithms without ops give PG_ERR_UNSUPPORTED from the create functions.
+**
+** Threads: the public entry points run on the caller's thread. An algorithm
+** with its own threads (A3C) does that inside its `train` member and must
+** join them before returning.
+*/
+#ifndef PG_AGENT_INTERNAL_H
+#define PG_AGENT_INTERNAL_H
+
+#include "pg_internal.h"
+#include "env/pg_env_internal.h"
+#include "nn/pg_nn.h"
+#include "optim/pg_optim.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { PG__PARAM_SLOTS = 32, PG__RING = 100 };
+
+/* One accepted parameter of an algorithm with its default. */
+typedef struct pg__param_default {
+  pg_param param;
+  double value;
+} pg__param_default;
+
+/* Host-driven loop phases. */
+typedef enum pg__phase {
+  PG__PHASE_READY = 0,   /* may call pg_agent_step */
+  PG__PHASE_STEPPED = 1  /* pg_agent_report expected */
+} pg__phase;
+
+typedef struct pg__algo_ops {
+  const char *name;
+  /* Accepted parameters and defaults, ended by {0, 0}. */
+  const pg__param_default *params;
+  /* Needs a value estimate (a value head on net or a value net). */
+  bool needs_value;
+  /* (Re)allocates the rollout buffers for the current parameters (a->n_slots
+  ** etc. are set); called lazily before the first step after a structural
+  ** change. Must leave the previous buffers intact on failure. */
+  pg_status (*setup)(pg_agent *a);
+  /* Records one validated transition of every slot: obs/mask/actions of
+  ** the step (mask NULL when none was given), its rewards, flags and
+  ** next_obs (the true final observation for ended slots). No allocation,
+  ** except REINFORCE growing its episode buffer past the longest episode
+  ** seen (PG_ERR_NOMEM then: the step is dropped). */
+  pg_status (*record)(pg_agent *a, const float *obs, const uint8_t *mask,
+                      const float *actions, const float *rewards,
+                      const int32_t *term, const int32_t *trunc,
+                      const float *next_obs);
+  /* True when pg_agent_update must learn before the next step. */
+  bool (*update_due)(const pg_agent *a);
+  /* Learns from the buffer and empties it. On error the parameters are as
+  ** before and the buffer is emptied (the data is dropped). */
+  pg_status (*update)(pg_agent *a);
+  /* Forgets partial episodes/segments (start of pg_agent_train). */
+  void (*clear)(pg_agent *a);
+  /* Library-driven loop; NULL = the generic loop of train.c, which drives
+  ** record_step/record_report/update over one env or a pg_vec_env. */
+  pg_status (*train)(pg_agent *a, pg_env *env, int64_t max_steps,
+                     pg_progress_fn progress, void *user);
+  /* Frees the algorithm's state (a->algo). */
+  void (*teardown)(pg_agent *a);
+} pg__algo_ops;
+
+struct pg_agent {
+  pg_ctx *ctx;
+  pg_algorithm algorithm;
+  const pg__algo_ops *ops;
+  pg_net *net;        /* policy (+ value head when vnet is NULL) */
+  pg_net *vnet;       /* separate value net, or NULL */
+  bool own_nets;
+  pg_optim *opt, *vopt;
+  int opt_kind;       /* kind of opt/vopt, 0 before creation */
+
+  /* spaces, from the policy net */
+  size_t obs_size;
+  bool discrete;
+  size_t n_actions;   /* discrete: choices; continuous: dimension */
+  size_t action_len;  /* floats per action: 1 or n_actions */
+
+  /* parameters */
+  double param[PG__PARAM_SLOTS];
+  uint32_t user_set;  /* bit p: set by the caller */
+  bool dirty;         /* structural change: setup before the next step */
+
+  /* runtime */
+  pg__rng rng;
+  pg__phase phase;
+  bool recorded;      /* the pending step is a learning step */
+  bool have_mask;     /* the pending step came with a mask */
+  float *pend_obs;    /* n_slots*obs_size: the pending step's observations */
+  size_t n_slots;     /* slots the buffers are sized for */
+  float *actions;     /* n_slots*action_len: last sampled actions */
+  uint8_t *mask_buf;  /* n_slots*n_actions (discrete) */
+  double *ep_return;  /* per slot */
+  uint64_t *ep_length;
+  float *backup;      /* param backup for a diverging update */
+  float *vbackup;
+  void *algo;         /* the algorithm's own state */
+
+  /* statistics */
+  uint64_t episodes, total_steps, updates;
+  double last_return;
+  uint64_t last_length;
+  double ring[PG__RING];
+  int ring_n, ring_pos;
+  double ring_sum;
+  double policy_loss, value_loss, entropy;
+  double train_start, train_elapsed;
+  uint64_t train_steps0;
+};
+
+/* ---- parameters (agent.c) ---- */
+static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
+static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
+/* The current (annealed) policy learning rate. */
+double pg__agent_lr(const pg_agent *a);
+
+/* ---- shared machinery (rollout.c) ---- */
+/* Creates the optimizers if missing, and applies lr/decay/epsilon/clip. */
+pg_status pg__agent_setup_optim(pg_agent *a, const char *fn);
+/* n-step returns over t_max steps of n slots (row t*n + i): bootstrapped
+** from boot_last[i] after the last step, cut at terminated (0) and at
+** truncated steps (boot_trunc[t*n+i], the value of the true final obs). */
+void pg__nstep_returns(size_t t_max, size_t n, float gamma, const float *rewards,
+                       const int32_t *term, const int32_t *trunc,
+                       const float *boot_trunc, const float *boot_last,
+                       float *returns);
+/* v(s) for n rows of obs into out (chunks of the net's max batch). */
+void pg__agent_values(pg_agent *a, const float *obs, size_t n, float *out);
+/* Accumulates the policy-gradient loss gradients over n rows (chunked by
+** the max batch): forward obs (mask may be NULL); with baseline,
+** adv = returns - v(s) and a value term (separate net: 0.5*(R-v)^2 so that
+** SGD gives w += lr*delta*grad v; shared head: VALUE_COEF*(R-v)^2), else
+** adv = returns; policy term -adv*log pi, entropy bonus ENTROPY_BETA; all
+** multiplied by scale. Adds the row sums of -adv*log pi, (R-v)^2 and the
+** entropy to *pl, *vl, *ent. */
+void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
+                        const float *actions, const float *returns, float *adv,
+                        size_t n, float scale, bool baseline, double *pl,
+                        double *vl, double *ent);
+/* Zeroes the gradients of the agent's nets. */
+void pg__agent_zero_grads(pg_agent *a);
+/* Checks and applies the gradients (clip, optimizer step); on non-finite
+** gradients or resulting parameters the parameters are restored and
+** PG_ERR_NUMERIC is recorded. Updates the loss statistics on success. */
+pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl,
+                          double ent);
+
+/* ---- statistics (agent.c) ---- */
+void pg__agent_episode_end(pg_agent *a, size_t slot);
+
+/* ---- internal loop entry points (agent.c), shared with train.c ---- */
+pg_status pg__agent_prepare(pg_agent *a, const char *fn);
+pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask,
+                         float *actions, bool record);
+pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *term,
+                           const int32_t *trunc, const float *next_obs);
+pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated);
+/* Acts on n rows without recording (deterministic or sampled). */
+void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
+                        size_t n, bool deterministic, float *actions);
+double pg__now(void);
+
+/* ---- flush-to-zero around arithmetic (restores the caller's mode) ---- */
+unsigned pg__ftz_enter(void);
+void pg__ftz_leave(unsigned saved);
+
+/* ---- the algorithms ---- */
+extern const pg__algo_ops pg__reinforce_ops;
+extern const pg__algo_ops pg__reinforce_baseline_ops;
+extern const pg__algo_ops pg__actor_critic_ops;
+extern const pg__algo_ops pg__paac_ops;
+/* The generic library-driven loop (train.c). */
+pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
+                            pg_progress_fn progress, void *user);
+
+#endif /* PG_AGENT_INTERNAL_H */

@@ -1,0 +1,197 @@
+/* REINFORCE (the lecture's Algorithm 13.3 without gamma^t) and REINFORCE
+** with baseline (Algorithm 13.4). Each slot records its episode; when it
+** ends, pg_agent_update computes G_t = sum_k gamma^(k-t-1) R_k backwards and
+** takes one optimizer step on the summed loss
+**   sum_t -(G_t - b(S_t)) log pi(A_t|S_t)  [+ sum_t 0.5 (G_t - v(S_t))^2]
+** (b = 0 without baseline). With plain SGD this is the lecture's per-step
+** update with all T increments evaluated at the episode's parameters and
+** applied together. Truncated episodes are treated like ended ones (pure
+** Monte Carlo, no bootstrap).
+**
+** Episode buffer: each slot starts with room for MAX_EPISODE_STEPS steps
+** (1024 when 0) and doubles when an episode longer than any seen so far
+** arrives (the only allocation on the step path; it stops once the longest
+** episode has been seen). */
+#include "agents/pg_agent_internal.h"
+
+#include <string.h>
+
+typedef struct episode {
+  size_t len, cap;
+  bool ended;
+  float *obs, *act, *rew, *ret, *adv;
+  uint8_t *mask;
+} episode;
+
+typedef struct rf_state {
+  size_t n;
+  episode *ep;
+  bool baseline;
+} rf_state;
+
+static void ep_free(pg_ctx *ctx, episode *e) {
+  pg__free(ctx, e->obs);
+  pg__free(ctx, e->act);
+  pg__free(ctx, e->rew);
+  pg__free(ctx, e->ret);
+  pg__free(ctx, e->adv);
+  pg__free(ctx, e->mask);
+  memset(e, 0, sizeof *e);
+}
+
+static void st_free(pg_ctx *ctx, rf_state *s) {
+  if (!s) return;
+  for (size_t i = 0; s->ep && i < s->n; i++) ep_free(ctx, &s->ep[i]);
+  pg__free(ctx, s->ep);
+  pg__free(ctx, s);
+}
+
+/* Allocates an episode of capacity cap, copying the first e->len steps. */
+static pg_status ep_alloc(pg_agent *a, episode *e, size_t cap) {
+  pg_ctx *ctx = a->ctx;
+  episode n = {e->len, cap, e->ended, NULL, NULL, NULL, NULL, NULL, NULL};
+  n.obs = pg__malloc(ctx, cap * a->obs_size * sizeof(float));
+  n.act = pg__malloc(ctx, cap * a->action_len * sizeof(float));
+  n.rew = pg__malloc(ctx, cap * sizeof(float));
+  n.ret = pg__malloc(ctx, cap * sizeof(float));
+  n.adv = pg__malloc(ctx, cap * sizeof(float));
+  if (a->discrete) n.mask = pg__malloc(ctx, cap * a->n_actions);
+  if (!n.obs || !n.act || !n.rew || !n.ret || !n.adv || (a->discrete && !n.mask)) {
+    ep_free(ctx, &n);
+    return PG_ERR_NOMEM;
+  }
+  if (e->len) {
+    memcpy(n.obs, e->obs, e->len * a->obs_size * sizeof(float));
+    memcpy(n.act, e->act, e->len * a->action_len * sizeof(float));
+    memcpy(n.rew, e->rew, e->len * sizeof(float));
+    if (a->discrete) memcpy(n.mask, e->mask, e->len * a->n_actions);
+  }
+  ep_free(ctx, e);
+  *e = n;
+  return PG_OK;
+}
+
+static pg_status rf_setup(pg_agent *a) {
+  pg_ctx *ctx = a->ctx;
+  size_t n = a->n_slots, cap = pg__pz(a, PG_PARAM_MAX_EPISODE_STEPS);
+  if (cap == 0 || cap > 1024 * 1024) cap = 1024;
+  rf_state *s = pg__calloc(ctx, 1, sizeof *s);
+  if (s) {
+    s->n = n;
+    s->baseline = a->ops->needs_value;
+    s->ep = pg__calloc(ctx, n, sizeof *s->ep);
+  }
+  bool ok = s && s->ep;
+  for (size_t i = 0; ok && i < n; i++) ok = ep_alloc(a, &s->ep[i], cap) == PG_OK;
+  if (!ok) {
+    st_free(ctx, s);
+    return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_step: out of memory for the episode buffers");
+  }
+  st_free(ctx, a->algo);
+  a->algo = s;
+  return PG_OK;
+}
+
+static pg_status rf_record(pg_agent *a, const float *obs, const uint8_t *mask,
+                           const float *actions, const float *rewards, const int32_t *term,
+                           const int32_t *trunc, const float *next_obs) {
+  (void)next_obs;
+  rf_state *s = a->algo;
+  size_t os = a->obs_size, al = a->action_len, k = a->n_actions;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->ep[i].len == s->ep[i].cap && ep_alloc(a, &s->ep[i], 2 * s->ep[i].cap) != PG_OK)
+      return pg__fail(a->ctx, PG_ERR_NOMEM,
+                      "pg_agent_report: out of memory growing the episode buffer: step dropped");
+  for (size_t i = 0; i < s->n; i++) {
+    episode *e = &s->ep[i];
+    size_t t = e->len++;
+    memcpy(e->obs + t * os, obs + i * os, os * sizeof(float));
+    memcpy(e->act + t * al, actions + i * al, al * sizeof(float));
+    e->rew[t] = rewards[i];
+    if (a->discrete) {
+      if (mask)
+        memcpy(e->mask + t * k, mask + i * k, k);
+      else
+        memset(e->mask + t * k, 1, k);
+    }
+    e->ended = term[i] || trunc[i];
+  }
+  return PG_OK;
+}
+
+static bool rf_due(const pg_agent *a) {
+  const rf_state *s = a->algo;
+  for (size_t i = 0; s && i < s->n; i++)
+    if (s->ep[i].ended) return true;
+  return false;
+}
+
+static pg_status rf_learn(pg_agent *a, episode *e) {
+  double gamma = pg__p(a, PG_PARAM_GAMMA), G = 0.0;
+  for (size_t t = e->len; t-- > 0;) {
+    G = (double)e->rew[t] + gamma * G;
+    e->ret[t] = (float)G;
+  }
+  rf_state *s = a->algo;
+  double pl = 0.0, vl = 0.0, ent = 0.0;
+  pg__agent_zero_grads(a);
+  pg__agent_ac_grads(a, e->obs, a->discrete ? e->mask : NULL, e->act, e->ret, e->adv, e->len,
+                     1.0f, s->baseline, &pl, &vl, &ent);
+  double n = (double)e->len;
+  return pg__agent_apply(a, "pg_agent_update", pl / n, vl / n, ent / n);
+}
+
+static pg_status rf_update(pg_agent *a) {
+  rf_state *s = a->algo;
+  pg_status st = PG_OK;
+  for (size_t i = 0; i < s->n; i++) {
+    episode *e = &s->ep[i];
+    if (!e->ended) continue;
+    if (st == PG_OK && e->len) st = rf_learn(a, e);
+    e->len = 0;
+    e->ended = false;
+  }
+  return st;
+}
+
+static void rf_clear(pg_agent *a) {
+  rf_state *s = a->algo;
+  for (size_t i = 0; s && i < s->n; i++) {
+    s->ep[i].len = 0;
+    s->ep[i].ended = false;
+  }
+}
+
+static void rf_teardown(pg_agent *a) {
+  st_free(a->ctx, a->algo);
+  a->algo = NULL;
+}
+
+static const pg__param_default RF_PARAMS[] = {
+    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
+    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
+    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
+    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
+    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
+    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
+    {(pg_param)0, 0}};
+
+static const pg__param_default RFB_PARAMS[] = {
+    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
+    {PG_PARAM_VALUE_LR, 0.01},    {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
+    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
+    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
+    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
+    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
+    {(pg_param)0, 0}};
+
+const pg__algo_ops pg__reinforce_ops = {
+    "reinforce", RF_PARAMS, false, rf_setup, rf_record, rf_due, rf_update, rf_clear, NULL,
+    rf_teardown};
+
+const pg__algo_ops pg__reinforce_baseline_ops = {
+    "reinforce_baseline", RFB_PARAMS, true, rf_setup, rf_record, rf_due, rf_update, rf_clear,
+    NULL, rf_teardown};

@@ -1,0 +1,166 @@
+/* Shared machinery of the policy-gradient agents: optimizers, n-step
+** returns, the loss (pg_loss_desc) over a batch of rows, and the checked
+** parameter update. Nothing here allocates. */
+#include "agents/pg_agent_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- optimizers ------------------------------------------------------------- */
+
+static void set_optim(pg_agent *a, pg_optim *o, double lr) {
+  int kind = a->opt_kind;
+  (void)pg_optim_set_param(o, PG_OPTIM_LR, lr);
+  if (kind == PG_OPTIM_RMSPROP)
+    (void)pg_optim_set_param(o, PG_OPTIM_DECAY, pg__p(a, PG_PARAM_RMSPROP_DECAY));
+  if (kind != PG_OPTIM_SGD)
+    (void)pg_optim_set_param(o, PG_OPTIM_EPSILON, pg__p(a, PG_PARAM_OPTIM_EPSILON));
+}
+
+pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
+  int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
+  if (!a->opt || a->opt_kind != kind) {
+    pg_optim *o = NULL, *vo = NULL;
+    pg_status st = pg_optim_create(a->net, (pg_optim_kind)kind, &o);
+    if (st == PG_OK && a->vnet) st = pg_optim_create(a->vnet, (pg_optim_kind)kind, &vo);
+    if (st != PG_OK) {
+      pg_optim_destroy(o);
+      return pg__fail(a->ctx, st, "%s: cannot create the optimizer: %s", fn,
+                      pg_ctx_last_error(a->ctx));
+    }
+    pg_optim_destroy(a->opt);
+    pg_optim_destroy(a->vopt);
+    a->opt = o;
+    a->vopt = vo;
+    a->opt_kind = kind;
+  }
+  set_optim(a, a->opt, pg__agent_lr(a));
+  if (a->vopt) set_optim(a, a->vopt, pg__p(a, PG_PARAM_VALUE_LR));
+  return PG_OK;
+}
+
+/* ---- returns -------------------------------------------------------------------- */
+
+void pg__nstep_returns(size_t t_max, size_t n, float gamma, const float *rewards,
+                       const int32_t *term, const int32_t *trunc, const float *boot_trunc,
+                       const float *boot_last, float *returns) {
+  for (size_t i = 0; i < n; i++) {
+    double R = (double)boot_last[i];
+    for (size_t t = t_max; t-- > 0;) {
+      size_t r = t * n + i;
+      if (term[r])
+        R = 0.0;
+      else if (trunc[r])
+        R = (double)boot_trunc[r];
+      R = (double)rewards[r] + (double)gamma * R;
+      returns[r] = (float)R;
+    }
+  }
+}
+
+/* ---- values and gradients ------------------------------------------------------ */
+
+void pg__agent_values(pg_agent *a, const float *obs, size_t n, float *out) {
+  pg_net *vn = a->vnet ? a->vnet : a->net;
+  size_t mb = pg__net_max_batch(vn);
+  for (size_t off = 0; off < n; off += mb) {
+    size_t m = n - off < mb ? n - off : mb;
+    pg__net_out o;
+    pg__net_forward(vn, obs + off * a->obs_size, m, NULL, &o);
+    memcpy(out + off, o.value, m * sizeof(float));
+  }
+}
+
+void pg__agent_zero_grads(pg_agent *a) {
+  pg__net_zero_grads(a->net);
+  if (a->vnet) pg__net_zero_grads(a->vnet);
+}
+
+static double row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
+                           const float *act) {
+  if (a->discrete) return (double)o->log_probs[j * a->n_actions + (size_t)act[0]];
+  return pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
+}
+
+void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
+                        const float *actions, const float *returns, float *adv, size_t n,
+                        float scale, bool baseline, double *pl, double *vl, double *ent) {
+  size_t mb = pg__net_max_batch(a->net);
+  if (a->vnet && pg__net_max_batch(a->vnet) < mb) mb = pg__net_max_batch(a->vnet);
+  size_t os = a->obs_size, al = a->action_len, k = a->n_actions;
+  for (size_t off = 0; off < n; off += mb) {
+    size_t m = n - off < mb ? n - off : mb;
+    pg__net_out o, vo;
+    pg__net_forward(a->net, obs + off * os, m, mask ? mask + off * k : NULL, &o);
+    const float *v = NULL;
+    if (baseline) {
+      if (a->vnet) pg__net_forward(a->vnet, obs + off * os, m, NULL, &vo);
+      v = a->vnet ? vo.value : o.value;
+    }
+    for (size_t j = 0; j < m; j++) {
+      float R = returns[off + j], d = baseline ? R - v[j] : R;
+      adv[off + j] = d;
+      *pl -= (double)d * row_log_prob(a, &o, j, actions + (off + j) * al);
+      if (baseline) *vl += (double)d * (double)d;
+      *ent += (double)o.entropy[j];
+    }
+    pg_loss_desc L = {sizeof(pg_loss_desc), scale, 1.0f,
+                      (float)pg__p(a, PG_PARAM_ENTROPY_BETA), 0.0f, 0.0f,
+                      actions + off * al, adv + off, returns + off, NULL, NULL};
+    if (baseline && !a->vnet) L.value_coef = (float)pg__p(a, PG_PARAM_VALUE_COEF);
+    (void)pg__net_backward(a->net, m, &L);
+    if (baseline && a->vnet) {
+      pg_loss_desc V = {sizeof(pg_loss_desc), scale, 0.0f, 0.0f, 0.5f, 0.0f,
+                        NULL, NULL, returns + off, NULL, NULL};
+      (void)pg__net_backward(a->vnet, m, &V);
+    }
+  }
+}
+
+/* ---- the checked update ------------------------------------------------------------ */
+
+static void scale_grads(pg_net *net, float s) {
+  float *g = pg__net_grads(net);
+  size_t n = pg__net_param_count(net);
+  for (size_t i = 0; i < n; i++) g[i] *= s;
+}
+
+static bool step_net(pg_optim *o, pg_net *net, float *backup) {
+  size_t np = pg__net_param_count(net);
+  float *p = pg__net_params(net);
+  memcpy(backup, p, np * sizeof(float));
+  (void)pg__optim_apply_shared(o, pg__net_grads(net));
+  pg__net_params_changed(net);
+  return pg__all_finite(p, np);
+}
+
+pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl, double ent) {
+  double n1 = pg__grad_norm(pg__net_grads(a->net), pg__net_param_count(a->net));
+  double n2 = a->vnet ? pg__grad_norm(pg__net_grads(a->vnet), pg__net_param_count(a->vnet)) : 0.0;
+  double norm = sqrt(n1 * n1 + n2 * n2);
+  if (!isfinite(norm) || !isfinite(pl) || !isfinite(vl))
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    "%s: non-finite loss or gradient: update skipped, parameters unchanged", fn);
+  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
+  if (clip > 0.0 && norm > clip) {
+    float s = (float)(clip / norm);
+    scale_grads(a->net, s);
+    if (a->vnet) scale_grads(a->vnet, s);
+  }
+  if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(a->opt, pg__agent_lr(a));
+  bool ok = step_net(a->opt, a->net, a->backup);
+  if (ok && a->vnet) {
+    ok = step_net(a->vopt, a->vnet, a->vbackup);
+    if (!ok) memcpy(pg__net_params(a->vnet), a->vbackup,
+                    pg__net_param_count(a->vnet) * sizeof(float));
+  }
+  if (!ok) {
+    memcpy(pg__net_params(a->net), a->backup, pg__net_param_count(a->net) * sizeof(float));
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    "%s: the update diverged (non-finite parameters): parameters restored", fn);
+  }
+  a->policy_loss = pl;
+  a->value_loss = vl;
+  a->entropy = ent;
+  return PG_OK;
+}
