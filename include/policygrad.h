@@ -753,9 +753,12 @@ typedef enum pg_stat {
 } pg_stat;
 
 /* Creates an agent with networks it builds and owns, sized for env's spaces:
-** hidden_layers dense layers of hidden_units (tanh) as a shared trunk with
-** the heads the algorithm needs (a separate value network for
-** REINFORCE with baseline). env is only read for its spaces; it is not kept.
+** hidden_layers dense layers of hidden_units (ReLU, orthogonal init) as a
+** trunk with the heads the algorithm needs: a separate value network of
+** the same shape for REINFORCE with baseline and one-step actor-critic (the
+** lecture's theta and w), a value head on the shared trunk for PAAC.
+** Buffers hold 512 rows (larger batches are processed in chunks). env is
+** only read for its spaces; it is not kept.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE, PG_ERR_UNSUPPORTED
 ** (algorithm/space combination), PG_ERR_NOMEM. */
 PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,

@@ -259,7 +259,7 @@ static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, int32_t un
   pg_net *net = NULL;
   pg_status st = pg_net_create(ctx, in, 512, seed, &net);
   for (int32_t l = 0; st == PG_OK && l < layers; l++)
-    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, sqrt(2.0));
+    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0));
   if (st == PG_OK && policy) {
     if (env->kind == PG_ACTION_DISCRETE)
       st = pg_net_add_categorical_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 0.01);

@@ -1,0 +1,484 @@
+/* Agents: parameters, bad input, hand-computed updates, n-step returns,
+** learning on CartPole with fixed seeds, threads, no allocation per step. */
+#include "testutil.h"
+
+#include "agents/pg_agent_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static pg_agent *make_agent(pg_ctx *ctx, pg_algorithm algo, const char *env_name,
+                            pg_env **out_env, int units) {
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, env_name, 1, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, env, units, units ? 1 : 0, &a), PG_OK);
+  *out_env = env;
+  return a;
+}
+
+START_TEST(test_params) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env, 16);
+  double v, lo, hi;
+  ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_NUM_ENVS, &v), PG_OK);
+  ck_assert(v == 32);
+  ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_LR, &v), PG_OK);
+  ck_assert(fabs(v - 0.0224) < 1e-12);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 16), PG_OK);
+  ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_LR, &v), PG_OK); /* follows n_e */
+  ck_assert(fabs(v - 0.0112) < 1e-12);
+  ck_assert_int_eq(pg_agent_set_param_by_name(a, "entropy_beta", 0.02), PG_OK);
+  ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_ENTROPY_BETA, &v), PG_OK);
+  ck_assert(v == 0.02);
+  ck_assert_int_eq(pg_agent_set_param_by_name(a, "nope", 1), PG_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "nope"));
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, 1.5), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, NAN), PG_ERR_NUMERIC);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 2.5), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_HOGWILD, 1), PG_ERR_UNSUPPORTED);
+  ck_assert_int_eq(pg_agent_set_param(a, (pg_param)999, 1), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_param_bounds(a, PG_PARAM_GAMMA, &lo, &hi), PG_OK);
+  ck_assert(lo == 0 && hi == 1);
+  ck_assert_int_eq(pg_agent_param_bounds(a, PG_PARAM_GAMMA, NULL, &hi), PG_ERR_INVALID_ARG);
+  pg_param p;
+  ck_assert_int_eq(pg_param_from_name("t_max", &p), PG_OK);
+  ck_assert_int_eq(p, PG_PARAM_T_MAX);
+  ck_assert_str_eq(pg_param_name(PG_PARAM_CLIP_NORM), "clip_norm");
+  ck_assert_ptr_null(pg_param_name((pg_param)999));
+  ck_assert_str_eq(pg_algorithm_name(PG_ALGO_PAAC), "paac");
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_EPISODES, &v), PG_OK);
+  ck_assert(v == 0);
+  ck_assert_int_eq(pg_agent_get_stat(a, (pg_stat)999, &v), PG_ERR_INVALID_ARG);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+
+  a = make_agent(ctx, PG_ALGO_ACTOR_CRITIC, "CartPole-v1", &env, 16);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 2), PG_ERR_OUT_OF_RANGE);
+  pg_net *vn = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 1, &vn), PG_OK);
+  ck_assert_ptr_nonnull(vn);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  a = make_agent(ctx, PG_ALGO_REINFORCE, "CartPole-v1", &env, 16);
+  ck_assert_int_eq(pg_agent_get_net(a, 1, &vn), PG_ERR_UNSUPPORTED);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, 0.1), PG_ERR_UNSUPPORTED);
+  pg_agent *b = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_A3C, env, 8, 1, &b), PG_ERR_UNSUPPORTED);
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, (pg_algorithm)77, env, 8, 1, &b),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_PAAC, env, 8, 99, &b),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_ptr_null(b);
+  pg_agent_destroy(a);
+  pg_agent_destroy(NULL);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+START_TEST(test_host_loop_bad_input) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, PG_ALGO_REINFORCE, "CartPole-v1", &env, 8);
+  float obs[4] = {0.01f, 0.0f, 0.02f, 0.0f}, act[1], r = 1.0f;
+  int32_t te = 0, tr = 0, upd = 7;
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK); /* no data */
+  ck_assert_int_eq(upd, 0);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, obs), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_step(a, NULL, NULL, act), PG_ERR_INVALID_ARG);
+  float bad[4] = {0.0f, NAN, 0.0f, 0.0f};
+  ck_assert_int_eq(pg_agent_step(a, bad, NULL, act), PG_ERR_NUMERIC);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_agent_step"));
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  ck_assert(act[0] == 0.0f || act[0] == 1.0f);
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_ERR_BAD_STATE); /* not reported */
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_ERR_BAD_STATE);
+  float nan_r = NAN;
+  ck_assert_int_eq(pg_agent_report(a, &nan_r, &te, &tr, obs), PG_ERR_NUMERIC); /* dropped */
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  int32_t two = 2;
+  ck_assert_int_eq(pg_agent_report(a, &r, &two, &tr, obs), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, NULL), PG_ERR_INVALID_ARG);
+  te = 1;
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, obs), PG_OK);
+  /* the episode ended: REINFORCE must learn before the next step */
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+  ck_assert_int_eq(upd, 1);
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+  ck_assert_int_eq(upd, 0);
+  double eps;
+  pg_agent_get_stat(a, PG_STAT_EPISODES, &eps);
+  ck_assert(eps == 1);
+  uint8_t mask[2] = {0, 0};
+  ck_assert_int_eq(pg_agent_act(a, obs, mask, 1, act), PG_ERR_INVALID_ARG);
+  mask[1] = 1;
+  ck_assert_int_eq(pg_agent_act(a, obs, mask, 1, act), PG_OK);
+  ck_assert(act[0] == 1.0f);
+  ck_assert_int_eq(pg_agent_train(a, env, -1, NULL, NULL), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 0, 1, NULL, NULL), PG_ERR_OUT_OF_RANGE);
+  pg_env *pend = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &pend), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, pend, 10, NULL, NULL), PG_ERR_SHAPE);
+  pg_env_destroy(pend);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+/* A linear softmax policy on the constant observation [1] (Example 13.1's
+** features): logits = W*1 + b, so both W and b get the gradient. */
+static pg_net *linear_policy(pg_ctx *ctx, bool value) {
+  pg_net *n = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 1, 64, 1, &n), PG_OK);
+  if (value)
+    ck_assert_int_eq(pg_net_add_value_head(n, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  else
+    ck_assert_int_eq(pg_net_add_categorical_head(n, 2, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(n), PG_OK);
+  return n;
+}
+
+START_TEST(test_reinforce_baseline_hand_step) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_net *pn = linear_policy(ctx, false), *vn = linear_policy(ctx, true);
+  float p0[4] = {0.1f, -0.2f, 0.05f, 0.0f}, w0[2] = {0.3f, 0.2f};
+  ck_assert_int_eq(pg_net_set_params(pn, 0, 4, p0), PG_OK);
+  ck_assert_int_eq(pg_net_set_params(vn, 0, 2, w0), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_REINFORCE_BASELINE, pn, vn, &a), PG_OK);
+  const double at = 0.125, aw = 0.25, g = 0.5;
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OPTIMIZER, PG_OPTIM_SGD), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, at), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, aw), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, g), PG_OK);
+  float obs[1] = {1.0f}, act[3];
+  float rew[3] = {-1.0f, 2.0f, 0.5f};
+  for (int t = 0; t < 3; t++) {
+    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act[t]), PG_OK);
+    int32_t te = t == 2, tr = 0;
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, obs), PG_OK);
+  }
+  int32_t upd = 0;
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+  ck_assert_int_eq(upd, 1);
+  /* by hand: G_t, delta_t = G_t - v, theta += at*sum delta_t*(onehot - p),
+  ** w += aw*sum delta_t*x (x = 1 for both W and b) */
+  double z0 = p0[0] + p0[2], z1 = p0[1] + p0[3];
+  double pr1 = 1.0 / (1.0 + exp(z0 - z1)), pr[2] = {1.0 - pr1, pr1};
+  double v = (double)w0[0] + (double)w0[1], G = 0.0, dth[2] = {0, 0}, dw = 0.0;
+  for (int t = 2; t >= 0; t--) {
+    G = rew[t] + g * G;
+    double d = G - v;
+    dw += d;
+    for (int k = 0; k < 2; k++) dth[k] += d * (((int)act[t] == k) - pr[k]);
+  }
+  float p1[4], w1[2];
+  ck_assert_int_eq(pg_net_get_params(pn, 0, 4, p1), PG_OK);
+  ck_assert_int_eq(pg_net_get_params(vn, 0, 2, w1), PG_OK);
+  for (int k = 0; k < 2; k++) {
+    ck_assert_double_eq_tol(p1[k], p0[k] + at * dth[k], 1e-5);     /* W */
+    ck_assert_double_eq_tol(p1[2 + k], p0[2 + k] + at * dth[k], 1e-5); /* b */
+    ck_assert_double_eq_tol(w1[k], w0[k] + aw * dw, 1e-5);
+  }
+  pg_agent_destroy(a);
+  pg_net_destroy(pn);
+  pg_net_destroy(vn);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+START_TEST(test_nstep_returns) {
+  /* 3 steps x 3 slots, gamma 0.5: slot 0 runs through (bootstrap 10), slot
+  ** 1 terminates at t=1 (then a new episode, bootstrap 4), slot 2 is
+  ** truncated at t=0 (V(final) = 8), then terminates at t=2. */
+  float r[9] = {1, 2, 3, 1, 1, 1, 2, 2, 2};
+  int32_t te[9] = {0, 0, 0, 0, 1, 0, 0, 0, 1}, tr[9] = {0, 0, 1, 0, 0, 0, 0, 0, 0};
+  float bt[9] = {0, 0, 8, 0, 0, 0, 0, 0, 0}, bl[3] = {10, 4, 99}, R[9];
+  pg__nstep_returns(3, 3, 0.5f, r, te, tr, bt, bl, R);
+  float want[9] = {3.25f, 2.5f, 7, 4.5f, 1, 2, 7, 4, 2};
+  for (int i = 0; i < 9; i++) ck_assert_float_eq_tol(R[i], want[i], 1e-6f);
+}
+END_TEST
+
+/* Scripted transitions through the host loop: reward 1 per step, obs [t];
+** the episode ends at t = 1 (truncated, or terminated when `term`), so
+** R_1 = 1 + gamma*V(final obs 2) or 1; R_2 = 1 + gamma*V(3); R_0 = 1 +
+** gamma*R_1. Checked through PG_STAT_VALUE_LOSS = mean (R_t - V(s_t))^2 with
+** lr 0 (parameters unchanged). */
+static void paac_bootstrap(int term) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_net *n = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 1, 64, 1, &n), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(n, 2, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(n, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(n), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PAAC, n, NULL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 3), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, 0.5), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, 0.0), PG_OK);
+  float o[4] = {0, 1, 2, 3}, act, rew = 1.0f, V[4];
+  ck_assert_int_eq(pg_net_forward(n, o, 4, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(n, PG_NET_OUTPUT_VALUE, V, 4), PG_OK);
+  for (int t = 0; t < 3; t++) {
+    ck_assert_int_eq(pg_agent_step(a, &o[t], NULL, &act), PG_OK);
+    int32_t te = t == 1 && term, tr = t == 1 && !term;
+    ck_assert_int_eq(pg_agent_report(a, &rew, &te, &tr, &o[t + 1]), PG_OK);
+  }
+  int32_t upd;
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+  ck_assert_int_eq(upd, 1);
+  double R2 = 1 + 0.5 * V[3], R1 = term ? 1.0 : 1 + 0.5 * V[2], R0 = 1 + 0.5 * R1;
+  double want = ((R0 - V[0]) * (R0 - V[0]) + (R1 - V[1]) * (R1 - V[1]) +
+                 (R2 - V[2]) * (R2 - V[2])) / 3.0, got;
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_VALUE_LOSS, &got), PG_OK);
+  ck_assert_double_eq_tol(got, want, 1e-5 * (1 + want));
+  pg_agent_destroy(a);
+  pg_net_destroy(n);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+
+START_TEST(test_paac_bootstrap_truncated) { paac_bootstrap(0); }
+END_TEST
+START_TEST(test_paac_bootstrap_terminated) { paac_bootstrap(1); }
+END_TEST
+
+typedef struct learn_cb {
+  double threshold;
+  int hit;
+} learn_cb;
+
+static int stop_at(void *user, pg_agent *agent) {
+  learn_cb *l = user;
+  double e, m;
+  pg_agent_get_stat(agent, PG_STAT_EPISODES, &e);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &m);
+  if (e >= 20 && m >= l->threshold) l->hit = 1;
+  return l->hit;
+}
+
+static void learns(pg_algorithm algo, int units, double threshold, long budget) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx_set_seed(ctx, 1);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, algo, "CartPole-v1", &env, units);
+  learn_cb l = {threshold, 0};
+  ck_assert_int_eq(pg_agent_train(a, env, budget, stop_at, &l), PG_OK);
+  double m;
+  pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &m);
+  ck_assert_msg(l.hit, "%s reached only %.1f", pg_algorithm_name(algo), m);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+
+START_TEST(test_learn_reinforce) { learns(PG_ALGO_REINFORCE, 64, 150, 150000); }
+END_TEST
+START_TEST(test_learn_baseline) { learns(PG_ALGO_REINFORCE_BASELINE, 64, 150, 150000); }
+END_TEST
+START_TEST(test_learn_actor_critic) { learns(PG_ALGO_ACTOR_CRITIC, 64, 150, 150000); }
+END_TEST
+START_TEST(test_learn_paac) { learns(PG_ALGO_PAAC, 64, 200, 300000); }
+END_TEST
+
+static void paac_params_after(int threads, float *out, size_t *np) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx_set_seed(ctx, 3);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env, 16);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 8), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_THREADS, threads), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, 4000, NULL, NULL), PG_OK);
+  pg_net *n;
+  pg_agent_get_net(a, 0, &n);
+  pg_net_param_count(n, np);
+  pg_net_get_params(n, 0, *np, out);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+
+START_TEST(test_paac_threads_identical) {
+  static float p1[4096], p2[4096];
+  size_t n1, n2;
+  paac_params_after(1, p1, &n1);
+  paac_params_after(2, p2, &n2);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_uint_le(n1, 4096);
+  ck_assert_int_eq(memcmp(p1, p2, n1 * sizeof(float)), 0);
+}
+END_TEST
+
+START_TEST(test_no_alloc_per_step) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env, 16);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 4), PG_OK);
+  float obs[16] = {0}, act[4], rew[4] = {1, 1, 1, 1};
+  int32_t te[4] = {0, 0, 0, 1}, tr[4] = {0, 1, 0, 0}, upd;
+  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK); /* sets up */
+  ck_assert_int_eq(pg_agent_report(a, rew, te, tr, obs), PG_OK);
+  long before = c.calls;
+  int updates = 0;
+  for (int s = 0; s < 200; s++) {
+    ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+    updates += upd;
+    ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, rew, te, tr, obs), PG_OK);
+  }
+  ck_assert_int_eq(c.calls, before);
+  ck_assert_int_ge(updates, 30);
+  /* library-driven: the allocations of a call do not grow with its length */
+  before = c.calls;
+  ck_assert_int_eq(pg_agent_train(a, env, 1000, NULL, NULL), PG_OK);
+  long short_run = c.calls - before;
+  before = c.calls;
+  ck_assert_int_eq(pg_agent_train(a, env, 20000, NULL, NULL), PG_OK);
+  ck_assert_int_eq(c.calls - before, short_run);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+/* A host CartPole-like env whose step fails on a chosen call. */
+typedef struct failing {
+  int calls, fail_at;
+  float x;
+} failing;
+
+static int f_reset(void *user, uint64_t seed, float *obs) {
+  (void)seed;
+  failing *f = user;
+  f->x = 0.0f;
+  obs[0] = 0.0f;
+  return 0;
+}
+
+static int f_step(void *user, const float *action, float *obs, float *reward, int32_t *te,
+                  int32_t *tr) {
+  failing *f = user;
+  if (++f->calls == f->fail_at) return -1;
+  f->x += action[0] == 1.0f ? 1.0f : -1.0f;
+  obs[0] = f->x;
+  *reward = 1.0f;
+  *te = fabsf(f->x) >= 3.0f;
+  (void)tr;
+  return 0;
+}
+
+START_TEST(test_train_callback_failure) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  failing f = {0, 500, 0.0f};
+  pg_env_vtable vt = {sizeof vt, f_reset, f_step, NULL, NULL, NULL};
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create(ctx, &vt, &f, "failing", 1, PG_ACTION_DISCRETE, 2, &env),
+                   PG_OK);
+  ck_assert_int_eq(pg_env_set_max_episode_steps(env, 50), PG_OK); /* greedy may oscillate */
+  pg_agent *a = NULL;
+  for (int algo = PG_ALGO_REINFORCE; algo <= PG_ALGO_ACTOR_CRITIC; algo++) {
+    f.calls = 0;
+    ck_assert_int_eq(pg_agent_create_for_env(ctx, (pg_algorithm)algo, env, 8, 1, &a), PG_OK);
+    ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_ERR_CALLBACK);
+    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_agent_train"));
+    /* usable afterwards: training continues */
+    double e0, e1;
+    pg_agent_get_stat(a, PG_STAT_EPISODES, &e0);
+    ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_OK);
+    pg_agent_get_stat(a, PG_STAT_EPISODES, &e1);
+    ck_assert(e1 > e0);
+    double mean;
+    ck_assert_int_eq(pg_agent_evaluate(a, env, 3, 1, &mean, NULL), PG_OK);
+    pg_agent_destroy(a);
+  }
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+static pg_status make_and_step(pg_ctx *ctx, void *user) {
+  int algo = *(int *)user;
+  pg_env *env = NULL;
+  pg_agent *a = NULL;
+  pg_status st = pg_env_create_builtin(ctx, "CartPole-v1", 1, &env);
+  if (st == PG_OK) st = pg_agent_create_for_env(ctx, (pg_algorithm)algo, env, 8, 1, &a);
+  if (st == PG_OK) st = pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 2);
+  float obs[8] = {0}, act[2], rew[2] = {1, 1};
+  int32_t te[2] = {1, 0}, tr[2] = {0, 1};
+  for (int s = 0; s < 6 && st == PG_OK; s++) {
+    st = pg_agent_step(a, obs, NULL, act);
+    if (st == PG_OK) st = pg_agent_report(a, rew, te, tr, obs);
+    if (st == PG_OK) st = pg_agent_update(a, NULL);
+  }
+  if (st == PG_OK) st = pg_agent_train(a, env, 100, NULL, NULL);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  return st;
+}
+
+START_TEST(test_every_alloc_fails) {
+  for (int algo = PG_ALGO_REINFORCE; algo <= PG_ALGO_PAAC; algo++)
+    ck_assert_int_gt(pg_test_every_alloc_fails(make_and_step, &algo), 5);
+}
+END_TEST
+
+START_TEST(test_gaussian_paac_runs) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_env *env;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "Pendulum-v1", &env, 16);
+  ck_assert_int_eq(pg_agent_train(a, env, 20000, NULL, NULL), PG_OK);
+  double mean, u;
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 2, 0, &mean, NULL), PG_OK);
+  ck_assert(isfinite(mean));
+  pg_agent_get_stat(a, PG_STAT_UPDATES, &u);
+  ck_assert(u >= 100);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("agents");
+  TCase *tc = tcase_create("api");
+  tcase_add_test(tc, test_params);
+  tcase_add_test(tc, test_host_loop_bad_input);
+  tcase_add_test(tc, test_reinforce_baseline_hand_step);
+  tcase_add_test(tc, test_nstep_returns);
+  tcase_add_test(tc, test_paac_bootstrap_truncated);
+  tcase_add_test(tc, test_paac_bootstrap_terminated);
+  tcase_add_test(tc, test_no_alloc_per_step);
+  tcase_add_test(tc, test_train_callback_failure);
+  tcase_add_test(tc, test_every_alloc_fails);
+  suite_add_tcase(s, tc);
+  TCase *tl = tcase_create("learning");
+  tcase_set_timeout(tl, 120);
+  tcase_add_test(tl, test_learn_reinforce);
+  tcase_add_test(tl, test_learn_baseline);
+  tcase_add_test(tl, test_learn_actor_critic);
+  tcase_add_test(tl, test_learn_paac);
+  tcase_add_test(tl, test_paac_threads_identical);
+  tcase_add_test(tl, test_gaussian_paac_runs);
+  suite_add_tcase(s, tl);
+  return pg_test_run_suite(s);
+}
