@@ -3,8 +3,10 @@
 ** B is packed into panels of KC x NR (zero-padded), and a micro-kernel keeps
 ** an MR x NR block of C in local arrays that the compiler maps onto vector
 ** registers; its inner loop over NR contiguous floats is what vectorizes.
-** With GCC the same source is compiled for AVX-512, AVX2+FMA and the
-** baseline (target_clones), and fp-contract lets the FMA clones fuse. */
+** On x86-64 Linux the same source is compiled for AVX-512, FMA (AVX) and
+** the baseline (target_clones, picked at load time), with an 8-row kernel
+** when AVX-512's 32 registers are there; fp-contract lets GCC fuse the
+** multiply-adds. Check with -fopt-info-vec. */
 #include "nn/pg_nn.h"
 
 #include <string.h>
@@ -13,63 +15,102 @@
 #pragma GCC optimize("fp-contract=fast")
 #endif
 
+/* Function clones resolve through ifuncs, which run before ThreadSanitizer
+** is initialised: TSan builds use the baseline code only. */
+#if defined(__SANITIZE_THREAD__)
+#define PG_NO_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PG_NO_CLONES
+#endif
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
-    !defined(PG_NO_CLONES) && !defined(__SANITIZE_THREAD__)
-#define PG__CLONES \
-  __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+    !defined(PG_NO_CLONES)
+#define PG__X86_DISPATCH 1
+#define PG__CLONES __attribute__((target_clones("avx512f", "fma", "default")))
+#define PG__AVX512 __attribute__((target("avx512f")))
 #else
 #define PG__CLONES
 #endif
 
-#define MR 4
 #define NR PG__GEMM_NR
 #define KC PG__GEMM_KC
 
-/* C[0..MR) rows += A-rows · panel; only the first nr columns are stored. */
-PG__CLONES
-static void kern_mr(size_t kc, const float *restrict a, size_t a_rs,
-                    size_t a_cs, const float *restrict bp, size_t bs,
-                    float *restrict c, size_t ldc, size_t nr) {
-  float acc0[NR] = {0}, acc1[NR] = {0}, acc2[NR] = {0}, acc3[NR] = {0};
-  const float *a0 = a, *a1 = a + a_rs, *a2 = a + 2 * a_rs, *a3 = a + 3 * a_rs;
+/* C[0..mr) rows += A-rows · panel; only the first nr columns are stored.
+** Inlined into wrappers with a constant mr, so acc maps onto registers. */
+static inline __attribute__((always_inline)) void
+kern_body(size_t mr, size_t kc, const float *restrict a, size_t a_rs,
+          size_t a_cs, const float *restrict bp, float *restrict c, size_t ldc,
+          size_t nr) {
+  float acc[8][NR] = {{0}};
   for (size_t k = 0; k < kc; k++) {
-    const float *restrict b = bp + k * bs;
-    const float x0 = a0[k * a_cs], x1 = a1[k * a_cs];
-    const float x2 = a2[k * a_cs], x3 = a3[k * a_cs];
-    for (size_t j = 0; j < NR; j++) {
-      acc0[j] += x0 * b[j];
-      acc1[j] += x1 * b[j];
-      acc2[j] += x2 * b[j];
-      acc3[j] += x3 * b[j];
+    const float *restrict b = bp + k * NR;
+    for (size_t r = 0; r < mr; r++) {
+      const float x = a[r * a_rs + k * a_cs];
+      for (size_t j = 0; j < NR; j++) acc[r][j] += x * b[j];
     }
   }
-  for (size_t j = 0; j < nr; j++) {
-    c[j] += acc0[j];
-    c[ldc + j] += acc1[j];
-    c[2 * ldc + j] += acc2[j];
-    c[3 * ldc + j] += acc3[j];
+  for (size_t r = 0; r < mr; r++)
+    for (size_t j = 0; j < nr; j++) c[r * ldc + j] += acc[r][j];
+}
+
+/* Four rows: enough accumulators for 4- and 8-wide vectors without
+** spilling. */
+PG__CLONES
+static void kern_4(size_t kc, const float *restrict a, size_t a_rs,
+                   size_t a_cs, const float *restrict bp, float *restrict c,
+                   size_t ldc, size_t nr) {
+  kern_body(4, kc, a, a_rs, a_cs, bp, c, ldc, nr);
+}
+
+#ifdef PG__X86_DISPATCH
+/* Eight rows for AVX-512's 32 vector registers. */
+PG__AVX512
+static void kern_8(size_t kc, const float *restrict a, size_t a_rs,
+                   size_t a_cs, const float *restrict bp, float *restrict c,
+                   size_t ldc, size_t nr) {
+  kern_body(8, kc, a, a_rs, a_cs, bp, c, ldc, nr);
+}
+#endif
+
+/* One row (a matrix-vector product): c += a·B streaming B row by row,
+** four rows of B per pass over c. */
+PG__CLONES
+static void gemv_row(size_t N, size_t K, const float *restrict a, size_t a_cs,
+                     const float *restrict B, size_t ldb, float *restrict c) {
+  size_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const float x0 = a[k * a_cs], x1 = a[(k + 1) * a_cs];
+    const float x2 = a[(k + 2) * a_cs], x3 = a[(k + 3) * a_cs];
+    const float *restrict b0 = B + k * ldb, *restrict b1 = b0 + ldb;
+    const float *restrict b2 = b1 + ldb, *restrict b3 = b2 + ldb;
+    for (size_t j = 0; j < N; j++)
+      c[j] += (x0 * b0[j] + x1 * b1[j]) + (x2 * b2[j] + x3 * b3[j]);
+  }
+  for (; k < K; k++) {
+    const float x = a[k * a_cs];
+    const float *restrict b = B + k * ldb;
+    for (size_t j = 0; j < N; j++) c[j] += x * b[j];
   }
 }
 
+/* y[0..4) += four rows of M (stride ld) · x, with 16 lanes per row so the
+** sums vectorize without reassociation. */
 PG__CLONES
-static void kern_1(size_t kc, const float *restrict a, size_t a_cs,
-                   const float *restrict bp, size_t bs, float *restrict c,
-                   size_t nr) {
-  float acc0[NR] = {0}, acc1[NR] = {0};
-  size_t k = 0;
-  for (; k + 1 < kc; k += 2) { /* two chains hide the FMA latency */
-    const float *restrict b = bp + k * bs;
-    const float x0 = a[k * a_cs], x1 = a[(k + 1) * a_cs];
-    for (size_t j = 0; j < NR; j++) {
-      acc0[j] += x0 * b[j];
-      acc1[j] += x1 * b[bs + j];
-    }
+static void gemv4(size_t cols, const float *restrict m, size_t ld,
+                  const float *restrict x, float *restrict y) {
+  float acc[4][16] = {{0}};
+  size_t c = 0;
+  for (; c + 16 <= cols; c += 16)
+    for (size_t r = 0; r < 4; r++)
+      for (size_t l = 0; l < 16; l++) acc[r][l] += m[r * ld + c + l] * x[c + l];
+  for (size_t r = 0; r < 4; r++) {
+    float s = 0.0f;
+    for (size_t l = 0; l < 16; l++) s += acc[r][l];
+    for (size_t k = c; k < cols; k++) s += m[r * ld + k] * x[k];
+    y[r] += s;
   }
-  if (k < kc) {
-    const float x0 = a[k * a_cs];
-    for (size_t j = 0; j < NR; j++) acc0[j] += x0 * bp[k * bs + j];
-  }
-  for (size_t j = 0; j < nr; j++) c[j] += acc0[j] + acc1[j];
 }
 
 static void pack_panel(const float *B, size_t ldb, size_t kc, size_t nr,
@@ -84,27 +125,42 @@ static void pack_panel(const float *B, size_t ldb, size_t kc, size_t nr,
 void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
               size_t a_cs, const float *B, size_t ldb, float *C, size_t ldc,
               float *pack) {
+#ifdef PG__X86_DISPATCH
+  __builtin_cpu_init();
+  const size_t mr = __builtin_cpu_supports("avx512f") ? 8 : 4;
+#endif
+  if (M < 4) { /* packing would cost as much as the product */
+    for (size_t i = 0; i < M; i++) gemv_row(N, K, A + i * a_rs, a_cs, B, ldb, C + i * ldc);
+    return;
+  }
   for (size_t j0 = 0; j0 < N; j0 += NR) {
     size_t nr = N - j0 < NR ? N - j0 : NR;
     for (size_t k0 = 0; k0 < K; k0 += KC) {
       size_t kc = K - k0 < KC ? K - k0 : KC;
-      const float *bsrc = B + k0 * ldb + j0;
-      const float *bp = bsrc;
-      size_t bs = ldb;
-      /* Small M reads B in place (packing would cost as much as the
-      ** product); a ragged panel is always packed so reads stay in bounds. */
-      if (M >= MR || nr < NR) {
-        pack_panel(bsrc, ldb, kc, nr, pack);
-        bp = pack;
-        bs = NR;
-      }
+      pack_panel(B + k0 * ldb + j0, ldb, kc, nr, pack);
       const float *a = A + k0 * a_cs;
+      float *c = C + j0;
       size_t i = 0;
-      for (; i + MR <= M; i += MR)
-        kern_mr(kc, a + i * a_rs, a_rs, a_cs, bp, bs, C + i * ldc + j0, ldc, nr);
-      for (; i < M; i++)
-        kern_1(kc, a + i * a_rs, a_cs, bp, bs, C + i * ldc + j0, nr);
+#ifdef PG__X86_DISPATCH
+      if (mr == 8)
+        for (; i + 8 <= M; i += 8)
+          kern_8(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);
+#endif
+      for (; i + 4 <= M; i += 4)
+        kern_4(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);
+      for (; i < M; i++) gemv_row(nr, kc, a + i * a_rs, a_cs, pack, NR, c + i * ldc);
     }
+  }
+}
+
+void pg__gemv_rows(size_t rows, size_t cols, const float *Mx, const float *x,
+                   float *y) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) gemv4(cols, Mx + r * cols, cols, x, y + r);
+  for (; r < rows; r++) {
+    float s = 0.0f;
+    for (size_t c = 0; c < cols; c++) s += Mx[r * cols + c] * x[c];
+    y[r] += s;
   }
 }
 

@@ -150,8 +150,11 @@ double pg__categorical_entropy(const float *probs, const float *log_probs,
                                size_t k);
 
 /* ---- gradient utilities -------------------------------------------------- */
-/* Global L2 norm of g[0..n), computed in double. */
+/* Global L2 norm of g[0..n), computed in double; NaN or Inf when g holds
+** one (so it doubles as the finiteness check). */
 double pg__grad_norm(const float *g, size_t n);
+/* g *= s. */
+void pg__scale(float *g, size_t n, float s);
 /* Scales g so its global norm is at most max_norm (> 0); returns the norm
 ** before clipping. */
 double pg__clip_global_norm(float *g, size_t n, double max_norm);
@@ -166,6 +169,10 @@ double pg__clip_global_norm(float *g, size_t n, double max_norm);
 void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
               size_t a_cs, const float *B, size_t ldb, float *C, size_t ldc,
               float *pack);
+/* y[r] += sum_c M[r*cols + c] * x[c]: a product with M transposed that
+** needs no transposition (used for few rows). */
+void pg__gemv_rows(size_t rows, size_t cols, const float *M, const float *x,
+                   float *y);
 /* dst[c*rows + r] = src[r*cols + c]. */
 void pg__transpose(const float *src, size_t rows, size_t cols, float *dst);
 

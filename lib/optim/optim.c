@@ -21,12 +21,49 @@ void pg__momentum_step(size_t n, float *restrict params, const float *restrict g
   }
 }
 
+/* d = sqrt(d) elementwise. GCC keeps sqrtf scalar (it may set errno), so
+** x86 uses the SIMD square root directly; it is exact like sqrtf. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) static void sqrt_avx512(float *d, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_sqrt_ps(_mm512_loadu_ps(d + i)));
+  for (; i < n; i++) d[i] = sqrtf(d[i]);
+}
+
+static void sqrt_block(float *d, size_t n) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    sqrt_avx512(d, n);
+    return;
+  }
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(d + i, _mm_sqrt_ps(_mm_loadu_ps(d + i)));
+  for (; i < n; i++) d[i] = sqrtf(d[i]);
+}
+#else
+static void sqrt_block(float *d, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] = sqrtf(d[i]);
+}
+#endif
+
+enum { BLOCK = 256 };
+
 void pg__rmsprop_step(size_t n, float *restrict params, const float *restrict grads,
                       float *restrict sq, float lr, float decay, float eps) {
   const float keep = 1.0f - decay;
-  for (size_t i = 0; i < n; i++) {
-    sq[i] = decay * sq[i] + keep * grads[i] * grads[i];
-    params[i] -= lr * grads[i] / sqrtf(sq[i] + eps);
+  float d[BLOCK];
+  for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+    const size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+    float *restrict p = params + i0, *restrict s = sq + i0;
+    const float *restrict g = grads + i0;
+    for (size_t i = 0; i < m; i++) {
+      s[i] = decay * s[i] + keep * g[i] * g[i];
+      d[i] = s[i] + eps;
+    }
+    sqrt_block(d, m);
+    for (size_t i = 0; i < m; i++) p[i] -= lr * g[i] / d[i];
   }
 }
 
@@ -35,10 +72,18 @@ void pg__adam_step(size_t n, float *restrict params, const float *restrict grads
                    float eps, uint64_t t) {
   const float c1 = (float)(1.0 / (1.0 - pow((double)b1, (double)t)));
   const float c2 = (float)(1.0 / (1.0 - pow((double)b2, (double)t)));
-  for (size_t i = 0; i < n; i++) {
-    m[i] = b1 * m[i] + (1.0f - b1) * grads[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * grads[i] * grads[i];
-    params[i] -= lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
+  float d[BLOCK];
+  for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+    const size_t k = n - i0 < BLOCK ? n - i0 : BLOCK;
+    float *restrict p = params + i0, *restrict mm = m + i0, *restrict vv = v + i0;
+    const float *restrict g = grads + i0;
+    for (size_t i = 0; i < k; i++) {
+      mm[i] = b1 * mm[i] + (1.0f - b1) * g[i];
+      vv[i] = b2 * vv[i] + (1.0f - b2) * g[i] * g[i];
+      d[i] = vv[i] * c2;
+    }
+    sqrt_block(d, k);
+    for (size_t i = 0; i < k; i++) p[i] -= lr * (mm[i] * c1) / (d[i] + eps);
   }
 }
 
@@ -237,15 +282,20 @@ static void step_locked(pg_optim *o, const float *g) {
   pg__net_params_changed(o->net);
 }
 
-double pg__optim_apply_shared(pg_optim *opt, float *grads) {
+/* Clips (outside the lock: grads belong to the caller) and steps. */
+static void apply_with_norm(pg_optim *opt, float *grads, double norm) {
   pthread_mutex_lock(opt->mu);
   double clip = opt->hp[PG_OPTIM_CLIP_NORM];
   pthread_mutex_unlock(opt->mu);
-  double norm = clip > 0.0 ? pg__clip_global_norm(grads, opt->n, clip)
-                           : pg__grad_norm(grads, opt->n);
+  if (clip > 0.0 && norm > clip) pg__scale(grads, opt->n, (float)(clip / norm));
   pthread_mutex_lock(opt->mu);
   step_locked(opt, grads);
   pthread_mutex_unlock(opt->mu);
+}
+
+double pg__optim_apply_shared(pg_optim *opt, float *grads) {
+  double norm = pg__grad_norm(grads, opt->n);
+  apply_with_norm(opt, grads, norm);
   return norm;
 }
 
@@ -257,10 +307,11 @@ void pg__optim_read_params(pg_optim *opt, float *dst) {
 
 pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
   if (!optim) return PG_ERR_INVALID_ARG;
-  const float *g = pg__net_grads(optim->net);
-  if (!pg__all_finite(g, optim->n))
+  float *g = pg__net_grads(optim->net);
+  double norm = pg__grad_norm(g, optim->n);
+  if (!(norm - norm == 0.0))
     return pg__fail(optim->ctx, PG_ERR_NUMERIC, "pg_optim_step: NaN or Inf in the gradients");
-  double norm = pg__optim_apply_shared(optim, pg__net_grads(optim->net));
+  apply_with_norm(optim, g, norm);
   if (out_grad_norm) *out_grad_norm = norm;
   return PG_OK;
 }

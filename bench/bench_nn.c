@@ -1,0 +1,190 @@
+/* bench_nn: forward, forward + backward + optimizer step, per call and in
+** GFLOP/s, for the networks of docs/PERFORMANCE.md; with OpenBLAS, the same
+** matrix products through cblas_sgemm on one thread for comparison. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, setenv */
+#include "nn/pg_nn.h"
+#include "optim/pg_optim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef PG_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+typedef struct shape {
+  const char *name;
+  size_t in, hidden, n_hidden; /* in -> hidden x n_hidden */
+  int small_heads;             /* 2 logits + 1 value, else a 256-wide Q head */
+  size_t head_out;
+} shape;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef void (*bench_fn)(void *user);
+
+/* Seconds per call: repeats until 0.2 s have passed, best of 3 rounds. */
+static double time_it(bench_fn fn, void *user) {
+  double best = 1e30;
+  for (int round = 0; round < 3; round++) {
+    long reps = 0;
+    double t0 = now(), t;
+    do {
+      for (int i = 0; i < 16; i++) fn(user);
+      reps += 16;
+      t = now() - t0;
+    } while (t < 0.2);
+    if (t / (double)reps < best) best = t / (double)reps;
+  }
+  return best;
+}
+
+typedef struct job {
+  pg_net *net;
+  pg_optim *opt;
+  const float *x;
+  size_t n;
+  pg_loss_desc loss;
+#ifdef PG_HAVE_OPENBLAS
+  size_t dims[8][2]; /* (in, out) of each dense product */
+  size_t n_layers;
+  float *a, *b, *c;
+#endif
+} job;
+
+static void run_forward(void *user) {
+  job *j = user;
+  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
+}
+
+static void run_train(void *user) {
+  job *j = user;
+  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
+  pg__net_zero_grads(j->net);
+  pg__net_backward(j->net, j->n, &j->loss);
+  pg_optim_step(j->opt, NULL);
+}
+
+#ifdef PG_HAVE_OPENBLAS
+/* The products of forward and backward (no dx for the first layer). */
+static void run_blas(void *user) {
+  job *j = user;
+  const int n = (int)j->n;
+  for (size_t l = 0; l < j->n_layers; l++) {
+    int in = (int)j->dims[l][0], out = (int)j->dims[l][1];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0f, j->a, in, j->b,
+                out, 0.0f, j->c, out);
+  }
+  for (size_t l = j->n_layers; l-- > 0;) {
+    int in = (int)j->dims[l][0], out = (int)j->dims[l][1];
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, n, 1.0f, j->a, in, j->c,
+                out, 1.0f, j->b, out);
+    if (l > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0f, j->c, out, j->b,
+                  out, 0.0f, j->a, in);
+  }
+}
+#endif
+
+static pg_net *build(pg_ctx *ctx, const shape *s, size_t max_batch) {
+  pg_net *net = NULL;
+  if (pg_net_create(ctx, s->in, max_batch, 1, &net) != PG_OK) return NULL;
+  for (size_t i = 0; i < s->n_hidden; i++)
+    pg_net_add_dense(net, s->hidden, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.41421356);
+  if (s->small_heads) {
+    pg_net_add_categorical_head(net, 2, PG_INIT_ORTHOGONAL, 0.01);
+    pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0);
+  } else {
+    pg_net_add_q_head(net, s->head_out, PG_INIT_ORTHOGONAL, 1.0);
+  }
+  if (pg_net_finalize(net) != PG_OK) {
+    pg_net_destroy(net);
+    return NULL;
+  }
+  return net;
+}
+
+static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
+  pg_net *net = build(ctx, s, n);
+  pg_optim *opt = NULL;
+  if (!net || pg_optim_create(net, PG_OPTIM_RMSPROP, &opt) != PG_OK) {
+    fprintf(stderr, "bench_nn: setup failed: %s\n", pg_ctx_last_error(ctx));
+    exit(1);
+  }
+  float *x = malloc(n * s->in * sizeof *x), *targets = malloc(n * sizeof *targets);
+  float *actions = malloc(n * sizeof *actions);
+  for (size_t i = 0; i < n * s->in; i++) x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+  for (size_t i = 0; i < n; i++) {
+    targets[i] = 0.5f;
+    actions[i] = (float)(i % 2);
+  }
+  job j = {.net = net, .opt = opt, .x = x, .n = n};
+  j.loss = (pg_loss_desc){.struct_size = sizeof(pg_loss_desc), .scale = 1.0f / (float)n,
+                          .actions = actions, .advantages = targets, .returns = targets,
+                          .q_targets = targets};
+  if (s->small_heads) {
+    j.loss.policy_coef = 1.0f;
+    j.loss.entropy_coef = 0.01f;
+    j.loss.value_coef = 0.5f;
+  } else {
+    j.loss.q_coef = 1.0f;
+  }
+  /* Multiply-adds of the dense products, per row. */
+  double fwd_macs = 0, first = (double)(s->in * s->hidden);
+  size_t dims[8][2], nl = 0, w = s->in;
+  for (size_t i = 0; i < s->n_hidden; i++, w = s->hidden) {
+    dims[nl][0] = w, dims[nl][1] = s->hidden, nl++;
+    fwd_macs += (double)(w * s->hidden);
+  }
+  size_t head = s->small_heads ? 3 : s->head_out;
+  dims[nl][0] = w, dims[nl][1] = head, nl++;
+  fwd_macs += (double)(w * head);
+  double fwd_flops = 2.0 * fwd_macs * (double)n;
+  double train_flops = fwd_flops * 3.0 - 2.0 * first * (double)n;
+
+  double tf = time_it(run_forward, &j), tt = time_it(run_train, &j);
+  printf("%-22s batch %3zu  forward %9.2f us (%6.2f GFLOP/s)  fwd+bwd+step %9.2f us "
+         "(%6.2f GFLOP/s)",
+         s->name, n, tf * 1e6, fwd_flops / tf * 1e-9, tt * 1e6, train_flops / tt * 1e-9);
+  if (n == 1) printf("  [forward %.3f us/layer]", tf * 1e6 / (double)nl);
+#ifdef PG_HAVE_OPENBLAS
+  size_t maxw = s->in > s->hidden ? s->in : s->hidden;
+  maxw = maxw > head ? maxw : head;
+  memcpy(j.dims, dims, sizeof dims);
+  j.n_layers = nl;
+  j.a = calloc(n * maxw + maxw * maxw, sizeof(float));
+  j.b = calloc(maxw * maxw + n * maxw, sizeof(float));
+  j.c = calloc(n * maxw + maxw * maxw, sizeof(float));
+  double tb = time_it(run_blas, &j);
+  printf("  | OpenBLAS sgemm %9.2f us (%6.2f GFLOP/s), ours/OpenBLAS %.2f", tb * 1e6,
+         train_flops / tb * 1e-9, tb / tt);
+  free(j.a), free(j.b), free(j.c);
+#endif
+  printf("\n");
+  free(x), free(targets), free(actions);
+  pg_optim_destroy(opt);
+  pg_net_destroy(net);
+}
+
+int main(void) {
+#ifdef PG_HAVE_OPENBLAS
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  openblas_set_num_threads(1); /* the variable is read at load time */
+#endif
+  pg_ctx *ctx = NULL;
+  if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
+  printf("bench_nn (%s)\n", pg_build_info());
+  const shape small = {"4-128-128-(2+1)", 4, 128, 2, 1, 0};
+  const shape wide = {"256-256-256-256", 256, 256, 2, 0, 256};
+  const size_t small_batches[] = {1, 32, 256}, wide_batches[] = {32, 256};
+  for (size_t i = 0; i < 3; i++) bench_shape(ctx, &small, small_batches[i]);
+  for (size_t i = 0; i < 2; i++) bench_shape(ctx, &wide, wide_batches[i]);
+  pg_ctx_destroy(ctx);
+  return 0;
+}
