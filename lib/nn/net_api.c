@@ -492,7 +492,7 @@ pg_status pg_net_backward(pg_net *net, const pg_loss_desc *loss, size_t n,
   if (!net) return PG_ERR_INVALID_ARG;
   if (!loss) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: loss is NULL", fn);
   if (loss->struct_size < sizeof(uint32_t))
-    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: loss->struct_size %u is too small",
+    return pg__fail(net->ctx, PG_ERR_VERSION, "%s: loss->struct_size %u is too small",
                     fn, (unsigned)loss->struct_size);
   /* Members beyond the caller's struct_size read as zero (docs/ABI.md). */
   pg_loss_desc l;
