@@ -722,6 +722,7 @@ typedef enum pg_param {
   PG_PARAM_LR_ANNEAL_STEPS = 14,  /* linear decay to 0 over N steps; 0 = off*/
   PG_PARAM_DETERMINISTIC = 15,    /* 1: pg_agent_step acts greedily, no learning record */
   PG_PARAM_REPORT_INTERVAL = 16,  /* pg_agent_train progress every N steps; 0 = every episode */
+  PG_PARAM_PER_STEP_UPDATES = 17, /* REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
   PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /* async Q: epsilon 1 -> final over N */
   PG_PARAM_TARGET_INTERVAL = 21,  /* async Q: target network refresh (steps)*/
   PG_PARAM_HOGWILD = 22,          /* async: 1 = lock-free atomic updates    */

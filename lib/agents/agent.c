@@ -98,6 +98,7 @@ static const pinfo PINFO[] = {
     {PG_PARAM_TARGET_INTERVAL, "target_interval", 1.0, 1e15, true, false},
     {PG_PARAM_HOGWILD, "hogwild", 0.0, 1.0, true, false},
     {PG_PARAM_MAX_EPISODE_STEPS, "max_episode_steps", 0.0, 1e15, true, false},
+    {PG_PARAM_PER_STEP_UPDATES, "per_step_updates", 0.0, 1.0, true, false},
 };
 
 static const pinfo *param_info(pg_param p) {

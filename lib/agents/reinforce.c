@@ -5,7 +5,10 @@
 **   sum_t -(G_t - b(S_t)) log pi(A_t|S_t)  [+ sum_t 0.5 (G_t - v(S_t))^2]
 ** (b = 0 without baseline). With plain SGD this is the lecture's per-step
 ** update with all T increments evaluated at the episode's parameters and
-** applied together. Truncated episodes are treated like ended ones (pure
+** applied together. PG_PARAM_PER_STEP_UPDATES = 1 runs the lecture's loop
+** exactly instead: one optimizer step per t = 0..T-1, in order, delta from
+** the current w (needed when alpha_w * T is large: the summed value update
+** then overshoots). Truncated episodes are treated like ended ones (pure
 ** Monte Carlo, no bootstrap).
 **
 ** Episode buffer: each slot starts with room for MAX_EPISODE_STEPS steps
@@ -134,6 +137,20 @@ static pg_status rf_learn(pg_agent *a, episode *e) {
   }
   rf_state *s = a->algo;
   double pl = 0.0, vl = 0.0, ent = 0.0;
+  if (pg__p(a, PG_PARAM_PER_STEP_UPDATES) != 0.0) {
+    /* the lecture's loop: one step per t, delta with the current w */
+    size_t os = a->obs_size, al = a->action_len, k = a->n_actions;
+    pg_status st = PG_OK;
+    for (size_t t = 0; t < e->len && st == PG_OK; t++) {
+      pg__agent_zero_grads(a);
+      pg__agent_ac_grads(a, e->obs + t * os, a->discrete ? e->mask + t * k : NULL,
+                         e->act + t * al, e->ret + t, e->adv + t, 1, 1.0f, s->baseline, &pl,
+                         &vl, &ent);
+      st = pg__agent_apply(a, "pg_agent_update", pl / (double)(t + 1), vl / (double)(t + 1),
+                           ent / (double)(t + 1));
+    }
+    return st;
+  }
   pg__agent_zero_grads(a);
   pg__agent_ac_grads(a, e->obs, a->discrete ? e->mask : NULL, e->act, e->ret, e->adv, e->len,
                      1.0f, s->baseline, &pl, &vl, &ent);
@@ -175,6 +192,7 @@ static const pg__param_default RF_PARAMS[] = {
     {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
     {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
     {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
+    {PG_PARAM_PER_STEP_UPDATES, 0},
     {(pg_param)0, 0}};
 
 static const pg__param_default RFB_PARAMS[] = {
@@ -186,6 +204,7 @@ static const pg__param_default RFB_PARAMS[] = {
     {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
     {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
     {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
+    {PG_PARAM_PER_STEP_UPDATES, 0},
     {(pg_param)0, 0}};
 
 const pg__algo_ops pg__reinforce_ops = {

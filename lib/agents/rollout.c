@@ -138,9 +138,12 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl, dou
   double n1 = pg__grad_norm(pg__net_grads(a->net), pg__net_param_count(a->net));
   double n2 = a->vnet ? pg__grad_norm(pg__net_grads(a->vnet), pg__net_param_count(a->vnet)) : 0.0;
   double norm = sqrt(n1 * n1 + n2 * n2);
-  if (!isfinite(norm) || !isfinite(pl) || !isfinite(vl))
+  /* Only the gradient matters: the loss is a statistic, and log pi of a
+  ** sampled action whose probability underflowed is -inf while its
+  ** gradient (onehot - p) is finite. */
+  if (!isfinite(norm))
     return pg__fail(a->ctx, PG_ERR_NUMERIC,
-                    "%s: non-finite loss or gradient: update skipped, parameters unchanged", fn);
+                    "%s: non-finite gradient: update skipped, parameters unchanged", fn);
   double clip = pg__p(a, PG_PARAM_CLIP_NORM);
   if (clip > 0.0 && norm > clip) {
     float s = (float)(clip / norm);
