@@ -859,6 +859,131 @@ PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
                                    int32_t episodes, int32_t deterministic,
                                    double *out_mean, double *out_std);
 
+/*==========================================================================
+** Persistence and inference (pg_*_save / pg_*_load / pg_policy)
+**========================================================================*/
+/* PG_SECTION_IO */
+
+/* Checkpoints use one portable binary format (docs/FORMAT.md): a header with
+** magic "PGCK" and a format version, then sections with their lengths and a
+** CRC-32 each; every field is little-endian, floats are stored as their
+** IEEE-754 bits, so a file written on one machine loads on any other.
+** Loading never trusts a length field: a truncated, corrupt, foreign or
+** absurd file gives PG_ERR_FORMAT, a newer format PG_ERR_VERSION, and the
+** output handle stays NULL; nothing leaks.
+**
+** Saving to a path writes a temporary file in the same folder, flushes it
+** to disk (fsync) and renames it over the path, so a crash or a failed
+** write leaves the previous file intact. */
+
+/* A sink for checkpoint bytes (engines with their own file systems): called
+** several times per save with consecutive pieces; return 0 to continue,
+** non-zero to abort the save (the save then returns PG_ERR_CALLBACK). */
+typedef int (*pg_write_fn)(void *user, const void *data, size_t size);
+
+/* Saves a finalized net (architecture, max_batch, seed, parameters; not
+** gradients or optimizer state) to a file (atomically, see above), to a
+** callback, or to memory. pg_net_save_memory: with buf NULL it only sets
+** *out_size to the bytes needed and returns PG_OK; with buf not NULL and
+** capacity < the size needed it sets *out_size, writes nothing and returns
+** PG_ERR_SHAPE; otherwise it writes *out_size bytes. The net is only read.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE (not finalized), PG_ERR_IO
+** (file), PG_ERR_CALLBACK, PG_ERR_NOMEM (file: the temporary name). */
+PG_API pg_status pg_net_save_file(const pg_net *net, const char *path);
+PG_API pg_status pg_net_save_cb(const pg_net *net, pg_write_fn write,
+                                void *user);
+PG_API pg_status pg_net_save_memory(const pg_net *net, void *buf,
+                                    size_t capacity, size_t *out_size);
+
+/* Loads a net saved by pg_net_save_* into a new finalized handle *out (NULL
+** on failure), with zeroed gradients. data is only read during the call.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_IO, PG_ERR_FORMAT, PG_ERR_VERSION,
+** PG_ERR_NOMEM. */
+PG_API pg_status pg_net_load_file(pg_ctx *ctx, const char *path,
+                                  pg_net **out);
+PG_API pg_status pg_net_load_memory(pg_ctx *ctx, const void *data,
+                                    size_t size, pg_net **out);
+
+/* ---- inference ----------------------------------------------------------
+** A pg_policy is the acting part of a trained network (its trunk and its
+** policy head: categorical, Gaussian, or Q-values acted on greedily),
+** without gradients or training state. It is immutable once made, so any
+** number of threads may act with it at once, each through its own
+** pg_policy_session: the session holds the activations and the random
+** stream, so acting allocates nothing and shares nothing mutable.
+** Typical game use (docs/DEPLOYMENT.md): load the policy once, create one
+** session per thread that acts (on the loading thread, or under the
+** caller's lock), then call pg_policy_act from those threads freely. */
+typedef struct pg_policy pg_policy;
+typedef struct pg_policy_session pg_policy_session;
+
+/* A policy from a finalized net's current parameters (copied: later
+** training does not change it). Errors: PG_ERR_INVALID_ARG,
+** PG_ERR_BAD_STATE (not finalized), PG_ERR_UNSUPPORTED (no categorical,
+** Gaussian or Q head), PG_ERR_NOMEM. */
+PG_API pg_status pg_policy_from_net(const pg_net *net, pg_policy **out);
+
+/* Loads a policy from a policy checkpoint (pg_policy_save_*) or a net
+** checkpoint (pg_net_save_*). Errors as pg_net_load_*, plus
+** PG_ERR_UNSUPPORTED (a net without a policy or Q head). */
+PG_API pg_status pg_policy_load_file(pg_ctx *ctx, const char *path,
+                                     pg_policy **out);
+PG_API pg_status pg_policy_load_memory(pg_ctx *ctx, const void *data,
+                                       size_t size, pg_policy **out);
+
+/* Saves a policy checkpoint (smaller than the net's: no value head, no
+** training fields); same rules and errors as pg_net_save_*. */
+PG_API pg_status pg_policy_save_file(const pg_policy *policy,
+                                     const char *path);
+PG_API pg_status pg_policy_save_cb(const pg_policy *policy, pg_write_fn write,
+                                   void *user);
+PG_API pg_status pg_policy_save_memory(const pg_policy *policy, void *buf,
+                                       size_t capacity, size_t *out_size);
+
+/* Frees the policy once its last session is destroyed. NULL is a no-op. */
+PG_API void pg_policy_destroy(pg_policy *policy);
+
+/* Shapes: floats per observation; floats per action (1 for discrete
+** policies, the dimension for Gaussian ones); mask length = number of
+** discrete actions (0 for a Gaussian policy); action_kind is a
+** pg_action_kind value. Any output pointer may be NULL. Thread-safe. */
+PG_API pg_status pg_policy_get_shape(const pg_policy *policy,
+                                     size_t *out_obs_size,
+                                     size_t *out_action_size,
+                                     size_t *out_n_actions,
+                                     int32_t *out_action_kind);
+
+/* A per-thread acting workspace with its own random stream (seed, stream
+** 0). Retains the policy. Create sessions from one thread at a time (they
+** record errors in the context); use each from one thread at a time.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_NOMEM. */
+PG_API pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
+                                          pg_policy_session **out);
+PG_API void pg_policy_session_destroy(pg_policy_session *session);
+/* Re-seeds the session's stream: (seed, stream) as for pg_rng. */
+PG_API pg_status pg_policy_session_seed(pg_policy_session *session,
+                                        uint64_t seed, uint64_t stream);
+
+/* One action for one observation (obs_len = observation size): sampled
+** from the policy with the session's stream, or with deterministic = 1 the
+** argmax of the logits (or Q-values) / the Gaussian mean. mask is NULL or
+** mask_len = n_actions bytes (nonzero = allowed, at least one allowed;
+** discrete policies only). action receives the action size floats (a
+** discrete action is its index as a float); action_len >= that size.
+** Never allocates. Safe to call concurrently on different sessions of one
+** policy. Errors go to the session (pg_policy_session_last_error), not to
+** the context: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (lengths), PG_ERR_NUMERIC
+** (NaN/Inf observation), PG_ERR_UNSUPPORTED (sampling from a Q policy). */
+PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
+                               size_t obs_len, const uint8_t *mask,
+                               size_t mask_len, int32_t deterministic,
+                               float *action, size_t action_len);
+
+/* The message of the session's last failed pg_policy_act ("" if none);
+** owned by the session. Never NULL. */
+PG_API const char *pg_policy_session_last_error(
+    const pg_policy_session *session);
+
 /* PG_CDEF_END */
 
 #ifdef __cplusplus

@@ -1,0 +1,180 @@
+/*
+** Checkpoint format plumbing shared by every component that saves state
+** (docs/FORMAT.md): CRC-32, a little-endian writer over a byte sink, a
+** bounds-checked little-endian reader, section framing, whole-file reads
+** and the atomic (temporary file + fsync + rename) file write.
+**
+** Writing never allocates: a section's length is measured by running its
+** body function once on a counting writer, then the header, the body and
+** the CRC are streamed to the sink. Reading works on an in-memory image and
+** every count is bounded by the bytes left before anything is allocated.
+*/
+#ifndef PG_SERIAL_H
+#define PG_SERIAL_H
+
+#include "pg_internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PG__FORMAT_VERSION 1u
+#define PG__HEADER_SIZE 24u
+
+/* File kinds (header field 3). Numbers are part of the format. */
+enum { PG__KIND_NET = 1, PG__KIND_POLICY = 2, PG__KIND_AGENT = 3 };
+
+/* Section tags: four ASCII characters, stored as a little-endian u32. */
+#define PG__TAG(a, b, c, d)                                            \
+  ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |      \
+   ((uint32_t)(d) << 24))
+
+/* Largest file pg__read_file accepts (1 GiB). */
+#define PG__MAX_FILE_SIZE ((uint64_t)1 << 30)
+
+/* CRC-32 (IEEE 802.3, reflected 0xEDB88320, as zlib's crc32()). Start with
+** crc = 0; feed pieces in order. */
+uint32_t pg__crc32(uint32_t crc, const void *data, size_t size);
+
+/* ---- writer ------------------------------------------------------------ */
+typedef struct pg__writer {
+  pg_write_fn fn;      /* NULL: count only */
+  void *user;
+  uint64_t total;      /* bytes produced so far */
+  uint32_t crc;        /* running CRC of the current section */
+  bool failed;         /* the sink returned non-zero */
+  size_t used;
+  unsigned char buf[2048];
+} pg__writer;
+
+void pg__w_init(pg__writer *w, pg_write_fn fn, void *user);
+void pg__w_bytes(pg__writer *w, const void *data, size_t size);
+void pg__w_u32(pg__writer *w, uint32_t v);
+void pg__w_u64(pg__writer *w, uint64_t v);
+void pg__w_f32(pg__writer *w, float v);
+void pg__w_f64(pg__writer *w, double v);
+void pg__w_f32s(pg__writer *w, const float *v, size_t n);
+/* Flushes the buffer to the sink; returns false if the sink ever failed. */
+bool pg__w_flush(pg__writer *w);
+
+/* The 24-byte file header. */
+void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections);
+
+/* A section: tag, u64 body length, body, CRC-32 of (tag, length, body).
+** body(w, obj) must write the same bytes each time it is called. */
+typedef void (*pg__body_fn)(pg__writer *w, const void *obj);
+void pg__w_section(pg__writer *w, uint32_t tag, pg__body_fn body, const void *obj);
+
+/* ---- whole checkpoints ---------------------------------------------------
+** A checkpoint writer: writes the header and every section to w. */
+typedef void (*pg__ckpt_fn)(pg__writer *w, const void *obj);
+
+/* Bytes the checkpoint takes. */
+uint64_t pg__ckpt_size(pg__ckpt_fn fn, const void *obj);
+
+/* To a callback: PG_ERR_CALLBACK when it returns non-zero. */
+pg_status pg__ckpt_save_cb(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                           const void *obj, pg_write_fn write, void *user);
+/* To memory, with the size query rules of pg_net_save_memory. */
+pg_status pg__ckpt_save_memory(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                               const void *obj, void *buf, size_t capacity,
+                               size_t *out_size);
+
+/* File operations behind the atomic save; tests substitute them to inject
+** failures. Each returns 0 on success, -1 with errno set on failure. */
+typedef struct pg__file_io {
+  int (*write_all)(void *user, int fd, const void *data, size_t size);
+  int (*sync)(void *user, int fd);
+  int (*rename)(void *user, const char *from, const char *to);
+  void *user;
+} pg__file_io;
+
+/* Writes the checkpoint to a temporary file in path's folder, fsyncs it
+** and renames it over path (then fsyncs the folder). On any failure the
+** temporary file is removed and path is untouched: PG_ERR_IO. io NULL =
+** the POSIX calls. Allocates only the temporary name. */
+pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                             const void *obj, const char *path,
+                             const pg__file_io *io);
+
+/* Reads a whole file (at most PG__MAX_FILE_SIZE bytes) into a block from
+** pg__malloc (free with pg__free). PG_ERR_IO, PG_ERR_FORMAT (too large),
+** PG_ERR_NOMEM. An empty file gives size 0 and a 1-byte block. */
+pg_status pg__read_file(pg_ctx *ctx, const char *fname, const char *path,
+                        unsigned char **out_data, size_t *out_size);
+
+/* ---- reader ------------------------------------------------------------ */
+typedef struct pg__reader {
+  const unsigned char *p;
+  size_t left;
+  bool bad;            /* a read ran past the end */
+} pg__reader;
+
+void pg__r_init(pg__reader *r, const void *data, size_t size);
+uint32_t pg__r_u32(pg__reader *r);
+uint64_t pg__r_u64(pg__reader *r);
+float pg__r_f32(pg__reader *r);
+double pg__r_f64(pg__reader *r);
+/* n floats; false (and r->bad) if fewer than 4n bytes are left. */
+bool pg__r_f32s(pg__reader *r, float *out, size_t n);
+/* Skips n bytes. */
+bool pg__r_skip(pg__reader *r, size_t n);
+
+/* Checks magic, version and header CRC; gives kind and section count.
+** PG_ERR_FORMAT / PG_ERR_VERSION with a message naming fname. */
+pg_status pg__r_header(pg_ctx *ctx, const char *fname, pg__reader *r,
+                       uint32_t *kind, uint32_t *n_sections);
+
+/* Reads one section frame, checks its CRC, and gives its body as a reader.
+** PG_ERR_FORMAT on truncation or a CRC mismatch. */
+pg_status pg__r_section(pg_ctx *ctx, const char *fname, pg__reader *r,
+                        uint32_t *tag, pg__reader *body);
+
+/* Printable form of a tag for messages (5 bytes incl. NUL). */
+void pg__tag_name(uint32_t tag, char out[5]);
+
+
+/* ---- network architecture record (lib/nn/net_io.c) -----------------------
+** The ARCH and PARM sections shared by net, policy and agent checkpoints. */
+#define PG__ARCH_MAX_LAYERS 32
+enum { PG__LAYER_DENSE = 0, PG__LAYER_CATEGORICAL = 1, PG__LAYER_GAUSSIAN = 2,
+       PG__LAYER_VALUE = 3, PG__LAYER_Q = 4 };
+typedef struct pg__arch_layer {
+  uint32_t kind, units, activation, init;
+  float gain;
+} pg__arch_layer;
+typedef struct pg__arch {
+  uint32_t input_dim, max_batch;
+  uint64_t seed;
+  float log_std_init;
+  uint32_t n_layers, n_trunk;
+  pg__arch_layer layer[PG__ARCH_MAX_LAYERS];
+} pg__arch;
+typedef struct pg__param_block {
+  const float *params;
+  size_t count;
+} pg__param_block;
+
+#define PG__TAG_ARCH PG__TAG('A', 'R', 'C', 'H')
+#define PG__TAG_PARM PG__TAG('P', 'A', 'R', 'M')
+
+/* Section bodies (pg__body_fn): obj is a pg__arch / a pg__param_block. */
+void pg__arch_write(pg__writer *w, const void *arch);
+void pg__params_write(pg__writer *w, const void *block);
+/* Parses and validates an ARCH body; *n_params gets the parameter count.
+** check_batch: also bound max_batch * widths (a net's buffers). */
+pg_status pg__arch_read(pg_ctx *ctx, const char *fname, pg__reader *body,
+                        bool check_batch, pg__arch *arch, size_t *n_params);
+/* Validates a PARM body against n_params and copies the (finite) floats
+** into dst (n_params floats). */
+pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *body,
+                          size_t n_params, float *dst);
+/* The ARCH record of a net. */
+void pg__net_arch(const pg_net *net, pg__arch *arch);
+/* Finds the ARCH and PARM sections of a checkpoint image (header already
+** read); unknown sections are skipped; trailing bytes are an error. */
+pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
+                           uint32_t n_sections, pg__reader *arch,
+                           pg__reader *parm);
+
+#endif /* PG_SERIAL_H */

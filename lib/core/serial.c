@@ -1,0 +1,462 @@
+/* Checkpoint plumbing: CRC-32, little-endian writer and reader, section
+** framing, whole-file reads and atomic file writes (see pg_serial.h and
+** docs/FORMAT.md). */
+#include "pg_serial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The fuzz build (tests/CMakeLists.txt, PG_FUZZ) ignores CRC mismatches so
+** that the fuzzer reaches the parsers behind them. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define PG__FUZZING 1
+#else
+#define PG__FUZZING 0
+#endif
+
+/* ---- CRC-32 (nibble table: 16 constants, 2 lookups per byte) ------------ */
+static const uint32_t crc_nibble[16] = {
+    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+    0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+    0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+
+uint32_t pg__crc32(uint32_t crc, const void *data, size_t size) {
+  const unsigned char *p = data;
+  crc = ~crc;
+  for (size_t i = 0; i < size; i++) {
+    crc ^= p[i];
+    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+  }
+  return ~crc;
+}
+
+/* ---- little-endian codecs ---------------------------------------------- */
+static void put_u32(unsigned char *b, uint32_t v) {
+  b[0] = (unsigned char)v;
+  b[1] = (unsigned char)(v >> 8);
+  b[2] = (unsigned char)(v >> 16);
+  b[3] = (unsigned char)(v >> 24);
+}
+static uint32_t get_u32(const unsigned char *b) {
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+         (uint32_t)b[3] << 24;
+}
+static uint32_t f32_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+void pg__w_init(pg__writer *w, pg_write_fn fn, void *user) {
+  w->fn = fn;
+  w->user = user;
+  w->total = 0;
+  w->crc = 0;
+  w->failed = false;
+  w->used = 0;
+}
+
+bool pg__w_flush(pg__writer *w) {
+  if (w->fn && w->used && !w->failed) {
+    if (w->fn(w->user, w->buf, w->used) != 0) w->failed = true;
+  }
+  w->used = 0;
+  return !w->failed;
+}
+
+void pg__w_bytes(pg__writer *w, const void *data, size_t size) {
+  w->total += size;
+  if (!w->fn || w->failed) return;
+  w->crc = pg__crc32(w->crc, data, size);
+  const unsigned char *p = data;
+  while (size) {
+    if (w->used == sizeof w->buf && !pg__w_flush(w)) return;
+    size_t n = sizeof w->buf - w->used;
+    if (n > size) n = size;
+    memcpy(w->buf + w->used, p, n);
+    w->used += n;
+    p += n;
+    size -= n;
+  }
+}
+
+void pg__w_u32(pg__writer *w, uint32_t v) {
+  unsigned char b[4];
+  put_u32(b, v);
+  pg__w_bytes(w, b, 4);
+}
+
+void pg__w_u64(pg__writer *w, uint64_t v) {
+  unsigned char b[8];
+  put_u32(b, (uint32_t)v);
+  put_u32(b + 4, (uint32_t)(v >> 32));
+  pg__w_bytes(w, b, 8);
+}
+
+void pg__w_f32(pg__writer *w, float v) { pg__w_u32(w, f32_bits(v)); }
+
+void pg__w_f64(pg__writer *w, double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  pg__w_u64(w, u);
+}
+
+void pg__w_f32s(pg__writer *w, const float *v, size_t n) {
+  unsigned char b[256];
+  while (n) {
+    size_t k = n < 64 ? n : 64;
+    for (size_t i = 0; i < k; i++) put_u32(b + 4 * i, f32_bits(v[i]));
+    pg__w_bytes(w, b, 4 * k);
+    v += k;
+    n -= k;
+  }
+}
+
+void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections) {
+  unsigned char h[PG__HEADER_SIZE];
+  memcpy(h, "PGCK", 4);
+  put_u32(h + 4, PG__FORMAT_VERSION);
+  put_u32(h + 8, kind);
+  put_u32(h + 12, n_sections);
+  put_u32(h + 16, 0); /* flags */
+  put_u32(h + 20, pg__crc32(0, h, 20));
+  pg__w_bytes(w, h, sizeof h);
+}
+
+void pg__w_section(pg__writer *w, uint32_t tag, pg__body_fn body, const void *obj) {
+  pg__writer count;
+  pg__w_init(&count, NULL, NULL);
+  body(&count, obj);
+  w->crc = 0;
+  pg__w_u32(w, tag);
+  pg__w_u64(w, count.total);
+  body(w, obj);
+  pg__w_u32(w, w->crc);
+}
+
+uint64_t pg__ckpt_size(pg__ckpt_fn fn, const void *obj) {
+  pg__writer count;
+  pg__w_init(&count, NULL, NULL);
+  fn(&count, obj);
+  return count.total;
+}
+
+pg_status pg__ckpt_save_cb(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                           const void *obj, pg_write_fn write, void *user) {
+  pg__writer w;
+  pg__w_init(&w, write, user);
+  fn(&w, obj);
+  if (!pg__w_flush(&w))
+    return pg__fail(ctx, PG_ERR_CALLBACK, "%s: the write callback returned non-zero",
+                    fname);
+  return PG_OK;
+}
+
+typedef struct mem_sink {
+  unsigned char *p;
+  size_t left;
+} mem_sink;
+
+static int mem_write(void *user, const void *data, size_t size) {
+  mem_sink *m = user;
+  if (size > m->left) return -1;
+  memcpy(m->p, data, size);
+  m->p += size;
+  m->left -= size;
+  return 0;
+}
+
+pg_status pg__ckpt_save_memory(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                               const void *obj, void *buf, size_t capacity,
+                               size_t *out_size) {
+  uint64_t need = pg__ckpt_size(fn, obj);
+  if (need > SIZE_MAX)
+    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE, "%s: checkpoint too large", fname);
+  *out_size = (size_t)need;
+  if (!buf) return PG_OK;
+  if (capacity < need)
+    return pg__fail(ctx, PG_ERR_SHAPE, "%s: capacity %zu < %zu bytes needed", fname,
+                    capacity, (size_t)need);
+  mem_sink m = {buf, capacity};
+  pg__writer w;
+  pg__w_init(&w, mem_write, &m);
+  fn(&w, obj);
+  if (!pg__w_flush(&w) || w.total != need)
+    return pg__fail(ctx, PG_ERR_INTERNAL, "%s: checkpoint size changed while writing",
+                    fname);
+  return PG_OK;
+}
+
+/* ---- files -------------------------------------------------------------- */
+static void errno_text(int err, char *buf, size_t len) {
+  buf[0] = '\0';
+  if (strerror_r(err, buf, len) != 0 || !buf[0]) snprintf(buf, len, "errno %d", err);
+}
+
+static int posix_write_all(void *user, int fd, const void *data, size_t size) {
+  const unsigned char *p = data;
+  while (size) {
+    ssize_t n = write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += n;
+    size -= (size_t)n;
+  }
+  return 0;
+}
+static int posix_sync(void *user, int fd) { return fsync(fd); }
+static int posix_rename(void *user, const char *from, const char *to) {
+  return rename(from, to);
+}
+static const pg__file_io posix_io = {posix_write_all, posix_sync, posix_rename, NULL};
+
+typedef struct fd_sink {
+  const pg__file_io *io;
+  int fd;
+  int err; /* errno of the first failure */
+} fd_sink;
+
+static int fd_write(void *user, const void *data, size_t size) {
+  fd_sink *s = user;
+  if (s->io->write_all(s->io->user, s->fd, data, size) != 0) {
+    s->err = errno ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
+                             const void *obj, const char *path,
+                             const pg__file_io *io) {
+  if (!io) io = &posix_io;
+  size_t plen = strlen(path);
+  if (plen == 0) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is empty", fname);
+  static const char suffix[] = ".tmp-XXXXXX";
+  char *tmp = pg__malloc(ctx, plen + sizeof suffix);
+  if (!tmp) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the temporary name", fname);
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, suffix, sizeof suffix);
+  char msg[128];
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int e = errno;
+    errno_text(e, msg, sizeof msg);
+    pg__free(ctx, tmp);
+    return pg__fail(ctx, PG_ERR_IO, "%s: cannot create a temporary file next to '%s': %s",
+                    fname, path, msg);
+  }
+  (void)fchmod(fd, 0644); /* mkstemp gives 0600 */
+  fd_sink s = {io, fd, 0};
+  pg__writer w;
+  pg__w_init(&w, fd_write, &s);
+  fn(&w, obj);
+  const char *stage = NULL;
+  int e = 0;
+  if (!pg__w_flush(&w)) {
+    stage = "write";
+    e = s.err;
+  } else if (io->sync(io->user, fd) != 0) {
+    stage = "fsync";
+    e = errno;
+  }
+  if (close(fd) != 0 && !stage) {
+    stage = "close";
+    e = errno;
+  }
+  if (!stage && io->rename(io->user, tmp, path) != 0) {
+    stage = "rename";
+    e = errno;
+  }
+  if (stage) {
+    (void)unlink(tmp);
+    pg__free(ctx, tmp);
+    errno_text(e ? e : EIO, msg, sizeof msg);
+    return pg__fail(ctx, PG_ERR_IO, "%s: %s of '%s' failed (%s); the previous file is unchanged",
+                    fname, stage, path, msg);
+  }
+  /* Make the rename itself durable: fsync the folder (best effort). */
+  char *slash = strrchr(tmp, '/');
+  if (slash) {
+    if (slash == tmp) slash[1] = '\0';
+    else slash[0] = '\0';
+  }
+  int dfd = open(slash ? tmp : ".", O_RDONLY);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    (void)close(dfd);
+  }
+  pg__free(ctx, tmp);
+  return PG_OK;
+}
+
+pg_status pg__read_file(pg_ctx *ctx, const char *fname, const char *path,
+                        unsigned char **out_data, size_t *out_size) {
+  char msg[128];
+  *out_data = NULL;
+  *out_size = 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    errno_text(errno, msg, sizeof msg);
+    return pg__fail(ctx, PG_ERR_IO, "%s: cannot open '%s': %s", fname, path, msg);
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    (void)close(fd);
+    return pg__fail(ctx, PG_ERR_IO, "%s: '%s' is not a regular file", fname, path);
+  }
+  if ((uint64_t)st.st_size > PG__MAX_FILE_SIZE) {
+    (void)close(fd);
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: '%s' is larger than 1 GiB: not a checkpoint",
+                    fname, path);
+  }
+  size_t size = (size_t)st.st_size;
+  unsigned char *data = pg__malloc(ctx, size ? size : 1);
+  if (!data) {
+    (void)close(fd);
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu bytes of '%s'", fname,
+                    size, path);
+  }
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = read(fd, data + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : 0;
+      (void)close(fd);
+      pg__free(ctx, data);
+      if (!e)
+        return pg__fail(ctx, PG_ERR_IO, "%s: '%s' shrank while being read", fname, path);
+      errno_text(e, msg, sizeof msg);
+      return pg__fail(ctx, PG_ERR_IO, "%s: cannot read '%s': %s", fname, path, msg);
+    }
+    got += (size_t)n;
+  }
+  (void)close(fd);
+  *out_data = data;
+  *out_size = size;
+  return PG_OK;
+}
+
+/* ---- reader ------------------------------------------------------------- */
+void pg__r_init(pg__reader *r, const void *data, size_t size) {
+  r->p = data;
+  r->left = size;
+  r->bad = false;
+}
+
+static const unsigned char *take(pg__reader *r, size_t n) {
+  if (r->bad || r->left < n) {
+    r->bad = true;
+    return NULL;
+  }
+  const unsigned char *p = r->p;
+  r->p += n;
+  r->left -= n;
+  return p;
+}
+
+uint32_t pg__r_u32(pg__reader *r) {
+  const unsigned char *p = take(r, 4);
+  return p ? get_u32(p) : 0;
+}
+
+uint64_t pg__r_u64(pg__reader *r) {
+  const unsigned char *p = take(r, 8);
+  return p ? (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32 : 0;
+}
+
+float pg__r_f32(pg__reader *r) {
+  uint32_t u = pg__r_u32(r);
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+double pg__r_f64(pg__reader *r) {
+  uint64_t u = pg__r_u64(r);
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+bool pg__r_f32s(pg__reader *r, float *out, size_t n) {
+  if (r->bad || n > r->left / 4) {
+    r->bad = true;
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint32_t u = get_u32(r->p + 4 * i);
+    memcpy(&out[i], &u, sizeof u);
+  }
+  r->p += 4 * n;
+  r->left -= 4 * n;
+  return true;
+}
+
+bool pg__r_skip(pg__reader *r, size_t n) { return take(r, n) != NULL || n == 0; }
+
+void pg__tag_name(uint32_t tag, char out[5]) {
+  for (int i = 0; i < 4; i++) {
+    unsigned char c = (unsigned char)(tag >> (8 * i));
+    out[i] = c >= 32 && c < 127 ? (char)c : '?';
+  }
+  out[4] = '\0';
+}
+
+pg_status pg__r_header(pg_ctx *ctx, const char *fname, pg__reader *r,
+                       uint32_t *kind, uint32_t *n_sections) {
+  if (r->left < 8 || memcmp(r->p, "PGCK", 4) != 0)
+    return pg__fail(ctx, PG_ERR_FORMAT,
+                    "%s: not a libpolicygrad checkpoint (no \"PGCK\" magic)", fname);
+  uint32_t version = get_u32(r->p + 4);
+  if (version == 0)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: format version 0 is invalid", fname);
+  if (version > PG__FORMAT_VERSION)
+    return pg__fail(ctx, PG_ERR_VERSION,
+                    "%s: format version %u is newer than this library's (%u); "
+                    "upgrade libpolicygrad to load it", fname, version, PG__FORMAT_VERSION);
+  if (r->left < PG__HEADER_SIZE)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: truncated header (%zu bytes)", fname, r->left);
+  const unsigned char *h = take(r, PG__HEADER_SIZE);
+  if (get_u32(h + 20) != pg__crc32(0, h, 20) && !PG__FUZZING)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: header CRC mismatch (corrupt file)", fname);
+  if (get_u32(h + 16) != 0)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: unknown header flags 0x%x", fname,
+                    (unsigned)get_u32(h + 16));
+  *kind = get_u32(h + 8);
+  *n_sections = get_u32(h + 12);
+  return PG_OK;
+}
+
+pg_status pg__r_section(pg_ctx *ctx, const char *fname, pg__reader *r,
+                        uint32_t *tag, pg__reader *body) {
+  if (r->left < 12)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: truncated section header (%zu bytes left)",
+                    fname, r->left);
+  const unsigned char *start = r->p;
+  *tag = pg__r_u32(r);
+  uint64_t len = pg__r_u64(r);
+  char name[5];
+  pg__tag_name(*tag, name);
+  if (len > r->left || r->left - (size_t)len < 4)
+    return pg__fail(ctx, PG_ERR_FORMAT,
+                    "%s: section '%s' claims %llu bytes but only %zu remain (truncated?)",
+                    fname, name, (unsigned long long)len, r->left);
+  const unsigned char *b = take(r, (size_t)len);
+  uint32_t want = pg__r_u32(r);
+  uint32_t got = pg__crc32(0, start, 12 + (size_t)len);
+  if (want != got && !PG__FUZZING)
+    return pg__fail(ctx, PG_ERR_FORMAT, "%s: CRC mismatch in section '%s' (corrupt file)",
+                    fname, name);
+  pg__r_init(body, b, (size_t)len);
+  return PG_OK;
+}

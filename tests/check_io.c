@@ -1,0 +1,579 @@
+#define _POSIX_C_SOURCE 200809L
+/* Checkpoints: CRC-32, net round trips (memory, file, callback), the size
+** query, every corruption class, allocation failures during load, atomic
+** saves with injected I/O failures. Policies are in check_io_policy.c. */
+#include "testutil.h"
+
+#include "pg_serial.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+pg_status pg__net_save_file_io(const pg_net *net, const char *path, const pg__file_io *io);
+
+static pg_net *make_net(pg_ctx *ctx, int gaussian, uint64_t seed) {
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 4, 8, seed, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 16, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.4), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 8, PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1.0), PG_OK);
+  if (gaussian)
+    ck_assert_int_eq(pg_net_add_gaussian_head(net, 2, PG_INIT_ORTHOGONAL, 0.01, -0.5), PG_OK);
+  else
+    ck_assert_int_eq(pg_net_add_categorical_head(net, 3, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  return net;
+}
+
+static unsigned char *save_mem(pg_net *net, size_t *size) {
+  ck_assert_int_eq(pg_net_save_memory(net, NULL, 0, size), PG_OK);
+  unsigned char *buf = malloc(*size);
+  size_t got = 0;
+  ck_assert_int_eq(pg_net_save_memory(net, buf, *size, &got), PG_OK);
+  ck_assert_uint_eq(got, *size);
+  return buf;
+}
+
+static void assert_same_params(const pg_net *a, const pg_net *b) {
+  size_t na, nb;
+  ck_assert_int_eq(pg_net_param_count(a, &na), PG_OK);
+  ck_assert_int_eq(pg_net_param_count(b, &nb), PG_OK);
+  ck_assert_uint_eq(na, nb);
+  float *pa = malloc(na * sizeof *pa), *pb = malloc(nb * sizeof *pb);
+  ck_assert_int_eq(pg_net_get_params(a, 0, na, pa), PG_OK);
+  ck_assert_int_eq(pg_net_get_params(b, 0, nb, pb), PG_OK);
+  ck_assert(memcmp(pa, pb, na * sizeof *pa) == 0);
+  free(pa);
+  free(pb);
+}
+
+static const float obs8[8 * 4] = {0.1f, -0.2f, 0.3f, 0.0f, 1.0f, 2.0f, -1.0f, 0.5f,
+                                  -0.7f, 0.2f, 0.9f, -1.5f, 0.0f, 0.0f, 0.0f, 0.0f,
+                                  3.0f, -3.0f, 0.1f, 0.2f, -0.4f, 0.8f, 1.2f, -2.2f,
+                                  0.05f, 0.6f, -0.9f, 1.1f, 2.5f, -0.1f, 0.3f, 0.7f};
+
+static void assert_same_outputs(pg_net *a, pg_net *b, int gaussian) {
+  pg_net_output which = gaussian ? PG_NET_OUTPUT_MEAN : PG_NET_OUTPUT_LOGITS;
+  size_t w;
+  ck_assert_int_eq(pg_net_output_size(a, which, &w), PG_OK);
+  float oa[8 * 3], ob[8 * 3];
+  ck_assert_int_eq(pg_net_forward(a, obs8, 8, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_forward(b, obs8, 8, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(a, which, oa, 8 * w), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(b, which, ob, 8 * w), PG_OK);
+  ck_assert(memcmp(oa, ob, 8 * w * sizeof(float)) == 0);
+}
+
+START_TEST(test_crc32) {
+  ck_assert_uint_eq(pg__crc32(0, "123456789", 9), 0xCBF43926u);
+  ck_assert_uint_eq(pg__crc32(pg__crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+  ck_assert_uint_eq(pg__crc32(0, "", 0), 0u);
+}
+END_TEST
+
+START_TEST(test_round_trip_memory) {
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
+  int gaussian = _i;
+  pg_net *net = make_net(ctx, gaussian, 42), *back = NULL;
+  size_t size;
+  unsigned char *buf = save_mem(net, &size);
+  ck_assert(memcmp(buf, "PGCK\1\0\0\0\1\0\0\0", 12) == 0);
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &back), PG_OK);
+  assert_same_params(net, back);
+  assert_same_outputs(net, back, gaussian);
+  size_t v;
+  ck_assert_int_eq(pg_net_max_batch(back, &v), PG_OK);
+  ck_assert_uint_eq(v, 8);
+  /* Saving the loaded net gives the same bytes. */
+  size_t size2;
+  unsigned char *buf2 = save_mem(back, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(buf, buf2, size) == 0);
+  /* A loaded net trains like the original: backward works. */
+  float acts[8] = {0}, adv[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  pg_loss_desc loss = {.struct_size = sizeof loss, .scale = 1, .policy_coef = 1,
+                       .actions = acts, .advantages = adv};
+  if (!gaussian) {
+    ck_assert_int_eq(pg_net_forward(back, obs8, 8, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_backward(back, &loss, 8, NULL), PG_OK);
+  }
+  free(buf);
+  free(buf2);
+  pg_net_destroy(net);
+  pg_net_destroy(back);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(al.live_blocks, 0);
+}
+END_TEST
+
+START_TEST(test_size_query_and_errors) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 1), *out = (pg_net *)&out;
+  size_t need = 0, got = 0;
+  ck_assert_int_eq(pg_net_save_memory(net, NULL, 0, &need), PG_OK);
+  ck_assert_uint_gt(need, 24);
+  unsigned char small[16];
+  memset(small, 0xAB, sizeof small);
+  ck_assert_int_eq(pg_net_save_memory(net, small, sizeof small, &got), PG_ERR_SHAPE);
+  ck_assert_uint_eq(got, need);
+  ck_assert_uint_eq(small[0], 0xAB);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_net_save_memory"));
+  ck_assert_int_eq(pg_net_save_memory(net, small, 16, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_save_memory(NULL, small, 16, &got), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_save_cb(net, NULL, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_save_file(net, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_save_file(net, ""), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_load_memory(ctx, NULL, 0, &out), PG_ERR_FORMAT);
+  ck_assert_ptr_null(out);
+  ck_assert_int_eq(pg_net_load_memory(ctx, NULL, 5, &out), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_load_memory(ctx, small, 16, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_load_memory(NULL, small, 16, &out), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_load_file(ctx, NULL, &out), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_load_file(ctx, "/nonexistent/dir/x.pgck", &out), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "/nonexistent/dir/x.pgck"));
+  ck_assert_int_eq(pg_net_load_file(ctx, "/", &out), PG_ERR_IO);
+  ck_assert_int_eq(pg_net_save_file(net, "/nonexistent/dir/x.pgck"), PG_ERR_IO);
+  /* An unfinalized net cannot be saved. */
+  pg_net *raw = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 3, 1, 0, &raw), PG_OK);
+  ck_assert_int_eq(pg_net_save_memory(raw, NULL, 0, &got), PG_ERR_BAD_STATE);
+  pg_net_destroy(raw);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+typedef struct cb_sink {
+  unsigned char buf[8192];
+  size_t n;
+  int calls, fail_on;
+} cb_sink;
+
+static int sink_write(void *user, const void *data, size_t size) {
+  cb_sink *s = user;
+  if (++s->calls == s->fail_on) return 7;
+  ck_assert_uint_le(s->n + size, sizeof s->buf);
+  memcpy(s->buf + s->n, data, size);
+  s->n += size;
+  return 0;
+}
+
+START_TEST(test_callback) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 1, 3), *back = NULL;
+  size_t size;
+  unsigned char *ref = save_mem(net, &size);
+  cb_sink *s = calloc(1, sizeof *s);
+  ck_assert_int_eq(pg_net_save_cb(net, sink_write, s), PG_OK);
+  ck_assert_uint_eq(s->n, size);
+  ck_assert(memcmp(s->buf, ref, size) == 0);
+  ck_assert_int_eq(pg_net_load_memory(ctx, s->buf, s->n, &back), PG_OK);
+  assert_same_params(net, back);
+  memset(s, 0, sizeof *s);
+  s->fail_on = 1;
+  ck_assert_int_eq(pg_net_save_cb(net, sink_write, s), PG_ERR_CALLBACK);
+  free(s);
+  free(ref);
+  pg_net_destroy(net);
+  pg_net_destroy(back);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ---- corruption ------------------------------------------------------------ */
+
+static void expect_load_fails(const unsigned char *buf, size_t size, pg_status want,
+                              const char *what) {
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
+  pg_net *out = (pg_net *)&al;
+  pg_status st = pg_net_load_memory(ctx, buf, size, &out);
+  ck_assert_msg(st == want, "%s: status %d (%s), want %d", what, (int)st,
+                pg_ctx_last_error(ctx), (int)want);
+  ck_assert_ptr_null(out);
+  ck_assert_msg(strstr(pg_ctx_last_error(ctx), "pg_net_load_memory") != NULL, "%s: message '%s'",
+                what, pg_ctx_last_error(ctx));
+  ck_assert_int_eq(al.live_blocks, 1); /* the context only */
+  ck_assert_uint_lt(al.live_bytes, 4096);
+  pg_policy *pol = (pg_policy *)&al;
+  st = pg_policy_load_memory(ctx, buf, size, &pol);
+  ck_assert_msg(st != PG_OK, "%s: policy load succeeded", what);
+  ck_assert_ptr_null(pol);
+  ck_assert_int_eq(al.live_blocks, 1);
+  pg_ctx_destroy(ctx);
+}
+
+START_TEST(test_truncated_and_bit_flips) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 5);
+  size_t size;
+  unsigned char *buf = save_mem(net, &size);
+  char what[64];
+  for (size_t n = 0; n < size; n++) {
+    snprintf(what, sizeof what, "truncated to %zu", n);
+    expect_load_fails(buf, n, PG_ERR_FORMAT, what);
+  }
+  unsigned char *longer = malloc(size + 1);
+  memcpy(longer, buf, size);
+  longer[size] = 0;
+  expect_load_fails(longer, size + 1, PG_ERR_FORMAT, "trailing byte");
+  free(longer);
+  for (size_t i = 0; i < size; i++) {
+    for (int bit = 0; bit < 8; bit += 3) {
+      buf[i] ^= (unsigned char)(1u << bit);
+      snprintf(what, sizeof what, "byte %zu bit %d", i, bit);
+      pg_status want = (i >= 4 && i < 8) ? PG_ERR_VERSION : PG_ERR_FORMAT;
+      if (i >= 4 && i < 8 && (buf[4] | buf[5] | buf[6] | buf[7]) == 0) want = PG_ERR_FORMAT;
+      expect_load_fails(buf, size, want, what);
+      buf[i] ^= (unsigned char)(1u << bit);
+    }
+  }
+  free(buf);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+START_TEST(test_magic_and_version) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 5), *out = NULL;
+  size_t size;
+  unsigned char *buf = save_mem(net, &size);
+  buf[0] = 'X';
+  expect_load_fails(buf, size, PG_ERR_FORMAT, "wrong magic");
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "magic"));
+  buf[0] = 'P';
+  buf[4] = 2; /* a newer version, header CRC fixed up */
+  uint32_t c = pg__crc32(0, buf, 20);
+  for (int i = 0; i < 4; i++) buf[20 + i] = (unsigned char)(c >> (8 * i));
+  expect_load_fails(buf, size, PG_ERR_VERSION, "version 2");
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_VERSION);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "newer"));
+  buf[4] = 0;
+  expect_load_fails(buf, size, PG_ERR_FORMAT, "version 0");
+  free(buf);
+  const char junk[] = "hello, world, this is not a checkpoint at all";
+  expect_load_fails((const unsigned char *)junk, sizeof junk, PG_ERR_FORMAT, "text");
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Hand-built checkpoints with valid CRCs and hostile contents. */
+typedef struct crafted {
+  uint32_t kind, n_sections;
+  pg__arch arch;
+  uint64_t parm_count;
+  size_t parm_floats; /* floats actually present */
+  int skip_parm, extra_unknown, dup_arch;
+} crafted;
+
+static void crafted_parm(pg__writer *w, const void *obj) {
+  const crafted *c = obj;
+  pg__w_u64(w, c->parm_count);
+  for (size_t i = 0; i < c->parm_floats; i++) pg__w_f32(w, 0.25f);
+}
+static void crafted_unknown(pg__writer *w, const void *obj) { pg__w_u32(w, 0xdeadbeefu); }
+
+static void crafted_ckpt(pg__writer *w, const void *obj) {
+  const crafted *c = obj;
+  pg__w_header(w, c->kind, c->n_sections);
+  if (c->extra_unknown) pg__w_section(w, PG__TAG('X', 'T', 'R', 'A'), crafted_unknown, c);
+  pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &c->arch);
+  if (c->dup_arch) pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &c->arch);
+  if (!c->skip_parm) pg__w_section(w, PG__TAG_PARM, crafted_parm, c);
+}
+
+static unsigned char *craft(const crafted *c, size_t *size) {
+  *size = (size_t)pg__ckpt_size(crafted_ckpt, c);
+  unsigned char *buf = malloc(*size);
+  size_t got;
+  ck_assert_int_eq(pg__ckpt_save_memory(NULL, "t", crafted_ckpt, c, buf, *size, &got), PG_OK);
+  return buf;
+}
+
+static crafted good_crafted(void) {
+  crafted c;
+  memset(&c, 0, sizeof c);
+  c.kind = PG__KIND_NET;
+  c.n_sections = 2;
+  c.arch.input_dim = 3;
+  c.arch.max_batch = 2;
+  c.arch.n_layers = 2;
+  c.arch.n_trunk = 1;
+  c.arch.layer[0] = (pg__arch_layer){PG__LAYER_DENSE, 5, PG_ACTIVATION_TANH, PG_INIT_GLOROT_UNIFORM, 1.0f};
+  c.arch.layer[1] = (pg__arch_layer){PG__LAYER_CATEGORICAL, 2, PG_ACTIVATION_LINEAR, PG_INIT_ORTHOGONAL, 0.01f};
+  c.parm_count = c.parm_floats = 3 * 5 + 5 + 5 * 2 + 2;
+  return c;
+}
+
+static void crafted_case(const crafted *c, pg_status want, const char *what) {
+  size_t size;
+  unsigned char *buf = craft(c, &size);
+  expect_load_fails(buf, size, want, what);
+  free(buf);
+}
+
+START_TEST(test_crafted) {
+  crafted c = good_crafted();
+  size_t size;
+  unsigned char *buf = craft(&c, &size);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_OK);
+  pg_net_destroy(out);
+  free(buf);
+  c.extra_unknown = 1; /* unknown sections are skipped */
+  c.n_sections = 3;
+  buf = craft(&c, &size);
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_OK);
+  pg_net_destroy(out);
+  free(buf);
+  pg_ctx_destroy(ctx);
+
+#define CASE(field_stmt, want, what)     \
+  do {                                   \
+    crafted k = good_crafted();          \
+    field_stmt;                          \
+    crafted_case(&k, want, what);        \
+  } while (0)
+  CASE(k.parm_count = 31, PG_ERR_FORMAT, "param count one short");
+  CASE((k.parm_count = 33, k.parm_floats = 33), PG_ERR_FORMAT, "param count one long");
+  CASE(k.parm_count = (uint64_t)1 << 62, PG_ERR_FORMAT, "absurd param count");
+  CASE(k.parm_floats = 10, PG_ERR_FORMAT, "params missing");
+  CASE(k.arch.layer[0].units = 1u << 24, PG_ERR_FORMAT, "layer 2^24 wide, params absent");
+  CASE(k.arch.layer[0].units = 0xFFFFFFFFu, PG_ERR_FORMAT, "absurd units");
+  CASE(k.arch.input_dim = 0, PG_ERR_FORMAT, "input_dim 0");
+  CASE((k.arch.max_batch = 1u << 24, k.arch.input_dim = 1u << 20), PG_ERR_FORMAT,
+       "absurd max_batch x input");
+  CASE(k.arch.n_layers = 33, PG_ERR_FORMAT, "33 layers");
+  CASE(k.arch.n_layers = 0, PG_ERR_FORMAT, "0 layers");
+  CASE(k.arch.n_trunk = 2, PG_ERR_FORMAT, "no head");
+  CASE(k.arch.layer[1].kind = 9, PG_ERR_FORMAT, "unknown head kind");
+  CASE(k.arch.layer[0].kind = PG__LAYER_VALUE, PG_ERR_FORMAT, "head in the trunk");
+  CASE(k.arch.layer[1].units = 1, PG_ERR_FORMAT, "1-action categorical");
+  CASE(k.arch.layer[0].activation = 17, PG_ERR_FORMAT, "unknown activation");
+  CASE(k.arch.layer[1].activation = PG_ACTIVATION_TANH, PG_ERR_FORMAT, "head activation");
+  CASE(k.arch.layer[0].init = 0, PG_ERR_FORMAT, "unknown init");
+  CASE(k.arch.layer[0].gain = -1.0f, PG_ERR_FORMAT, "negative gain");
+  CASE(k.arch.layer[0].gain = NAN, PG_ERR_FORMAT, "NaN gain");
+  CASE((k.arch.n_layers = 3, k.arch.layer[2] = k.arch.layer[1]), PG_ERR_FORMAT, "duplicate head");
+  CASE(k.skip_parm = 1, PG_ERR_FORMAT, "no PARM section");
+  CASE(k.n_sections = 3, PG_ERR_FORMAT, "section count too high");
+  CASE(k.n_sections = 0xFFFFFFFFu, PG_ERR_FORMAT, "absurd section count");
+  CASE(k.n_sections = 1, PG_ERR_FORMAT, "section count too low");
+  CASE((k.dup_arch = 1, k.n_sections = 3), PG_ERR_FORMAT, "duplicate ARCH");
+  CASE(k.kind = PG__KIND_AGENT, PG_ERR_FORMAT, "agent kind");
+  CASE(k.kind = 77, PG_ERR_FORMAT, "unknown kind");
+#undef CASE
+  /* Non-finite parameters are refused too. */
+  crafted k = good_crafted();
+  unsigned char *b = craft(&k, &size);
+  memcpy(b + size - 8, "\0\0\xc0\x7f", 4); /* last float = NaN; fix the CRC */
+  size_t body_start = size - 4 - (8 + 4 * k.parm_floats) - 12;
+  uint32_t crc = pg__crc32(0, b + body_start, size - 4 - body_start);
+  for (int i = 0; i < 4; i++) b[size - 4 + i] = (unsigned char)(crc >> (8 * i));
+  expect_load_fails(b, size, PG_ERR_FORMAT, "NaN parameter");
+  free(b);
+}
+END_TEST
+
+START_TEST(test_policy_kind_into_net) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 5), *out = NULL;
+  pg_policy *pol = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
+  size_t size;
+  ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_policy_load"));
+  free(buf);
+  pg_policy_destroy(pol);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ---- allocation failures ---------------------------------------------------- */
+
+static unsigned char *g_ckpt;
+static size_t g_ckpt_size;
+static char g_path[256];
+
+static void make_global_ckpt(void) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 9);
+  g_ckpt = save_mem(net, &g_ckpt_size);
+  snprintf(g_path, sizeof g_path, "%s/check_io_alloc_%ld.pgck",
+           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+  ck_assert_int_eq(pg_net_save_file(net, g_path), PG_OK);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+
+static pg_status op_load(pg_ctx *ctx, void *user) {
+  int which = *(int *)user;
+  pg_net *net = NULL;
+  pg_policy *pol = NULL;
+  pg_policy_session *ses = NULL;
+  pg_status st;
+  switch (which) {
+  case 0: st = pg_net_load_memory(ctx, g_ckpt, g_ckpt_size, &net); break;
+  case 1: st = pg_net_load_file(ctx, g_path, &net); break;
+  case 2: st = pg_policy_load_memory(ctx, g_ckpt, g_ckpt_size, &pol); break;
+  default:
+    st = pg_policy_load_file(ctx, g_path, &pol);
+    if (st == PG_OK) {
+      st = pg_policy_session_create(pol, 1, &ses);
+      if (st == PG_OK) {
+        size_t sz;
+        /* file save: the temporary name is the one allocation */
+        st = pg_policy_save_file(pol, g_path);
+        if (st == PG_OK) st = pg_policy_save_memory(pol, NULL, 0, &sz);
+      }
+    }
+    break;
+  }
+  if (st != PG_OK) {
+    ck_assert_ptr_null(net);
+    if (which != 3) ck_assert_ptr_null(pol);
+  }
+  pg_policy_session_destroy(ses);
+  pg_policy_destroy(pol);
+  pg_net_destroy(net);
+  return st;
+}
+
+START_TEST(test_every_alloc_fails) {
+  make_global_ckpt();
+  int which = _i;
+  long n = pg_test_every_alloc_fails(op_load, &which);
+  ck_assert_int_ge(n, 2);
+  unlink(g_path);
+  free(g_ckpt);
+}
+END_TEST
+
+/* ---- atomic saves ------------------------------------------------------------ */
+
+typedef struct fault {
+  int fail_write_after; /* bytes written before failing; -1 = never */
+  int fail_sync, fail_rename;
+  long written;
+} fault;
+
+static int f_write(void *user, int fd, const void *data, size_t size) {
+  fault *f = user;
+  if (f->fail_write_after >= 0 && f->written + (long)size > f->fail_write_after) {
+    size_t part = (size_t)(f->fail_write_after - f->written);
+    if (part) ck_assert_int_eq(write(fd, data, part), (ssize_t)part); /* a torn write */
+    f->written += (long)part;
+    errno = ENOSPC;
+    return -1;
+  }
+  ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
+  f->written += (long)size;
+  return 0;
+}
+static int f_sync(void *user, int fd) {
+  fault *f = user;
+  if (f->fail_sync) {
+    errno = EIO;
+    return -1;
+  }
+  return fsync(fd);
+}
+static int f_rename(void *user, const char *from, const char *to) {
+  fault *f = user;
+  if (f->fail_rename) {
+    errno = EXDEV;
+    return -1;
+  }
+  return rename(from, to);
+}
+
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  return n;
+}
+
+START_TEST(test_atomic_save) {
+  char dir[256];
+  snprintf(dir, sizeof dir, "%s/check_io_atomic_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[300];
+  snprintf(path, sizeof path, "%s/policy.pgck", dir);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *v1 = make_net(ctx, 0, 100), *v2 = make_net(ctx, 0, 200), *back = NULL;
+  ck_assert_int_eq(pg_net_save_file(v1, path), PG_OK);
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0644);
+  fault cases[] = {{0, 0, 0, 0}, {10, 0, 0, 0}, {100, 0, 0, 0}, {-1, 1, 0, 0}, {-1, 0, 1, 0}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    fault f = cases[c];
+    pg__file_io io = {f_write, f_sync, f_rename, &f};
+    ck_assert_int_eq(pg__net_save_file_io(v2, path, &io), PG_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "previous file is unchanged"));
+    ck_assert_int_eq(count_entries(dir), 1); /* no temporary file left behind */
+    ck_assert_int_eq(pg_net_load_file(ctx, path, &back), PG_OK);
+    assert_same_params(v1, back);
+    pg_net_destroy(back);
+    back = NULL;
+  }
+  fault ok = {-1, 0, 0, 0};
+  pg__file_io io = {f_write, f_sync, f_rename, &ok};
+  ck_assert_int_eq(pg__net_save_file_io(v2, path, &io), PG_OK);
+  ck_assert_int_eq(pg_net_load_file(ctx, path, &back), PG_OK);
+  assert_same_params(v2, back);
+  assert_same_outputs(v2, back, 0);
+  ck_assert_int_eq(count_entries(dir), 1);
+  pg_net_destroy(back);
+  unlink(path);
+  rmdir(dir);
+  pg_net_destroy(v1);
+  pg_net_destroy(v2);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("io");
+  TCase *tc = tcase_create("io");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_crc32);
+  tcase_add_loop_test(tc, test_round_trip_memory, 0, 2);
+  tcase_add_test(tc, test_size_query_and_errors);
+  tcase_add_test(tc, test_callback);
+  tcase_add_test(tc, test_truncated_and_bit_flips);
+  tcase_add_test(tc, test_magic_and_version);
+  tcase_add_test(tc, test_crafted);
+  tcase_add_test(tc, test_policy_kind_into_net);
+  tcase_add_loop_test(tc, test_every_alloc_fails, 0, 4);
+  tcase_add_test(tc, test_atomic_save);
+  suite_add_tcase(s, tc);
+  return pg_test_run_suite(s);
+}
