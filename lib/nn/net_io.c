@@ -9,7 +9,7 @@
 
 #define MAX_DIM ((uint64_t)1 << 24)
 /* Bound on a loaded net's activation buffers: max_batch * (input + widths). */
-#define MAX_ACT_FLOATS ((uint64_t)1 << 26)
+#define MAX_ACT_FLOATS ((uint64_t)1 << 24)
 
 static bool finite_f(float x) { return pg__finite_f(x); }
 
@@ -101,7 +101,7 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, pg__reader *r,
       (!finite_f(a->log_std_init) || a->log_std_init < -20.0f || a->log_std_init > 5.0f))
     FAIL("%s: ARCH: log_std_init %g not in [-20, 5]", fname, (double)a->log_std_init);
   if (check_batch && (uint64_t)a->max_batch * widths > MAX_ACT_FLOATS)
-    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of 2^26 floats",
+    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of 2^24 floats",
          fname, a->max_batch, (unsigned long long)widths);
   if (params > SIZE_MAX / 4) FAIL("%s: ARCH: %llu parameters", fname, (unsigned long long)params);
   *n_params = (size_t)params;
