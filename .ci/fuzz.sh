@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${PG_FUZZ_SECONDS:-60}
 out=${PG_FUZZ_BUILD_DIR:-build-fuzz}
+mkdir -p "$out"
 cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPG_FUZZ=ON \
-  -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF > "$out.configure.log" 2>&1 \
-  || { cat "$out.configure.log"; exit 1; }
+  -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF > "$out/configure.log" 2>&1 \
+  || { cat "$out/configure.log"; exit 1; }
 cmake --build "$out" --target fuzz_load -j "$(nproc)"
 mkdir -p "$out/fuzz-corpus" "$out/artifacts"
 "$out/tests/fuzz_load" -max_total_time="$secs" -max_len=4096 -timeout=10 \
