@@ -143,13 +143,13 @@ int main(int argc, char **argv) {
   FILE *g = popen("gnuplot 2>/dev/null", "w");
   if (g) {
     fprintf(g,
-            "set terminal png size 800,500\nset output '%s/corridor.png'\n"
+            "set terminal png size 900,540 noenhanced\nset output '%s/corridor.png'\n"
             "set datafile separator ','\nset key bottom right\n"
-            "set xlabel 'Episode'\nset ylabel 'Total reward on episode (mean of %d runs, capped runs left out)'\n"
+            "set xlabel 'Episode'\nset ylabel 'Total reward on episode (mean over %d runs, capped runs excluded)'\n"
             "set yrange [-90:-10]\nset title 'Short corridor (Sutton & Barto, Figure 13.2)'\n"
             "plot '%s' every ::1 using 1:5 with lines title 'REINFORCE, alpha = 2^-13', "
             "'' every ::1 using 1:6 with lines title 'with baseline, alpha_theta = 2^-9, "
-            "alpha_w = 2^-6', '' every ::1 using 1:4 with lines dt 2 title 'v_*(s_0)'\n",
+            "alpha_w = 2^-6', '' every ::1 using 1:4 with lines dt 2 title 'v*(s0) = -11.66'\n",
             dir, runs, path);
     if (pclose(g) == 0) printf("wrote %s and %s/corridor.png\n", path, dir);
     else printf("wrote %s (gnuplot failed: no PNG)\n", path);
