@@ -4,6 +4,7 @@
 #   2. clang, -Werror: build, ctest
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
+#   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
@@ -37,6 +38,9 @@ step "clang ThreadSanitizer (threaded tests)"
 build tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_SANITIZE=thread \
   -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
 (cd "$out/tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j "$jobs" -L threads --no-tests=ignore)
+
+step "libFuzzer: checkpoint loader, ${PG_FUZZ_SECONDS:-60} s"
+PG_FUZZ_BUILD_DIR="$out/fuzz" bash .ci/fuzz.sh
 
 echo
 echo "ci: all stages passed"
