@@ -145,7 +145,7 @@ static const spec SPECS[] = {
     {"reinforce", "CartPole-v1", PG_ALGO_REINFORCE, 64, 1, 475, 400000, "lr=0.01"},
     {"baseline", "CartPole-v1", PG_ALGO_REINFORCE_BASELINE, 64, 1, 475, 400000,
      "lr=0.01,value_lr=0.01"},
-    {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.001,value_lr=0.005"},
+    {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.0003,value_lr=0.005"},
     {"paac", "CartPole-v1", PG_ALGO_PAAC, 128, 1, 475, 2000000, "num_envs=32"},
     {"paac-cont", "CartPoleContinuous-v1", PG_ALGO_PAAC, 128, 1, 475, 3000000, "num_envs=32"},
     {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32"},

@@ -198,6 +198,129 @@ START_TEST(test_reinforce_baseline_hand_step) {
 }
 END_TEST
 
+/* Plain REINFORCE (Alg. 13.3 without gamma^t) on the linear softmax policy:
+** G_t by hand, then theta += alpha * G_t * (onehot(A_t) - p) * x for each t,
+** either summed at the episode's parameters (default) or applied one t at a
+** time with p recomputed after each step (per_step_updates = 1). */
+static void reinforce_hand_step(int per_step) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_net *pn = linear_policy(ctx, false);
+  float p0[4] = {0.2f, -0.1f, -0.05f, 0.1f};
+  ck_assert_int_eq(pg_net_set_params(pn, 0, 4, p0), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_REINFORCE, pn, NULL, &a), PG_OK);
+  const double al = 0.25, g = 0.5;
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OPTIMIZER, PG_OPTIM_SGD), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, al), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, g), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_PER_STEP_UPDATES, per_step), PG_OK);
+  float obs[1] = {1.0f}, act[3];
+  float rew[3] = {1.0f, -2.0f, 3.0f};
+  for (int t = 0; t < 3; t++) {
+    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act[t]), PG_OK);
+    int32_t te = t == 2, tr = 0;
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, obs), PG_OK);
+  }
+  int32_t upd = 0;
+  ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+  ck_assert_int_eq(upd, 1);
+  double G[3], acc = 0.0;
+  for (int t = 2; t >= 0; t--) G[t] = acc = rew[t] + g * acc;
+  double W[2] = {p0[0], p0[1]}, b[2] = {p0[2], p0[3]}, dW[2] = {0, 0};
+  for (int t = 0; t < 3; t++) {
+    double z0 = W[0] + b[0], z1 = W[1] + b[1];
+    double pr1 = 1.0 / (1.0 + exp(z0 - z1)), pr[2] = {1.0 - pr1, pr1};
+    for (int k = 0; k < 2; k++) {
+      double d = al * G[t] * (((int)act[t] == k) - pr[k]);
+      if (per_step) {
+        W[k] += d;
+        b[k] += d;
+      } else {
+        dW[k] += d;
+      }
+    }
+  }
+  float p1[4];
+  ck_assert_int_eq(pg_net_get_params(pn, 0, 4, p1), PG_OK);
+  for (int k = 0; k < 2; k++) {
+    ck_assert_double_eq_tol(p1[k], W[k] + dW[k], 1e-5);
+    ck_assert_double_eq_tol(p1[2 + k], b[k] + dW[k], 1e-5);
+  }
+  pg_agent_destroy(a);
+  pg_net_destroy(pn);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+
+START_TEST(test_reinforce_hand_step) { reinforce_hand_step(0); }
+END_TEST
+START_TEST(test_reinforce_hand_step_per_step) { reinforce_hand_step(1); }
+END_TEST
+
+/* One-step actor-critic (Alg. 13.5 without I) on linear nets of a scalar
+** observation x: logits_k = W_k x + b_k, v(x) = w x + c, plain SGD. Three
+** steps, each learned at once with the parameters left by the previous one:
+** t=0 x=0.5 -> 2 (running: delta = r + gamma v(2) - v(0.5)), t=1 x=2 -> -1
+** truncated (delta = r + gamma v(-1), bootstrapped from the true final obs),
+** t=2 x=1.5 -> 3 terminated (delta = r - v(1.5), v(terminal) = 0). Then
+** theta += a_t delta (onehot - p) [x, 1], w += a_w delta [x, 1]. */
+START_TEST(test_actor_critic_hand_step) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_net *pn = linear_policy(ctx, false), *vn = linear_policy(ctx, true);
+  float p0[4] = {0.1f, -0.2f, 0.05f, 0.0f}, w0[2] = {0.3f, 0.2f};
+  ck_assert_int_eq(pg_net_set_params(pn, 0, 4, p0), PG_OK);
+  ck_assert_int_eq(pg_net_set_params(vn, 0, 2, w0), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pn, vn, &a), PG_OK);
+  const double at = 0.125, aw = 0.25, g = 0.75;
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OPTIMIZER, PG_OPTIM_SGD), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, at), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, aw), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, g), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 0.0), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_CLIP_NORM, 0.0), PG_OK);
+  const float xs[3] = {0.5f, 2.0f, 1.5f}, xn[3] = {2.0f, -1.0f, 3.0f};
+  const float rew[3] = {1.0f, -0.5f, 2.0f};
+  const int32_t te[3] = {0, 0, 1}, tr[3] = {0, 1, 0};
+  double W[2] = {p0[0], p0[1]}, B[2] = {p0[2], p0[3]}, w = w0[0], cb = w0[1];
+  for (int t = 0; t < 3; t++) {
+    float act = -1.0f;
+    ck_assert_int_eq(pg_agent_step(a, &xs[t], NULL, &act), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te[t], &tr[t], &xn[t]), PG_OK);
+    int32_t upd = 0;
+    ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+    ck_assert_int_eq(upd, 1);
+    double x = xs[t], z0 = W[0] * x + B[0], z1 = W[1] * x + B[1];
+    double pr1 = 1.0 / (1.0 + exp(z0 - z1)), pr[2] = {1.0 - pr1, pr1};
+    double vnext = te[t] ? 0.0 : w * xn[t] + cb;
+    double delta = rew[t] + g * vnext - (w * x + cb);
+    for (int k = 0; k < 2; k++) {
+      double d = at * delta * (((int)act == k) - pr[k]);
+      W[k] += d * x;
+      B[k] += d;
+    }
+    w += aw * delta * x;
+    cb += aw * delta;
+    float p1[4], w1[2];
+    ck_assert_int_eq(pg_net_get_params(pn, 0, 4, p1), PG_OK);
+    ck_assert_int_eq(pg_net_get_params(vn, 0, 2, w1), PG_OK);
+    for (int k = 0; k < 2; k++) {
+      ck_assert_double_eq_tol(p1[k], W[k], 1e-5);
+      ck_assert_double_eq_tol(p1[2 + k], B[k], 1e-5);
+    }
+    ck_assert_double_eq_tol(w1[0], w, 1e-5);
+    ck_assert_double_eq_tol(w1[1], cb, 1e-5);
+  }
+  pg_agent_destroy(a);
+  pg_net_destroy(pn);
+  pg_net_destroy(vn);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
 START_TEST(test_nstep_returns) {
   /* 3 steps x 3 slots, gamma 0.5: slot 0 runs through (bootstrap 10), slot
   ** 1 terminates at t=1 (then a new episode, bootstrap 4), slot 2 is
@@ -464,6 +587,9 @@ int main(void) {
   tcase_add_test(tc, test_params);
   tcase_add_test(tc, test_host_loop_bad_input);
   tcase_add_test(tc, test_reinforce_baseline_hand_step);
+  tcase_add_test(tc, test_reinforce_hand_step);
+  tcase_add_test(tc, test_reinforce_hand_step_per_step);
+  tcase_add_test(tc, test_actor_critic_hand_step);
   tcase_add_test(tc, test_nstep_returns);
   tcase_add_test(tc, test_paac_bootstrap_truncated);
   tcase_add_test(tc, test_paac_bootstrap_terminated);
