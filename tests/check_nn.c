@@ -334,7 +334,10 @@ END_TEST
 /* Large shapes through every GEMM path: forward and backward in float
 ** against double sums, rows one at a time and all at once. */
 START_TEST(test_gemm_shapes) {
-  const size_t shapes[][3] = {{1, 1, 1}, {5, 33, 300}, {37, 70, 257}, {4, 32, 256}, {9, 65, 3}};
+  /* the last four: the skinny-N paths (heads) and their fallbacks */
+  const size_t shapes[][3] = {{1, 1, 1},     {5, 33, 300},  {37, 70, 257}, {4, 32, 256},
+                              {9, 65, 3},    {160, 2, 128}, {128, 3, 161}, {7, 8, 1100},
+                              {1030, 8, 5}};
   pg__rng r;
   pg__rng_seed(&r, 1, 2);
   for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {

@@ -9,6 +9,7 @@
 ** multiply-adds. Check with -fopt-info-vec. */
 #include "nn/pg_nn.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -113,6 +114,71 @@ static void gemv4(size_t cols, const float *restrict m, size_t ld,
   }
 }
 
+/* ---- skinny products (N <= PG__SKINNY_N: policy/value heads) ------------
+** Padding N up to the NR-wide panel would multiply the work by NR/N, and the
+** packing alone costs a pass over B. Two layouts are covered; others fall
+** back to the panel GEMM. */
+#define PG__SKINNY_N 8
+
+/* Rows of A contiguous (a_cs = 1): c[i][j] += dot(A row i, bt row j), with
+** bt = B transposed (N x K); 16 lanes per dot so the sums vectorize. */
+PG__CLONES
+static void skinny_dot(size_t M, size_t N, size_t K, const float *restrict A,
+                       size_t a_rs, const float *restrict bt,
+                       float *restrict C, size_t ldc) {
+  for (size_t i = 0; i < M; i++) {
+    const float *restrict a = A + i * a_rs;
+    for (size_t j = 0; j < N; j++) {
+      const float *restrict b = bt + j * K;
+      float acc[16] = {0};
+      size_t k = 0;
+      for (; k + 16 <= K; k += 16)
+        for (size_t l = 0; l < 16; l++) acc[l] += a[k + l] * b[k + l];
+      float s = 0.0f;
+      for (size_t l = 0; l < 16; l++) s += acc[l];
+      for (; k < K; k++) s += a[k] * b[k];
+      C[i * ldc + j] += s;
+    }
+  }
+}
+
+/* Columns of A contiguous (a_rs = 1, e.g. x transposed in a weight
+** gradient): ct[j][0..M) += B[k][j] * A column k, then C += ct transposed. */
+PG__CLONES
+static void skinny_axpy(size_t M, size_t N, size_t K, const float *restrict A,
+                        size_t a_cs, const float *restrict B, size_t ldb,
+                        float *restrict C, size_t ldc, float *restrict ct) {
+  for (size_t x = 0; x < N * M; x++) ct[x] = 0.0f;
+  for (size_t k = 0; k < K; k++) {
+    const float *restrict a = A + k * a_cs;
+    for (size_t j = 0; j < N; j++) {
+      const float y = B[k * ldb + j];
+      float *restrict c = ct + j * M;
+      for (size_t m = 0; m < M; m++) c[m] += y * a[m];
+    }
+  }
+  for (size_t m = 0; m < M; m++)
+    for (size_t j = 0; j < N; j++) C[m * ldc + j] += ct[j * M + m];
+}
+
+/* True when done. */
+static bool gemm_skinny(size_t M, size_t N, size_t K, const float *A,
+                        size_t a_rs, size_t a_cs, const float *B, size_t ldb,
+                        float *C, size_t ldc, float *pack) {
+  if (N > PG__SKINNY_N || M < 4) return false;
+  if (a_cs == 1 && N * K <= PG__GEMM_PACK) {
+    for (size_t j = 0; j < N; j++)
+      for (size_t k = 0; k < K; k++) pack[j * K + k] = B[k * ldb + j];
+    skinny_dot(M, N, K, A, a_rs, pack, C, ldc);
+    return true;
+  }
+  if (a_rs == 1 && N * M <= PG__GEMM_PACK) {
+    skinny_axpy(M, N, K, A, a_cs, B, ldb, C, ldc, pack);
+    return true;
+  }
+  return false;
+}
+
 static void pack_panel(const float *B, size_t ldb, size_t kc, size_t nr,
                        float *pack) {
   for (size_t k = 0; k < kc; k++) {
@@ -129,6 +195,7 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
   __builtin_cpu_init();
   const size_t mr = __builtin_cpu_supports("avx512f") ? 8 : 4;
 #endif
+  if (gemm_skinny(M, N, K, A, a_rs, a_cs, B, ldb, C, ldc, pack)) return;
   if (M < 4) { /* packing would cost as much as the product */
     for (size_t i = 0; i < M; i++) gemv_row(N, K, A + i * a_rs, a_cs, B, ldb, C + i * ldc);
     return;
