@@ -1,0 +1,378 @@
+"""Python binding suite (unittest, standard library only).
+
+Run: POLICYGRAD_LIB=build/libpolicygrad.so python3 tests/python/test_policygrad.py
+"""
+import gc
+import random
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
+import policygrad as pg  # noqa: E402
+
+
+class Corridor:
+    """A 5-state chain written in Python: start in 0, action 1 moves right,
+    0 moves left (stays at 0); -1 per step; terminated on reaching 4.
+    Observation: one-hot of the state. Best return: -4."""
+
+    N = 5
+    instances = 0
+
+    def __init__(self, fail_at_step=None):
+        self.s = 0
+        self.steps = 0
+        self.fail_at_step = fail_at_step
+        self.closed = False
+        Corridor.instances += 1
+
+    def _obs(self):
+        return [1.0 if i == self.s else 0.0 for i in range(self.N)]
+
+    def reset(self, seed=None):
+        self.s = 0
+        return self._obs(), {}
+
+    def step(self, action):
+        self.steps += 1
+        if self.fail_at_step is not None and self.steps >= self.fail_at_step:
+            raise RuntimeError("corridor exploded at step %d" % self.steps)
+        self.s = min(self.N - 1, self.s + 1) if action == 1 else max(0, self.s - 1)
+        return self._obs(), -1.0, self.s == self.N - 1, False, {}
+
+    def close(self):
+        self.closed = True
+
+
+def corridor_env(ctx, factory=True, **kw):
+    return pg.Env.from_python(ctx, Corridor(**kw), obs_size=Corridor.N, n_actions=2,
+                              factory=(lambda i, s: Corridor()) if factory else None,
+                              name="corridor", max_episode_steps=50)
+
+
+class Basics(unittest.TestCase):
+    def test_version_and_names(self):
+        self.assertEqual(pg.version(), "%d.%d.%d" % (0, 1, pg.lib.pg_version_number() % 100))
+        self.assertIn("CartPole-v1", pg.builtin_env_names())
+        self.assertEqual(pg.missing_symbols, [])
+        self.assertEqual(pg.param_name(pg.PG_PARAM_GAMMA), "gamma")
+        self.assertEqual(pg.param_from_name("lr"), pg.PG_PARAM_LR)
+
+    def test_context(self):
+        with pg.Context(seed=5) as ctx:
+            self.assertEqual(ctx.seed, 5)
+            self.assertEqual(ctx.last_error, "")
+            self.assertGreaterEqual(ctx.memory_in_use, 0)
+            rng = pg.Rng(ctx, 1, 0)
+            u = rng.uniform()
+            self.assertTrue(0.0 <= u < 1.0)
+            rng.close()
+        self.assertTrue(ctx.closed)
+        with self.assertRaises(pg.PolicygradError):
+            ctx.seed
+
+    def test_builtin_env_roundtrip(self):
+        with pg.Context() as ctx:
+            env = pg.Env.builtin(ctx, "CartPole-v1", seed=3)
+            self.assertEqual(env.observation_size, 4)
+            self.assertEqual(env.action_space, ("discrete", 2))
+            self.assertEqual(env.max_episode_steps, 500)
+            obs = env.reset()
+            self.assertEqual(len(obs), 4)
+            obs, r, term, trunc = env.step(1)
+            self.assertEqual(r, 1.0)
+            env.close()
+
+
+class Training(unittest.TestCase):
+    def test_builtin_cartpole_to_threshold(self):
+        with pg.Context(seed=1) as ctx:
+            env = pg.Env.builtin(ctx, "CartPole-v1", seed=1)
+            agent = pg.Agent.for_env(ctx, "reinforce_baseline", env, hidden_units=64)
+            agent.set_param("seed", 1)
+            seen = []
+
+            def progress(a):
+                seen.append(a.stat("episodes"))
+                return a.stat("mean_return_100") >= 150
+
+            stats = agent.train(env, 400_000, progress)
+            self.assertGreaterEqual(stats["mean_return_100"], 150, stats)
+            self.assertTrue(seen)
+            mean, _std = agent.evaluate(env, 5, deterministic=True)
+            self.assertGreater(mean, 100)
+            agent.close()
+
+    def test_python_env_to_threshold(self):
+        with pg.Context(seed=2) as ctx:
+            env = corridor_env(ctx)
+            agent = pg.Agent.for_env(ctx, "actor_critic", env, hidden_units=16)
+            agent.set_params(seed=2, lr=0.01, value_lr=0.02)
+            agent.train(env, 20_000, lambda a: a.stat("episodes") >= 50
+                        and a.stat("mean_return_100") >= -5.5)
+            self.assertGreaterEqual(agent.stat("mean_return_100"), -5.5, agent.stats())
+            mean, _ = agent.evaluate(env, 3)
+            self.assertEqual(mean, -4.0)
+            env.close()
+            agent.close()
+
+    def test_python_env_multi_slot_factory(self):
+        gc.collect()
+        before = len(pg._INSTANCES)
+        with pg.Context(seed=3) as ctx:
+            env = corridor_env(ctx)
+            agent = pg.Agent.for_env(ctx, "paac", env, hidden_units=16)
+            agent.set_params(num_envs=4, num_threads=1, seed=3)
+            agent.train(env, 2_000)
+            self.assertGreater(agent.stat("episodes"), 0)
+            vec = pg.VecEnv(env, 3, 1, seed=4)
+            obs = vec.reset()
+            self.assertEqual(len(obs), 3)
+            obs, rew, term, trunc, fin = vec.step([1, 1, 0])
+            self.assertEqual(list(rew), [-1.0, -1.0, -1.0])
+            vec.close()
+            agent.close()
+            env.close()
+        gc.collect()
+        self.assertEqual(len(pg._INSTANCES), before)  # every instance closed
+
+    def test_host_driven_loop(self):
+        with pg.Context(seed=4) as ctx:
+            policy = pg.Net(ctx, Corridor.N, 8, seed=1).add_dense(16).add_categorical_head(2).finalize()
+            value = pg.Net(ctx, Corridor.N, 8, seed=2).add_dense(16).add_value_head().finalize()
+            agent = pg.Agent(ctx, "actor_critic", policy, value)
+            agent.set_params(lr=0.01, value_lr=0.02, seed=4)
+            game = Corridor()
+            obs, _ = game.reset()
+            episodes, t = 0, 0
+            for _frame in range(4000):
+                (action,) = agent.step(obs)
+                nxt, r, term, trunc, _ = game.step(action)
+                t += 1
+                trunc = trunc or t >= 50
+                agent.report([r], [term], [trunc], nxt)
+                agent.update()
+                if term or trunc:
+                    obs, _ = game.reset()
+                    episodes, t = episodes + 1, 0
+                else:
+                    obs = nxt
+            self.assertEqual(agent.stat("episodes"), episodes)
+            self.assertGreaterEqual(agent.stat("mean_return_100"), -6.0, agent.stats())
+            self.assertEqual(agent.act([1, 0, 0, 0, 0]), 1)
+            self.assertIs(agent.net(0), policy)
+            agent.close()
+
+    def test_save_reload_evaluate(self):
+        with pg.Context(seed=5) as ctx, tempfile.TemporaryDirectory() as tmp:
+            env = pg.Env.builtin(ctx, "CartPole-v1", seed=5)
+            agent = pg.Agent.for_env(ctx, "reinforce_baseline", env)
+            agent.set_param("seed", 5)
+            agent.train(env, 20_000)
+            path = os.path.join(tmp, "policy.pgck")
+            agent.net(0).save(path)
+            params = list(agent.net(0).get_params())
+            data = agent.net(0).to_bytes()
+            chunks = []
+            agent.net(0).save_to(chunks.append)
+            self.assertEqual(b"".join(chunks), data)
+            net = pg.Net.load(ctx, path)
+            self.assertEqual(list(net.get_params()), params)
+            self.assertEqual(list(pg.Net.from_bytes(ctx, data).get_params()), params)
+            pol = pg.Policy.load(ctx, path)
+            self.assertEqual(pol.shape["obs_size"], 4)
+            sess = pol.session(seed=1)
+            obs = env.reset()
+            for _ in range(5):
+                self.assertEqual(sess.act(obs, deterministic=True), agent.act(obs))
+                obs, _r, term, trunc = env.step(sess.act(obs, deterministic=True))
+                if term or trunc:
+                    obs = env.reset()
+            psave = os.path.join(tmp, "p2.pgck")
+            pol.save(psave)
+            self.assertEqual(pg.Policy.from_bytes(ctx, pol.to_bytes()).n_actions, 2)
+            # reload into a fresh agent and evaluate: same greedy returns
+            agent2 = pg.Agent(ctx, "reinforce", net)
+            self.assertEqual(agent2.evaluate(env, 3), agent.evaluate(env, 3))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Net.load(ctx, os.path.join(tmp, "missing.pgck"))
+            self.assertEqual(cm.exception.status, pg.PG_ERR_IO)
+            with open(os.path.join(tmp, "junk"), "wb") as f:
+                f.write(b"not a checkpoint at all")
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Policy.load(ctx, os.path.join(tmp, "junk"))
+            self.assertEqual(cm.exception.status, pg.PG_ERR_FORMAT)
+
+    def test_without_numpy(self):
+        saved = pg._np
+        try:
+            pg.use_numpy(False)
+            with pg.Context() as ctx:
+                env = pg.Env.builtin(ctx, "CartPole-v1", seed=1)
+                self.assertIsInstance(env.reset(), list)
+                net = pg.Net(ctx, 4, 2).add_dense(8).add_value_head().finalize()
+                net.forward([[0.1, 0.2, 0.3, 0.4], [0, 0, 0, 0]])
+                self.assertEqual(len(net.get_output("value")), 2)
+        finally:
+            pg._np = saved
+
+
+class Errors(unittest.TestCase):
+    def test_bad_arguments_carry_the_library_message(self):
+        with pg.Context() as ctx:
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Env.builtin(ctx, "NoSuchTask")
+            self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG)
+            self.assertEqual(str(cm.exception), ctx.last_error)
+            self.assertIn("NoSuchTask", str(cm.exception))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Net(ctx, 0, 1)
+            self.assertIn("input_dim", str(cm.exception))
+            net = pg.Net(ctx, 4, 1).add_dense(8).add_categorical_head(2).finalize()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                net.add_dense(4)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_BAD_STATE)
+            self.assertEqual(cm.exception.status_name, "PG_ERR_BAD_STATE")
+            env = pg.Env.builtin(ctx, "CartPole-v1")
+            agent = pg.Agent.for_env(ctx, "reinforce", env)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.set_param("gamma", 5.0)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_OUT_OF_RANGE)
+            self.assertIn("gamma", str(cm.exception))
+            with self.assertRaises(pg.PolicygradError):
+                agent.set_param("no_such_param", 1.0)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.step(0)  # before reset
+            self.assertEqual(cm.exception.status, pg.PG_ERR_BAD_STATE)
+            env.reset()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.step(7)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_OUT_OF_RANGE)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.step([0.0] * 3)  # wrong length: caught by the binding
+            self.assertEqual(cm.exception.status, pg.PG_ERR_SHAPE)
+            with self.assertRaises(pg.PolicygradError):
+                pg.Agent.for_env(ctx, "no_such_algorithm", env)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Optimizer(pg.Net(ctx, 2, 1), "adam")  # not finalized
+            self.assertEqual(cm.exception.status, pg.PG_ERR_BAD_STATE)
+            pol = pg.Policy.from_net(net)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pol.session().act([float("nan")] * 4)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_NUMERIC)
+            self.assertTrue(str(cm.exception))
+
+    def test_exception_in_env_callback_stops_training(self):
+        with pg.Context(seed=6) as ctx:
+            bad = corridor_env(ctx, factory=False, fail_at_step=30)
+            agent = pg.Agent.for_env(ctx, "actor_critic", bad, hidden_units=16)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.train(bad, 10_000)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_CALLBACK)
+            self.assertIsInstance(cm.exception.__cause__, RuntimeError)
+            self.assertIn("exploded", str(cm.exception.__cause__))
+            self.assertIn("corridor", str(cm.exception))  # the library names the env
+            self.assertIsNone(ctx._pending)
+            # the process and the agent stay usable: train again on a good env
+            good = corridor_env(ctx)
+            agent.train(good, 500)
+            self.assertGreater(agent.stat("total_steps"), 0)
+            # direct env calls too
+            bad2 = corridor_env(ctx, factory=False, fail_at_step=1)
+            bad2.reset()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                bad2.step(1)
+            self.assertIsInstance(cm.exception.__cause__, RuntimeError)
+            bad2.reset()  # abandoned episode: reset works again
+
+    def test_bad_values_from_python_env(self):
+        class Broken(Corridor):
+            def reset(self, seed=None):
+                return [1.0, 2.0], {}  # wrong length
+
+        with pg.Context() as ctx:
+            env = pg.Env.from_python(ctx, Broken(), obs_size=5, n_actions=2)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.reset()
+            self.assertIsInstance(cm.exception.__cause__, ValueError)
+
+    def test_exception_in_progress_callback(self):
+        with pg.Context(seed=7) as ctx:
+            env = pg.Env.builtin(ctx, "CartPole-v1", seed=7)
+            agent = pg.Agent.for_env(ctx, "reinforce", env)
+
+            def progress(a):
+                raise KeyError("stop here")
+
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.train(env, 10_000, progress)
+            self.assertIsInstance(cm.exception.__cause__, KeyError)
+            agent.train(env, 1_000)  # usable afterwards
+
+
+class Lifetimes(unittest.TestCase):
+    def _make(self):
+        ctx = pg.Context(seed=1)
+        env = pg.Env.builtin(ctx, "CartPole-v1")
+        pyenv = corridor_env(ctx)
+        pol = pg.Net(ctx, 4, 4).add_dense(8).add_categorical_head(2).finalize()
+        val = pg.Net(ctx, 4, 4).add_dense(8).add_value_head().finalize()
+        agent = pg.Agent(ctx, "actor_critic", pol, val)
+        agent.train(env, 50)
+        opt = pg.Optimizer(val, "adam")
+        policy = pg.Policy.from_net(pol)
+        sess = policy.session()
+        own = pg.Agent.for_env(ctx, "paac", env, 8)
+        view = own.net(0)
+        vec = pg.VecEnv(pyenv, 2, 1)
+        return [ctx, env, pyenv, pol, val, agent, opt, policy, sess, own, view, vec]
+
+    def test_close_in_any_order(self):
+        gc.collect()
+        before = len(pg._INSTANCES)
+        n = len(self._make())
+        rnd = random.Random(1234)  # fixed: deterministic orders
+        orders = [list(range(n)), list(reversed(range(n)))]
+        for _ in range(60):
+            order = list(range(n))
+            rnd.shuffle(order)
+            orders.append(order)
+        for order in orders:
+            objs = self._make()
+            for i in order:
+                objs[i].close()
+                objs[i].close()  # idempotent
+        gc.collect()
+        self.assertEqual(len(pg._INSTANCES), before)
+
+    def test_garbage_collection_in_any_order(self):
+        for order in [range(12), reversed(range(12)), [5, 3, 0, 9, 4, 7, 1, 11, 2, 8, 10, 6]]:
+            objs = self._make()
+            for i in order:
+                objs[i] = None
+                gc.collect()
+
+    def test_borrowed_net_outlives_its_agent(self):
+        ctx = pg.Context()
+        env = pg.Env.builtin(ctx, "CartPole-v1")
+        pol = pg.Net(ctx, 4, 4).add_dense(8).add_categorical_head(2).finalize()
+        agent = pg.Agent(ctx, "reinforce", pol)
+        pol.close()          # deferred: the agent borrows it
+        ctx.close()          # deferred by the library
+        agent.train(env, 200)
+        self.assertFalse(pol.closed)
+        agent.close()        # now the net goes too
+        self.assertTrue(pol.closed)
+        view_owner = pg.Agent.for_env(pg.Context(), "reinforce", pg.Env.builtin(pg.Context(), "CartPole-v1"))
+        view = view_owner.net(0)
+        view_owner.close()
+        with self.assertRaises(pg.PolicygradError):
+            view.param_count
+        env.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
