@@ -437,6 +437,63 @@ static void paac_params_after(int threads, float *out, size_t *np) {
   pg_ctx_destroy(ctx);
 }
 
+/* PAAC keeps each step's forward for the update when the segment fits in
+** the net's max batch. A net too small for that (re-forward path) must
+** learn the same parameters, also when the host calls pg_agent_act in the
+** middle of a segment (which overwrites the kept rows: the update must
+** notice and re-forward). */
+static void paac_host_params(size_t max_batch, int act_between, float *out, size_t *np) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx_set_seed(ctx, 5);
+  pg_net *n = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 4, max_batch, 9, &n), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(n, 16, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.4), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(n, 2, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(n, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(n), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PAAC, n, NULL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 5), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, 0.01), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 7, &env), PG_OK);
+  float obs[4], next[4], act, r, probe[4] = {0.1f, 0.2f, -0.1f, 0.0f}, pa;
+  int32_t te, tr, upd;
+  ck_assert_int_eq(pg_env_reset(env, obs, 4), PG_OK);
+  for (int s = 0; s < 600; s++) {
+    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act), PG_OK);
+    ck_assert_int_eq(pg_env_step(env, &act, 1, next, 4, &r, &te, &tr), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, next), PG_OK);
+    if (act_between && s % 7 == 3) ck_assert_int_eq(pg_agent_act(a, probe, NULL, 1, &pa), PG_OK);
+    ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
+    if (te || tr) ck_assert_int_eq(pg_env_reset(env, obs, 4), PG_OK);
+    else memcpy(obs, next, sizeof obs);
+  }
+  pg_net_param_count(n, np);
+  pg_net_get_params(n, 0, *np, out);
+  pg_agent_destroy(a);
+  pg_net_destroy(n);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+
+START_TEST(test_paac_forward_reuse) {
+  static float kept[256], refw[256], mixed[256];
+  size_t n1, n2, n3;
+  paac_host_params(64, 0, kept, &n1); /* 2*5+1 rows fit: forwards kept */
+  paac_host_params(8, 0, refw, &n2);  /* do not fit: re-forward */
+  paac_host_params(64, 1, mixed, &n3);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_uint_le(n1, 256);
+  for (size_t i = 0; i < n1; i++) {
+    ck_assert_float_eq_tol(kept[i], refw[i], 1e-5f);
+    ck_assert_float_eq_tol(mixed[i], refw[i], 1e-5f);
+  }
+}
+END_TEST
+
 START_TEST(test_paac_threads_identical) {
   static float p1[4096], p2[4096];
   size_t n1, n2;
@@ -604,6 +661,7 @@ int main(void) {
   tcase_add_test(tl, test_learn_actor_critic);
   tcase_add_test(tl, test_learn_paac);
   tcase_add_test(tl, test_paac_threads_identical);
+  tcase_add_test(tl, test_paac_forward_reuse);
   tcase_add_test(tl, test_gaussian_paac_runs);
   suite_add_tcase(s, tl);
   return pg_test_run_suite(s);

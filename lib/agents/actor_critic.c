@@ -22,6 +22,13 @@ typedef struct ac_state {
   float *boot_trunc;    /* per row: V(final obs) when truncated */
   size_t *trunc_row;    /* row of the j-th truncated final obs */
   size_t n_trunc;
+  /* Forward reuse (shared trunk, rows fit in the net's max batch): step t
+  ** is forwarded into rows [t*n, (t+1)*n) of the net, the update forwards
+  ** only the bootstrap rows (after row n*T) and back-propagates over the
+  ** kept rows. cache_ok: every step of the segment was forwarded there and
+  ** nothing touched the net since (stamp: after the last step's forward). */
+  bool cache, cache_ok;
+  uint64_t stamp;
 } ac_state;
 
 static void st_free(pg_ctx *ctx, ac_state *s) {
@@ -62,6 +69,9 @@ static pg_status ac_setup(pg_agent *a) {
   }
   st_free(ctx, a->algo);
   a->algo = s;
+  s->cache = !a->vnet && 2 * R + n <= pg__net_max_batch(a->net);
+  a->step_cache = s->cache;
+  a->step_row0 = 0;
   return PG_OK;
 }
 
@@ -89,6 +99,12 @@ static pg_status ac_record(pg_agent *a, const float *obs, const uint8_t *mask,
     s->trunc_row[s->n_trunc++] = r0 + i;
   }
   if (t + 1 == s->T) memcpy(s->boot_obs, next_obs, n * os * sizeof(float));
+  if (s->cache) {
+    s->cache_ok = (t == 0 || (s->cache_ok && a->step_stamp0 == s->stamp)) &&
+                  a->step_row0 == r0;
+    s->stamp = a->step_stamp;
+    a->step_row0 = t + 1 < s->T ? r0 + n : 0;
+  }
   s->t = t + 1;
   return PG_OK;
 }
@@ -101,15 +117,27 @@ static bool ac_due(const pg_agent *a) {
 static pg_status ac_update(pg_agent *a) {
   ac_state *s = a->algo;
   size_t n = s->n, R = n * s->T;
-  pg__agent_values(a, s->boot_obs, n + s->n_trunc, s->boot_v);
+  bool cached = s->cache && s->cache_ok && pg__net_forward_stamp(a->net) == s->stamp;
+  if (cached) { /* the bootstrap rows after the segment's kept rows */
+    pg__net_out o;
+    pg__net_forward_rows(a->net, s->boot_obs, R, n + s->n_trunc, NULL, &o);
+    memcpy(s->boot_v, o.value, (n + s->n_trunc) * sizeof(float));
+  } else {
+    pg__agent_values(a, s->boot_obs, n + s->n_trunc, s->boot_v);
+  }
   for (size_t j = 0; j < s->n_trunc; j++) s->boot_trunc[s->trunc_row[j]] = s->boot_v[n + j];
   pg__nstep_returns(s->T, n, (float)pg__p(a, PG_PARAM_GAMMA), s->rew, s->term, s->trunc,
                     s->boot_trunc, s->boot_v, s->ret);
   double pl = 0.0, vl = 0.0, ent = 0.0;
   pg__agent_zero_grads(a);
-  pg__agent_ac_grads(a, s->obs, s->any_mask ? s->mask : NULL, s->act, s->ret, s->adv, R,
-                     1.0f / (float)R, true, &pl, &vl, &ent);
+  if (cached)
+    pg__agent_ac_grads_cached(a, s->act, s->ret, s->adv, R, 1.0f / (float)R, &pl, &vl, &ent);
+  else
+    pg__agent_ac_grads(a, s->obs, s->any_mask ? s->mask : NULL, s->act, s->ret, s->adv, R,
+                       1.0f / (float)R, true, &pl, &vl, &ent);
   s->t = 0;
+  s->cache_ok = false;
+  a->step_row0 = 0;
   s->n_trunc = 0;
   s->any_mask = false;
   return pg__agent_apply(a, "pg_agent_update", pl / (double)R, vl / (double)R,
@@ -122,11 +150,15 @@ static void ac_clear(pg_agent *a) {
   s->t = 0;
   s->n_trunc = 0;
   s->any_mask = false;
+  s->cache_ok = false;
+  a->step_row0 = 0;
 }
 
 static void ac_teardown(pg_agent *a) {
   st_free(a->ctx, a->algo);
   a->algo = NULL;
+  a->step_cache = false;
+  a->step_row0 = 0;
 }
 
 /* One-step AC: alpha_theta 3e-4 (Adam). At 1e-3 the per-step policy steps on

@@ -504,12 +504,18 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
 
 void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                         bool deterministic, float *actions) {
+  pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0);
+}
+
+void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                           bool deterministic, float *actions, size_t row0) {
   size_t mb = pg__net_max_batch(a->net), os = a->obs_size, k = a->n_actions;
+  if (row0 + n > mb) row0 = 0;
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
     const uint8_t *mk = mask ? mask + off * k : NULL;
-    pg__net_forward(a->net, obs + off * os, m, mk, &o);
+    pg__net_forward_rows(a->net, obs + off * os, row0, m, mk, &o);
     for (size_t j = 0; j < m; j++) {
       float *act = actions + (off + j) * a->action_len;
       if (a->discrete) {
@@ -554,7 +560,13 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   size_t n = a->n_slots;
   st = check_obs_mask(a, obs, mask, n, fn);
   if (st != PG_OK) return st;
-  pg__agent_act_rows(a, obs, mask, n, !record, a->actions);
+  if (record && a->step_cache) {
+    a->step_stamp0 = pg__net_forward_stamp(a->net);
+    pg__agent_act_rows_at(a, obs, mask, n, false, a->actions, a->step_row0);
+    a->step_stamp = pg__net_forward_stamp(a->net);
+  } else {
+    pg__agent_act_rows(a, obs, mask, n, !record, a->actions);
+  }
   memcpy(actions, a->actions, n * a->action_len * sizeof(float));
   memcpy(a->pend_obs, obs, n * a->obs_size * sizeof(float));
   a->have_mask = mask != NULL;

@@ -110,6 +110,13 @@ struct pg_agent {
   uint8_t *mask_buf;  /* n_slots*n_actions (discrete) */
   double *ep_return;  /* per slot */
   uint64_t *ep_length;
+  /* Set by an algorithm that keeps each recorded step's forward (PAAC):
+  ** pg__agent_step forwards a recorded step into rows [step_row0,
+  ** step_row0 + n) of a->net and stamps it (step_stamp0 before, step_stamp
+  ** after; see pg__net_forward_stamp). */
+  bool step_cache;
+  size_t step_row0;
+  uint64_t step_stamp0, step_stamp;
   float *backup;      /* param backup for a diverging update */
   float *vbackup;
   void *algo;         /* the algorithm's own state */
@@ -155,6 +162,12 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
                         const float *actions, const float *returns, float *adv,
                         size_t n, float scale, bool baseline, double *pl,
                         double *vl, double *ent);
+/* The same (baseline, shared trunk: a->vnet is NULL) over rows [0, n) of
+** a->net's last forward, which the caller knows hold obs/mask at the
+** current parameters: no forward. n <= the max batch. */
+void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *returns,
+                               float *adv, size_t n, float scale, double *pl, double *vl,
+                               double *ent);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
 /* Checks and applies the gradients (clip, optimizer step); on non-finite
@@ -176,6 +189,10 @@ pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated);
 /* Acts on n rows without recording (deterministic or sampled). */
 void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
                         size_t n, bool deterministic, float *actions);
+/* The same with the forward in rows [row0, row0 + n) of a->net (row0 + n
+** <= its max batch; see pg__net_forward_rows). */
+void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
+                           size_t n, bool deterministic, float *actions, size_t row0);
 double pg__now(void);
 
 /* ---- flush-to-zero around arithmetic (restores the caller's mode) ---- */

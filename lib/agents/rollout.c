@@ -82,6 +82,34 @@ static double row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
   return pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
 }
 
+/* Advantages, statistics and the backward of a->net over m rows of its
+** forward outputs o (v: the baseline values, NULL without baseline). */
+static void rows_backward(pg_agent *a, const pg__net_out *o, const float *v,
+                          const float *actions, const float *returns, float *adv, size_t m,
+                          float scale, bool baseline, double *pl, double *vl, double *ent) {
+  size_t al = a->action_len;
+  for (size_t j = 0; j < m; j++) {
+    float R = returns[j], d = baseline ? R - v[j] : R;
+    adv[j] = d;
+    *pl -= (double)d * row_log_prob(a, o, j, actions + j * al);
+    if (baseline) *vl += (double)d * (double)d;
+    *ent += (double)o->entropy[j];
+  }
+  pg_loss_desc L = {sizeof(pg_loss_desc), scale, 1.0f,
+                    (float)pg__p(a, PG_PARAM_ENTROPY_BETA), 0.0f, 0.0f,
+                    actions, adv, returns, NULL, NULL};
+  if (baseline && !a->vnet) L.value_coef = (float)pg__p(a, PG_PARAM_VALUE_COEF);
+  (void)pg__net_backward(a->net, m, &L);
+}
+
+void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *returns,
+                               float *adv, size_t n, float scale, double *pl, double *vl,
+                               double *ent) {
+  pg__net_out o;
+  pg__net_outputs(a->net, &o);
+  rows_backward(a, &o, o.value, actions, returns, adv, n, scale, true, pl, vl, ent);
+}
+
 void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
                         const float *actions, const float *returns, float *adv, size_t n,
                         float scale, bool baseline, double *pl, double *vl, double *ent) {
@@ -97,18 +125,8 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
       if (a->vnet) pg__net_forward(a->vnet, obs + off * os, m, NULL, &vo);
       v = a->vnet ? vo.value : o.value;
     }
-    for (size_t j = 0; j < m; j++) {
-      float R = returns[off + j], d = baseline ? R - v[j] : R;
-      adv[off + j] = d;
-      *pl -= (double)d * row_log_prob(a, &o, j, actions + (off + j) * al);
-      if (baseline) *vl += (double)d * (double)d;
-      *ent += (double)o.entropy[j];
-    }
-    pg_loss_desc L = {sizeof(pg_loss_desc), scale, 1.0f,
-                      (float)pg__p(a, PG_PARAM_ENTROPY_BETA), 0.0f, 0.0f,
-                      actions + off * al, adv + off, returns + off, NULL, NULL};
-    if (baseline && !a->vnet) L.value_coef = (float)pg__p(a, PG_PARAM_VALUE_COEF);
-    (void)pg__net_backward(a->net, m, &L);
+    rows_backward(a, &o, v, actions + off * al, returns + off, adv + off, m, scale, baseline,
+                  pl, vl, ent);
     if (baseline && a->vnet) {
       pg_loss_desc V = {sizeof(pg_loss_desc), scale, 0.0f, 0.0f, 0.5f, 0.0f,
                         NULL, NULL, returns + off, NULL, NULL};

@@ -192,29 +192,55 @@ static float softmax_row(const float *z, const uint8_t *m, size_t k, float *p,
   return (float)h;
 }
 
-void pg__net_forward(pg_net *net, const float *x, size_t n,
-                     const uint8_t *mask, pg__net_out *out) {
-  memcpy(net->x0, x, n * net->input_dim * sizeof(float));
-  const float *h = net->x0;
+void pg__net_forward_rows(pg_net *net, const float *x, size_t row0, size_t n,
+                          const uint8_t *mask, pg__net_out *out) {
+  const size_t id = net->input_dim;
+  memcpy(net->x0 + row0 * id, x, n * id * sizeof(float));
+  const float *h = net->x0 + row0 * id;
+  const size_t td = pg__net_trunk_dim(net);
   for (size_t i = 0; i < net->n_layers; i++) {
     const pg__layer *l = &net->layers[i];
-    const float *in = i < net->n_trunk ? h : trunk_out(net);
-    l->ops->forward(l, net->params + l->param_off, in, l->y, n, net->scratch);
-    if (i < net->n_trunk) h = l->y;
+    const float *in = i < net->n_trunk ? h : trunk_out(net) + row0 * td;
+    float *y = l->y + row0 * l->out;
+    l->ops->forward(l, net->params + l->param_off, in, y, n, net->scratch);
+    if (i < net->n_trunk) h = y;
   }
   int c = net->head[PG__HEAD_CATEGORICAL];
   if (c >= 0) {
     size_t k = net->layers[c].out;
-    for (size_t i = 0; i < n; i++)
-      net->entropy[i] = softmax_row(net->layers[c].y + i * k, mask ? mask + i * k : NULL,
-                                    k, net->probs + i * k, net->logp + i * k);
+    for (size_t i = row0; i < row0 + n; i++)
+      net->entropy[i] = softmax_row(net->layers[c].y + i * k,
+                                    mask ? mask + (i - row0) * k : NULL, k,
+                                    net->probs + i * k, net->logp + i * k);
   }
   if (net->head[PG__HEAD_GAUSSIAN] >= 0) {
     float e = (float)pg__gaussian_entropy(pg__net_log_std(net), pg__net_action_dim(net));
-    for (size_t i = 0; i < n; i++) net->entropy[i] = e;
+    for (size_t i = row0; i < row0 + n; i++) net->entropy[i] = e;
   }
-  net->fwd_n = n;
-  if (out) pg__net_outputs(net, out);
+  net->fwd_n = row0 + n;
+  net->fwd_stamp++;
+  if (!out) return;
+  pg__net_outputs(net, out);
+  out->n = n;
+  out->trunk += row0 * out->trunk_dim;
+  if (out->logits) {
+    out->logits += row0 * out->n_actions;
+    out->probs += row0 * out->n_actions;
+    out->log_probs += row0 * out->n_actions;
+  }
+  if (out->mean) out->mean += row0 * out->action_dim;
+  if (out->entropy) out->entropy += row0;
+  if (out->value) out->value += row0;
+  if (out->q) out->q += row0 * out->n_q;
+}
+
+void pg__net_forward(pg_net *net, const float *x, size_t n,
+                     const uint8_t *mask, pg__net_out *out) {
+  pg__net_forward_rows(net, x, 0, n, mask, out);
+}
+
+uint64_t pg__net_forward_stamp(const pg_net *net) {
+  return net->fwd_n ? net->fwd_stamp : 0;
 }
 
 static const float *head_y(const pg_net *net, int kind) {

@@ -26,6 +26,7 @@ struct pg_net {
   bool ready;                 /* finalized: the buffers below exist */
   size_t n_params;
   size_t fwd_n;               /* rows of the last forward; 0 = none valid */
+  uint64_t fwd_stamp;         /* bumped by every forward (pg__net_forward_stamp) */
   void *block;                /* the one allocation behind every buffer */
   float *params, *grads;
   float *x0;                  /* copy of the last forward's input */

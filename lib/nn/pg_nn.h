@@ -111,6 +111,18 @@ void pg__net_init_params(pg_net *net, uint64_t seed);
 ** the categorical head. Fills *out when out is not NULL. */
 void pg__net_forward(pg_net *net, const float *x, size_t n,
                      const uint8_t *mask, pg__net_out *out);
+/* Forward on rows [row0, row0+n) of the activation buffers (row0+n <=
+** max_batch), keeping the cached rows below row0 from earlier forwards at
+** the same parameters: an agent can forward each step of a segment into its
+** own rows and back-propagate over all of them without a second forward.
+** out (when not NULL) points at row row0, out->n = n. Afterwards the last
+** forward counts as row0+n rows (pg__net_outputs gives row 0). */
+void pg__net_forward_rows(pg_net *net, const float *x, size_t row0, size_t n,
+                          const uint8_t *mask, pg__net_out *out);
+/* Changes with every forward and whenever the cached forward is dropped
+** (parameters written, 0 then): equal stamps around an interval mean
+** nothing touched the net's activation rows in between. */
+uint64_t pg__net_forward_stamp(const pg_net *net);
 /* The outputs of the last forward (out->n is 0 before any). */
 void pg__net_outputs(const pg_net *net, pg__net_out *out);
 
