@@ -315,3 +315,11 @@ pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
   if (out_grad_norm) *out_grad_norm = norm;
   return PG_OK;
 }
+
+float *pg__optim_state(pg_optim *opt, pg_optim_kind *out_kind, size_t *out_count,
+                       uint64_t **out_t) {
+  *out_kind = opt->kind;
+  *out_count = (opt->s2 ? 2 : 1) * opt->n;
+  *out_t = &opt->t;
+  return opt->s1;
+}

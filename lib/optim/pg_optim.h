@@ -52,4 +52,12 @@ double pg__optim_apply_shared(pg_optim *opt, float *grads);
 ** optimizer's mutex: a worker's θ' ← θ that never sees a half-done step. */
 void pg__optim_read_params(pg_optim *opt, float *dst);
 
+/* The optimizer's state for agent checkpoints (lib/agents/agent_io.c): its
+** kind, its statistics (*out_count floats: n for SGD's momentum and
+** RMSProp's square average, 2n for Adam: m then v) and Adam's step count
+** (*out_t; 0 for the others). Both pointers stay valid until destroy. Not
+** locked: only while no other thread uses the optimizer. */
+float *pg__optim_state(pg_optim *opt, pg_optim_kind *out_kind, size_t *out_count,
+                       uint64_t **out_t);
+
 #endif /* PG_OPTIM_H */

@@ -1,0 +1,465 @@
+/* Agent checkpoints (kind 3, docs/FORMAT.md): pg_agent_save_* and
+** pg_agent_load_*, and pg_policy_from_agent.
+**
+** Sections: AGNT (algorithm, feature bits, net count, optimizer kind),
+** NETP / NETV (each body is a whole net checkpoint, written and read by
+** net_io.c through pg_net_save_cb / pg_net_load_memory), PARS (accepted
+** parameters and the user-set bits), RNGS (the agent's stream), STAT
+** (counters and the last-100 window), OPTP / OPTV (optimizer statistics,
+** once the optimizers exist).
+**
+** What is saved is the state that survives pg_agent_train's clear():
+** partial episodes and rollout segments are dropped, so a loaded agent
+** starts new episodes (docs/FORMAT.md, "Resume"). Loading validates every
+** section before it builds anything, then builds the agent through
+** pg_agent_create and fills it in; it returns the agent only when
+** everything succeeded. */
+#include "agents/pg_agent_internal.h"
+#include "pg_serial.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TAG_AGNT PG__TAG('A', 'G', 'N', 'T')
+#define TAG_NETP PG__TAG('N', 'E', 'T', 'P')
+#define TAG_NETV PG__TAG('N', 'E', 'T', 'V')
+#define TAG_PARS PG__TAG('P', 'A', 'R', 'S')
+#define TAG_RNGS PG__TAG('R', 'N', 'G', 'S')
+#define TAG_STAT PG__TAG('S', 'T', 'A', 'T')
+#define TAG_OPTP PG__TAG('O', 'P', 'T', 'P')
+#define TAG_OPTV PG__TAG('O', 'P', 'T', 'V')
+
+/* AGNT feature bits: state a reader must understand to resume correctly
+** (observation normalization, action scaling, ... once agents have them).
+** A reader refuses bits it does not know with PG_ERR_VERSION. */
+#define FEATURES_KNOWN 0u
+
+/* ---- save --------------------------------------------------------------- */
+
+/* A net checkpoint streamed into the enclosing section's writer. */
+static int fwd_write(void *user, const void *data, size_t size) {
+  pg__writer *w = user;
+  pg__w_bytes(w, data, size);
+  return w->failed ? -1 : 0;
+}
+
+static void net_body(pg__writer *w, const void *obj) {
+  (void)pg_net_save_cb(obj, fwd_write, w); /* a failure shows in w->failed */
+}
+
+static uint32_t n_params_of(const pg_agent *a) {
+  uint32_t n = 0;
+  for (const pg__param_default *d = a->ops->params; d->param; d++) n++;
+  return n;
+}
+
+static void agnt_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  pg__w_u32(w, (uint32_t)a->algorithm);
+  pg__w_u32(w, FEATURES_KNOWN);
+  pg__w_u32(w, a->vnet ? 2u : 1u);
+  pg__w_u32(w, a->opt ? (uint32_t)a->opt_kind : 0u);
+}
+
+static void pars_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  pg__w_u32(w, a->user_set);
+  pg__w_u32(w, n_params_of(a));
+  for (const pg__param_default *d = a->ops->params; d->param; d++) {
+    pg__w_u32(w, (uint32_t)d->param);
+    pg__w_f64(w, a->param[d->param]);
+  }
+}
+
+static void rngs_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  for (int i = 0; i < 4; i++) pg__w_u64(w, a->rng.s[i]);
+}
+
+static void stat_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  pg__w_u64(w, a->episodes);
+  pg__w_u64(w, a->total_steps);
+  pg__w_u64(w, a->updates);
+  pg__w_u64(w, a->last_length);
+  pg__w_f64(w, a->last_return);
+  pg__w_f64(w, a->policy_loss);
+  pg__w_f64(w, a->value_loss);
+  pg__w_f64(w, a->entropy);
+  pg__w_u32(w, (uint32_t)a->ring_n);
+  pg__w_u32(w, (uint32_t)a->ring_pos);
+  for (int i = 0; i < a->ring_n; i++) pg__w_f64(w, a->ring[i]);
+}
+
+static void optim_body(pg__writer *w, const void *obj) {
+  pg_optim *o = (pg_optim *)(uintptr_t)obj;
+  pg_optim_kind kind;
+  size_t count;
+  uint64_t *t;
+  const float *state = pg__optim_state(o, &kind, &count, &t);
+  pg__w_u32(w, (uint32_t)kind);
+  pg__w_u32(w, 0u);
+  pg__w_u64(w, *t);
+  pg__w_u64(w, count);
+  pg__w_f32s(w, state, count);
+}
+
+static void agent_ckpt(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  uint32_t n = 5 + (a->vnet ? 1 : 0) + (a->opt ? 1 : 0) + (a->vopt ? 1 : 0);
+  pg__w_header(w, PG__KIND_AGENT, n);
+  pg__w_section(w, TAG_AGNT, agnt_body, a);
+  pg__w_section(w, TAG_NETP, net_body, a->net);
+  if (a->vnet) pg__w_section(w, TAG_NETV, net_body, a->vnet);
+  pg__w_section(w, TAG_PARS, pars_body, a);
+  pg__w_section(w, TAG_RNGS, rngs_body, a);
+  pg__w_section(w, TAG_STAT, stat_body, a);
+  if (a->opt) pg__w_section(w, TAG_OPTP, optim_body, a->opt);
+  if (a->vopt) pg__w_section(w, TAG_OPTV, optim_body, a->vopt);
+}
+
+static pg_status check_save(const pg_agent *a, const char *fn) {
+  if (a->algorithm >= PG_ALGO_A3C)
+    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: saving '%s' agents is not supported (their state lives in worker "
+                    "threads); save the net with pg_net_save_* instead",
+                    fn, pg_algorithm_name(a->algorithm));
+  if (a->phase != PG__PHASE_READY)
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "%s: a step awaits pg_agent_report; save between steps", fn);
+  if (a->algo && !a->dirty && a->ops->update_due(a))
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "%s: an update is due: call pg_agent_update before saving", fn);
+  if (a->opt && (a->vnet != NULL) != (a->vopt != NULL))
+    return pg__fail(a->ctx, PG_ERR_INTERNAL, "%s: optimizers do not match the nets", fn);
+  return PG_OK;
+}
+
+/* White-box entry for tests: the file save with substitute file calls. */
+pg_status pg__agent_save_file_io(const pg_agent *agent, const char *path,
+                                 const pg__file_io *io);
+pg_status pg__agent_save_file_io(const pg_agent *agent, const char *path,
+                                 const pg__file_io *io) {
+  static const char fn[] = "pg_agent_save_file";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!path) return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: path is NULL", fn);
+  pg_status st = check_save(agent, fn);
+  if (st != PG_OK) return st;
+  return pg__ckpt_save_file(agent->ctx, fn, agent_ckpt, agent, path, io);
+}
+
+pg_status pg_agent_save_file(const pg_agent *agent, const char *path) {
+  return pg__agent_save_file_io(agent, path, NULL);
+}
+
+pg_status pg_agent_save_cb(const pg_agent *agent, pg_write_fn write, void *user) {
+  static const char fn[] = "pg_agent_save_cb";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!write) return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: write is NULL", fn);
+  pg_status st = check_save(agent, fn);
+  if (st != PG_OK) return st;
+  return pg__ckpt_save_cb(agent->ctx, fn, agent_ckpt, agent, write, user);
+}
+
+pg_status pg_agent_save_memory(const pg_agent *agent, void *buf, size_t capacity,
+                               size_t *out_size) {
+  static const char fn[] = "pg_agent_save_memory";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!out_size)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: out_size is NULL", fn);
+  pg_status st = check_save(agent, fn);
+  if (st != PG_OK) return st;
+  return pg__ckpt_save_memory(agent->ctx, fn, agent_ckpt, agent, buf, capacity, out_size);
+}
+
+/* ---- load --------------------------------------------------------------- */
+
+#define FAIL(...) return pg__fail(ctx, PG_ERR_FORMAT, __VA_ARGS__)
+
+enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_COUNT };
+static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS,
+                                              TAG_RNGS, TAG_STAT, TAG_OPTP, TAG_OPTV};
+
+typedef struct image {
+  pg__reader sec[S_COUNT];
+  bool have[S_COUNT];
+  uint32_t algorithm, n_nets, opt_kind;
+} image;
+
+/* Re-records the context's message (from a nested call) with fn in front. */
+static pg_status refail(pg_ctx *ctx, pg_status st, const char *fn, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s", pg_ctx_last_error(ctx));
+  return pg__fail(ctx, st, "%s: %s: %s", fn, what, msg);
+}
+
+static pg_status read_sections(pg_ctx *ctx, const char *fn, pg__reader *r, uint32_t n,
+                               image *im) {
+  if (n > r->left / 16) FAIL("%s: %u sections cannot fit in %zu bytes", fn, n, r->left);
+  for (uint32_t s = 0; s < n; s++) {
+    uint32_t tag;
+    pg__reader body;
+    pg_status st = pg__r_section(ctx, fn, r, &tag, &body);
+    if (st != PG_OK) return st;
+    for (int k = 0; k < S_COUNT; k++) {
+      if (tag != section_tag[k]) continue;
+      char name[5];
+      pg__tag_name(tag, name);
+      if (im->have[k]) FAIL("%s: duplicate %s section", fn, name);
+      im->have[k] = true;
+      im->sec[k] = body;
+    } /* other tags: skipped (docs/FORMAT.md) */
+  }
+  if (r->left) FAIL("%s: %zu bytes after the last section", fn, r->left);
+  static const int required[] = {S_AGNT, S_NETP, S_PARS, S_RNGS, S_STAT};
+  for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+    if (!im->have[required[i]]) {
+      char name[5];
+      pg__tag_name(section_tag[required[i]], name);
+      FAIL("%s: missing %s section", fn, name);
+    }
+  return PG_OK;
+}
+
+static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
+  pg__reader r = im->sec[S_AGNT];
+  im->algorithm = pg__r_u32(&r);
+  uint32_t features = pg__r_u32(&r);
+  im->n_nets = pg__r_u32(&r);
+  im->opt_kind = pg__r_u32(&r);
+  if (r.bad || r.left) FAIL("%s: AGNT section has %s bytes", fn, r.bad ? "too few" : "extra");
+  if (im->algorithm >= PG_ALGO_A3C && im->algorithm <= PG_ALGO_ASYNC_N_STEP_Q)
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: '%s' agents cannot be loaded by this build",
+                    fn, pg_algorithm_name((pg_algorithm)im->algorithm));
+  if (im->algorithm < PG_ALGO_REINFORCE || im->algorithm > PG_ALGO_PAAC)
+    FAIL("%s: AGNT: unknown algorithm %u", fn, im->algorithm);
+  if (features & ~FEATURES_KNOWN)
+    return pg__fail(ctx, PG_ERR_VERSION,
+                    "%s: AGNT: feature bits 0x%x come from a newer library", fn,
+                    features & ~FEATURES_KNOWN);
+  if (im->n_nets != 1 && im->n_nets != 2) FAIL("%s: AGNT: %u networks", fn, im->n_nets);
+  if (im->opt_kind > PG_OPTIM_ADAM) FAIL("%s: AGNT: optimizer kind %u", fn, im->opt_kind);
+  if (im->have[S_NETV] != (im->n_nets == 2))
+    FAIL("%s: %s NETV section for %u network(s)", fn, im->have[S_NETV] ? "unexpected" : "no",
+         im->n_nets);
+  if (im->have[S_OPTP] != (im->opt_kind != 0))
+    FAIL("%s: OPTP section %s for optimizer kind %u", fn,
+         im->have[S_OPTP] ? "present" : "missing", im->opt_kind);
+  if (im->have[S_OPTV] != (im->opt_kind != 0 && im->n_nets == 2))
+    FAIL("%s: OPTV section %s", fn, im->have[S_OPTV] ? "unexpected" : "missing");
+  return PG_OK;
+}
+
+/* Checks what can be checked before the agent exists. */
+static pg_status check_small_sections(pg_ctx *ctx, const char *fn, const image *im) {
+  pg__reader r = im->sec[S_PARS];
+  (void)pg__r_u32(&r);
+  uint32_t n = pg__r_u32(&r);
+  if (r.bad || n > PG__PARAM_SLOTS || r.left != (size_t)n * 12)
+    FAIL("%s: PARS section of %zu bytes does not hold %u parameters", fn, r.left, n);
+  r = im->sec[S_RNGS];
+  uint64_t s[4], any = 0;
+  for (int i = 0; i < 4; i++) any |= s[i] = pg__r_u64(&r);
+  if (r.bad || r.left) FAIL("%s: RNGS section is not 32 bytes", fn);
+  if (!any) FAIL("%s: RNGS: the all-zero state is not a valid stream", fn);
+  r = im->sec[S_STAT];
+  if (!pg__r_skip(&r, 64)) FAIL("%s: STAT section too short", fn);
+  uint32_t ring_n = pg__r_u32(&r), ring_pos = pg__r_u32(&r);
+  if (r.bad || ring_n > PG__RING || ring_pos >= PG__RING ||
+      (ring_n < PG__RING && ring_pos != ring_n))
+    FAIL("%s: STAT: window of %u returns at position %u", fn, ring_n, ring_pos);
+  if (r.left != (size_t)ring_n * 8)
+    FAIL("%s: STAT: %zu bytes for %u returns", fn, r.left, ring_n);
+  return PG_OK;
+}
+
+static pg_status load_net(pg_ctx *ctx, const char *fn, const pg__reader *body,
+                          const char *what, pg_net **out) {
+  pg_status st = pg_net_load_memory(ctx, body->p, body->left, out);
+  if (st != PG_OK) return refail(ctx, st, fn, what);
+  return PG_OK;
+}
+
+static bool is_accepted(const pg_agent *a, uint32_t p) {
+  for (const pg__param_default *d = a->ops->params; d->param; d++)
+    if ((uint32_t)d->param == p) return true;
+  return false;
+}
+
+static pg_status apply_pars(pg_ctx *ctx, const char *fn, pg_agent *a, const image *im) {
+  pg__reader r = im->sec[S_PARS];
+  uint32_t user_set = pg__r_u32(&r), n = pg__r_u32(&r);
+  uint32_t seen = 0;
+  double value[PG__PARAM_SLOTS];
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t p = pg__r_u32(&r);
+    double v = pg__r_f64(&r);
+    if (p >= PG__PARAM_SLOTS || !is_accepted(a, p))
+      FAIL("%s: PARS: parameter %u is not one of %s's", fn, p, a->ops->name);
+    if (seen >> p & 1u) FAIL("%s: PARS: parameter %u appears twice", fn, p);
+    seen |= 1u << p;
+    /* Bounds and integrality exactly as the setter checks them. */
+    pg_status st = pg_agent_set_param(a, (pg_param)p, v);
+    if (st != PG_OK) {
+      char what[64];
+      snprintf(what, sizeof what, "PARS: %s = %g", pg_param_name((pg_param)p), v);
+      return refail(ctx, PG_ERR_FORMAT, fn, what);
+    }
+    value[p] = v;
+  }
+  if (user_set & ~seen)
+    FAIL("%s: PARS: user-set bits 0x%x name parameters not in the file", fn, user_set & ~seen);
+  for (uint32_t p = 0; p < PG__PARAM_SLOTS; p++)
+    if (seen >> p & 1u) a->param[p] = value[p];
+  a->user_set = user_set;
+  return PG_OK;
+}
+
+static void apply_stat(pg_agent *a, const image *im) {
+  pg__reader r = im->sec[S_STAT];
+  a->episodes = pg__r_u64(&r);
+  a->total_steps = pg__r_u64(&r);
+  a->updates = pg__r_u64(&r);
+  a->last_length = pg__r_u64(&r);
+  a->last_return = pg__r_f64(&r);
+  a->policy_loss = pg__r_f64(&r);
+  a->value_loss = pg__r_f64(&r);
+  a->entropy = pg__r_f64(&r);
+  a->ring_n = (int)pg__r_u32(&r);
+  a->ring_pos = (int)pg__r_u32(&r);
+  a->ring_sum = 0.0;
+  for (int i = 0; i < a->ring_n; i++) {
+    a->ring[i] = pg__r_f64(&r);
+    a->ring_sum += a->ring[i];
+  }
+}
+
+/* Creates the optimizer of kind for net and fills its state from body. */
+static pg_status load_optim(pg_ctx *ctx, const char *fn, pg_net *net, uint32_t kind,
+                            const pg__reader *body, const char *name, pg_optim **out) {
+  pg__reader r = *body;
+  uint32_t k = pg__r_u32(&r), reserved = pg__r_u32(&r);
+  uint64_t t = pg__r_u64(&r), count = pg__r_u64(&r);
+  if (r.bad) FAIL("%s: %s section too short", fn, name);
+  if (reserved) FAIL("%s: %s: reserved field is %u, not 0", fn, name, reserved);
+  if (k != kind) FAIL("%s: %s: optimizer kind %u where AGNT says %u", fn, name, k, kind);
+  size_t np = pg__net_param_count(net);
+  uint64_t want = (uint64_t)np * (kind == PG_OPTIM_ADAM ? 2 : 1);
+  if (count != want)
+    FAIL("%s: %s holds %llu state values, the network's %zu parameters need %llu", fn, name,
+         (unsigned long long)count, np, (unsigned long long)want);
+  if (r.left != count * 4) FAIL("%s: %s: %zu bytes for %llu floats", fn, name, r.left,
+                                (unsigned long long)count);
+  if (kind != PG_OPTIM_ADAM && t != 0) FAIL("%s: %s: step count %llu without Adam", fn, name,
+                                            (unsigned long long)t);
+  pg_optim *o = NULL;
+  pg_status st = pg_optim_create(net, (pg_optim_kind)kind, &o);
+  if (st != PG_OK) return refail(ctx, st, fn, name);
+  pg_optim_kind got;
+  size_t n;
+  uint64_t *tp;
+  float *state = pg__optim_state(o, &got, &n, &tp);
+  pg__r_f32s(&r, state, n);
+  for (size_t i = 0; i < n; i++) {
+    /* momentum and Adam's m may be negative; square averages may not */
+    bool square = kind == PG_OPTIM_RMSPROP || (kind == PG_OPTIM_ADAM && i >= np);
+    if (!pg__finite_f(state[i]) || (square && state[i] < 0.0f)) {
+      pg_optim_destroy(o);
+      FAIL("%s: %s: state value %zu (%g) is not a finite%s number", fn, name, i,
+           (double)state[i], square ? ", non-negative" : "");
+    }
+  }
+  *tp = t;
+  *out = o;
+  return PG_OK;
+}
+
+static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data, size_t size,
+                                  pg_agent **out) {
+  pg__reader r;
+  pg__r_init(&r, data, size);
+  uint32_t kind, n_sections;
+  pg_status st = pg__r_header(ctx, fn, &r, &kind, &n_sections);
+  if (st != PG_OK) return st;
+  if (kind != PG__KIND_AGENT)
+    FAIL("%s: checkpoint kind %u is not an agent (%s)", fn, kind,
+         kind == PG__KIND_NET      ? "a net: use pg_net_load_* or pg_policy_load_*"
+         : kind == PG__KIND_POLICY ? "a policy: use pg_policy_load_*"
+                                   : "unknown kind");
+  image im;
+  memset(&im, 0, sizeof im);
+  st = read_sections(ctx, fn, &r, n_sections, &im);
+  if (st == PG_OK) st = read_agnt(ctx, fn, &im);
+  if (st == PG_OK) st = check_small_sections(ctx, fn, &im);
+  if (st != PG_OK) return st;
+
+  pg_net *net = NULL, *vnet = NULL;
+  st = load_net(ctx, fn, &im.sec[S_NETP], "NETP", &net);
+  if (st == PG_OK && im.n_nets == 2) st = load_net(ctx, fn, &im.sec[S_NETV], "NETV", &vnet);
+  pg_agent *a = NULL;
+  if (st == PG_OK) {
+    st = pg_agent_create(ctx, (pg_algorithm)im.algorithm, net, vnet, &a);
+    if (st != PG_OK)
+      st = refail(ctx, st == PG_ERR_NOMEM ? st : PG_ERR_FORMAT, fn, "the networks");
+  }
+  if (st != PG_OK) {
+    pg_net_destroy(net);
+    pg_net_destroy(vnet);
+    return st;
+  }
+  a->own_nets = true; /* from here pg_agent_destroy frees the nets */
+  st = apply_pars(ctx, fn, a, &im);
+  if (st == PG_OK && im.opt_kind) {
+    st = load_optim(ctx, fn, a->net, im.opt_kind, &im.sec[S_OPTP], "OPTP", &a->opt);
+    if (st == PG_OK && vnet)
+      st = load_optim(ctx, fn, vnet, im.opt_kind, &im.sec[S_OPTV], "OPTV", &a->vopt);
+    a->opt_kind = (int)im.opt_kind;
+  }
+  if (st != PG_OK) {
+    pg_agent_destroy(a);
+    return st;
+  }
+  pg__reader rr = im.sec[S_RNGS];
+  for (int i = 0; i < 4; i++) a->rng.s[i] = pg__r_u64(&rr);
+  apply_stat(a, &im);
+  a->dirty = true; /* buffers and optimizer settings at the first step */
+  a->phase = PG__PHASE_READY;
+  *out = a;
+  return PG_OK;
+}
+
+pg_status pg_agent_load_memory(pg_ctx *ctx, const void *data, size_t size, pg_agent **out) {
+  static const char fn[] = "pg_agent_load_memory";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!data && size) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: data is NULL", fn);
+  return agent_from_image(ctx, fn, data ? data : "", size, out);
+}
+
+pg_status pg_agent_load_file(pg_ctx *ctx, const char *path, pg_agent **out) {
+  static const char fn[] = "pg_agent_load_file";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!path) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is NULL", fn);
+  unsigned char *data;
+  size_t size;
+  pg_status st = pg__read_file(ctx, fn, path, &data, &size);
+  if (st != PG_OK) return st;
+  st = agent_from_image(ctx, fn, data, size, out);
+  pg__free(ctx, data);
+  return st;
+}
+
+/* ---- export for inference ---------------------------------------------- */
+
+pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out) {
+  static const char fn[] = "pg_policy_from_agent";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  pg_status st = pg_policy_from_net(agent->net, out);
+  if (st != PG_OK) return refail(agent->ctx, st, fn, "the policy network");
+  return PG_OK;
+}
