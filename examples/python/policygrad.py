@@ -137,6 +137,8 @@ pg_status pg_agent_step(pg_agent*, float*, uint8_t*, float*)
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, float*)
 pg_status pg_agent_update(pg_agent*, int32_t*)
 pg_status pg_agent_act(pg_agent*, float*, uint8_t*, int32_t, float*)
+pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
+char* pg_agent_last_error(pg_agent*)
 pg_status pg_agent_train(pg_agent*, pg_env*, int64_t, pg_progress_fn, void*)
 pg_status pg_agent_evaluate(pg_agent*, pg_env*, int32_t, int32_t, double*, double*)
 pg_status pg_net_save_file(pg_net*, char*)
@@ -144,7 +146,13 @@ pg_status pg_net_save_cb(pg_net*, pg_write_fn, void*)
 pg_status pg_net_save_memory(pg_net*, void*, size_t, size_t*)
 pg_status pg_net_load_file(pg_ctx*, char*, pg_net**)
 pg_status pg_net_load_memory(pg_ctx*, void*, size_t, pg_net**)
+pg_status pg_agent_save_file(pg_agent*, char*)
+pg_status pg_agent_save_cb(pg_agent*, pg_write_fn, void*)
+pg_status pg_agent_save_memory(pg_agent*, void*, size_t, size_t*)
+pg_status pg_agent_load_file(pg_ctx*, char*, pg_agent**)
+pg_status pg_agent_load_memory(pg_ctx*, void*, size_t, pg_agent**)
 pg_status pg_policy_from_net(pg_net*, pg_policy**)
+pg_status pg_policy_from_agent(pg_agent*, pg_policy**)
 pg_status pg_policy_load_file(pg_ctx*, char*, pg_policy**)
 pg_status pg_policy_load_memory(pg_ctx*, void*, size_t, pg_policy**)
 pg_status pg_policy_save_file(pg_policy*, char*)
@@ -163,8 +171,6 @@ char* pg_policy_session_last_error(pg_policy_session*)
 # (they stay callable as lib.<name>), with the reason. Every function must
 # be either wrapped (used by a class below) or listed here.
 RAW_ONLY = {
-    "pg_ctx_create": "the alloc hook: a Python allocator would run on library "
-                     "threads and per allocation; Context() passes NULL",
 }
 
 # Enumerations of the header (the drift test checks names and numbers).
@@ -396,12 +402,22 @@ def _load():
 
 
 lib, library_path = _load()
+
+
+def _missing(name):
+    def call(*_args):
+        raise PolicygradError(PG_ERR_UNSUPPORTED, "%s: not in %s (an older library build)"
+                              % (name, library_path))
+    return call
+
+
 missing_symbols = []  # functions of the table absent from an older library
 for _name, (_ret, _args) in parse_signatures().items():
     try:
         _fn = getattr(lib, _name)
-    except AttributeError:
+    except AttributeError:  # an older library: calling it raises instead
         missing_symbols.append(_name)
+        setattr(lib, _name, _missing(_name))
         continue
     _fn.restype = ctype_of(_ret)
     _fn.argtypes = [ctype_of(a) for a in _args]
@@ -597,10 +613,25 @@ class _Handle:
     def closed(self):
         return not self._ptr
 
+    _borrows = 0            # live handles that borrow this one (agents, workers)
+    _close_pending = False
+    _lent = ()              # handles this one borrows, released when it is freed
+
     def close(self):
+        """Frees the handle (idempotent). A handle still borrowed by a live
+        agent (a caller net, an async parent) is freed when the last
+        borrower is closed."""
+        if self._borrows > 0:
+            self._close_pending = True
+            return
         p, self._ptr = self._ptr, None
         if p and self._destroy is not None:
             self._destroy(p)
+        lent, self._lent = self._lent, ()
+        for h in lent:
+            h._borrows -= 1
+            if h._close_pending and h._borrows == 0:
+                h.close()
 
     def __enter__(self):
         return self
@@ -740,8 +771,6 @@ class Net(_Handle):
             _ptr = out.value
         super().__init__(_ptr, ctx, None if _owner is not None else lib.pg_net_destroy)
         self._owner = _owner          # an Agent for a borrowed view of its own net
-        self._borrows = 0             # live agents that borrow this net
-        self._close_pending = False
         self._last_n = 0
 
     @property
@@ -749,13 +778,6 @@ class Net(_Handle):
         if self._owner is not None and self._owner.closed:
             raise PolicygradError(PG_ERR_BAD_STATE, "Net belongs to a closed Agent")
         return _Handle._p.fget(self)
-
-    def close(self):
-        """Frees the net; if a live Agent borrows it, when that agent closes."""
-        if self._borrows > 0:
-            self._close_pending = True
-            return
-        _Handle.close(self)
 
     # -- building
     def add_dense(self, units, activation="relu", init="orthogonal", gain=1.0):
@@ -1347,7 +1369,8 @@ class Agent(_Handle):
 
     _kind = "Agent"
 
-    def __init__(self, ctx, algorithm, net, value_net=None, _ptr=None):
+    def __init__(self, ctx, algorithm, net, value_net=None, _ptr=None, _lent=()):
+        self._nets = []
         if _ptr is None:
             out = _new_ptr()
             _check(lib.pg_agent_create(ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), net._p,
@@ -1355,11 +1378,11 @@ class Agent(_Handle):
                                        ctypes.byref(out)), ctx)
             _ptr = out.value
             self._nets = [n for n in (net, value_net) if n is not None]
-            for n in self._nets:
-                n._borrows += 1
-        else:
-            self._nets = []
+            _lent = tuple(self._nets)
         super().__init__(_ptr, ctx, lib.pg_agent_destroy)
+        self._lent = tuple(_lent)
+        for h in self._lent:
+            h._borrows += 1
         p = self.net(0)
         self.observation_size = p.input_size
         n_cat = p.output_size(PG_NET_OUTPUT_LOGITS)
@@ -1375,20 +1398,64 @@ class Agent(_Handle):
                                            ctypes.byref(out)), ctx)
         return cls(ctx, None, None, _ptr=out.value)
 
-    def close(self):
-        _Handle.close(self)
-        nets, self._nets = self._nets, []
-        for n in nets:
-            n._borrows -= 1
-            if n._close_pending and n._borrows == 0:
-                n.close()
+    def _ck(self, st, ctx=None):
+        """_check with the agent handle's own message (a worker's buffer)."""
+        if st != PG_OK and self._ptr:
+            msg = lib.pg_agent_last_error(self._ptr) if "pg_agent_last_error" not in missing_symbols \
+                else b""
+            if msg:
+                msg = msg.decode("utf-8", "replace")
+                _raise_pending(self._ctx, st, msg)
+                raise PolicygradError(st, msg)
+        _check(st, ctx if ctx is not None else self._ctx)
+
+    @property
+    def last_error(self):
+        return lib.pg_agent_last_error(self._p).decode("utf-8", "replace")
+
+    def create_worker(self):
+        """A worker of an asynchronous agent (A3C, async Q) for a thread of
+        yours; close every worker before the parent (closing the parent
+        first is deferred until its workers are closed)."""
+        out = _new_ptr()
+        self._ck(lib.pg_agent_create_worker(self._p, ctypes.byref(out)))
+        w = Agent(self._ctx, None, None, _ptr=out.value, _lent=(self,))
+        return w
+
+    # -- persistence (whole agent: nets, optimizer state, counters, params)
+    def save(self, path):
+        self._ck(lib.pg_agent_save_file(self._p, os.fsencode(path)))
+
+    def to_bytes(self):
+        size = ctypes.c_size_t()
+        self._ck(lib.pg_agent_save_memory(self._p, None, 0, ctypes.byref(size)))
+        buf = ctypes.create_string_buffer(size.value)
+        self._ck(lib.pg_agent_save_memory(self._p, buf, size.value, ctypes.byref(size)))
+        return buf.raw[:size.value]
+
+    def save_to(self, write):
+        sink = _WriteSink(self._ctx, write)
+        self._ck(lib.pg_agent_save_cb(self._p, sink.fn, None))
+
+    @classmethod
+    def load(cls, ctx, path):
+        out = _new_ptr()
+        _check(lib.pg_agent_load_file(ctx._p, os.fsencode(path), ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
+    def from_bytes(cls, ctx, data):
+        data = bytes(data)
+        out = _new_ptr()
+        _check(lib.pg_agent_load_memory(ctx._p, data, len(data), ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
 
     def net(self, which=0):
         """The policy (0) or separate value (1) network. Caller nets are
         returned as given; the agent's own nets as views valid while the
         agent lives."""
         out = _new_ptr()
-        _check(lib.pg_agent_get_net(self._p, int(which), ctypes.byref(out)), self._ctx)
+        self._ck(lib.pg_agent_get_net(self._p, int(which), ctypes.byref(out)), self._ctx)
         for n in self._nets:
             if n._ptr == out.value:
                 return n
@@ -1400,9 +1467,9 @@ class Agent(_Handle):
 
     def set_param(self, param, value):
         if isinstance(param, str):
-            _check(lib.pg_agent_set_param_by_name(self._p, param.encode(), float(value)), self._ctx)
+            self._ck(lib.pg_agent_set_param_by_name(self._p, param.encode(), float(value)), self._ctx)
         else:
-            _check(lib.pg_agent_set_param(self._p, int(param), float(value)), self._ctx)
+            self._ck(lib.pg_agent_set_param(self._p, int(param), float(value)), self._ctx)
         return self
 
     def set_params(self, **params):
@@ -1412,18 +1479,18 @@ class Agent(_Handle):
 
     def get_param(self, param):
         v = ctypes.c_double()
-        _check(lib.pg_agent_get_param(self._p, self._param(param), ctypes.byref(v)), self._ctx)
+        self._ck(lib.pg_agent_get_param(self._p, self._param(param), ctypes.byref(v)), self._ctx)
         return v.value
 
     def param_bounds(self, param):
         lo, hi = ctypes.c_double(), ctypes.c_double()
-        _check(lib.pg_agent_param_bounds(self._p, self._param(param), ctypes.byref(lo),
+        self._ck(lib.pg_agent_param_bounds(self._p, self._param(param), ctypes.byref(lo),
                                          ctypes.byref(hi)), self._ctx)
         return lo.value, hi.value
 
     def stat(self, stat):
         v = ctypes.c_double()
-        _check(lib.pg_agent_get_stat(self._p, _enum(stat, STATS, "statistic"), ctypes.byref(v)),
+        self._ck(lib.pg_agent_get_stat(self._p, _enum(stat, STATS, "statistic"), ctypes.byref(v)),
                self._ctx)
         return v.value
 
@@ -1445,14 +1512,14 @@ class Agent(_Handle):
         n = self._slots()
         o = _floats_in(obs, n * self.observation_size, "pg_agent_step obs")
         out = (ctypes.c_float * (n * self.action_len))()
-        _check(lib.pg_agent_step(self._p, o, self._mask(mask, n), out), self._ctx)
+        self._ck(lib.pg_agent_step(self._p, o, self._mask(mask, n), out), self._ctx)
         if self.discrete:
             return [int(a) for a in out]
         return _out(out, n)
 
     def report(self, rewards, terminated, truncated, next_obs):
         n = self._slots()
-        _check(lib.pg_agent_report(self._p, _floats_in(rewards, n, "rewards"),
+        self._ck(lib.pg_agent_report(self._p, _floats_in(rewards, n, "rewards"),
                                    _ints_in(terminated, n, "terminated"),
                                    _ints_in(truncated, n, "truncated"),
                                    _floats_in(next_obs, n * self.observation_size, "next_obs")),
@@ -1461,7 +1528,7 @@ class Agent(_Handle):
     def update(self):
         """Learns if an update is due; True if it did."""
         u = ctypes.c_int32()
-        _check(lib.pg_agent_update(self._p, ctypes.byref(u)), self._ctx)
+        self._ck(lib.pg_agent_update(self._p, ctypes.byref(u)), self._ctx)
         return bool(u.value)
 
     def act(self, obs, mask=None, deterministic=True):
@@ -1469,7 +1536,7 @@ class Agent(_Handle):
         discrete policy, a list/array of floats for a continuous one."""
         o = _floats_in(obs, self.observation_size, "pg_agent_act obs")
         out = (ctypes.c_float * self.action_len)()
-        _check(lib.pg_agent_act(self._p, o, self._mask(mask, 1), 1 if deterministic else 0, out),
+        self._ck(lib.pg_agent_act(self._p, o, self._mask(mask, 1), 1 if deterministic else 0, out),
                self._ctx)
         return int(out[0]) if self.discrete else _out(out)
 
@@ -1492,13 +1559,13 @@ class Agent(_Handle):
                         ctx._pending = e
                     return 1
             cb = pg_progress_fn(_progress)
-        _check(lib.pg_agent_train(self._p, env._p, int(max_steps), cb, None), self._ctx)
+        self._ck(lib.pg_agent_train(self._p, env._p, int(max_steps), cb, None), self._ctx)
         return self.stats()
 
     def evaluate(self, env, episodes=10, deterministic=True):
         """-> (mean, std) of the undiscounted returns of `episodes` episodes."""
         m, s = ctypes.c_double(), ctypes.c_double()
-        _check(lib.pg_agent_evaluate(self._p, env._p, int(episodes), 1 if deterministic else 0,
+        self._ck(lib.pg_agent_evaluate(self._p, env._p, int(episodes), 1 if deterministic else 0,
                                      ctypes.byref(m), ctypes.byref(s)), self._ctx)
         return m.value, s.value
 
@@ -1532,6 +1599,13 @@ class Policy(_Handle):
         out = _new_ptr()
         _check(lib.pg_policy_from_net(net._p, ctypes.byref(out)), net._ctx)
         return cls(net._ctx, out.value)
+
+    @classmethod
+    def from_agent(cls, agent):
+        """A policy from an agent's policy net (greedy actions = agent.act)."""
+        out = _new_ptr()
+        agent._ck(lib.pg_policy_from_agent(agent._p, ctypes.byref(out)))
+        return cls(agent._ctx, out.value)
 
     @classmethod
     def load(cls, ctx, path):

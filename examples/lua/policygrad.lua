@@ -1,0 +1,1136 @@
+--[[ libpolicygrad for LuaJIT: a pure FFI binding (no C code).
+
+  local pg = require("policygrad")
+  local ctx = pg.Context(1)
+  local env = pg.Env.builtin(ctx, "CartPole-v1", 1)
+  local agent = pg.Agent.for_env(ctx, "reinforce_baseline", env, 64, 1)
+  agent:train(env, 100000, function(a) print(a:stat("mean_return_100")) end)
+
+The ffi.cdef declarations are generated at load time from the library's
+public header (the text between PG_CDEF_BEGIN and PG_CDEF_END, with PG_API
+and comments removed), so they cannot drift from the C API. The header is
+found through POLICYGRAD_HEADER, then ../../include/policygrad.h next to
+this file, then <prefix>/include of the library, /usr/local/include and
+/usr/include. The library through POLICYGRAD_LIB, then ../../build*/ next
+to this file, then the system loader ("policygrad", then the SONAME
+libpolicygrad.so.0.1). docs/LUA.md is the guide.
+
+Threads: LuaJIT callbacks must never run on another OS thread. Lua
+environments are only stepped by the thread calling into the library: the
+binding refuses (with an error) to train on a Lua environment with
+num_threads > 1 or to build a VecEnv of one with n_threads > 1. Progress
+and write callbacks always run on the calling thread.
+]]
+
+local ffi = require("ffi")
+local bit = require("bit")
+
+local M = {}
+
+-- Functions of the header deliberately not wrapped by a method (callable as
+-- pg.C.<name>), with the reason. tests/check_bindings_drift.py requires
+-- every header function to be wrapped (used as C.<name> below) or listed.
+M.RAW_ONLY = {
+}
+
+-- ---------------------------------------------------------------------------
+-- Locating files.
+-- ---------------------------------------------------------------------------
+local function module_dir()
+  local src = debug.getinfo(1, "S").source
+  if src:sub(1, 1) == "@" then
+    local d = src:sub(2):match("^(.*)[/\\]")
+    return d or "."
+  end
+  return "."
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local HERE = module_dir()
+local ROOT = HERE .. "/../.."
+
+local function load_library()
+  local tried = {}
+  local env = os.getenv("POLICYGRAD_LIB")
+  local cands
+  if env and env ~= "" then
+    cands = { env }
+  else
+    cands = {}
+    for _, d in ipairs({ "build", "build-ffi", "build-release", "build-rel", "build-debug" }) do
+      local p = ROOT .. "/" .. d .. "/libpolicygrad.so"
+      if exists(p) then cands[#cands + 1] = p end
+    end
+    cands[#cands + 1] = "policygrad"
+    cands[#cands + 1] = "libpolicygrad.so.0.1"
+  end
+  for _, p in ipairs(cands) do
+    local ok, lib = pcall(ffi.load, p)
+    if ok then return lib, p end
+    tried[#tried + 1] = p .. ": " .. tostring(lib)
+  end
+  error("policygrad: cannot load libpolicygrad (set POLICYGRAD_LIB); tried:\n  "
+        .. table.concat(tried, "\n  "), 2)
+end
+
+local function find_header(libpath)
+  local c = {}
+  local env = os.getenv("POLICYGRAD_HEADER")
+  if env and env ~= "" then c[#c + 1] = env end
+  c[#c + 1] = ROOT .. "/include/policygrad.h"
+  local libdir = libpath and libpath:match("^(.*)/[^/]*$")
+  if libdir then
+    c[#c + 1] = libdir .. "/../include/policygrad.h"
+    c[#c + 1] = libdir .. "/../../include/policygrad.h"
+  end
+  c[#c + 1] = "/usr/local/include/policygrad.h"
+  c[#c + 1] = "/usr/include/policygrad.h"
+  for _, p in ipairs(c) do
+    if exists(p) then return p end
+  end
+  error("policygrad: cannot find policygrad.h (set POLICYGRAD_HEADER); tried:\n  "
+        .. table.concat(c, "\n  "), 2)
+end
+
+--- The cdef text of a header: between the markers, without comments and PG_API.
+function M.cdef_from_header(text)
+  local body = text:match("/%* PG_CDEF_BEGIN %*/(.-)/%* PG_CDEF_END %*/")
+  if not body then error("policygrad: no PG_CDEF_BEGIN/PG_CDEF_END block in the header", 2) end
+  body = body:gsub("/%*.-%*/", " "):gsub("//[^\n]*", ""):gsub("PG_API", "")
+  return body
+end
+
+local C, library_path = load_library()
+M.C, M.library_path = C, library_path
+M.header_path = find_header(library_path ~= "policygrad" and library_path or nil)
+do
+  local f = assert(io.open(M.header_path, "rb"))
+  local text = f:read("*a")
+  f:close()
+  M.cdef = M.cdef_from_header(text)
+  -- ffi.cdef is global: declare once per process (another copy of this
+  -- module, or a reload, finds the types already there).
+  if not pcall(ffi.typeof, "pg_env_vtable") then ffi.cdef(M.cdef) end
+  -- Names of every function declared, for the drift check.
+  M.functions = {}
+  for name in M.cdef:gmatch("([%w_]+)%s*%([^()]*%)%s*;") do
+    if name:match("^pg_") then M.functions[#M.functions + 1] = name end
+  end
+  -- Enumerators: pg.const.PG_PARAM_GAMMA == 1 ...
+  M.const = {}
+  for name, val in M.cdef:gmatch("(PG_[%w_]+)%s*=%s*(0?x?%x+)") do
+    M.const[name] = tonumber(val)
+  end
+end
+
+local v = C.pg_version_number()
+if math.floor(v / 10000) ~= 0 or math.floor(v / 100) % 100 ~= 1 then
+  error("policygrad: " .. library_path .. " is version " .. ffi.string(C.pg_version_string())
+        .. "; this module is for 0.1", 2)
+end
+
+function M.version() return ffi.string(C.pg_version_string()) end
+function M.build_info() return ffi.string(C.pg_build_info()) end
+function M.status_string(st) return ffi.string(C.pg_status_string(st)) end
+
+-- ---------------------------------------------------------------------------
+-- Errors: a failing call raises error(message) with the library's message
+-- (the context's last error), at the level of the caller of the method.
+-- An error raised by a Lua callback during the call is appended.
+-- ---------------------------------------------------------------------------
+local STATUS_NAMES = {}
+for k, val in pairs(M.const) do
+  if k:match("^PG_ERR_") or k == "PG_OK" then STATUS_NAMES[val] = k end
+end
+M.last_status = 0  -- the status of the last error raised by this module
+
+local function raise(status, msg, pending, level)
+  M.last_status = status
+  if pending then msg = msg .. " (Lua callback error: " .. tostring(pending) .. ")" end
+  error(msg, level or 3)
+end
+
+local function check(st, ctx, what)
+  local pending = ctx and ctx.pending
+  if ctx then ctx.pending = nil end
+  if st == 0 then
+    if pending then raise(C.PG_ERR_CALLBACK, (what or "policygrad") .. ": a Lua callback failed", pending, 4) end
+    return
+  end
+  local msg = ""
+  if ctx and ctx.raw then msg = ffi.string(C.pg_ctx_last_error(ctx.raw)) end
+  if msg == "" then msg = (what and (what .. ": ") or "") .. M.status_string(st) end
+  raise(tonumber(st), msg, pending, 4)  -- the caller of the method
+end
+
+local function argerror(status, msg)
+  M.last_status = status
+  error(msg, 3)
+end
+
+function M.status_name(st) return STATUS_NAMES[st] end
+
+-- ---------------------------------------------------------------------------
+-- Names for enums.
+-- ---------------------------------------------------------------------------
+local function names(prefix)
+  local t = {}
+  for k, val in pairs(M.const) do
+    if k:sub(1, #prefix) == prefix and not k:match("FORCE_INT$") then
+      t[k:sub(#prefix + 1):lower()] = val
+    end
+  end
+  return t
+end
+local ACTIVATIONS, INITS, OUTPUTS = names("PG_ACTIVATION_"), names("PG_INIT_"), names("PG_NET_OUTPUT_")
+local ALGORITHMS, STATS = names("PG_ALGO_"), names("PG_STAT_")
+local OPTIMIZERS = { sgd = C.PG_OPTIM_SGD, rmsprop = C.PG_OPTIM_RMSPROP, adam = C.PG_OPTIM_ADAM }
+M.ALGORITHMS, M.STATS = ALGORITHMS, STATS
+
+local function enum(value, tbl, kind)
+  if type(value) == "string" then
+    local v2 = tbl[value:lower():gsub("-", "_")]
+    if v2 == nil then argerror(C.PG_ERR_INVALID_ARG, "unknown " .. kind .. " '" .. value .. "'") end
+    return v2
+  end
+  return value
+end
+
+-- ---------------------------------------------------------------------------
+-- Arrays: Lua tables (1-based) in and out; cdata float arrays pass through.
+-- ---------------------------------------------------------------------------
+local float_arr, u8_arr, i32_arr = ffi.typeof("float[?]"), ffi.typeof("uint8_t[?]"), ffi.typeof("int32_t[?]")
+
+local function flatten(t, out)
+  out = out or {}
+  if type(t) == "number" then out[#out + 1] = t return out end
+  for i = 1, #t do
+    local x = t[i]
+    if type(x) == "table" then flatten(x, out) else out[#out + 1] = x end
+  end
+  return out
+end
+
+local function floats_in(t, n, what)
+  if type(t) == "cdata" then return t, n end
+  local flat = flatten(t)
+  if n and #flat ~= n then
+    argerror(C.PG_ERR_SHAPE, (what or "array") .. ": " .. #flat .. " values, expected " .. n)
+  end
+  local buf = float_arr(math.max(1, #flat))
+  for i = 1, #flat do buf[i - 1] = flat[i] end
+  return buf, #flat
+end
+
+local function ints_in(t, n, what, ctype)
+  local flat = flatten(t)
+  if #flat ~= n then
+    argerror(C.PG_ERR_SHAPE, what .. ": " .. #flat .. " values, expected " .. n)
+  end
+  local buf = (ctype or i32_arr)(n)
+  for i = 1, n do
+    local x = flat[i]
+    buf[i - 1] = (x == true or (type(x) == "number" and x ~= 0)) and 1 or 0
+  end
+  return buf
+end
+
+local function table_out(buf, n, rows)
+  local t = {}
+  if rows then
+    local k = n / rows
+    for r = 1, rows do
+      local row = {}
+      for j = 1, k do row[j] = buf[(r - 1) * k + j - 1] end
+      t[r] = row
+    end
+    return t
+  end
+  for i = 1, n do t[i] = buf[i - 1] end
+  return t
+end
+
+-- ---------------------------------------------------------------------------
+-- Handles. Each object is a table with .ptr (the pointer, with an ffi.gc
+-- finalizer) and .box (what the finalizer needs: the raw pointer and the
+-- destroy function; the finalizer never refers to the object itself).
+-- close() is idempotent. A net borrowed by an agent is freed only when no
+-- live agent borrows it (close() and GC of the net are deferred).
+-- ---------------------------------------------------------------------------
+local function free_box(box)
+  box.want_free = true
+  if box.borrows == 0 and not box.freed then
+    box.freed = true
+    box.destroy(box.raw)
+    for _, b in ipairs(box.releases or {}) do
+      b.borrows = b.borrows - 1
+      if b.want_free then free_box(b) end
+    end
+    box.releases = nil
+  end
+end
+
+local function attach(obj, out, ctype, destroy)
+  local box = { raw = ffi.cast(ctype, out[0]), destroy = destroy, borrows = 0 }
+  obj.box = box
+  obj.ptr = ffi.gc(ffi.cast(ctype, out[0]), function() free_box(box) end)
+  return obj
+end
+
+local Handle = {}
+Handle.__index = Handle
+
+function Handle:p()
+  if self.ptr == nil then argerror(C.PG_ERR_BAD_STATE, (self.kind or "handle") .. " is closed") end
+  if self.owner and self.owner.ptr == nil then
+    argerror(C.PG_ERR_BAD_STATE, "Net belongs to a closed Agent")
+  end
+  return self.ptr
+end
+
+function Handle:close()
+  if self.ptr ~= nil then
+    if self.box then
+      ffi.gc(self.ptr, nil)
+      free_box(self.box)
+    end
+    self.ptr = nil
+  end
+end
+
+function Handle:closed() return self.ptr == nil end
+
+local function class(kind, parent)
+  local cls = setmetatable({}, { __index = parent or Handle })
+  cls.__index = cls
+  cls.kind = kind
+  cls.__tostring = function(o) return "policygrad." .. kind .. (o.ptr and "" or " (closed)") end
+  return cls
+end
+
+local function new_out(t) return ffi.new(t .. "[1]") end
+
+-- Context ---------------------------------------------------------------------
+local Context = class("Context")
+M.Context = setmetatable({}, { __call = function(_, seed)
+  local out = new_out("pg_ctx*")
+  local st = C.pg_ctx_create(nil, nil, out)
+  if st ~= 0 then raise(st, "pg_ctx_create: " .. M.status_string(st)) end
+  local self = setmetatable({}, Context)
+  attach(self, out, "pg_ctx*", C.pg_ctx_destroy)
+  self.raw = self.box.raw  -- kept after close for the messages of live handles
+  self.ctx = self
+  if seed then self:set_seed(seed) end
+  return self
+end, __index = Context })
+
+function Context:last_error() return ffi.string(C.pg_ctx_last_error(self:p())) end
+function Context:last_status() return tonumber(C.pg_ctx_last_status(self:p())) end
+function Context:clear_error() C.pg_ctx_clear_error(self:p()) end
+function Context:set_seed(seed) check(C.pg_ctx_set_seed(self:p(), seed), self) end
+function Context:seed()
+  local v = ffi.new("uint64_t[1]")
+  check(C.pg_ctx_get_seed(self:p(), v), self)
+  return tonumber(v[0])
+end
+function Context:memory_in_use()
+  local v = ffi.new("uint64_t[1]")
+  check(C.pg_ctx_memory_in_use(self:p(), v), self)
+  return tonumber(v[0])
+end
+
+-- Rng -------------------------------------------------------------------------
+local Rng = class("Rng")
+local function wrap_rng(ctx, out)
+  local self = setmetatable({ ctx = ctx }, Rng)
+  return attach(self, out, "pg_rng*", C.pg_rng_destroy)
+end
+M.Rng = setmetatable({}, { __call = function(_, ctx, seed, stream)
+  local out = new_out("pg_rng*")
+  check(C.pg_rng_create(ctx:p(), seed or 0, stream or 0, out), ctx)
+  return wrap_rng(ctx, out)
+end, __index = Rng })
+function Rng:seed(seed, stream) check(C.pg_rng_seed(self:p(), seed, stream or 0), self.ctx) end
+function Rng:split(stream)
+  local out = new_out("pg_rng*")
+  check(C.pg_rng_split(self:p(), stream, out), self.ctx)
+  return wrap_rng(self.ctx, out)
+end
+function Rng:next_u64()
+  local v = ffi.new("uint64_t[1]")
+  check(C.pg_rng_next_u64(self:p(), v), self.ctx)
+  return v[0]  -- uint64_t cdata
+end
+function Rng:uniform()
+  local v = ffi.new("double[1]")
+  check(C.pg_rng_uniform(self:p(), v), self.ctx)
+  return v[0]
+end
+function Rng:normal()
+  local v = ffi.new("double[1]")
+  check(C.pg_rng_normal(self:p(), v), self.ctx)
+  return v[0]
+end
+
+local function size_out(fn, ptr, ctx, ...)
+  local v = ffi.new("size_t[1]")
+  local args = { ... }
+  args[#args + 1] = v
+  check(fn(ptr, unpack(args)), ctx)
+  return tonumber(v[0])
+end
+
+-- Functions that may call back into Lua are kept out of JIT traces (a
+-- callback entered from a compiled trace is an error in LuaJIT).
+local function nojit(f) jit.off(f, true) return f end
+
+-- A pg_write_fn for one call (freed afterwards). write(string) may error.
+local function with_writer(ctx, write, fn)
+  local cb = ffi.cast("pg_write_fn", function(_, data, size)
+    local ok, err = pcall(write, ffi.string(data, size))
+    if ok then return 0 end
+    if ctx.pending == nil then ctx.pending = err end
+    return 1
+  end)
+  local ok, st = pcall(fn, cb)
+  cb:free()
+  if not ok then error(st, 0) end
+  return st
+end
+
+-- Net -------------------------------------------------------------------------
+local Net = class("Net")
+local function wrap_net(ctx, out)
+  local self = setmetatable({ ctx = ctx, last_n = 0 }, Net)
+  return attach(self, out, "pg_net*", C.pg_net_destroy)
+end
+M.Net = setmetatable({}, { __call = function(_, ctx, input_dim, max_batch, seed)
+  local out = new_out("pg_net*")
+  check(C.pg_net_create(ctx:p(), input_dim, max_batch or 1, seed or 0, out), ctx)
+  return wrap_net(ctx, out)
+end, __index = Net })
+
+function Net:add_dense(units, activation, init, gain)
+  check(C.pg_net_add_dense(self:p(), units, enum(activation or "relu", ACTIVATIONS, "activation"),
+                           enum(init or "orthogonal", INITS, "initializer"), gain or 1.0), self.ctx)
+  return self
+end
+function Net:add_categorical_head(n, init, gain)
+  check(C.pg_net_add_categorical_head(self:p(), n, enum(init or "orthogonal", INITS, "initializer"),
+                                      gain or 0.01), self.ctx)
+  return self
+end
+function Net:add_gaussian_head(dim, init, gain, log_std_init)
+  check(C.pg_net_add_gaussian_head(self:p(), dim, enum(init or "orthogonal", INITS, "initializer"),
+                                   gain or 0.01, log_std_init or 0.0), self.ctx)
+  return self
+end
+function Net:add_value_head(init, gain)
+  check(C.pg_net_add_value_head(self:p(), enum(init or "orthogonal", INITS, "initializer"), gain or 1.0),
+        self.ctx)
+  return self
+end
+function Net:add_q_head(n, init, gain)
+  check(C.pg_net_add_q_head(self:p(), n, enum(init or "orthogonal", INITS, "initializer"), gain or 1.0),
+        self.ctx)
+  return self
+end
+function Net:finalize() check(C.pg_net_finalize(self:p()), self.ctx) return self end
+function Net:clone()
+  local out = new_out("pg_net*")
+  check(C.pg_net_clone(self:p(), out), self.ctx)
+  return wrap_net(self.ctx, out)
+end
+function Net:input_size() return size_out(C.pg_net_input_size, self:p(), self.ctx) end
+function Net:max_batch() return size_out(C.pg_net_max_batch, self:p(), self.ctx) end
+function Net:param_count() return size_out(C.pg_net_param_count, self:p(), self.ctx) end
+function Net:output_size(which)
+  return size_out(C.pg_net_output_size, self:p(), self.ctx, enum(which, OUTPUTS, "output"))
+end
+function Net:get_params(offset, count)
+  offset = offset or 0
+  count = count or (self:param_count() - offset)
+  local buf = float_arr(math.max(1, count))
+  check(C.pg_net_get_params(self:p(), offset, count, buf), self.ctx)
+  return table_out(buf, count)
+end
+function Net:set_params(values, offset)
+  local buf, n = floats_in(values)
+  check(C.pg_net_set_params(self:p(), offset or 0, n, buf), self.ctx)
+end
+function Net:get_grads(offset, count)
+  offset = offset or 0
+  count = count or (self:param_count() - offset)
+  local buf = float_arr(math.max(1, count))
+  check(C.pg_net_get_grads(self:p(), offset, count, buf), self.ctx)
+  return table_out(buf, count)
+end
+function Net:set_grads(values, offset)
+  local buf, n = floats_in(values)
+  check(C.pg_net_set_grads(self:p(), offset or 0, n, buf), self.ctx)
+end
+function Net:copy_params_from(src) check(C.pg_net_copy_params(self:p(), src:p()), self.ctx) end
+function Net:init_params(seed) check(C.pg_net_init_params(self:p(), seed), self.ctx) end
+function Net:zero_grads() check(C.pg_net_zero_grads(self:p()), self.ctx) end
+function Net:forward(inputs, n, mask)
+  local buf, len = floats_in(inputs)
+  n = n or math.max(1, math.floor(len / self:input_size()))
+  local m = nil
+  if mask then local f = flatten(mask) m = ints_in(f, #f, "mask", u8_arr) end
+  check(C.pg_net_forward(self:p(), buf, n, m), self.ctx)
+  self.last_n = n
+end
+function Net:get_output(which, n)
+  local w = enum(which, OUTPUTS, "output")
+  local size = self:output_size(w)
+  local rows = (w == C.PG_NET_OUTPUT_LOG_STD) and 1 or (n or self.last_n)
+  local len = math.max(1, size * rows)
+  local buf = float_arr(len)
+  check(C.pg_net_get_output(self:p(), w, buf, len), self.ctx)
+  return table_out(buf, len)
+end
+function Net:log_prob(actions, n)
+  local buf = floats_in(actions)
+  n = n or self.last_n
+  local out = float_arr(n)
+  check(C.pg_net_log_prob(self:p(), buf, n, out), self.ctx)
+  return table_out(out, n)
+end
+--- loss: {scale=, policy_coef=, entropy_coef=, value_coef=, q_coef=, actions=,
+--- advantages=, returns=, q_targets=, weights=}; returns the loss.
+function Net:backward(loss, n)
+  local d = ffi.new("pg_loss_desc")
+  d.struct_size = ffi.sizeof("pg_loss_desc")
+  d.scale = loss.scale or 1.0
+  d.policy_coef, d.entropy_coef = loss.policy_coef or 0, loss.entropy_coef or 0
+  d.value_coef, d.q_coef = loss.value_coef or 0, loss.q_coef or 0
+  local keep = {}
+  for _, k in ipairs({ "actions", "advantages", "returns", "q_targets", "weights" }) do
+    if loss[k] then keep[k] = floats_in(loss[k]) d[k] = keep[k] end
+  end
+  local out = ffi.new("double[1]")
+  check(C.pg_net_backward(self:p(), d, n or self.last_n, out), self.ctx)
+  return out[0]
+end
+function Net:save(path) check(C.pg_net_save_file(self:p(), path), self.ctx) end
+function Net:to_string()
+  local size = ffi.new("size_t[1]")
+  check(C.pg_net_save_memory(self:p(), nil, 0, size), self.ctx)
+  local buf = ffi.new("uint8_t[?]", size[0])
+  check(C.pg_net_save_memory(self:p(), buf, size[0], size), self.ctx)
+  return ffi.string(buf, size[0])
+end
+Net.save_to = nojit(function(self, write)
+  local ctx = self.ctx
+  check(with_writer(ctx, write, function(cb) return C.pg_net_save_cb(self:p(), cb, nil) end), ctx)
+end)
+function M.Net.load(ctx, path)
+  local out = new_out("pg_net*")
+  check(C.pg_net_load_file(ctx:p(), path, out), ctx)
+  return wrap_net(ctx, out)
+end
+function M.Net.from_string(ctx, data)
+  local out = new_out("pg_net*")
+  check(C.pg_net_load_memory(ctx:p(), data, #data, out), ctx)
+  return wrap_net(ctx, out)
+end
+
+-- Optimizer -------------------------------------------------------------------
+local Optimizer = class("Optimizer")
+M.Optimizer = setmetatable({}, { __call = function(_, net, kind)
+  local out = new_out("pg_optim*")
+  check(C.pg_optim_create(net:p(), enum(kind or "adam", OPTIMIZERS, "optimizer"), out), net.ctx)
+  local self = setmetatable({ ctx = net.ctx, net = net }, Optimizer)
+  return attach(self, out, "pg_optim*", C.pg_optim_destroy)
+end, __index = Optimizer })
+function M.Optimizer.param_from_name(name)
+  local v = ffi.new("pg_optim_param[1]")
+  local st = C.pg_optim_param_from_name(name, v)
+  if st ~= 0 then raise(st, "pg_optim_param_from_name: unknown name '" .. tostring(name) .. "'") end
+  return tonumber(v[0])
+end
+local function oparam(p) return type(p) == "string" and M.Optimizer.param_from_name(p) or p end
+function Optimizer:set_param(p, value) check(C.pg_optim_set_param(self:p(), oparam(p), value), self.ctx) end
+function Optimizer:get_param(p)
+  local v = ffi.new("double[1]")
+  check(C.pg_optim_get_param(self:p(), oparam(p), v), self.ctx)
+  return v[0]
+end
+function Optimizer:step()
+  local v = ffi.new("double[1]")
+  check(C.pg_optim_step(self:p(), v), self.ctx)
+  return v[0]
+end
+function Optimizer:reset() check(C.pg_optim_reset(self:p()), self.ctx) end
+
+-- ---------------------------------------------------------------------------
+-- Lua environments through the vtable. The five trampolines are created once
+-- and never freed, so no C instance can outlive them; `user` is an integer
+-- key into INSTANCES. A Lua error inside a callback is caught (pcall),
+-- stored on the context, the callback returns non-zero, and the method that
+-- made the C call raises it after the call has returned.
+-- ---------------------------------------------------------------------------
+local INSTANCES, next_key = {}, 0
+M._instances = INSTANCES
+
+local function register(inst)
+  next_key = next_key + 1
+  INSTANCES[next_key] = inst
+  return next_key
+end
+
+local function key_of(user) return tonumber(ffi.cast("intptr_t", user)) end
+
+local function store(inst, err)
+  if inst and inst.ctx.pending == nil then inst.ctx.pending = err end
+end
+
+local function write_obs(ptr, n, obs)
+  if type(obs) == "number" then obs = { obs } end
+  local flat = flatten(obs)
+  if #flat ~= n then error("observation has " .. #flat .. " values, expected " .. n, 0) end
+  for i = 1, n do ptr[i - 1] = flat[i] end
+end
+
+local function cb_reset(user, seed, obs)
+  local inst = INSTANCES[key_of(user)]
+  local ok, err = pcall(function()
+    write_obs(obs, inst.obs_size, (inst.env:reset(tonumber(seed))))
+  end)
+  if ok then return 0 end
+  store(inst, err)
+  return 1
+end
+
+local function cb_step(user, action, obs, reward, terminated, truncated)
+  local inst = INSTANCES[key_of(user)]
+  local ok, err = pcall(function()
+    local a
+    if inst.discrete then a = math.floor(action[0])
+    else a = {} for i = 1, inst.n do a[i] = action[i - 1] end end
+    local o, r, term, trunc = inst.env:step(a)
+    write_obs(obs, inst.obs_size, o)
+    reward[0] = r
+    terminated[0] = (term and term ~= 0) and 1 or 0
+    truncated[0] = (trunc and trunc ~= 0) and 1 or 0
+  end)
+  if ok then return 0 end
+  store(inst, err)
+  return 1
+end
+
+local function cb_mask(user, mask)
+  local inst = INSTANCES[key_of(user)]
+  local ok, err = pcall(function()
+    local m = inst.env:action_mask()
+    if #m ~= inst.n then error("action_mask gave " .. #m .. " values, expected " .. inst.n, 0) end
+    for i = 1, inst.n do mask[i - 1] = (m[i] and m[i] ~= 0) and 1 or 0 end
+  end)
+  if ok then return 0 end
+  store(inst, err)
+  return 1
+end
+
+local function cb_close(user)
+  local k = key_of(user)
+  local inst = INSTANCES[k]
+  INSTANCES[k] = nil
+  if inst and type(inst.env.close) == "function" then pcall(inst.env.close, inst.env) end
+  return 0
+end
+
+local function cb_create(factory_user, index, seed, instance_user)
+  local parent = INSTANCES[key_of(factory_user)]
+  local ok, err = pcall(function()
+    local env = parent.factory(index, tonumber(seed))
+    local inst = {}
+    for k, val in pairs(parent) do inst[k] = val end
+    inst.env = env
+    instance_user[0] = ffi.cast("void*", register(inst))
+  end)
+  if ok then return 0 end
+  store(parent, err)
+  return 1
+end
+
+local T = {
+  reset = ffi.cast("pg_env_reset_fn", cb_reset),
+  step = ffi.cast("pg_env_step_fn", cb_step),
+  close = ffi.cast("pg_env_close_fn", cb_close),
+  action_mask = ffi.cast("pg_env_action_mask_fn", cb_mask),
+  create = ffi.cast("pg_env_create_fn", cb_create),
+}
+M._trampolines = T  -- anchored for the life of the process
+
+function M.builtin_env_names()
+  local t, i = {}, 0
+  while true do
+    local s = C.pg_env_builtin_name(i)
+    if s == nil then return t end
+    t[#t + 1] = ffi.string(s)
+    i = i + 1
+  end
+end
+
+-- Env -------------------------------------------------------------------------
+local Env = class("Env")
+local function wrap_env(ctx, out, is_lua)
+  local self = setmetatable({ ctx = ctx, is_lua = is_lua }, Env)
+  attach(self, out, "pg_env*", C.pg_env_destroy)
+  local n, k, a = ffi.new("int32_t[1]"), ffi.new("pg_action_kind[1]"), ffi.new("int32_t[1]")
+  check(C.pg_env_get_observation_size(self.ptr, n), ctx)
+  check(C.pg_env_get_action_space(self.ptr, k, a), ctx)
+  self.observation_size = n[0]
+  self.discrete = k[0] == C.PG_ACTION_DISCRETE
+  self.action_n = a[0]
+  self.action_len = self.discrete and 1 or a[0]
+  return self
+end
+M.Env = setmetatable({}, { __index = Env })
+
+function M.Env.builtin(ctx, name, seed)
+  local out = new_out("pg_env*")
+  check(C.pg_env_create_builtin(ctx:p(), name, seed or 0, out), ctx)
+  return wrap_env(ctx, out, false)
+end
+
+--- env: a table/object with env:reset(seed) -> obs and env:step(action) ->
+--- obs, reward, terminated, truncated (optional env:action_mask() -> n
+--- booleans, env:close()). Discrete actions arrive as 0-based integers.
+--- opts: obs_size, n_actions | action_dim, low, high, factory(index, seed)
+--- -> a new env (enables clones: multi-slot agents, VecEnv), name,
+--- max_episode_steps.
+function M.Env.from_lua(ctx, env, opts)
+  opts = opts or {}
+  local discrete = opts.n_actions ~= nil
+  local n = opts.n_actions or opts.action_dim
+  if not opts.obs_size or not n then
+    argerror(C.PG_ERR_INVALID_ARG, "Env.from_lua: give obs_size and n_actions or action_dim")
+  end
+  local inst = { env = env, ctx = ctx, obs_size = opts.obs_size, discrete = discrete, n = n,
+                 factory = opts.factory }
+  local key = register(inst)
+  local vt = ffi.new("pg_env_vtable")
+  vt.struct_size = ffi.sizeof("pg_env_vtable")
+  vt.reset, vt.step, vt.close = T.reset, T.step, T.close
+  if type(env.action_mask) == "function" then vt.action_mask = T.action_mask end
+  if opts.factory then vt.create = T.create end
+  local out = new_out("pg_env*")
+  local st = C.pg_env_create(ctx:p(), vt, ffi.cast("void*", key), opts.name or "lua", opts.obs_size,
+                             discrete and C.PG_ACTION_DISCRETE or C.PG_ACTION_CONTINUOUS, n, out)
+  if st ~= 0 then INSTANCES[key] = nil check(st, ctx) end
+  local self = wrap_env(ctx, out, true)
+  if not discrete and opts.low then self:set_action_bounds(opts.low, opts.high) end
+  if opts.max_episode_steps then self:set_max_episode_steps(opts.max_episode_steps) end
+  return self
+end
+
+Env.clone = nojit(function(self, index, seed)
+  local out = new_out("pg_env*")
+  check(C.pg_env_clone(self:p(), index, seed, out), self.ctx)
+  return wrap_env(self.ctx, out, self.is_lua)
+end)
+function Env:set_observation_image(h, w, c)
+  check(C.pg_env_set_observation_image(self:p(), h, w, c), self.ctx)
+end
+function Env:observation_image()
+  local h, w, c = ffi.new("int32_t[1]"), ffi.new("int32_t[1]"), ffi.new("int32_t[1]")
+  check(C.pg_env_get_observation_image(self:p(), h, w, c), self.ctx)
+  return h[0], w[0], c[0]
+end
+function Env:set_action_bounds(low, high)
+  local lo = floats_in(low, self.action_n, "low")
+  local hi = floats_in(high, self.action_n, "high")
+  check(C.pg_env_set_action_bounds(self:p(), lo, hi, self.action_n), self.ctx)
+end
+function Env:action_bounds()
+  local lo, hi = float_arr(self.action_n), float_arr(self.action_n)
+  check(C.pg_env_get_action_bounds(self:p(), lo, hi, self.action_n), self.ctx)
+  return table_out(lo, self.action_n), table_out(hi, self.action_n)
+end
+function Env:set_max_episode_steps(n) check(C.pg_env_set_max_episode_steps(self:p(), n), self.ctx) end
+function Env:max_episode_steps()
+  local v = ffi.new("uint64_t[1]")
+  check(C.pg_env_get_max_episode_steps(self:p(), v), self.ctx)
+  return tonumber(v[0])
+end
+function Env:set_seed(seed) check(C.pg_env_set_seed(self:p(), seed), self.ctx) end
+function Env:name() return ffi.string(C.pg_env_get_name(self:p())) end
+function Env:action_mask()
+  local buf = u8_arr(self.action_n)
+  check(C.pg_env_get_action_mask(self:p(), buf, self.action_n), self.ctx)
+  local t = {}
+  for i = 1, self.action_n do t[i] = buf[i - 1] ~= 0 end
+  return t
+end
+Env.reset = nojit(function(self)
+  local obs = float_arr(self.observation_size)
+  check(C.pg_env_reset(self:p(), obs, self.observation_size), self.ctx)
+  return table_out(obs, self.observation_size)
+end)
+--- -> obs, reward, terminated, truncated
+Env.step = nojit(function(self, action)
+  local a = floats_in(action, self.action_len, "action")
+  local obs = float_arr(self.observation_size)
+  local r, te, tr = ffi.new("float[1]"), ffi.new("int32_t[1]"), ffi.new("int32_t[1]")
+  check(C.pg_env_step(self:p(), a, self.action_len, obs, self.observation_size, r, te, tr), self.ctx)
+  return table_out(obs, self.observation_size), r[0], te[0] ~= 0, tr[0] ~= 0
+end)
+
+function Env:episode_stats()
+  local ret, len, eps = ffi.new("double[1]"), ffi.new("uint64_t[1]"), ffi.new("uint64_t[1]")
+  local lret, llen = ffi.new("double[1]"), ffi.new("uint64_t[1]")
+  check(C.pg_env_get_episode_stats(self:p(), ret, len, eps, lret, llen), self.ctx)
+  return { ["return"] = ret[0], length = tonumber(len[0]), episodes = tonumber(eps[0]),
+           last_return = lret[0], last_length = tonumber(llen[0]) }
+end
+
+-- VecEnv ----------------------------------------------------------------------
+local VecEnv = class("VecEnv")
+M.VecEnv = setmetatable({}, { __call = nojit(function(_, env, n, n_threads, seed)
+  n_threads = n_threads or 1
+  if env.is_lua and n_threads > 1 then
+    argerror(C.PG_ERR_INVALID_ARG, "VecEnv: a Lua environment needs n_threads = 1 "
+             .. "(LuaJIT callbacks must not run on library threads)")
+  end
+  local out = new_out("pg_vec_env*")
+  check(C.pg_vec_env_create(env:p(), n, n_threads, seed or 0, out), env.ctx)
+  local self = setmetatable({ ctx = env.ctx, observation_size = env.observation_size,
+                              action_len = env.action_len, action_n = env.action_n }, VecEnv)
+  attach(self, out, "pg_vec_env*", C.pg_vec_env_destroy)
+  local v = ffi.new("int32_t[1]")
+  check(C.pg_vec_env_get_size(self.ptr, v), self.ctx)
+  self.n = v[0]
+  return self
+end), __index = VecEnv })
+VecEnv.reset = nojit(function(self)
+  local len = self.n * self.observation_size
+  local obs = float_arr(len)
+  check(C.pg_vec_env_reset(self:p(), obs, len), self.ctx)
+  return table_out(obs, len, self.n)
+end)
+--- -> obs rows, rewards, terminated, truncated, final_obs rows
+VecEnv.step = nojit(function(self, actions)
+  local n, os_ = self.n, self.observation_size
+  local a = floats_in(actions, n * self.action_len, "actions")
+  local obs, fin = float_arr(n * os_), float_arr(n * os_)
+  local rew, te, tr = float_arr(n), i32_arr(n), i32_arr(n)
+  check(C.pg_vec_env_step(self:p(), a, n * self.action_len, obs, n * os_, rew, te, tr, fin), self.ctx)
+  local tt, tu = {}, {}
+  for i = 1, n do tt[i] = te[i - 1] ~= 0 tu[i] = tr[i - 1] ~= 0 end
+  return table_out(obs, n * os_, n), table_out(rew, n), tt, tu, table_out(fin, n * os_, n)
+end)
+function VecEnv:action_masks()
+  local len = self.n * self.action_n
+  local buf = u8_arr(len)
+  check(C.pg_vec_env_get_action_mask(self:p(), buf, len), self.ctx)
+  local t = {}
+  for i = 1, self.n do
+    local row = {}
+    for j = 1, self.action_n do row[j] = buf[(i - 1) * self.action_n + j - 1] ~= 0 end
+    t[i] = row
+  end
+  return t
+end
+function VecEnv:episode_stats(index)
+  local ret, len, eps = ffi.new("double[1]"), ffi.new("uint64_t[1]"), ffi.new("uint64_t[1]")
+  local lret, llen = ffi.new("double[1]"), ffi.new("uint64_t[1]")
+  check(C.pg_vec_env_get_episode_stats(self:p(), index, ret, len, eps, lret, llen), self.ctx)
+  return { ["return"] = ret[0], length = tonumber(len[0]), episodes = tonumber(eps[0]),
+           last_return = lret[0], last_length = tonumber(llen[0]) }
+end
+
+-- ---------------------------------------------------------------------------
+-- Agents.
+-- ---------------------------------------------------------------------------
+function M.param_from_name(name)
+  local v = ffi.new("pg_param[1]")
+  local st = C.pg_param_from_name(name, v)
+  if st ~= 0 then raise(st, "pg_param_from_name: unknown parameter '" .. tostring(name) .. "'") end
+  return tonumber(v[0])
+end
+function M.param_name(p)
+  local s = C.pg_param_name(p)
+  return s ~= nil and ffi.string(s) or nil
+end
+function M.algorithm_name(a) return ffi.string(C.pg_algorithm_name(enum(a, ALGORITHMS, "algorithm"))) end
+
+local Agent = class("Agent")
+local function wrap_agent(ctx, out, nets)
+  local self = setmetatable({ ctx = ctx, nets = nets }, Agent)
+  attach(self, out, "pg_agent*", C.pg_agent_destroy)
+  -- the agent's box releases the borrowed nets' boxes when it is freed
+  self.box.releases = {}
+  for _, n in ipairs(nets) do
+    n.box.borrows = n.box.borrows + 1
+    self.box.releases[#self.box.releases + 1] = n.box
+  end
+  local p = self:net(0)
+  self.observation_size = p:input_size()
+  local ncat = p:output_size("logits")
+  self.discrete = ncat > 0
+  self.n_actions = self.discrete and ncat or p:output_size("mean")
+  self.action_len = self.discrete and 1 or self.n_actions
+  return self
+end
+M.Agent = setmetatable({}, { __call = function(_, ctx, algorithm, net, value_net)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), net:p(),
+                          value_net and value_net:p() or nil, out), ctx)
+  return wrap_agent(ctx, out, { net, value_net })
+end, __index = Agent })
+
+function M.Agent.for_env(ctx, algorithm, env, hidden_units, hidden_layers)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_for_env(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                  hidden_units or 64, hidden_layers or 1, out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+
+--- The policy (0) or value (1) net: a caller net as given, else a view
+--- valid while the agent lives.
+function Agent:net(which)
+  local out = new_out("pg_net*")
+  check(C.pg_agent_get_net(self:p(), which or 0, out), self.ctx)
+  for _, n in ipairs(self.nets) do
+    if n.ptr ~= nil and ffi.cast("pg_net*", n.ptr) == out[0] then return n end
+  end
+  return setmetatable({ ctx = self.ctx, ptr = out[0], owner = self, last_n = 0 }, Net)
+end
+
+local function pparam(p) return type(p) == "string" and M.param_from_name(p) or p end
+
+function Agent:last_error() return ffi.string(C.pg_agent_last_error(self:p())) end
+
+--- A worker of an asynchronous agent (A3C, async Q) for a host thread of
+--- its own (in LuaJIT: another Lua state on that thread; see docs/LUA.md).
+--- Closing the parent is deferred until its workers are freed.
+function Agent:create_worker()
+  local out = new_out("pg_agent*")
+  local st = C.pg_agent_create_worker(self:p(), out)
+  if st ~= 0 then raise(tonumber(st), ffi.string(C.pg_agent_last_error(self.ptr))) end
+  local w = setmetatable({ ctx = self.ctx, nets = {}, parent = self }, Agent)
+  attach(w, out, "pg_agent*", C.pg_agent_destroy)
+  self.box.borrows = self.box.borrows + 1
+  w.box.releases = { self.box }
+  w.observation_size, w.discrete = self.observation_size, self.discrete
+  w.n_actions, w.action_len = self.n_actions, self.action_len
+  return w
+end
+
+-- whole-agent checkpoints (nets, optimizer state, counters, parameters)
+function Agent:save(path) check(C.pg_agent_save_file(self:p(), path), self.ctx) end
+function Agent:to_string()
+  local size = ffi.new("size_t[1]")
+  check(C.pg_agent_save_memory(self:p(), nil, 0, size), self.ctx)
+  local buf = ffi.new("uint8_t[?]", size[0])
+  check(C.pg_agent_save_memory(self:p(), buf, size[0], size), self.ctx)
+  return ffi.string(buf, size[0])
+end
+Agent.save_to = nojit(function(self, write)
+  local ctx = self.ctx
+  check(with_writer(ctx, write, function(cb) return C.pg_agent_save_cb(self:p(), cb, nil) end), ctx)
+end)
+function M.Agent.load(ctx, path)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_load_file(ctx:p(), path, out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+function M.Agent.from_string(ctx, data)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_load_memory(ctx:p(), data, #data, out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+function Agent:set_param(p, value)
+  if type(p) == "string" then
+    check(C.pg_agent_set_param_by_name(self:p(), p, value), self.ctx)
+  else
+    check(C.pg_agent_set_param(self:p(), p, value), self.ctx)
+  end
+  return self
+end
+function Agent:set_params(t)
+  for k, val in pairs(t) do self:set_param(k, val) end
+  return self
+end
+function Agent:get_param(p)
+  local v = ffi.new("double[1]")
+  check(C.pg_agent_get_param(self:p(), pparam(p), v), self.ctx)
+  return v[0]
+end
+function Agent:param_bounds(p)
+  local lo, hi = ffi.new("double[1]"), ffi.new("double[1]")
+  check(C.pg_agent_param_bounds(self:p(), pparam(p), lo, hi), self.ctx)
+  return lo[0], hi[0]
+end
+function Agent:stat(s)
+  local v = ffi.new("double[1]")
+  check(C.pg_agent_get_stat(self:p(), enum(s, STATS, "statistic"), v), self.ctx)
+  return v[0]
+end
+function Agent:stats()
+  local t = {}
+  for k, val in pairs(STATS) do t[k] = self:stat(val) end
+  return t
+end
+
+-- host-driven loop
+local function slots(self) return math.floor(self:get_param(C.PG_PARAM_NUM_ENVS)) end
+--- Actions of every slot: a table of 0-based integers (discrete) or of rows.
+function Agent:step(obs, mask)
+  local n = slots(self)
+  local o = floats_in(obs, n * self.observation_size, "pg_agent_step obs")
+  local m = mask and ints_in(mask, n * self.n_actions, "mask", u8_arr) or nil
+  local out = float_arr(n * self.action_len)
+  check(C.pg_agent_step(self:p(), o, m, out), self.ctx)
+  if self.discrete then
+    local t = {}
+    for i = 1, n do t[i] = math.floor(out[i - 1]) end
+    return t
+  end
+  return table_out(out, n * self.action_len, n)
+end
+function Agent:report(rewards, terminated, truncated, next_obs)
+  local n = slots(self)
+  check(C.pg_agent_report(self:p(), floats_in(rewards, n, "rewards"),
+                          ints_in(terminated, n, "terminated"), ints_in(truncated, n, "truncated"),
+                          (floats_in(next_obs, n * self.observation_size, "next_obs"))), self.ctx)
+end
+function Agent:update()
+  local u = ffi.new("int32_t[1]")
+  check(C.pg_agent_update(self:p(), u), self.ctx)
+  return u[0] ~= 0
+end
+--- One action, nothing recorded: a 0-based integer or a table of floats.
+function Agent:act(obs, mask, deterministic)
+  local o = floats_in(obs, self.observation_size, "pg_agent_act obs")
+  local m = mask and ints_in(mask, self.n_actions, "mask", u8_arr) or nil
+  local out = float_arr(self.action_len)
+  check(C.pg_agent_act(self:p(), o, m, (deterministic == false) and 0 or 1, out), self.ctx)
+  if self.discrete then return math.floor(out[0]) end
+  return table_out(out, self.action_len)
+end
+
+--- Trains for max_steps; progress(agent) runs on this thread every
+--- report_interval steps (0: every episode) and stops training by returning
+--- true. A Lua environment requires num_threads = 1.
+Agent.train = nojit(function(self, env, max_steps, progress)
+  if env.is_lua then
+    local ok, nt = pcall(self.get_param, self, C.PG_PARAM_NUM_THREADS)
+    if ok and nt > 1 then
+      argerror(C.PG_ERR_INVALID_ARG, "Agent:train: a Lua environment needs num_threads = 1 "
+               .. "(LuaJIT callbacks must not run on library threads)")
+    end
+  end
+  local ctx = self.ctx
+  local cb = nil
+  if progress then
+    cb = ffi.cast("pg_progress_fn", function()
+      local ok, stop = pcall(progress, self)
+      if ok then return stop and 1 or 0 end
+      if ctx.pending == nil then ctx.pending = stop end
+      return 1
+    end)
+  end
+  local st = C.pg_agent_train(self:p(), env:p(), max_steps, cb, nil)
+  if cb then cb:free() end
+  check(st, ctx)
+  return self:stats()
+end)
+
+--- -> mean, std of the undiscounted returns of `episodes` episodes.
+Agent.evaluate = nojit(function(self, env, episodes, deterministic)
+  local m, s = ffi.new("double[1]"), ffi.new("double[1]")
+  check(C.pg_agent_evaluate(self:p(), env:p(), episodes or 10, (deterministic == false) and 0 or 1,
+                            m, s), self.ctx)
+  return m[0], s[0]
+end)
+
+-- ---------------------------------------------------------------------------
+-- Inference: Policy and PolicySession.
+-- ---------------------------------------------------------------------------
+local Policy = class("Policy")
+local function wrap_policy(ctx, out)
+  local self = setmetatable({ ctx = ctx }, Policy)
+  attach(self, out, "pg_policy*", C.pg_policy_destroy)
+  local o, a, n, k = ffi.new("size_t[1]"), ffi.new("size_t[1]"), ffi.new("size_t[1]"),
+                     ffi.new("int32_t[1]")
+  check(C.pg_policy_get_shape(self.ptr, o, a, n, k), ctx)
+  self.observation_size, self.action_size = tonumber(o[0]), tonumber(a[0])
+  self.n_actions, self.discrete = tonumber(n[0]), k[0] == C.PG_ACTION_DISCRETE
+  return self
+end
+M.Policy = setmetatable({}, { __index = Policy })
+function M.Policy.from_net(net)
+  local out = new_out("pg_policy*")
+  check(C.pg_policy_from_net(net:p(), out), net.ctx)
+  return wrap_policy(net.ctx, out)
+end
+function M.Policy.from_agent(agent)
+  local out = new_out("pg_policy*")
+  check(C.pg_policy_from_agent(agent:p(), out), agent.ctx)
+  return wrap_policy(agent.ctx, out)
+end
+function M.Policy.load(ctx, path)
+  local out = new_out("pg_policy*")
+  check(C.pg_policy_load_file(ctx:p(), path, out), ctx)
+  return wrap_policy(ctx, out)
+end
+function M.Policy.from_string(ctx, data)
+  local out = new_out("pg_policy*")
+  check(C.pg_policy_load_memory(ctx:p(), data, #data, out), ctx)
+  return wrap_policy(ctx, out)
+end
+function Policy:save(path) check(C.pg_policy_save_file(self:p(), path), self.ctx) end
+function Policy:to_string()
+  local size = ffi.new("size_t[1]")
+  check(C.pg_policy_save_memory(self:p(), nil, 0, size), self.ctx)
+  local buf = ffi.new("uint8_t[?]", size[0])
+  check(C.pg_policy_save_memory(self:p(), buf, size[0], size), self.ctx)
+  return ffi.string(buf, size[0])
+end
+Policy.save_to = nojit(function(self, write)
+  local ctx = self.ctx
+  check(with_writer(ctx, write, function(cb) return C.pg_policy_save_cb(self:p(), cb, nil) end), ctx)
+end)
+
+local PolicySession = class("PolicySession")
+M.PolicySession = setmetatable({}, { __call = function(_, policy, seed)
+  local out = new_out("pg_policy_session*")
+  check(C.pg_policy_session_create(policy:p(), seed or 0, out), policy.ctx)
+  local self = setmetatable({ ctx = policy.ctx, policy = policy }, PolicySession)
+  attach(self, out, "pg_policy_session*", C.pg_policy_session_destroy)
+  self.buf = float_arr(math.max(1, policy.action_size))
+  return self
+end, __index = PolicySession })
+function Policy:session(seed) return M.PolicySession(self, seed) end
+function Policy:act(obs, mask, deterministic)
+  if not self.default_session or self.default_session.ptr == nil then
+    self.default_session = self:session(0)
+  end
+  return self.default_session:act(obs, mask, deterministic ~= false)
+end
+function PolicySession:seed(seed, stream)
+  check(C.pg_policy_session_seed(self:p(), seed, stream or 0), self.ctx)
+end
+function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
+--- One action: a 0-based integer or a table of floats. Errors carry the
+--- session's message.
+function PolicySession:act(obs, mask, deterministic)
+  local o, n = floats_in(obs, nil, "obs")
+  local m, mlen = nil, 0
+  if mask then local f = flatten(mask) mlen = #f m = ints_in(f, mlen, "mask", u8_arr) end
+  local p = self.policy
+  local st = C.pg_policy_act(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
+                             math.max(1, p.action_size))
+  if st ~= 0 then raise(tonumber(st), self:last_error()) end
+  if p.discrete then return math.floor(self.buf[0]) end
+  return table_out(self.buf, p.action_size)
+end
+
+return M
