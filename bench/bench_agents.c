@@ -119,11 +119,11 @@ static void run_spec(const spec *sp, int seeds) {
            times[seeds / 2]);
 }
 
-static void throughput(int threads) {
+static void throughput(const char *env_name, int threads) {
   pg_ctx *ctx = NULL;
   pg_ctx_create(NULL, NULL, &ctx);
   pg_env *env = NULL;
-  CHECK(pg_env_create_builtin(ctx, "CartPole-v1", 1, &env));
+  CHECK(pg_env_create_builtin(ctx, env_name, 1, &env));
   pg_agent *agent = NULL;
   CHECK(pg_agent_create_for_env(ctx, PG_ALGO_PAAC, env, 128, 1, &agent));
   CHECK(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, threads));
@@ -135,7 +135,7 @@ static void throughput(int threads) {
     double sps = 1e6 / (now() - t0);
     if (sps > best) best = sps;
   }
-  printf("| %d | %.0f |\n", threads, best);
+  printf("| %s | %d | %.0f |\n", env_name, threads, best);
   pg_agent_destroy(agent);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
@@ -148,7 +148,7 @@ static const spec SPECS[] = {
     {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.0003,value_lr=0.005"},
     {"paac", "CartPole-v1", PG_ALGO_PAAC, 128, 1, 475, 2000000, "num_envs=32"},
     {"paac-cont", "CartPoleContinuous-v1", PG_ALGO_PAAC, 128, 1, 475, 3000000, "num_envs=32"},
-    {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32"},
+    {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32,gamma=0.9,lr=0.007"},
 };
 
 int main(int argc, char **argv) {
@@ -159,10 +159,12 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof SPECS / sizeof *SPECS; i++)
     if (!strcmp(which, "all") || !strcmp(which, SPECS[i].label)) run_spec(&SPECS[i], seeds);
   if (!strcmp(which, "all") || !strcmp(which, "throughput")) {
-    printf("\n### PAAC training throughput, CartPole-v1, n_e = 32, t_max = 5, 4-128 shared trunk\n\n");
-    printf("| n_w | env steps/s (stepping + forward + backward + update) |\n|---|---|\n");
-    throughput(1);
-    throughput(2);
+    printf("\n### PAAC training throughput, n_e = 32, t_max = 5, obs-128 shared trunk\n\n");
+    printf("| env | n_w | env steps/s (stepping + forward + backward + update) |\n|---|---|---|\n");
+    throughput("CartPole-v1", 1);
+    throughput("CartPole-v1", 2);
+    throughput("Acrobot-v1", 1); /* a costlier step (RK4 integration) */
+    throughput("Acrobot-v1", 2);
   }
   return 0;
 }
