@@ -836,6 +836,39 @@ PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               const uint8_t *mask, int32_t deterministic,
                               float *action);
 
+/* ---- asynchronous workers (A3C and the async Q methods) ----------------
+** Creates a worker handle of an asynchronous agent (PG_ALGO_A3C and the
+** async Q algorithms) for a host that runs its own threads, each with its
+** own simulation: drive each worker with pg_agent_step / pg_agent_report /
+** pg_agent_update on one thread; the environment is yours, so its
+** callbacks only run on that thread. A worker shares the parent's
+** parameters theta, optimizer statistics, global step counter and target
+** network, and owns its theta' (re-read from theta after each of its
+** updates), segment buffers and random stream (seed, worker index).
+** Workers of one agent may run concurrently (docs/ASYNC.md).
+** Threading: create and destroy workers (pg_agent_destroy) on the thread
+** that owns the parent; destroy every worker before the parent. While
+** workers are alive the parent must not learn (pg_agent_train gives
+** PG_ERR_BAD_STATE, a parent's pg_agent_report the same) and must not act
+** (pg_agent_act/pg_agent_evaluate read theta, which workers write).
+** Parameters: taken from the parent at creation (set them on the parent;
+** the worker's own set/get give PG_ERR_UNSUPPORTED). Statistics: a
+** worker's are its own; the parent's include every worker's once the
+** worker is destroyed. pg_agent_get_net(worker, 0) is its theta'.
+** Errors: a worker records its messages in its own buffer, never in the
+** shared context (so workers never race on it): read them with
+** pg_agent_last_error(worker). Errors here: PG_ERR_INVALID_ARG (worker
+** passed as parent), PG_ERR_UNSUPPORTED (not an async algorithm),
+** PG_ERR_BAD_STATE (training, or a step awaits its report), PG_ERR_NOMEM,
+** PG_ERR_THREAD. */
+PG_API pg_status pg_agent_create_worker(pg_agent *agent,
+                                        pg_agent **out_worker);
+
+/* The message of the last failed call on this agent handle: a worker's
+** own message buffer for worker handles, else pg_ctx_last_error of the
+** agent's context. Never NULL; "" if none; owned by the handle. */
+PG_API const char *pg_agent_last_error(const pg_agent *agent);
+
 /* ---- library-driven loop -------------------------------------------- */
 
 /* Progress callback: return 0 to continue, non-zero to stop training.

@@ -2,6 +2,7 @@
 ** public entry points (argument checks, then dispatch to the algorithm's
 ** pg__algo_ops). */
 #include "agents/pg_agent_internal.h"
+#include "agents/pg_async.h" /* async ops, Q-head nets and epsilon-greedy */
 
 #include <math.h>
 #include <string.h>
@@ -49,6 +50,10 @@ static const pg__algo_ops *algo_ops(pg_algorithm algo) {
   case PG_ALGO_REINFORCE_BASELINE: return &pg__reinforce_baseline_ops;
   case PG_ALGO_ACTOR_CRITIC: return &pg__actor_critic_ops;
   case PG_ALGO_PAAC: return &pg__paac_ops;
+  case PG_ALGO_A3C: return &pg__a3c_ops;
+  case PG_ALGO_ASYNC_ONE_STEP_Q: return &pg__async_q1_ops;
+  case PG_ALGO_ASYNC_ONE_STEP_SARSA: return &pg__async_sarsa_ops;
+  case PG_ALGO_ASYNC_N_STEP_Q: return &pg__async_qn_ops;
   default: return NULL;
   }
 }
@@ -181,6 +186,8 @@ void pg_agent_destroy(pg_agent *agent) {
 
 static pg_status check_nets(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
                             pg_net *vnet, const char *fn) {
+  if (ops->train == pg__async_train && !ops->needs_value)
+    return pg__async_check_q_net(ctx, net, vnet, fn);
   if (!pg__net_ready(net) || (vnet && !pg__net_ready(vnet)))
     return pg__fail(ctx, PG_ERR_SHAPE, "%s: the networks must be finalized", fn);
   bool cat = pg__net_n_actions(net) > 0, gauss = pg__net_action_dim(net) > 0;
@@ -211,8 +218,10 @@ static pg_status agent_new(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *
   a->vnet = vnet;
   a->own_nets = own;
   a->obs_size = pg__net_input_dim(net);
-  a->discrete = pg__net_n_actions(net) > 0;
-  a->n_actions = a->discrete ? pg__net_n_actions(net) : pg__net_action_dim(net);
+  a->discrete = pg__net_n_actions(net) > 0 || pg__net_n_q(net) > 0;
+  a->n_actions = pg__net_n_q(net) > 0 ? pg__net_n_q(net)
+                 : a->discrete        ? pg__net_n_actions(net)
+                                      : pg__net_action_dim(net);
   a->action_len = a->discrete ? 1 : a->n_actions;
   for (const pg__param_default *d = ops->params; d->param; d++) a->param[d->param] = d->value;
   a->param[PG_PARAM_SEED] = (double)(ctx->seed & ((UINT64_C(1) << 53) - 1));
@@ -301,8 +310,11 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   uint64_t seed = ctx->seed;
   pg_net *net = NULL, *vnet = NULL;
   size_t in = (size_t)env->obs_size;
-  st = build_net(ctx, env, in, hidden_units, hidden_layers, true,
-                 ops->needs_value && !separate, pg__mix64(seed, 1), &net);
+  if (pg__async_is_q(algorithm))
+    st = pg__async_build_q_net(ctx, env, hidden_units, hidden_layers, pg__mix64(seed, 1), &net);
+  else
+    st = build_net(ctx, env, in, hidden_units, hidden_layers, true,
+                   ops->needs_value && !separate, pg__mix64(seed, 1), &net);
   if (st == PG_OK && separate)
     st = build_net(ctx, env, in, hidden_units, hidden_layers, false, true, pg__mix64(seed, 2),
                    &vnet);
@@ -518,7 +530,11 @@ void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, s
     pg__net_forward_rows(a->net, obs + off * os, row0, m, mk, &o);
     for (size_t j = 0; j < m; j++) {
       float *act = actions + (off + j) * a->action_len;
-      if (a->discrete) {
+      if (o.q) { /* async Q methods: greedy, or epsilon-greedy when learning */
+        const uint8_t *mr = mk ? mk + j * k : NULL;
+        act[0] = (float)(deterministic ? pg__argmax(o.q + j * k, mr, k)
+                                       : pg__async_q_act(a, o.q + j * k, mr));
+      } else if (a->discrete) {
         const float *p = o.probs + j * k;
         act[0] = (float)(deterministic ? pg__argmax(p, mk ? mk + j * k : NULL, k)
                                        : pg__sample_categorical(p, k, &a->rng));

@@ -1,0 +1,55 @@
+/* A3C: asynchronous advantage actor-critic (Mnih et al., 2016, Algorithm
+** S3). Per worker and segment of at most t_max steps (ended early by the
+** episode's end), acting with theta' (synchronized from theta after each
+** update):
+**   R = 0 at a terminal state, V(s_t; theta'_v) otherwise (at a truncation:
+**   V of the true final observation);
+**   going back, R = r_i + gamma R;
+**   d theta += sum_i [ -(R - V(s_i)) grad log pi(a_i|s_i) - beta grad H ]
+**            + c grad (R - V(s_i))^2   (shared trunk: c = value_coef;
+**   separate value net: 0.5 (R - V)^2 on it);
+** then one RMSProp step on the shared theta with shared statistics
+** (async_common.c). Discrete (softmax) and Gaussian policies. */
+#include "agents/pg_async.h"
+
+pg_status pg__a3c_update(pg_agent *a) {
+  pg__async *s = a->algo;
+  size_t n = s->t;
+  /* V(s') of every row: the bootstrap of the last row and of truncations */
+  pg__agent_values(a, s->next, n, s->boot);
+  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), s->rew, s->term, s->trunc, s->boot,
+                    s->boot + (n - 1), s->ret);
+  double pl = 0.0, vl = 0.0, ent = 0.0;
+  pg__agent_zero_grads(a);
+  pg__agent_ac_grads(a, s->obs, s->any_mask ? s->mask : NULL, s->act, s->ret, s->adv, n, 1.0f,
+                     true, &pl, &vl, &ent);
+  s->t = 0;
+  s->any_mask = false;
+  return pg__async_apply(a, "pg_agent_update", pl / (double)n, vl / (double)n,
+                         ent / (double)n);
+}
+
+static const pg__param_default A3C_PARAMS[] = {
+    {PG_PARAM_GAMMA, 0.99},        {PG_PARAM_LR, 0.0007},
+    {PG_PARAM_VALUE_LR, 0.0007},   {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.01}, {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_T_MAX, 5},           {PG_PARAM_NUM_ENVS, 1},
+    {PG_PARAM_NUM_THREADS, 2},     {PG_PARAM_SEED, 0},
+    {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP}, {PG_PARAM_RMSPROP_DECAY, 0.99},
+    {PG_PARAM_OPTIM_EPSILON, 1e-5}, {PG_PARAM_LR_ANNEAL_STEPS, 0},
+    {PG_PARAM_DETERMINISTIC, 0},   {PG_PARAM_REPORT_INTERVAL, 0},
+    {PG_PARAM_HOGWILD, 0},         {PG_PARAM_MAX_EPISODE_STEPS, 0},
+    {(pg_param)0, 0}};
+
+/* Worker handles take their parameters from the parent at creation. */
+static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
+
+const pg__algo_ops pg__a3c_ops = {"a3c",           A3C_PARAMS,         true,
+                                  pg__async_setup, pg__async_record,   pg__async_due,
+                                  pg__a3c_update,  pg__async_clear,    pg__async_train,
+                                  pg__async_teardown};
+
+const pg__algo_ops pg__a3c_worker_ops = {"a3c_worker",    WORKER_PARAMS,      true,
+                                         pg__async_setup, pg__async_record,   pg__async_due,
+                                         pg__a3c_update,  pg__async_clear,    pg__async_train,
+                                         pg__async_teardown};

@@ -1,0 +1,729 @@
+/* The asynchronous framework shared by A3C and the async Q family: worker
+** handles, segment recording, the shared update (lock or Hogwild), the
+** target network, statistics, and pg_agent_train's worker threads.
+** docs/ASYNC.md explains the design. Nothing here allocates after setup:
+** workers, their buffers and environment clones are all made on the
+** calling thread before any worker thread starts. */
+#include "agents/pg_async.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const TRAIN = "pg_agent_train";
+
+bool pg__async_is_q(pg_algorithm algo) {
+  return algo == PG_ALGO_ASYNC_ONE_STEP_Q || algo == PG_ALGO_ASYNC_ONE_STEP_SARSA ||
+         algo == PG_ALGO_ASYNC_N_STEP_Q;
+}
+
+static bool is_async(const pg_agent *a) {
+  return a->algorithm >= PG_ALGO_A3C && a->algorithm <= PG_ALGO_ASYNC_N_STEP_Q;
+}
+
+pg_agent *pg__async_root(pg_agent *a) {
+  const pg__async *s = a->algo;
+  return s && s->parent ? s->parent : a;
+}
+
+static const pg__algo_ops *worker_ops(pg_algorithm algo) {
+  switch (algo) {
+  case PG_ALGO_A3C: return &pg__a3c_worker_ops;
+  case PG_ALGO_ASYNC_ONE_STEP_Q: return &pg__async_q1_worker_ops;
+  case PG_ALGO_ASYNC_ONE_STEP_SARSA: return &pg__async_sarsa_worker_ops;
+  default: return &pg__async_qn_worker_ops;
+  }
+}
+
+/* ---- float bits for the Hogwild arrays ------------------------------------ */
+
+static inline uint32_t f2u(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+static inline float u2f(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/* ---- shared state -------------------------------------------------------- */
+
+static void shared_free(pg_ctx *ctx, pg__async_shared *sh) {
+  if (!sh) return;
+  pthread_mutex_destroy(&sh->mu);
+  pg__free(ctx, sh->target);
+  pg__free(ctx, sh->hw_theta_mem);
+  pg__free(ctx, sh->hw_sq_mem);
+  pg_net_destroy(sh->proto);
+  pg_net_destroy(sh->vproto);
+  pg__free(ctx, sh);
+}
+
+static pg_status shared_new(pg_agent *a, pg__async_shared **out) {
+  pg_ctx *ctx = a->ctx;
+  pg__async_shared *sh = pg__calloc(ctx, 1, sizeof *sh);
+  if (!sh) return PG_ERR_NOMEM;
+  if (pthread_mutex_init(&sh->mu, NULL) != 0) {
+    pg__free(ctx, sh);
+    return PG_ERR_THREAD;
+  }
+  atomic_init(&sh->T, a->total_steps);
+  atomic_init(&sh->episodes, a->episodes);
+  atomic_init(&sh->live_workers, 0);
+  atomic_init(&sh->training, false);
+  atomic_init(&sh->target_version, 1);
+  atomic_init(&sh->hw_on, false);
+  sh->updates = a->updates;
+  size_t np = pg__net_param_count(a->net);
+  pg_status st = pg__net_clone(a->net, &sh->proto);
+  if (st == PG_OK && a->vnet) st = pg__net_clone(a->vnet, &sh->vproto);
+  if (st == PG_OK && pg__async_is_q(a->algorithm)) {
+    sh->target = pg__malloc(ctx, np * sizeof(float));
+    if (!sh->target) st = PG_ERR_NOMEM;
+    else memcpy(sh->target, pg__net_params(a->net), np * sizeof(float));
+  }
+  if (st != PG_OK) {
+    shared_free(ctx, sh);
+    return st;
+  }
+  *out = sh;
+  return PG_OK;
+}
+
+/* ---- segment buffers -------------------------------------------------------- */
+
+static void seg_free(pg_ctx *ctx, pg__async *s) {
+  void *p[] = {s->obs, s->act, s->rew, s->next, s->ret, s->adv, s->boot,
+               s->term, s->trunc, s->mask};
+  for (size_t i = 0; i < sizeof p / sizeof *p; i++) pg__free(ctx, p[i]);
+}
+
+static pg_status seg_alloc(pg_agent *a, size_t T, pg__async *n) {
+  pg_ctx *ctx = a->ctx;
+  size_t cap = T + 1, os = a->obs_size;
+  memset(n, 0, sizeof *n);
+  n->T = T;
+  n->cap = cap;
+  n->obs = pg__malloc(ctx, cap * os * sizeof(float));
+  n->next = pg__malloc(ctx, cap * os * sizeof(float));
+  n->act = pg__malloc(ctx, cap * a->action_len * sizeof(float));
+  n->rew = pg__malloc(ctx, cap * sizeof(float));
+  n->ret = pg__malloc(ctx, cap * sizeof(float));
+  n->adv = pg__malloc(ctx, cap * sizeof(float));
+  n->boot = pg__malloc(ctx, (cap + 1) * sizeof(float));
+  n->term = pg__malloc(ctx, cap * sizeof(int32_t));
+  n->trunc = pg__malloc(ctx, cap * sizeof(int32_t));
+  if (a->discrete) n->mask = pg__malloc(ctx, cap * a->n_actions);
+  if (!n->obs || !n->next || !n->act || !n->rew || !n->ret || !n->adv || !n->boot || !n->term ||
+      !n->trunc || (a->discrete && !n->mask)) {
+    seg_free(ctx, n);
+    return PG_ERR_NOMEM;
+  }
+  return PG_OK;
+}
+
+pg_status pg__async_setup(pg_agent *a) {
+  static const char *fn = "pg_agent_step";
+  pg_ctx *ctx = a->ctx;
+  if (a->n_slots != 1)
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s runs one environment per worker: num_envs must be 1 (use "
+                    "num_threads or pg_agent_create_worker)", fn, a->ops->name);
+  pg__async *s = a->algo;
+  if (!s) {
+    s = pg__calloc(ctx, 1, sizeof *s);
+    if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+    a->algo = s;
+  }
+  if (!s->parent && !s->sh) {
+    pg_status st = shared_new(a, &s->sh);
+    if (st != PG_OK)
+      return pg__fail(ctx, st, "%s: %s for the shared state", fn,
+                      st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
+    if (pg__async_is_q(a->algorithm)) s->eps_final = pg__async_draw_final_eps(&a->rng);
+  }
+  pg__async n;
+  pg_status st = seg_alloc(a, pg__pz(a, PG_PARAM_T_MAX), &n);
+  if (st == PG_OK && pg__async_is_q(a->algorithm) && !s->tgt) {
+    pthread_mutex_lock(&s->sh->mu);
+    st = pg__net_clone(s->sh->proto, &s->tgt);
+    pthread_mutex_unlock(&s->sh->mu);
+    if (st != PG_OK) seg_free(ctx, &n);
+    s->tgt_version = 0;
+  }
+  if (st != PG_OK) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the segment", fn);
+  seg_free(ctx, s);
+  s->T = n.T;
+  s->cap = n.cap;
+  s->obs = n.obs;
+  s->next = n.next;
+  s->act = n.act;
+  s->rew = n.rew;
+  s->ret = n.ret;
+  s->adv = n.adv;
+  s->boot = n.boot;
+  s->term = n.term;
+  s->trunc = n.trunc;
+  s->mask = n.mask;
+  s->t = 0;
+  s->any_mask = false;
+  return PG_OK;
+}
+
+void pg__async_clear(pg_agent *a) {
+  pg__async *s = a->algo;
+  if (!s) return;
+  s->t = 0;
+  s->any_mask = false;
+  s->ep_ret = 0.0;
+  s->ep_len = 0;
+}
+
+/* Copies the shared statistics into the parent's fields (parent's thread). */
+static void fold_stats(pg_agent *P) {
+  pg__async *s = P->algo;
+  if (!s || !s->sh) return;
+  pg__async_shared *sh = s->sh;
+  pthread_mutex_lock(&sh->mu);
+  P->total_steps = atomic_load_explicit(&sh->T, memory_order_relaxed);
+  P->updates = sh->updates;
+  if (P->episodes != atomic_load_explicit(&sh->episodes, memory_order_relaxed)) {
+    P->episodes = atomic_load_explicit(&sh->episodes, memory_order_relaxed);
+    P->last_return = sh->last_return;
+    P->last_length = sh->last_length;
+    memcpy(P->ring, sh->ring, sizeof P->ring);
+    P->ring_n = sh->ring_n;
+    P->ring_pos = sh->ring_pos;
+  }
+  P->policy_loss = sh->pl;
+  P->value_loss = sh->vl;
+  P->entropy = sh->ent;
+  pthread_mutex_unlock(&sh->mu);
+}
+
+void pg__async_teardown(pg_agent *a) {
+  pg__async *s = a->algo;
+  if (!s) return;
+  pg_ctx *ctx = a->ctx;
+  seg_free(ctx, s);
+  pg_net_destroy(s->tgt);
+  if (s->parent) {
+    if (s->counted) {
+      atomic_fetch_sub(&s->sh->live_workers, 1);
+      fold_stats(s->parent);
+    }
+    /* the context is freed by pg_agent_destroy's final release */
+    pg_ctx_destroy(s->err_ctx);
+  } else {
+    shared_free(ctx, s->sh);
+  }
+  pg__free(ctx, s);
+  a->algo = NULL;
+}
+
+/* ---- theta' <- theta, the target network ------------------------------------ */
+
+static void read_theta(pg_agent *a) {
+  pg__async *s = a->algo;
+  pg_agent *P = s->parent;
+  if (!P) return; /* the parent acts on theta itself */
+  float *p = pg__net_params(a->net);
+  if (atomic_load_explicit(&s->sh->hw_on, memory_order_acquire)) {
+    for (size_t i = 0; i < s->sh->hw_n; i++)
+      p[i] = u2f(atomic_load_explicit(&s->sh->hw_theta[i], memory_order_relaxed));
+  } else {
+    pg__optim_read_params(P->opt, p);
+    if (a->vnet) pg__optim_read_params(P->vopt, pg__net_params(a->vnet));
+  }
+  pg__net_params_changed(a->net);
+  if (a->vnet) pg__net_params_changed(a->vnet);
+}
+
+static void refresh_target(pg_agent *a) {
+  pg__async *s = a->algo;
+  pg__async_shared *sh = s->sh;
+  pg_agent *P = pg__async_root(a);
+  pthread_mutex_lock(&sh->mu);
+  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
+    for (size_t i = 0; i < sh->hw_n; i++)
+      sh->target[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
+  } else if (P == a) {
+    memcpy(sh->target, pg__net_params(P->net), pg__net_param_count(P->net) * sizeof(float));
+  } else {
+    pg__optim_read_params(P->opt, sh->target);
+  }
+  atomic_fetch_add_explicit(&sh->target_version, 1, memory_order_release);
+  pthread_mutex_unlock(&sh->mu);
+}
+
+void pg__async_target_sync(pg_agent *a) {
+  pg__async *s = a->algo;
+  pg__async_shared *sh = s->sh;
+  if (atomic_load_explicit(&sh->target_version, memory_order_acquire) == s->tgt_version) return;
+  pthread_mutex_lock(&sh->mu);
+  memcpy(pg__net_params(s->tgt), sh->target, pg__net_param_count(s->tgt) * sizeof(float));
+  s->tgt_version = atomic_load_explicit(&sh->target_version, memory_order_relaxed);
+  pthread_mutex_unlock(&sh->mu);
+  pg__net_params_changed(s->tgt);
+}
+
+/* ---- recording ------------------------------------------------------------------ */
+
+static void post_episode(pg__async *s) {
+  pg__async_shared *sh = s->sh;
+  pthread_mutex_lock(&sh->mu);
+  sh->last_return = s->ep_ret;
+  sh->last_length = s->ep_len;
+  sh->ring[sh->ring_pos] = s->ep_ret;
+  sh->ring_pos = (sh->ring_pos + 1) % PG__RING;
+  if (sh->ring_n < PG__RING) sh->ring_n++;
+  atomic_fetch_add_explicit(&sh->episodes, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&sh->mu);
+  s->ep_ret = 0.0;
+  s->ep_len = 0;
+}
+
+pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
+                           const float *actions, const float *rewards, const int32_t *term,
+                           const int32_t *trunc, const float *next_obs) {
+  pg__async *s = a->algo;
+  pg__async_shared *sh = s->sh;
+  if (!s->parent && atomic_load(&sh->live_workers) > 0)
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "pg_agent_report: the agent has live worker handles: learn through them "
+                    "(the step is dropped)");
+  size_t t = s->t, os = a->obs_size, al = a->action_len, k = a->n_actions;
+  memcpy(s->obs + t * os, obs, os * sizeof(float));
+  memcpy(s->next + t * os, next_obs, os * sizeof(float));
+  memcpy(s->act + t * al, actions, al * sizeof(float));
+  s->rew[t] = rewards[0];
+  s->term[t] = term[0];
+  s->trunc[t] = trunc[0];
+  if (a->discrete) {
+    if (mask) {
+      memcpy(s->mask + t * k, mask, k);
+      s->any_mask = true;
+    } else {
+      memset(s->mask + t * k, 1, k);
+    }
+  }
+  s->t = t + 1;
+  s->ep_ret += (double)rewards[0];
+  s->ep_len++;
+  uint64_t T = atomic_fetch_add_explicit(&sh->T, 1, memory_order_relaxed) + 1;
+  if (term[0] || trunc[0]) post_episode(s);
+  if (pg__async_is_q(a->algorithm)) {
+    uint64_t every = pg__pz(a, PG_PARAM_TARGET_INTERVAL);
+    if (every && T % every == 0) refresh_target(a);
+  }
+  return PG_OK;
+}
+
+bool pg__async_due(const pg_agent *a) {
+  const pg__async *s = a->algo;
+  if (!s || !s->t) return false;
+  size_t full = a->algorithm == PG_ALGO_ASYNC_ONE_STEP_SARSA ? s->T + 1 : s->T;
+  return s->t >= full || s->term[s->t - 1] || s->trunc[s->t - 1];
+}
+
+/* ---- the shared update -------------------------------------------------------- */
+
+double pg__async_lr(const pg_agent *a, uint64_t T) {
+  double lr = pg__p(a, PG_PARAM_LR), n = pg__p(a, PG_PARAM_LR_ANNEAL_STEPS);
+  if (n > 0.0) {
+    double f = 1.0 - (double)T / n;
+    lr *= f > 0.0 ? f : 0.0;
+  }
+  return lr;
+}
+
+/* RMSProp on the Hogwild arrays: relaxed loads and stores of the statistics
+** (a lost update only perturbs a running average), a compare-exchange loop
+** on each parameter so that no worker's step is lost. */
+static void hw_apply(pg__async_shared *sh, const float *g, float lr, float decay, float eps) {
+  for (size_t i = 0; i < sh->hw_n; i++) {
+    float gi = g[i];
+    float sq = u2f(atomic_load_explicit(&sh->hw_sq[i], memory_order_relaxed));
+    sq = decay * sq + (1.0f - decay) * gi * gi;
+    atomic_store_explicit(&sh->hw_sq[i], f2u(sq), memory_order_relaxed);
+    float d = lr * gi / sqrtf(sq + eps);
+    uint32_t old = atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&sh->hw_theta[i], &old, f2u(u2f(old) - d),
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+  }
+}
+
+pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl, double ent) {
+  pg__async *s = a->algo;
+  pg__async_shared *sh = s->sh;
+  pg_agent *P = pg__async_root(a);
+  float *g1 = pg__net_grads(a->net), *g2 = a->vnet ? pg__net_grads(a->vnet) : NULL;
+  size_t n1 = pg__net_param_count(a->net), n2 = a->vnet ? pg__net_param_count(a->vnet) : 0;
+  double m1 = pg__grad_norm(g1, n1), m2 = g2 ? pg__grad_norm(g2, n2) : 0.0;
+  double norm = sqrt(m1 * m1 + m2 * m2);
+  if (!isfinite(norm)) {
+    read_theta(a);
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    "%s: non-finite gradient: update skipped, shared parameters unchanged", fn);
+  }
+  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
+  if (clip > 0.0 && norm > clip) {
+    pg__scale(g1, n1, (float)(clip / norm));
+    if (g2) pg__scale(g2, n2, (float)(clip / norm));
+  }
+  uint64_t T = atomic_load_explicit(&sh->T, memory_order_relaxed);
+  double lr = pg__async_lr(a, T);
+  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
+    hw_apply(sh, g1, (float)lr, (float)pg__p(a, PG_PARAM_RMSPROP_DECAY),
+             (float)pg__p(a, PG_PARAM_OPTIM_EPSILON));
+  } else {
+    if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(P->opt, lr);
+    (void)pg__optim_apply_shared(P->opt, g1);
+    if (g2) (void)pg__optim_apply_shared(P->vopt, g2);
+  }
+  read_theta(a);
+  pthread_mutex_lock(&sh->mu);
+  sh->updates++;
+  sh->pl = pl;
+  sh->vl = vl;
+  sh->ent = ent;
+  pthread_mutex_unlock(&sh->mu);
+  a->policy_loss = pl;
+  a->value_loss = vl;
+  a->entropy = ent;
+  if (!pg__all_finite(pg__net_params(a->net), n1))
+    return pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: the shared parameters diverged (NaN/Inf)", fn);
+  return PG_OK;
+}
+
+/* ---- workers ------------------------------------------------------------------------ */
+
+static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t seed,
+                            const char *fn, pg_agent **out) {
+  pg_ctx *pctx = P->ctx;
+  pg__async *ps = P->algo;
+  pg__async_shared *sh = ps->sh;
+  pg_ctx *ectx = NULL;
+  if (pg_ctx_create(pctx->alloc, pctx->alloc_user, &ectx) != PG_OK)
+    return pg__fail(pctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  ectx->seed = pctx->seed;
+  pg_agent *w = pg__calloc(ectx, 1, sizeof *w);
+  pg__async *s = w ? pg__calloc(ectx, 1, sizeof *s) : NULL;
+  if (!s) {
+    pg__free(ectx, w);
+    pg_ctx_destroy(ectx);
+    return pg__fail(pctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  }
+  pg__ctx_retain(ectx);
+  w->ctx = ectx;
+  w->algorithm = P->algorithm;
+  w->ops = worker_ops(P->algorithm);
+  w->own_nets = true;
+  w->obs_size = P->obs_size;
+  w->discrete = P->discrete;
+  w->n_actions = P->n_actions;
+  w->action_len = P->action_len;
+  memcpy(w->param, P->param, sizeof w->param);
+  w->user_set = P->user_set;
+  w->dirty = true;
+  pg__rng_seed(&w->rng, seed, index + 1);
+  s->parent = P;
+  s->sh = sh;
+  s->internal = internal;
+  s->index = index;
+  s->err_ctx = ectx;
+  if (pg__async_is_q(P->algorithm)) s->eps_final = pg__async_draw_final_eps(&w->rng);
+  w->algo = s;
+  pthread_mutex_lock(&sh->mu);
+  pg_status st = pg__net_clone(sh->proto, &w->net);
+  if (st == PG_OK && sh->vproto) st = pg__net_clone(sh->vproto, &w->vnet);
+  pthread_mutex_unlock(&sh->mu);
+  if (st == PG_OK) st = pg__agent_prepare(w, fn);
+  if (st != PG_OK) {
+    pg_agent_destroy(w);
+    return pg__fail(pctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  }
+  read_theta(w);
+  *out = w;
+  return PG_OK;
+}
+
+pg_status pg_agent_create_worker(pg_agent *agent, pg_agent **out_worker) {
+  static const char *fn = "pg_agent_create_worker";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!out_worker) return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: out_worker is NULL", fn);
+  *out_worker = NULL;
+  if (!is_async(agent))
+    return pg__fail(agent->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s has no workers (asynchronous algorithms only)", fn, agent->ops->name);
+  pg__async *s = agent->algo;
+  if (s && s->parent)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
+                    "%s: agent is a worker handle: pass its parent", fn);
+  if (s && s->sh && atomic_load(&s->sh->training))
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: the agent is training", fn);
+  if (agent->phase != PG__PHASE_READY)
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE,
+                    "%s: a host-driven step awaits pg_agent_report", fn);
+  unsigned fz = pg__ftz_enter();
+  pg_status st = pg__agent_prepare(agent, fn);
+  if (st == PG_OK) {
+    s = agent->algo;
+    pthread_mutex_lock(&s->sh->mu);
+    uint64_t index = s->sh->next_index++;
+    pthread_mutex_unlock(&s->sh->mu);
+    pg_agent *w = NULL;
+    st = worker_new(agent, false, index, (uint64_t)pg__p(agent, PG_PARAM_SEED), fn, &w);
+    if (st == PG_OK) {
+      ((pg__async *)w->algo)->counted = true;
+      atomic_fetch_add(&s->sh->live_workers, 1);
+      *out_worker = w;
+    }
+  }
+  pg__ftz_leave(fz);
+  return st;
+}
+
+/* ---- pg_agent_train: threads and the monitor ------------------------------------ */
+
+typedef struct trainer trainer;
+
+typedef struct wslot {
+  trainer *tr;
+  pg_agent *w;
+  pg_env *env;
+  bool own_env, started, env_err;
+  pthread_t th;
+  pg_status st;
+  float *obs, *next, *act, *rew;
+  int32_t *te, *tru;
+  uint8_t *mask;
+} wslot;
+
+struct trainer {
+  pg_agent *P;
+  pg__async_shared *sh;
+  int64_t budget;
+  _Atomic int64_t claimed;
+  atomic_bool stop;
+  _Atomic int done;
+  pg_progress_fn progress;
+  void *user;
+  uint64_t next_report, last_episodes;
+  double t0;
+};
+
+/* On the caller's thread: refresh the parent's statistics and call the
+** progress callback when due; 1 = stop. */
+static int maybe_report(trainer *tr) {
+  pg_agent *P = tr->P;
+  fold_stats(P);
+  P->train_elapsed = pg__now() - tr->t0;
+  if (!tr->progress) return 0;
+  uint64_t every = pg__pz(P, PG_PARAM_REPORT_INTERVAL);
+  bool due = every ? P->total_steps >= tr->next_report : P->episodes != tr->last_episodes;
+  if (!due) return 0;
+  while (every && tr->next_report <= P->total_steps) tr->next_report += every;
+  tr->last_episodes = P->episodes;
+  return tr->progress(tr->user, P) != 0;
+}
+
+static void run_worker(wslot *ws, bool inline_progress) {
+  trainer *tr = ws->tr;
+  pg_agent *w = ws->w;
+  pg_env *env = ws->env;
+  size_t os = w->obs_size, k = w->n_actions;
+  bool masked = w->discrete && env->mask && env->vt.action_mask;
+  pg_status st = pg__env_reset(env, ws->obs);
+  if (st != PG_OK) ws->env_err = true;
+  while (st == PG_OK && !atomic_load_explicit(&tr->stop, memory_order_relaxed)) {
+    if (atomic_fetch_add_explicit(&tr->claimed, 1, memory_order_relaxed) >= tr->budget) break;
+    if (masked) memcpy(ws->mask, env->mask, k);
+    st = pg__agent_step(w, ws->obs, masked ? ws->mask : NULL, ws->act, true);
+    if (st != PG_OK) break;
+    st = pg__env_step(env, ws->act, ws->next, ws->rew, ws->te, ws->tru);
+    if (st != PG_OK) {
+      w->phase = PG__PHASE_READY;
+      ws->env_err = true;
+      break;
+    }
+    st = pg__agent_report(w, ws->rew, ws->te, ws->tru, ws->next);
+    if (st == PG_OK) st = pg__agent_update(w, TRAIN, NULL);
+    if (st != PG_OK) break;
+    if (ws->te[0] || ws->tru[0]) {
+      st = pg__env_reset(env, ws->obs);
+      if (st != PG_OK) ws->env_err = true;
+    } else {
+      memcpy(ws->obs, ws->next, os * sizeof(float));
+    }
+    if (inline_progress && maybe_report(tr)) break;
+  }
+  ws->st = st;
+  if (st != PG_OK) atomic_store(&tr->stop, true);
+  atomic_fetch_add(&tr->done, 1);
+}
+
+static void *worker_main(void *arg) {
+  unsigned fz = pg__ftz_enter();
+  run_worker(arg, false);
+  pg__ftz_leave(fz);
+  return NULL;
+}
+
+static void slot_free(pg_ctx *ctx, wslot *ws) {
+  pg_agent_destroy(ws->w);
+  if (ws->own_env) pg_env_destroy(ws->env);
+  void *p[] = {ws->obs, ws->next, ws->act, ws->rew, ws->te, ws->tru, ws->mask};
+  for (size_t i = 0; i < sizeof p / sizeof *p; i++) pg__free(ctx, p[i]);
+}
+
+static pg_status slot_alloc(pg_agent *P, wslot *ws) {
+  pg_ctx *ctx = P->ctx;
+  size_t os = P->obs_size;
+  ws->obs = pg__malloc(ctx, os * sizeof(float));
+  ws->next = pg__malloc(ctx, os * sizeof(float));
+  ws->act = pg__malloc(ctx, P->action_len * sizeof(float));
+  ws->rew = pg__malloc(ctx, sizeof(float));
+  ws->te = pg__malloc(ctx, sizeof(int32_t));
+  ws->tru = pg__malloc(ctx, sizeof(int32_t));
+  if (P->discrete) ws->mask = pg__malloc(ctx, P->n_actions);
+  if (!ws->obs || !ws->next || !ws->act || !ws->rew || !ws->te || !ws->tru ||
+      (P->discrete && !ws->mask))
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", TRAIN);
+  return PG_OK;
+}
+
+static pg_status hogwild_on(pg_agent *P) {
+  pg__async_shared *sh = ((pg__async *)P->algo)->sh;
+  if (P->vnet || P->opt_kind != PG_OPTIM_RMSPROP)
+    return pg__fail(P->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: hogwild = 1 needs RMSProp and a single (shared-trunk) network", TRAIN);
+  size_t np = pg__net_param_count(P->net);
+  if (!sh->hw_theta) {
+    void *m1 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
+    void *m2 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
+    if (!m1 || !m2) {
+      pg__free(P->ctx, m1);
+      pg__free(P->ctx, m2);
+      return pg__fail(P->ctx, PG_ERR_NOMEM, "%s: out of memory", TRAIN);
+    }
+    sh->hw_theta_mem = m1;
+    sh->hw_sq_mem = m2;
+    sh->hw_theta = m1;
+    sh->hw_sq = m2;
+    for (size_t i = 0; i < np; i++) atomic_init(&sh->hw_sq[i], f2u(0.0f));
+    sh->hw_n = np;
+  }
+  const float *p = pg__net_params(P->net);
+  for (size_t i = 0; i < np; i++) atomic_init(&sh->hw_theta[i], f2u(p[i]));
+  atomic_store(&sh->hw_on, true);
+  return PG_OK;
+}
+
+static void hogwild_off(pg_agent *P) {
+  pg__async_shared *sh = ((pg__async *)P->algo)->sh;
+  if (!atomic_load(&sh->hw_on)) return;
+  atomic_store(&sh->hw_on, false);
+  float *p = pg__net_params(P->net);
+  for (size_t i = 0; i < sh->hw_n; i++)
+    p[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
+  pg__net_params_changed(P->net);
+}
+
+pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progress_fn progress,
+                          void *user) {
+  pg__async *ps = P->algo;
+  if (ps->parent)
+    return pg__fail(P->ctx, PG_ERR_BAD_STATE,
+                    "%s: a worker handle does not train: drive it with pg_agent_step, "
+                    "pg_agent_report and pg_agent_update", TRAIN);
+  pg__async_shared *sh = ps->sh;
+  if (atomic_load(&sh->live_workers) > 0)
+    return pg__fail(P->ctx, PG_ERR_BAD_STATE,
+                    "%s: destroy the agent's worker handles first", TRAIN);
+  size_t n = pg__pz(P, PG_PARAM_NUM_THREADS);
+  if (n < 1) n = 1;
+  wslot *slots = pg__calloc(P->ctx, n, sizeof *slots);
+  if (!slots) return pg__fail(P->ctx, PG_ERR_NOMEM, "%s: out of memory", TRAIN);
+  trainer tr = {0};
+  tr.P = P;
+  tr.sh = sh;
+  tr.budget = max_steps;
+  atomic_init(&tr.claimed, 0);
+  atomic_init(&tr.stop, false);
+  atomic_init(&tr.done, 0);
+  tr.progress = progress;
+  tr.user = user;
+  fold_stats(P);
+  tr.next_report = P->total_steps + pg__pz(P, PG_PARAM_REPORT_INTERVAL);
+  tr.last_episodes = P->episodes;
+  uint64_t cap = pg__pz(P, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
+  if (cap) env->max_steps = cap;
+  uint64_t base = pg__rng_next(&P->rng);
+  pg_status st = PG_OK;
+  if (pg__p(P, PG_PARAM_HOGWILD) != 0.0) st = hogwild_on(P);
+  for (size_t i = 0; i < n && st == PG_OK; i++) {
+    wslot *ws = &slots[i];
+    ws->tr = &tr;
+    st = slot_alloc(P, ws);
+    if (st == PG_OK) st = worker_new(P, true, i, base, TRAIN, &ws->w);
+    if (st == PG_OK && n > 1) {
+      st = pg_env_clone(env, (int32_t)i, pg__mix64(base, i), &ws->env);
+      if (st != PG_OK) st = pg__fail(P->ctx, st, "%s: %s", TRAIN, pg_ctx_last_error(env->ctx));
+      ws->own_env = st == PG_OK;
+    } else {
+      ws->env = env;
+    }
+  }
+  atomic_store(&sh->training, true);
+  tr.t0 = pg__now();
+  if (st == PG_OK && n == 1) {
+    run_worker(&slots[0], true);
+  } else if (st == PG_OK) {
+    for (size_t i = 0; i < n; i++) {
+      if (pthread_create(&slots[i].th, NULL, worker_main, &slots[i]) != 0) {
+        atomic_store(&tr.stop, true);
+        st = pg__fail(P->ctx, PG_ERR_THREAD, "%s: cannot start worker thread %zu", TRAIN, i);
+        break;
+      }
+      slots[i].started = true;
+    }
+    size_t started = 0;
+    for (size_t i = 0; i < n; i++) started += slots[i].started;
+    while ((size_t)atomic_load(&tr.done) < started) {
+      struct timespec ts = {0, 1000000};
+      nanosleep(&ts, NULL);
+      if (!atomic_load(&tr.stop) && maybe_report(&tr)) atomic_store(&tr.stop, true);
+    }
+    for (size_t i = 0; i < n; i++)
+      if (slots[i].started) pthread_join(slots[i].th, NULL);
+  }
+  atomic_store(&sh->training, false);
+  hogwild_off(P);
+  fold_stats(P);
+  P->train_elapsed = pg__now() - tr.t0;
+  for (size_t i = 0; i < n && st == PG_OK; i++) {
+    wslot *ws = &slots[i];
+    if (ws->st == PG_OK) continue;
+    if (ws->env_err) {
+      st = pg__env_report(ws->env, TRAIN);
+      if (ws->env->ctx != P->ctx)
+        (void)pg__fail(P->ctx, st, "%s", pg_ctx_last_error(ws->env->ctx));
+    } else {
+      st = pg__fail(P->ctx, ws->st, "%s: worker %zu: %s", TRAIN, i,
+                    pg_ctx_last_error(ws->w->ctx));
+    }
+  }
+  for (size_t i = 0; i < n; i++) slot_free(P->ctx, &slots[i]);
+  pg__free(P->ctx, slots);
+  env->max_steps = old_cap;
+  return st;
+}
+
+const char *pg_agent_last_error(const pg_agent *agent) {
+  if (!agent) return "no agent (NULL pg_agent)";
+  return pg_ctx_last_error(agent->ctx);
+}

@@ -1,0 +1,178 @@
+/* The asynchronous value-based methods (Mnih et al., 2016): one-step
+** Q-learning (Algorithm 1), one-step Sarsa, and n-step Q-learning
+** (Algorithm S2). Each worker acts epsilon-greedily on Q(s, .; theta')
+** with its own final epsilon (0.1, 0.01 or 0.5 with probabilities 0.4,
+** 0.3, 0.3) annealed linearly from 1 over EPSILON_ANNEAL_STEPS global
+** steps; targets come from the shared target network theta^-, refreshed
+** every TARGET_INTERVAL global steps:
+**   one-step Q:  y = r + gamma max_a' Q(s', a'; theta^-)     (r if terminal)
+**   Sarsa:       y = r + gamma Q(s', a'; theta^-), a' the next action the
+**                worker actually chose (at a truncation: an epsilon-greedy
+**                draw on s', as no next action is taken)
+**   n-step Q:    R = max_a Q(s_last', a; theta^-) (0 if terminal), going
+**                back R = r + gamma R (a truncation bootstraps from the true
+**                final observation)
+** Gradients d theta += d (y - Q(s, a; theta'))^2 accumulate over at most
+** I_AsyncUpdate = t_max steps (or up to an episode's end) and are applied
+** to theta with the shared RMSProp (async_common.c). */
+#include "agents/pg_async.h"
+
+#include <string.h>
+
+double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T) {
+  if (!(anneal_steps > 0.0)) return final_eps;
+  double f = (double)T / anneal_steps;
+  if (f > 1.0) f = 1.0;
+  return 1.0 + (final_eps - 1.0) * f;
+}
+
+double pg__async_draw_final_eps(pg__rng *rng) {
+  double u = pg__rng_uniform(rng);
+  return u < 0.4 ? 0.1 : u < 0.7 ? 0.01 : 0.5;
+}
+
+uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask) {
+  const pg__async *s = a->algo;
+  size_t k = a->n_actions;
+  uint64_t T = s && s->sh ? atomic_load_explicit(&s->sh->T, memory_order_relaxed)
+                          : a->total_steps;
+  double eps = pg__async_epsilon(s && s->sh ? s->eps_final : 0.1,
+                                 pg__p(a, PG_PARAM_EPSILON_ANNEAL_STEPS), T);
+  if (pg__rng_uniform(&a->rng) >= eps) return pg__argmax(q, mask, k);
+  uint32_t allowed = 0;
+  for (size_t j = 0; j < k; j++) allowed += !mask || mask[j];
+  uint32_t pick = pg__rng_below(&a->rng, allowed);
+  for (size_t j = 0; j < k; j++)
+    if (!mask || mask[j]) {
+      if (pick == 0) return (uint32_t)j;
+      pick--;
+    }
+  return 0;
+}
+
+/* boot[i] for rows [0, n): max_a Q^-(s'_i, a), or for Sarsa Q^-(s'_i, a'_i). */
+static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
+  size_t mb = pg__net_max_batch(s->tgt), os = a->obs_size, k = a->n_actions;
+  for (size_t off = 0; off < n; off += mb) {
+    size_t m = n - off < mb ? n - off : mb;
+    pg__net_out o;
+    pg__net_forward(s->tgt, s->next + off * os, m, NULL, &o);
+    for (size_t j = 0; j < m; j++) {
+      size_t i = off + j;
+      const float *q = o.q + j * k;
+      if (s->term[i]) {
+        s->boot[i] = 0.0f;
+      } else if (sarsa) {
+        size_t an = s->trunc[i] ? pg__async_q_act(a, q, NULL) : (size_t)s->act[i + 1];
+        s->boot[i] = q[an];
+      } else {
+        s->boot[i] = q[pg__argmax(q, NULL, k)];
+      }
+    }
+  }
+}
+
+pg_status pg__async_q_update(pg_agent *a) {
+  pg__async *s = a->algo;
+  size_t t = s->t, os = a->obs_size, k = a->n_actions;
+  bool sarsa = a->algorithm == PG_ALGO_ASYNC_ONE_STEP_SARSA;
+  bool ended = s->term[t - 1] || s->trunc[t - 1];
+  size_t n = sarsa && !ended ? t - 1 : t; /* rows whose target is known */
+  float gamma = (float)pg__p(a, PG_PARAM_GAMMA);
+  pg__async_target_sync(a);
+  target_values(a, s, n, sarsa);
+  if (a->algorithm == PG_ALGO_ASYNC_N_STEP_Q)
+    pg__nstep_returns(n, 1, gamma, s->rew, s->term, s->trunc, s->boot, s->boot + (n - 1),
+                      s->ret);
+  else
+    for (size_t i = 0; i < n; i++) s->ret[i] = s->rew[i] + gamma * s->boot[i];
+  pg__agent_zero_grads(a);
+  double td = 0.0;
+  size_t mb = pg__net_max_batch(a->net);
+  for (size_t off = 0; off < n; off += mb) {
+    size_t m = n - off < mb ? n - off : mb;
+    pg__net_out o;
+    pg__net_forward(a->net, s->obs + off * os, m, NULL, &o);
+    for (size_t j = 0; j < m; j++) {
+      double d = (double)s->ret[off + j] - (double)o.q[j * k + (size_t)s->act[off + j]];
+      td += d * d;
+    }
+    pg_loss_desc L = {sizeof(pg_loss_desc), 1.0f, 0.0f, 0.0f, 0.0f, 1.0f,
+                      s->act + off, NULL, NULL, s->ret + off, NULL};
+    (void)pg__net_backward(a->net, m, &L);
+  }
+  if (n < t) { /* Sarsa: the last row waits for its next action */
+    size_t l = t - 1, al = a->action_len;
+    memcpy(s->obs, s->obs + l * os, os * sizeof(float));
+    memcpy(s->next, s->next + l * os, os * sizeof(float));
+    memcpy(s->act, s->act + l * al, al * sizeof(float));
+    memcpy(s->mask, s->mask + l * k, k);
+    s->rew[0] = s->rew[l];
+    s->term[0] = s->term[l];
+    s->trunc[0] = s->trunc[l];
+    s->t = 1;
+  } else {
+    s->t = 0;
+    s->any_mask = false;
+  }
+  return pg__async_apply(a, "pg_agent_update", 0.0, td / (double)n, 0.0);
+}
+
+/* ---- networks --------------------------------------------------------------------- */
+
+pg_status pg__async_build_q_net(pg_ctx *ctx, const pg_env *env, int32_t units, int32_t layers,
+                                uint64_t seed, pg_net **out) {
+  if (env->kind != PG_ACTION_DISCRETE)
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "pg_agent_create_for_env: the async Q methods need a discrete action space");
+  pg_net *net = NULL;
+  pg_status st = pg_net_create(ctx, (size_t)env->obs_size, 512, seed, &net);
+  for (int32_t l = 0; st == PG_OK && l < layers; l++)
+    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.4142135623730951);
+  if (st == PG_OK) st = pg_net_add_q_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 1.0);
+  if (st == PG_OK) st = pg_net_finalize(net);
+  if (st != PG_OK) {
+    pg_net_destroy(net);
+    return st;
+  }
+  *out = net;
+  return PG_OK;
+}
+
+pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet, const char *fn) {
+  if (!pg__net_ready(net))
+    return pg__fail(ctx, PG_ERR_SHAPE, "%s: the network must be finalized", fn);
+  if (vnet) return pg__fail(ctx, PG_ERR_SHAPE, "%s: the async Q methods use no value network", fn);
+  if (pg__net_n_q(net) < 2 || pg__net_n_actions(net) > 0 || pg__net_action_dim(net) > 0)
+    return pg__fail(ctx, PG_ERR_SHAPE,
+                    "%s: the async Q methods need a net with a Q head (>= 2 actions) and no "
+                    "policy head", fn);
+  return PG_OK;
+}
+
+/* ---- operations -------------------------------------------------------------------- */
+
+#define Q_PARAMS(T)                                                                     \
+  {PG_PARAM_GAMMA, 0.99}, {PG_PARAM_LR, 0.001}, {PG_PARAM_CLIP_NORM, 0.0},             \
+      {PG_PARAM_T_MAX, T}, {PG_PARAM_NUM_ENVS, 1}, {PG_PARAM_NUM_THREADS, 2},          \
+      {PG_PARAM_SEED, 0}, {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP},                      \
+      {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-5},                  \
+      {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},                      \
+      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_EPSILON_ANNEAL_STEPS, 40000},           \
+      {PG_PARAM_TARGET_INTERVAL, 1000}, {PG_PARAM_HOGWILD, 0},                         \
+      {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}
+
+static const pg__param_default Q_DEFAULTS[] = {Q_PARAMS(5)};
+static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
+
+#define Q_OPS(name, params)                                                             \
+  {name, params, false, pg__async_setup, pg__async_record, pg__async_due,              \
+   pg__async_q_update, pg__async_clear, pg__async_train, pg__async_teardown}
+
+const pg__algo_ops pg__async_q1_ops = Q_OPS("async_one_step_q", Q_DEFAULTS);
+const pg__algo_ops pg__async_q1_worker_ops = Q_OPS("async_one_step_q_worker", WORKER_PARAMS);
+const pg__algo_ops pg__async_sarsa_ops = Q_OPS("async_one_step_sarsa", Q_DEFAULTS);
+const pg__algo_ops pg__async_sarsa_worker_ops =
+    Q_OPS("async_one_step_sarsa_worker", WORKER_PARAMS);
+const pg__algo_ops pg__async_qn_ops = Q_OPS("async_n_step_q", Q_DEFAULTS);
+const pg__algo_ops pg__async_qn_worker_ops = Q_OPS("async_n_step_q_worker", WORKER_PARAMS);
