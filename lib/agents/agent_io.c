@@ -364,9 +364,10 @@ static pg_status load_optim(pg_ctx *ctx, const char *fn, pg_net *net, uint32_t k
     /* momentum and Adam's m may be negative; square averages may not */
     bool square = kind == PG_OPTIM_RMSPROP || (kind == PG_OPTIM_ADAM && i >= np);
     if (!pg__finite_f(state[i]) || (square && state[i] < 0.0f)) {
+      pg__fail(ctx, PG_ERR_FORMAT, "%s: %s: state value %zu (%g) is not a finite%s number", fn,
+               name, i, (double)state[i], square ? ", non-negative" : "");
       pg_optim_destroy(o);
-      FAIL("%s: %s: state value %zu (%g) is not a finite%s number", fn, name, i,
-           (double)state[i], square ? ", non-negative" : "");
+      return PG_ERR_FORMAT;
     }
   }
   *tp = t;
