@@ -17,6 +17,26 @@ static void put(const char *name, const unsigned char *b, size_t n) {
   fclose(f);
 }
 
+/* An agent checkpoint after `steps` steps of training on CartPole
+** (steps 0: no optimizer state yet). Small nets keep the seeds small. */
+static void put_agent(pg_ctx *ctx, const char *name, pg_algorithm algo, int32_t num_envs,
+                      int64_t steps) {
+  pg_env *env = NULL;
+  pg_env_create_builtin(ctx, "CartPole-v1", 1, &env);
+  pg_agent *a = NULL;
+  if (pg_agent_create_for_env(ctx, algo, env, 4, 1, &a) != PG_OK) exit(1);
+  if (num_envs) pg_agent_set_param(a, PG_PARAM_NUM_ENVS, num_envs);
+  if (steps && pg_agent_train(a, env, steps, NULL, NULL) != PG_OK) exit(1);
+  size_t n;
+  pg_agent_save_memory(a, NULL, 0, &n);
+  unsigned char *b = malloc(n);
+  if (!b || pg_agent_save_memory(a, b, n, &n) != PG_OK) exit(1);
+  put(name, b, n);
+  free(b);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+}
+
 static unsigned char *net_bytes(pg_net *net, size_t *n) {
   pg_net_save_memory(net, NULL, 0, n);
   unsigned char *b = malloc(*n);
@@ -78,6 +98,9 @@ int main(int argc, char **argv) {
   put("policy_gaussian", b, n);
   free(b);
   pg_policy_destroy(p);
+  put_agent(ctx, "agent_reinforce_fresh", PG_ALGO_REINFORCE, 0, 0);
+  put_agent(ctx, "agent_actor_critic", PG_ALGO_ACTOR_CRITIC, 0, 40);
+  put_agent(ctx, "agent_paac", PG_ALGO_PAAC, 2, 40);
   pg_net_destroy(cat);
   pg_net_destroy(gauss);
   pg_net_destroy(q);
