@@ -937,6 +937,40 @@ PG_API pg_status pg_net_load_file(pg_ctx *ctx, const char *path,
 PG_API pg_status pg_net_load_memory(pg_ctx *ctx, const void *data,
                                     size_t size, pg_net **out);
 
+/* Saves a whole agent (kind "agent", docs/FORMAT.md): its network(s),
+** optimizer state, every parameter (and which ones the caller set), step,
+** episode and update counters, the last-100-returns window, the random
+** stream and the algorithm, so that a loaded agent continues training
+** exactly where this one stopped (same later updates for the same
+** environment sequence). Allowed between steps (no pg_agent_step awaiting
+** pg_agent_report, no update due: call pg_agent_update first). Partial
+** episodes and rollout segments are not saved: the loaded agent starts a
+** new episode in every slot (pg_agent_train does so anyway). Borrowed nets
+** are saved like owned ones. The agent is only read; do not train it on
+** another thread meanwhile. pg_agent_save_memory follows the size-query
+** rules of pg_net_save_memory.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE, PG_ERR_UNSUPPORTED (the
+** asynchronous algorithms, PG_ALGO_A3C and later), PG_ERR_IO, PG_ERR_CALLBACK,
+** PG_ERR_SHAPE (capacity), PG_ERR_NOMEM (file: the temporary name). */
+PG_API pg_status pg_agent_save_file(const pg_agent *agent, const char *path);
+PG_API pg_status pg_agent_save_cb(const pg_agent *agent, pg_write_fn write,
+                                  void *user);
+PG_API pg_status pg_agent_save_memory(const pg_agent *agent, void *buf,
+                                      size_t capacity, size_t *out_size);
+
+/* Loads an agent saved by pg_agent_save_* into a new agent *out (NULL on
+** failure) that owns new networks built from the file. The first
+** pg_agent_step or pg_agent_train after loading allocates the rollout
+** buffers. data is only read during the call.
+** Errors: PG_ERR_INVALID_ARG, PG_ERR_IO, PG_ERR_FORMAT (also a net or
+** policy checkpoint, mismatched shapes or out-of-bounds parameters inside
+** the file), PG_ERR_VERSION, PG_ERR_UNSUPPORTED (an algorithm this build
+** cannot load), PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_load_file(pg_ctx *ctx, const char *path,
+                                    pg_agent **out);
+PG_API pg_status pg_agent_load_memory(pg_ctx *ctx, const void *data,
+                                      size_t size, pg_agent **out);
+
 /* ---- inference ----------------------------------------------------------
 ** A pg_policy is the acting part of a trained network (its trunk and its
 ** policy head: categorical, Gaussian, or Q-values acted on greedily),
@@ -955,6 +989,12 @@ typedef struct pg_policy_session pg_policy_session;
 ** PG_ERR_BAD_STATE (not finalized), PG_ERR_UNSUPPORTED (no categorical,
 ** Gaussian or Q head), PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_from_net(const pg_net *net, pg_policy **out);
+
+/* A policy from an agent's policy network (copied, as pg_policy_from_net):
+** its deterministic actions equal pg_agent_act(agent, obs, mask, 1, ...).
+** The agent is only read; not while it trains on another thread. Errors:
+** PG_ERR_INVALID_ARG, PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
+PG_API pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out);
 
 /* Loads a policy from a policy checkpoint (pg_policy_save_*) or a net
 ** checkpoint (pg_net_save_*). Errors as pg_net_load_*, plus
