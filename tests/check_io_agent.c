@@ -371,6 +371,25 @@ START_TEST(test_states_and_args) {
   free(nb);
   free(ab);
   pg_agent_destroy(a);
+
+  /* Asynchronous agents: not saved (worker state), but exportable. */
+  static const pg_algorithm async_algos[] = {PG_ALGO_A3C, PG_ALGO_ASYNC_ONE_STEP_Q};
+  for (int i = 0; i < 2; i++) {
+    a = make_agent(ctx, async_algos[i], "CartPole-v1");
+    ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &got), PG_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "not supported"));
+    pg_policy *pol = NULL;
+    pg_policy_session *ses = NULL;
+    ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_OK);
+    ck_assert_int_eq(pg_policy_session_create(pol, 1, &ses), PG_OK);
+    float o[4] = {0.1f, 0.2f, -0.3f, 0.05f}, x, y;
+    ck_assert_int_eq(pg_agent_act(a, o, NULL, 1, &x), PG_OK);
+    ck_assert_int_eq(pg_policy_act(ses, o, 4, NULL, 0, 1, &y, 1), PG_OK);
+    ck_assert(x == y);
+    pg_policy_session_destroy(ses);
+    pg_policy_destroy(pol);
+    pg_agent_destroy(a);
+  }
   pg_ctx_destroy(ctx);
 }
 END_TEST
