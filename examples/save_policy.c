@@ -13,7 +13,6 @@ int main(int argc, char **argv) {
   pg_ctx *ctx = NULL;
   pg_env *env = NULL;
   pg_agent *agent = NULL;
-  pg_net *net = NULL;
   pg_policy *policy = NULL;
   double mean = 0.0;
   pg_status st = pg_ctx_create(NULL, NULL, &ctx);
@@ -21,8 +20,7 @@ int main(int argc, char **argv) {
   if (st == PG_OK) st = pg_agent_create_for_env(ctx, PG_ALGO_PAAC, env, 128, 1, &agent);
   if (st == PG_OK) st = pg_agent_train(agent, env, steps, NULL, NULL);
   if (st == PG_OK) st = pg_agent_evaluate(agent, env, 10, 1, &mean, NULL);
-  if (st == PG_OK) st = pg_agent_get_net(agent, 0, &net);   /* owned by the agent */
-  if (st == PG_OK) st = pg_policy_from_net(net, &policy);
+  if (st == PG_OK) st = pg_policy_from_agent(agent, &policy); /* a copy of the acting part */
   if (st == PG_OK) st = pg_policy_save_file(policy, path);
   if (st != PG_OK) {
     fprintf(stderr, "save_policy: %s\n", pg_ctx_last_error(ctx));
