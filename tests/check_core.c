@@ -1,5 +1,6 @@
 /* Core services: status strings, versions, contexts, allocator, RNG. */
 #include "testutil.h"
+#include "pg_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -74,6 +75,15 @@ START_TEST(test_ctx_bad_args) {
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "out_seed"));
   pg_ctx_clear_error(ctx);
   ck_assert_str_eq(pg_ctx_last_error(ctx), "");
+  /* Internal code prefixes a message with the current one: the context's
+  ** buffer is then both argument and destination. */
+  ck_assert_int_eq(pg_ctx_get_seed(ctx, NULL), PG_ERR_INVALID_ARG);
+  char expected[PG__ERRMSG_SIZE + 16];
+  snprintf(expected, sizeof expected, "outer: %s", pg_ctx_last_error(ctx));
+  ck_assert_int_eq(pg__fail(ctx, PG_ERR_IO, "outer: %s", pg_ctx_last_error(ctx)), PG_ERR_IO);
+  ck_assert_str_eq(pg_ctx_last_error(ctx), expected);
+  ck_assert_int_eq(pg_ctx_last_status(ctx), PG_ERR_IO);
+  pg_ctx_clear_error(ctx);
   ck_assert_int_eq(pg_ctx_memory_in_use(ctx, NULL), PG_ERR_INVALID_ARG);
   ck_assert_int_eq(pg_ctx_set_seed(ctx, 77), PG_OK);
   ck_assert_int_eq(pg_ctx_get_seed(ctx, &s), PG_OK);

@@ -28,12 +28,13 @@ const char *pg_status_string(pg_status status) {
 pg_status pg__vfail(pg_ctx *ctx, pg_status status, const char *fmt,
                     va_list ap) {
   if (ctx) {
+    /* Format into a local buffer first: callers may pass the current
+    ** message as an argument to prefix it. */
+    char msg[PG__ERRMSG_SIZE];
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+      snprintf(msg, sizeof msg, "%s", pg_status_string(status));
+    memcpy(ctx->last_error, msg, sizeof msg);
     ctx->last_status = status;
-    int n = vsnprintf(ctx->last_error, sizeof ctx->last_error, fmt, ap);
-    if (n < 0) {
-      snprintf(ctx->last_error, sizeof ctx->last_error, "%s",
-               pg_status_string(status));
-    }
   }
   return status;
 }
