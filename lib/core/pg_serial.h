@@ -103,6 +103,18 @@ pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
 pg_status pg__read_file(pg_ctx *ctx, const char *fname, const char *path,
                         unsigned char **out_data, size_t *out_size);
 
+/* The public load functions of every checkpoint kind: argument checks, then
+** `load` (the kind's parser, writing a new handle to `out`, which points to
+** the caller's handle pointer) on the memory image or on the file's bytes.
+** The caller sets its *out to NULL first when out is not NULL. */
+typedef pg_status (*pg__image_loader)(pg_ctx *ctx, const char *fname,
+                                      const void *data, size_t size,
+                                      void *out);
+pg_status pg__load_memory(pg_ctx *ctx, const char *fname, const void *data,
+                          size_t size, pg__image_loader load, void *out);
+pg_status pg__load_file(pg_ctx *ctx, const char *fname, const char *path,
+                        pg__image_loader load, void *out);
+
 /* ---- reader ------------------------------------------------------------ */
 typedef struct pg__reader {
   const unsigned char *p;

@@ -460,3 +460,25 @@ pg_status pg__r_section(pg_ctx *ctx, const char *fname, pg__reader *r,
   pg__r_init(body, b, (size_t)len);
   return PG_OK;
 }
+
+pg_status pg__load_memory(pg_ctx *ctx, const char *fname, const void *data,
+                          size_t size, pg__image_loader load, void *out) {
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fname);
+  if (!data && size) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: data is NULL", fname);
+  return load(ctx, fname, data ? data : "", size, out);
+}
+
+pg_status pg__load_file(pg_ctx *ctx, const char *fname, const char *path,
+                        pg__image_loader load, void *out) {
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fname);
+  if (!path) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is NULL", fname);
+  unsigned char *data;
+  size_t size;
+  pg_status st = pg__read_file(ctx, fname, path, &data, &size);
+  if (st != PG_OK) return st;
+  st = load(ctx, fname, data, size, out);
+  pg__free(ctx, data);
+  return st;
+}

@@ -166,29 +166,19 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
   return st;
 }
 
-pg_status pg_policy_load_memory(pg_ctx *ctx, const void *data, size_t size,
-                                pg_policy **out) {
-  static const char fn[] = "pg_policy_load_memory";
-  if (!ctx) return PG_ERR_INVALID_ARG;
-  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
-  *out = NULL;
-  if (!data && size) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: data is NULL", fn);
-  return policy_from_image(ctx, fn, data ? data : "", size, out);
+static pg_status policy_loader(pg_ctx *ctx, const char *fn, const void *data, size_t size,
+                            void *out) {
+  return policy_from_image(ctx, fn, data, size, out);
+}
+
+pg_status pg_policy_load_memory(pg_ctx *ctx, const void *data, size_t size, pg_policy **out) {
+  if (out) *out = NULL;
+  return pg__load_memory(ctx, "pg_policy_load_memory", data, size, policy_loader, out);
 }
 
 pg_status pg_policy_load_file(pg_ctx *ctx, const char *path, pg_policy **out) {
-  static const char fn[] = "pg_policy_load_file";
-  if (!ctx) return PG_ERR_INVALID_ARG;
-  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
-  *out = NULL;
-  if (!path) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is NULL", fn);
-  unsigned char *data;
-  size_t size;
-  pg_status st = pg__read_file(ctx, fn, path, &data, &size);
-  if (st != PG_OK) return st;
-  st = policy_from_image(ctx, fn, data, size, out);
-  pg__free(ctx, data);
-  return st;
+  if (out) *out = NULL;
+  return pg__load_file(ctx, "pg_policy_load_file", path, policy_loader, out);
 }
 
 static void policy_ckpt(pg__writer *w, const void *obj) {
