@@ -231,8 +231,12 @@ static void read_theta(pg_agent *a) {
   if (!P) return; /* the parent acts on theta itself */
   float *p = pg__net_params(a->net);
   if (atomic_load_explicit(&s->sh->hw_on, memory_order_acquire)) {
-    for (size_t i = 0; i < s->sh->hw_n; i++)
-      p[i] = u2f(atomic_load_explicit(&s->sh->hw_theta[i], memory_order_relaxed));
+    pg__async_shared *sh = s->sh;
+    float *pv = a->vnet ? pg__net_params(a->vnet) : NULL;
+    for (size_t i = 0; i < sh->hw_n1; i++)
+      p[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
+    for (size_t i = sh->hw_n1; i < sh->hw_n; i++)
+      pv[i - sh->hw_n1] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
   } else {
     pg__optim_read_params(P->opt, p);
     if (a->vnet) pg__optim_read_params(P->vopt, pg__net_params(a->vnet));
@@ -247,7 +251,7 @@ static void refresh_target(pg_agent *a) {
   pg_agent *P = pg__async_root(a);
   pthread_mutex_lock(&sh->mu);
   if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
-    for (size_t i = 0; i < sh->hw_n; i++)
+    for (size_t i = 0; i < sh->hw_n1; i++)
       sh->target[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
   } else if (P == a) {
     memcpy(sh->target, pg__net_params(P->net), pg__net_param_count(P->net) * sizeof(float));
@@ -342,9 +346,10 @@ double pg__async_lr(const pg_agent *a, uint64_t T) {
 /* RMSProp on the Hogwild arrays: relaxed loads and stores of the statistics
 ** (a lost update only perturbs a running average), a compare-exchange loop
 ** on each parameter so that no worker's step is lost. */
-static void hw_apply(pg__async_shared *sh, const float *g, float lr, float decay, float eps) {
-  for (size_t i = 0; i < sh->hw_n; i++) {
-    float gi = g[i];
+static void hw_apply(pg__async_shared *sh, size_t lo, size_t hi, const float *g, float lr,
+                     float decay, float eps) {
+  for (size_t i = lo; i < hi; i++) {
+    float gi = g[i - lo];
     float sq = u2f(atomic_load_explicit(&sh->hw_sq[i], memory_order_relaxed));
     sq = decay * sq + (1.0f - decay) * gi * gi;
     atomic_store_explicit(&sh->hw_sq[i], f2u(sq), memory_order_relaxed);
@@ -377,8 +382,10 @@ pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl, dou
   uint64_t T = atomic_load_explicit(&sh->T, memory_order_relaxed);
   double lr = pg__async_lr(a, T);
   if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
-    hw_apply(sh, g1, (float)lr, (float)pg__p(a, PG_PARAM_RMSPROP_DECAY),
-             (float)pg__p(a, PG_PARAM_OPTIM_EPSILON));
+    float decay = (float)pg__p(a, PG_PARAM_RMSPROP_DECAY);
+    float eps = (float)pg__p(a, PG_PARAM_OPTIM_EPSILON);
+    hw_apply(sh, 0, sh->hw_n1, g1, (float)lr, decay, eps);
+    if (g2) hw_apply(sh, sh->hw_n1, sh->hw_n, g2, (float)pg__p(a, PG_PARAM_VALUE_LR), decay, eps);
   } else {
     if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(P->opt, lr);
     (void)pg__optim_apply_shared(P->opt, g1);
@@ -598,10 +605,10 @@ static pg_status slot_alloc(pg_agent *P, wslot *ws) {
 
 static pg_status hogwild_on(pg_agent *P) {
   pg__async_shared *sh = ((pg__async *)P->algo)->sh;
-  if (P->vnet || P->opt_kind != PG_OPTIM_RMSPROP)
-    return pg__fail(P->ctx, PG_ERR_UNSUPPORTED,
-                    "%s: hogwild = 1 needs RMSProp and a single (shared-trunk) network", TRAIN);
-  size_t np = pg__net_param_count(P->net);
+  if (P->opt_kind != PG_OPTIM_RMSPROP)
+    return pg__fail(P->ctx, PG_ERR_UNSUPPORTED, "%s: hogwild = 1 needs the RMSProp optimizer",
+                    TRAIN);
+  size_t n1 = pg__net_param_count(P->net), np = n1 + (P->vnet ? pg__net_param_count(P->vnet) : 0);
   if (!sh->hw_theta) {
     void *m1 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
     void *m2 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
@@ -616,9 +623,11 @@ static pg_status hogwild_on(pg_agent *P) {
     sh->hw_sq = m2;
     for (size_t i = 0; i < np; i++) atomic_init(&sh->hw_sq[i], f2u(0.0f));
     sh->hw_n = np;
+    sh->hw_n1 = n1;
   }
-  const float *p = pg__net_params(P->net);
-  for (size_t i = 0; i < np; i++) atomic_init(&sh->hw_theta[i], f2u(p[i]));
+  const float *p = pg__net_params(P->net), *pv = P->vnet ? pg__net_params(P->vnet) : NULL;
+  for (size_t i = 0; i < n1; i++) atomic_init(&sh->hw_theta[i], f2u(p[i]));
+  for (size_t i = n1; i < np; i++) atomic_init(&sh->hw_theta[i], f2u(pv[i - n1]));
   atomic_store(&sh->hw_on, true);
   return PG_OK;
 }
@@ -627,10 +636,13 @@ static void hogwild_off(pg_agent *P) {
   pg__async_shared *sh = ((pg__async *)P->algo)->sh;
   if (!atomic_load(&sh->hw_on)) return;
   atomic_store(&sh->hw_on, false);
-  float *p = pg__net_params(P->net);
-  for (size_t i = 0; i < sh->hw_n; i++)
+  float *p = pg__net_params(P->net), *pv = P->vnet ? pg__net_params(P->vnet) : NULL;
+  for (size_t i = 0; i < sh->hw_n1; i++)
     p[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
+  for (size_t i = sh->hw_n1; i < sh->hw_n; i++)
+    pv[i - sh->hw_n1] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
   pg__net_params_changed(P->net);
+  if (P->vnet) pg__net_params_changed(P->vnet);
 }
 
 pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progress_fn progress,

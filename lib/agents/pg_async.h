@@ -48,7 +48,7 @@ typedef struct pg__async_shared {
   ** patterns, accessed with relaxed atomics only (while hw_on). */
   _Atomic uint32_t *hw_theta, *hw_sq;
   void *hw_theta_mem, *hw_sq_mem;  /* the same blocks, for pg__free */
-  size_t hw_n;
+  size_t hw_n, hw_n1;           /* all floats; those of the policy net */
   atomic_bool hw_on;
 } pg__async_shared;
 
