@@ -66,7 +66,13 @@ START_TEST(test_params) {
   ck_assert_int_eq(pg_agent_get_net(a, 1, &vn), PG_ERR_UNSUPPORTED);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, 0.1), PG_ERR_UNSUPPORTED);
   pg_agent *b = NULL;
-  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_A3C, env, 8, 1, &b), PG_ERR_UNSUPPORTED);
+  /* Q-learning needs a discrete action space. */
+  pg_env *cont = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &cont), PG_OK);
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_N_STEP_Q, cont, 8, 1, &b),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_null(b);
+  pg_env_destroy(cont);
   ck_assert_int_eq(pg_agent_create_for_env(ctx, (pg_algorithm)77, env, 8, 1, &b),
                    PG_ERR_INVALID_ARG);
   ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_PAAC, env, 8, 99, &b),
