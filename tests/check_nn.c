@@ -231,6 +231,42 @@ static pg_loss_desc loss_desc(float scale, float pc, float ec, float vc, float q
   return l;
 }
 
+/* The vectorized tanh and sigmoid against double-precision libm over a
+** dense grid, the tails, signed zeros, infinities and NaN. */
+START_TEST(test_activation_accuracy) {
+  enum { N = 400001 };
+  static float t[N], g[N];
+  for (int i = 0; i < N; i++) t[i] = g[i] = -20.0f + 40.0f * (float)i / (float)(N - 1);
+  pg__tanh_inplace(t, N);
+  pg__sigmoid_inplace(g, N);
+  double worst_t = 0, worst_g = 0;
+  for (int i = 0; i < N; i++) {
+    double x = (double)(-20.0f + 40.0f * (float)i / (float)(N - 1));
+    double et = fabs(t[i] - tanh(x)), eg = fabs(g[i] - 1.0 / (1.0 + exp(-x)));
+    double rt = et / fmax(fabs(tanh(x)), 1e-30), rg = eg / fmax(1.0 / (1.0 + exp(-x)), 1e-30);
+    if (rt > worst_t) worst_t = rt;
+    if (rg > worst_g) worst_g = rg;
+  }
+  ck_assert_msg(worst_t < 5e-7, "tanh relative error %g", worst_t);
+  ck_assert_msg(worst_g < 5e-7, "sigmoid relative error %g", worst_g);
+  float sp[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-6f, INFINITY, -INFINITY, NAN, 100.0f, -100.0f};
+  float st[10], sg[10];
+  memcpy(st, sp, sizeof st);
+  memcpy(sg, sp, sizeof sg);
+  pg__tanh_inplace(st, 10);
+  pg__sigmoid_inplace(sg, 10);
+  ck_assert(st[0] == 0.0f && !signbit(st[0]) && st[1] == 0.0f && signbit(st[1]));
+  ck_assert_float_eq(st[2], 1e-30f);
+  ck_assert_float_eq(st[3], -1e-30f);
+  ck_assert_float_eq_tol(st[4], 1e-6f, 1e-12f);
+  ck_assert(st[5] == 1.0f && st[6] == -1.0f && isnan(st[7]));
+  ck_assert(st[8] == 1.0f && st[9] == -1.0f);
+  ck_assert_float_eq(sg[0], 0.5f);
+  ck_assert(sg[5] == 1.0f && sg[6] >= 0.0f && sg[6] < 1e-37f && isnan(sg[7]));
+  ck_assert(sg[8] == 1.0f && sg[9] < 1e-37f);
+}
+END_TEST
+
 START_TEST(test_grad_activations) {
   /* _i: the activation under test, on both trunk layers. */
   pg_activation a = (pg_activation)_i;
@@ -746,6 +782,7 @@ static Suite *nn_suite(void) {
   Suite *s = suite_create("nn");
   TCase *tc = tcase_create("nn");
   tcase_add_loop_test(tc, test_grad_activations, PG_ACTIVATION_LINEAR, PG_ACTIVATION_SIGMOID + 1);
+  tcase_add_test(tc, test_activation_accuracy);
   tcase_add_test(tc, test_grad_categorical);
   tcase_add_test(tc, test_grad_gaussian);
   tcase_add_test(tc, test_grad_value_and_q);

@@ -85,10 +85,10 @@ void pg__activate(pg_activation act, float *y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
     break;
   case PG_ACTIVATION_TANH:
-    for (size_t i = 0; i < count; i++) y[i] = tanhf(y[i]);
+    pg__tanh_inplace(y, count);
     break;
   case PG_ACTIVATION_SIGMOID:
-    for (size_t i = 0; i < count; i++) y[i] = 1.0f / (1.0f + expf(-y[i]));
+    pg__sigmoid_inplace(y, count);
     break;
   default:
     break;

@@ -10,6 +10,7 @@
 #include "nn/pg_nn.h"
 
 #include <stdbool.h>
+#include <math.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -240,4 +241,77 @@ void pg__transpose(const float *src, size_t rows, size_t cols, float *dst) {
       for (size_t r = r0; r < r1; r++)
         for (size_t c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
     }
+}
+
+/* ---- elementwise transcendental functions --------------------------------
+** libm's tanhf/expf are scalar calls; these loops vectorize. exp uses
+** Cody-Waite range reduction x = k ln2 + r, |r| <= ln2/2, a degree-7
+** Taylor polynomial for e^r (truncation below 2e-9 relative) and 2^k built
+** in the exponent bits; k is rounded with the 1.5*2^23 trick so that no
+** rounding instruction beyond SSE2 is needed. Relative error is a few
+** float ulps over the whole range. */
+/* c ? a : b through bit masks: GCC will not if-convert a choice between two
+** computed floats (it sinks them into branches), but vectorizes this. */
+static inline float pick(int c, float a, float b) {
+  uint32_t ua, ub, m = 0u - (uint32_t)c;
+  memcpy(&ua, &a, sizeof ua);
+  memcpy(&ub, &b, sizeof ub);
+  uint32_t r = (ua & m) | (ub & ~m);
+  float f;
+  memcpy(&f, &r, sizeof f);
+  return f;
+}
+
+static inline float exp_core(float x) {
+  const float big = 12582912.0f; /* 1.5 * 2^23 */
+  /* Clamp; written so that NaN stays NaN (a diverging net must show). */
+  x = pick(!(x < -87.0f), x, -87.0f);
+  x = pick(!(x > 88.0f), x, 88.0f);
+  float kb = x * 1.44269504f + big;
+  float k = kb - big;
+  float r = x - k * 0.693359375f; /* ln2, high part (exact in float) */
+  r = r - k * -2.12194440e-4f;    /* ln2, low part */
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t ki, e;
+  memcpy(&ki, &kb, sizeof ki);
+  ki -= 0x4B400000; /* the bits of `big`: leaves k as an integer */
+  e = (ki + 127) << 23;
+  float scale;
+  memcpy(&scale, &e, sizeof scale);
+  return p * scale;
+}
+
+/* tanh: an odd Taylor polynomial below |x| = 0.5 (where 1 - 2/(e^2x + 1)
+** would cancel), the exp form above; |x| >= 10 gives +-1 exactly. */
+static inline float tanh_core(float x) {
+  float a = fabsf(x);
+  float a2 = a * a;
+  float s = 929569.0f / 638512875.0f;
+  s = s * a2 - 21844.0f / 6081075.0f;
+  s = s * a2 + 1382.0f / 155925.0f;
+  s = s * a2 - 62.0f / 2835.0f;
+  s = s * a2 + 17.0f / 315.0f;
+  s = s * a2 - 2.0f / 15.0f;
+  s = s * a2 + 1.0f / 3.0f;
+  s = a - a * a2 * s;
+  float c = pick(!(a > 10.0f), a, 10.0f);
+  float l = 1.0f - 2.0f / (exp_core(c + c) + 1.0f);
+  return copysignf(pick(a < 0.5f, s, l), x);
+}
+
+PG__CLONES
+void pg__tanh_inplace(float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = tanh_core(y[i]);
+}
+
+PG__CLONES
+void pg__sigmoid_inplace(float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + exp_core(-y[i]));
 }

@@ -185,6 +185,10 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
 ** needs no transposition (used for few rows). */
 void pg__gemv_rows(size_t rows, size_t cols, const float *M, const float *x,
                    float *y);
+/* y = tanh(y) and y = 1/(1+exp(-y)) elementwise, vectorized; within a few
+** float ulps of libm. */
+void pg__tanh_inplace(float *y, size_t n);
+void pg__sigmoid_inplace(float *y, size_t n);
 /* dst[c*rows + r] = src[r*cols + c]. */
 void pg__transpose(const float *src, size_t rows, size_t cols, float *dst);
 
