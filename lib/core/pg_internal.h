@@ -90,5 +90,10 @@ static inline bool pg__finite_f(float x) {
   return x == x && x - x == 0.0f; /* false for NaN and +-Inf */
 }
 bool pg__all_finite(const float *x, size_t n);
+static inline double pg__clamp(double x, double lo, double hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+/* n rounded up to a multiple of 16 (float-buffer alignment in arenas). */
+static inline size_t pg__round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 #endif /* PG_INTERNAL_H */

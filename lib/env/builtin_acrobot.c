@@ -69,7 +69,6 @@ static double wrap(double x, double m, double M) {
   return x;
 }
 
-static double bound(double x, double m, double M) { return x < m ? m : x > M ? M : x; }
 
 static int acrobot_step(void *user, const float *action, float *obs, float *reward,
                         int32_t *terminated, int32_t *truncated) {
@@ -79,8 +78,8 @@ static int acrobot_step(void *user, const float *action, float *obs, float *rewa
   rk4(a->s, torque);
   a->s[0] = wrap(a->s[0], -PG__PI, PG__PI);
   a->s[1] = wrap(a->s[1], -PG__PI, PG__PI);
-  a->s[2] = bound(a->s[2], -4 * PG__PI, 4 * PG__PI);
-  a->s[3] = bound(a->s[3], -9 * PG__PI, 9 * PG__PI);
+  a->s[2] = pg__clamp(a->s[2], -4 * PG__PI, 4 * PG__PI);
+  a->s[3] = pg__clamp(a->s[3], -9 * PG__PI, 9 * PG__PI);
   *terminated = -cos(a->s[0]) - cos(a->s[1] + a->s[0]) > 1.0;
   *reward = *terminated ? 0.0f : -1.0f;
   observe(a, obs);

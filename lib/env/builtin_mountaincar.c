@@ -19,7 +19,6 @@ static int mc_reset(void *user, uint64_t seed, float *obs) {
   return 0;
 }
 
-static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
 static int mc_step(void *user, const float *action, float *obs, float *reward,
                    int32_t *terminated, int32_t *truncated) {
@@ -29,9 +28,9 @@ static int mc_step(void *user, const float *action, float *obs, float *reward,
   mountain_car *m = user;
   double a = (double)action[0];
   m->velocity += (a - 1) * force + cos(3 * m->position) * (-gravity);
-  m->velocity = clip(m->velocity, -max_speed, max_speed);
+  m->velocity = pg__clamp(m->velocity, -max_speed, max_speed);
   m->position += m->velocity;
-  m->position = clip(m->position, min_position, max_position);
+  m->position = pg__clamp(m->position, min_position, max_position);
   if (m->position == min_position && m->velocity < 0) m->velocity = 0.0;
   *terminated = m->position >= goal_position && m->velocity >= goal_velocity;
   *reward = -1.0f;

@@ -32,7 +32,6 @@ static double angle_normalize(double x) {
   return y - PG__PI;
 }
 
-static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
 static int pendulum_step(void *user, const float *action, float *obs, float *reward,
                          int32_t *terminated, int32_t *truncated) {
@@ -40,11 +39,11 @@ static int pendulum_step(void *user, const float *action, float *obs, float *rew
   (void)truncated;
   const double max_speed = 8, max_torque = 2.0, dt = 0.05, g = 10.0, m = 1.0, l = 1.0;
   pendulum *p = user;
-  double u = clip((double)action[0], -max_torque, max_torque);
+  double u = pg__clamp((double)action[0], -max_torque, max_torque);
   double an = angle_normalize(p->th);
   double costs = an * an + 0.1 * (p->thdot * p->thdot) + 0.001 * (u * u);
   double newthdot = p->thdot + (3 * g / (2 * l) * sin(p->th) + 3.0 / (m * (l * l)) * u) * dt;
-  newthdot = clip(newthdot, -max_speed, max_speed);
+  newthdot = pg__clamp(newthdot, -max_speed, max_speed);
   p->th = p->th + newthdot * dt;
   p->thdot = newthdot;
   *reward = (float)-costs;

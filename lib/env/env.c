@@ -6,14 +6,13 @@
 
 /* ---- creation ----------------------------------------------------------- */
 
-static size_t round16(size_t x) { return (x + 15) & ~(size_t)15; }
 
 /* One block: the struct, then floats, then mask bytes. */
 static pg_env *env_alloc(pg_ctx *ctx, int32_t obs_size, pg_action_kind kind,
                          int32_t n) {
   size_t nf = 2 * (size_t)obs_size + (kind == PG_ACTION_CONTINUOUS ? 3 * (size_t)n : 0);
   size_t nb = kind == PG_ACTION_DISCRETE ? 2 * (size_t)n : 0;
-  size_t head = round16(sizeof(pg_env));
+  size_t head = pg__round16(sizeof(pg_env));
   pg_env *env = pg__calloc(ctx, 1, head + nf * sizeof(float) + nb);
   if (!env) return NULL;
   float *f = (float *)(void *)((char *)env + head);

@@ -35,7 +35,6 @@ static size_t layer_params(const pg_net *net, size_t i) {
   return n;
 }
 
-static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* Assigns every buffer from base (NULL: only counts); returns floats. */
 static size_t net_layout(pg_net *net, float *base) {
@@ -43,7 +42,7 @@ static size_t net_layout(pg_net *net, float *base) {
 #define TAKE(ptr, count)                       \
   do {                                         \
     (ptr) = base ? base + off : NULL;          \
-    off += round16(count);                     \
+    off += pg__round16(count);                     \
   } while (0)
   TAKE(net->params, net->n_params);
   TAKE(net->grads, net->n_params);

@@ -11,7 +11,6 @@
 /* Bound on a loaded net's activation buffers: max_batch * (input + widths). */
 #define MAX_ACT_FLOATS ((uint64_t)1 << 24)
 
-static bool finite_f(float x) { return pg__finite_f(x); }
 
 /* ---- ARCH / PARM bodies ------------------------------------------------- */
 
@@ -88,7 +87,7 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, pg__reader *r,
       FAIL("%s: ARCH: layer %u has activation %u", fname, i, l->activation);
     if (l->init < PG_INIT_GLOROT_UNIFORM || l->init > PG_INIT_ORTHOGONAL)
       FAIL("%s: ARCH: layer %u has initializer %u", fname, i, l->init);
-    if (!finite_f(l->gain) || l->gain < 0.0f)
+    if (!pg__finite_f(l->gain) || l->gain < 0.0f)
       FAIL("%s: ARCH: layer %u has gain %g", fname, i, (double)l->gain);
     uint64_t lin = trunk ? in : trunk_out;
     params += lin * l->units + l->units + (l->kind == PG__LAYER_GAUSSIAN ? l->units : 0);
@@ -98,7 +97,7 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, pg__reader *r,
   if (seen[PG__LAYER_CATEGORICAL] && seen[PG__LAYER_GAUSSIAN])
     FAIL("%s: ARCH: both a categorical and a Gaussian head", fname);
   if (seen[PG__LAYER_GAUSSIAN] &&
-      (!finite_f(a->log_std_init) || a->log_std_init < -20.0f || a->log_std_init > 5.0f))
+      (!pg__finite_f(a->log_std_init) || a->log_std_init < -20.0f || a->log_std_init > 5.0f))
     FAIL("%s: ARCH: log_std_init %g not in [-20, 5]", fname, (double)a->log_std_init);
   if (check_batch && (uint64_t)a->max_batch * widths > MAX_ACT_FLOATS)
     FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of 2^24 floats",
@@ -119,7 +118,7 @@ pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *r,
     FAIL("%s: PARM: %zu bytes for %zu floats", fname, r->left, n_params);
   pg__r_f32s(r, dst, n_params);
   for (size_t i = 0; i < n_params; i++)
-    if (!finite_f(dst[i])) FAIL("%s: PARM: parameter %zu is not finite", fname, i);
+    if (!pg__finite_f(dst[i])) FAIL("%s: PARM: parameter %zu is not finite", fname, i);
   return PG_OK;
 }
 

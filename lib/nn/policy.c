@@ -226,7 +226,6 @@ pg_status pg_policy_get_shape(const pg_policy *policy, size_t *out_obs_size,
 
 /* ---- sessions ------------------------------------------------------------- */
 
-static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
                                    pg_policy_session **out) {
@@ -235,16 +234,16 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   pg_ctx *ctx = policy->ctx;
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
-  size_t floats = 2 * round16(policy->max_width) + round16(policy->head_dim) + PG__GEMM_PACK;
-  size_t head = round16(sizeof(pg_policy_session));
+  size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) + PG__GEMM_PACK;
+  size_t head = pg__round16(sizeof(pg_policy_session));
   pg_policy_session *s = pg__calloc(ctx, 1, head + floats * sizeof(float));
   if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   float *f = (float *)(void *)((unsigned char *)s + head);
   s->policy = policy;
   s->buf[0] = f;
-  s->buf[1] = f + round16(policy->max_width);
-  s->probs = s->buf[1] + round16(policy->max_width);
-  s->pack = s->probs + round16(policy->head_dim);
+  s->buf[1] = f + pg__round16(policy->max_width);
+  s->probs = s->buf[1] + pg__round16(policy->max_width);
+  s->pack = s->probs + pg__round16(policy->head_dim);
   pg__rng_seed(&s->rng, seed, 0);
   atomic_fetch_add(&policy->refs, 1);
   *out = s;
