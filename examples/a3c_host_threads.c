@@ -27,9 +27,9 @@ static void *sim_main(void *arg) {
   int32_t terminated, truncated;
   pg_status st = pg_env_reset(t->env, obs, 4);
   for (long s = 0; s < t->steps && st == PG_OK; s++) {
-    st = pg_agent_step(t->worker, obs, NULL, action);
+    st = pg_agent_step(t->worker, obs, 4, NULL, 0, action, 1);
     if (st == PG_OK) st = pg_env_step(t->env, action, 1, next, 4, &reward, &terminated, &truncated);
-    if (st == PG_OK) st = pg_agent_report(t->worker, &reward, &terminated, &truncated, next);
+    if (st == PG_OK) st = pg_agent_report(t->worker, &reward, &terminated, &truncated, 1, next, 4);
     if (st == PG_OK) st = pg_agent_update(t->worker, NULL);
     if (st == PG_OK && (terminated || truncated))
       st = pg_env_reset(t->env, obs, 4);

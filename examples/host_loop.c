@@ -65,11 +65,11 @@ int main(int argc, char **argv) {
   float obs[4], next[4], action;
   pole_reset(&p, &seed, obs);
   for (long frame = 0; st == PG_OK && frame < frames; frame++) {
-    TRY(pg_agent_step(agent, obs, NULL, &action));
+    TRY(pg_agent_step(agent, obs, 4, NULL, 0, &action, 1));
     int end = pole_step(&p, (int)action, next);
     float reward = 1.0f;
     int32_t term = end == 1, trunc = end == 2, updated = 0;
-    TRY(pg_agent_report(agent, &reward, &term, &trunc, next));
+    TRY(pg_agent_report(agent, &reward, &term, &trunc, 1, next, 4));
     TRY(pg_agent_update(agent, &updated));
     if (end) pole_reset(&p, &seed, obs);
     else for (int i = 0; i < 4; i++) obs[i] = next[i];

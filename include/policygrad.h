@@ -801,27 +801,37 @@ PG_API pg_status pg_agent_get_net(pg_agent *agent, int32_t which,
 /* ---- host-driven loop --------------------------------------------------
 ** Per frame: pg_agent_step -> apply the actions in your simulation ->
 ** pg_agent_report -> pg_agent_update. All arrays hold one row per
-** environment slot (PG_PARAM_NUM_ENVS slots, 1 by default).
+** environment slot (n = PG_PARAM_NUM_ENVS slots, 1 by default), and every
+** length is the exact number of elements passed: a length that differs
+** from what the agent expects gives PG_ERR_SHAPE (the message names the
+** argument, the expected and the given length) and leaves the agent as it
+** was. pg_agent_get_shape gives the sizes.
 **
-** pg_agent_step: obs is n*obs_size floats; mask is NULL or n*n_actions bytes
-** (nonzero = allowed); actions receives n*action_len floats (a discrete
-** action is its index as a float; action_len is 1 for discrete spaces).
-** Samples when training, acts greedily when PG_PARAM_DETERMINISTIC is 1.
-** PG_ERR_BAD_STATE if the previous step was not reported, or an update is
-** due and pg_agent_update has not been called. */
+** pg_agent_step: obs is obs_len = n*obs_size floats; mask is NULL (then
+** mask_len is ignored, pass 0) or mask_len = n*n_actions bytes (nonzero =
+** allowed; discrete policies only); actions receives actions_len =
+** n*action_len floats (a discrete action is its index as a float;
+** action_len is 1 for discrete spaces). Samples when training, acts
+** greedily when PG_PARAM_DETERMINISTIC is 1. PG_ERR_BAD_STATE if the
+** previous step was not reported, or an update is due and pg_agent_update
+** has not been called. */
 PG_API pg_status pg_agent_step(pg_agent *agent, const float *obs,
-                               const uint8_t *mask, float *actions);
+                               size_t obs_len, const uint8_t *mask,
+                               size_t mask_len, float *actions,
+                               size_t actions_len);
 
-/* Reports the outcome of the last pg_agent_step: n rewards, n terminated
-** and n truncated flags, and next_obs (n*obs_size): the observation after
-** the action; for an ended episode the true final observation (truncated
-** episodes bootstrap from it). A slot whose episode ended starts a new
-** episode at its next pg_agent_step. A NaN/Inf reward or observation gives
-** PG_ERR_NUMERIC and the step is dropped (nothing is learned from it). */
+/* Reports the outcome of the last pg_agent_step: rewards, terminated and
+** truncated flags, n of each (n = the number of slots), and next_obs
+** (next_obs_len = n*obs_size floats): the observation after the action;
+** for an ended episode the true final observation (truncated episodes
+** bootstrap from it). A slot whose episode ended starts a new episode at
+** its next pg_agent_step. A NaN/Inf reward or observation gives
+** PG_ERR_NUMERIC and the step is dropped (nothing is learned from it); a
+** wrong length gives PG_ERR_SHAPE and the step still awaits its report. */
 PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
                                  const int32_t *terminated,
-                                 const int32_t *truncated,
-                                 const float *next_obs);
+                                 const int32_t *truncated, size_t n,
+                                 const float *next_obs, size_t next_obs_len);
 
 /* Learns if the algorithm's update point has been reached (episode end for
 ** REINFORCE, every step for one-step actor-critic, every t_max steps for
@@ -831,10 +841,24 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
 PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
 
 /* Acts on one observation without recording anything (inference):
-** deterministic = 1 for argmax / Gaussian mean. */
+** deterministic = 1 for argmax / Gaussian mean. Lengths as for one slot of
+** pg_agent_step: obs_len = obs_size, mask NULL or mask_len = n_actions,
+** action_len = the action length; others give PG_ERR_SHAPE. */
 PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
-                              const uint8_t *mask, int32_t deterministic,
-                              float *action);
+                              size_t obs_len, const uint8_t *mask,
+                              size_t mask_len, int32_t deterministic,
+                              float *action, size_t action_len);
+
+/* The sizes of the host-driven calls, to size their buffers: floats per
+** observation; floats per action (1 for discrete policies, the dimension
+** for Gaussian ones); mask length per slot = number of discrete actions
+** (0 for a continuous policy); and the number of slots the next
+** pg_agent_step takes (PG_PARAM_NUM_ENVS; it changes when that parameter
+** is set). Any output pointer may be NULL. */
+PG_API pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size,
+                                    size_t *out_action_len,
+                                    size_t *out_n_actions,
+                                    size_t *out_n_slots);
 
 /* ---- asynchronous workers (A3C and the async Q methods) ----------------
 ** Creates a worker handle of an asynchronous agent (PG_ALGO_A3C and the
@@ -991,7 +1015,7 @@ typedef struct pg_policy_session pg_policy_session;
 PG_API pg_status pg_policy_from_net(const pg_net *net, pg_policy **out);
 
 /* A policy from an agent's policy network (copied, as pg_policy_from_net):
-** its deterministic actions equal pg_agent_act(agent, obs, mask, 1, ...).
+** its deterministic actions equal pg_agent_act(agent, ..., 1, ...).
 ** The agent is only read; not while it trains on another thread. Errors:
 ** PG_ERR_INVALID_ARG, PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out);

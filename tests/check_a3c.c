@@ -67,17 +67,25 @@ START_TEST(test_params_and_bad_args) {
   ck_assert_ptr_nonnull(strstr(pg_agent_last_error(w), "worker"));
   float obs[4] = {0}, act[1], r = 1;
   int32_t te = 0, tr = 0, up = 0;
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
-  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, obs), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_ERR_BAD_STATE);
   /* the worker validates its input like any agent */
   obs[0] = NAN;
-  ck_assert_int_eq(pg_agent_step(w, obs, NULL, act), PG_ERR_NUMERIC);
+  ck_assert_int_eq(pg_agent_step(w, obs, 4, NULL, 0, act, 1), PG_ERR_NUMERIC);
   obs[0] = 0;
-  ck_assert_int_eq(pg_agent_report(w, &r, &te, &tr, obs), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_report(w, &r, &te, &tr, 1, obs, 4), PG_ERR_BAD_STATE);
+  /* and its lengths (the message in the worker's own buffer) */
+  size_t slots = 0, olen = 0;
+  ck_assert_int_eq(pg_agent_get_shape(w, &olen, NULL, NULL, &slots), PG_OK);
+  ck_assert(olen == 4 && slots == 1);
+  ck_assert_int_eq(pg_agent_step(w, obs, 3, NULL, 0, act, 1), PG_ERR_SHAPE);
+  ck_assert_ptr_nonnull(
+      strstr(pg_agent_last_error(w), "pg_agent_step: obs_len is 3, expected 4 (1 slot x 4)"));
   for (int s = 0; s < 12; s++) {
-    ck_assert_int_eq(pg_agent_step(w, obs, NULL, act), PG_OK);
+    ck_assert_int_eq(pg_agent_step(w, obs, 4, NULL, 0, act, 1), PG_OK);
     ck_assert(act[0] == 0.0f || act[0] == 1.0f);
-    ck_assert_int_eq(pg_agent_report(w, &r, &te, &tr, obs), PG_OK);
+    if (s == 0) ck_assert_int_eq(pg_agent_report(w, &r, &te, &tr, 2, obs, 8), PG_ERR_SHAPE);
+    ck_assert_int_eq(pg_agent_report(w, &r, &te, &tr, 1, obs, 4), PG_OK);
     ck_assert_int_eq(pg_agent_update(w, &up), PG_OK);
     ck_assert_int_eq(up, (s + 1) % 5 == 0);
   }
@@ -197,14 +205,14 @@ START_TEST(test_one_step_q_target_by_hand) {
   q_of(&f, s[1], q1); /* theta^- = theta before any update */
   float r = 2.0f;
   int32_t te = 0, tr = 0, up = 0;
-  ck_assert_int_eq(pg_agent_step(f.a, s[0], NULL, &act), PG_OK);
-  ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, s[1]), PG_OK);
+  ck_assert_int_eq(pg_agent_step(f.a, s[0], 2, NULL, 0, &act, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, 1, s[1], 2), PG_OK);
   ck_assert_int_eq(pg_agent_update(f.a, &up), PG_OK);
   ck_assert_int_eq(up, 0); /* I_AsyncUpdate = 5 steps, or the episode's end */
   te = 1;                  /* second step ends the episode: y = r */
   float act2;
-  ck_assert_int_eq(pg_agent_step(f.a, s[1], NULL, &act2), PG_OK);
-  ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, s[0]), PG_OK);
+  ck_assert_int_eq(pg_agent_step(f.a, s[1], 2, NULL, 0, &act2, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, 1, s[0], 2), PG_OK);
   ck_assert_int_eq(pg_agent_update(f.a, &up), PG_OK);
   ck_assert_int_eq(up, 1);
   int acts[2] = {(int)act, (int)act2};
@@ -233,9 +241,9 @@ START_TEST(test_n_step_q_return_by_hand) {
   int32_t te = 0, tr = 0, up = 0;
   for (int t = 0; t < 3; t++) {
     float act;
-    ck_assert_int_eq(pg_agent_step(f.a, s[t], NULL, &act), PG_OK);
+    ck_assert_int_eq(pg_agent_step(f.a, s[t], 2, NULL, 0, &act, 1), PG_OK);
     acts[t] = (int)act;
-    ck_assert_int_eq(pg_agent_report(f.a, &rew[t], &te, &tr, s[t + 1]), PG_OK);
+    ck_assert_int_eq(pg_agent_report(f.a, &rew[t], &te, &tr, 1, s[t + 1], 2), PG_OK);
     ck_assert_int_eq(pg_agent_update(f.a, &up), PG_OK);
     ck_assert_int_eq(up, t == 2);
   }
@@ -270,12 +278,12 @@ START_TEST(test_sarsa_uses_next_action) {
     q_of(&f, s[0], q0);
     q_of(&f, s[1], q1);
     int32_t te = 0, tr = 0, up = 0;
-    ck_assert_int_eq(pg_agent_step(f.a, s[0], NULL, &a0), PG_OK);
-    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, s[1]), PG_OK);
+    ck_assert_int_eq(pg_agent_step(f.a, s[0], 2, NULL, 0, &a0, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, 1, s[1], 2), PG_OK);
     ck_assert_int_eq(pg_agent_update(f.a, &up), PG_OK);
     ck_assert_int_eq(up, 0); /* a1 is not known yet */
-    ck_assert_int_eq(pg_agent_step(f.a, s[1], NULL, &a1), PG_OK);
-    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, s[2]), PG_OK);
+    ck_assert_int_eq(pg_agent_step(f.a, s[1], 2, NULL, 0, &a1, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, 1, s[2], 2), PG_OK);
     ck_assert_int_eq(pg_agent_update(f.a, &up), PG_OK);
     ck_assert_int_eq(up, 1);
     int acts[1] = {(int)a0};
@@ -299,8 +307,8 @@ START_TEST(test_target_refresh_interval) {
   float s[2] = {0.1f, 0.2f}, act, r = 1.0f;
   int32_t te = 0, tr = 0;
   for (int t = 1; t <= 30; t++) {
-    ck_assert_int_eq(pg_agent_step(f.a, s, NULL, &act), PG_OK);
-    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, s), PG_OK);
+    ck_assert_int_eq(pg_agent_step(f.a, s, 2, NULL, 0, &act, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_report(f.a, &r, &te, &tr, 1, s, 2), PG_OK);
     ck_assert_int_eq(pg_agent_update(f.a, NULL), PG_OK);
     pg__async_shared *sh = ((pg__async *)f.a->algo)->sh;
     uint64_t version = atomic_load(&sh->target_version);
@@ -330,9 +338,9 @@ static void *host_main(void *arg) {
   int32_t te, tr;
   pg_status st = pg_env_reset(h->env, obs, 4);
   for (int s = 0; s < h->steps && st == PG_OK; s++) {
-    st = pg_agent_step(h->w, obs, NULL, act);
+    st = pg_agent_step(h->w, obs, 4, NULL, 0, act, 1);
     if (st == PG_OK) st = pg_env_step(h->env, act, 1, next, 4, &r, &te, &tr);
-    if (st == PG_OK) st = pg_agent_report(h->w, &r, &te, &tr, next);
+    if (st == PG_OK) st = pg_agent_report(h->w, &r, &te, &tr, 1, next, 4);
     if (st == PG_OK) st = pg_agent_update(h->w, NULL);
     if (st == PG_OK && (te || tr)) st = pg_env_reset(h->env, obs, 4);
     else memcpy(obs, next, sizeof obs);

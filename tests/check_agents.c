@@ -5,6 +5,7 @@
 #include "agents/pg_agent_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static pg_agent *make_agent(pg_ctx *ctx, pg_algorithm algo, const char *env_name,
@@ -95,26 +96,26 @@ START_TEST(test_host_loop_bad_input) {
   int32_t te = 0, tr = 0, upd = 7;
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK); /* no data */
   ck_assert_int_eq(upd, 0);
-  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, obs), PG_ERR_BAD_STATE);
-  ck_assert_int_eq(pg_agent_step(a, NULL, NULL, act), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_step(a, NULL, 4, NULL, 0, act, 1), PG_ERR_INVALID_ARG);
   float bad[4] = {0.0f, NAN, 0.0f, 0.0f};
-  ck_assert_int_eq(pg_agent_step(a, bad, NULL, act), PG_ERR_NUMERIC);
+  ck_assert_int_eq(pg_agent_step(a, bad, 4, NULL, 0, act, 1), PG_ERR_NUMERIC);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_agent_step"));
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
   ck_assert(act[0] == 0.0f || act[0] == 1.0f);
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_ERR_BAD_STATE); /* not reported */
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_ERR_BAD_STATE); /* not reported */
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_ERR_BAD_STATE);
   float nan_r = NAN;
-  ck_assert_int_eq(pg_agent_report(a, &nan_r, &te, &tr, obs), PG_ERR_NUMERIC); /* dropped */
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &nan_r, &te, &tr, 1, obs, 4), PG_ERR_NUMERIC); /* dropped */
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
   int32_t two = 2;
-  ck_assert_int_eq(pg_agent_report(a, &r, &two, &tr, obs), PG_ERR_INVALID_ARG);
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
-  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_report(a, &r, &two, &tr, 1, obs, 4), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, NULL, 4), PG_ERR_INVALID_ARG);
   te = 1;
-  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, obs), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_OK);
   /* the episode ended: REINFORCE must learn before the next step */
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_ERR_BAD_STATE);
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
   ck_assert_int_eq(upd, 1);
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
@@ -123,9 +124,9 @@ START_TEST(test_host_loop_bad_input) {
   pg_agent_get_stat(a, PG_STAT_EPISODES, &eps);
   ck_assert(eps == 1);
   uint8_t mask[2] = {0, 0};
-  ck_assert_int_eq(pg_agent_act(a, obs, mask, 1, act), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, mask, 2, 1, act, 1), PG_ERR_INVALID_ARG);
   mask[1] = 1;
-  ck_assert_int_eq(pg_agent_act(a, obs, mask, 1, act), PG_OK);
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, mask, 2, 1, act, 1), PG_OK);
   ck_assert(act[0] == 1.0f);
   ck_assert_int_eq(pg_agent_train(a, env, -1, NULL, NULL), PG_ERR_OUT_OF_RANGE);
   ck_assert_int_eq(pg_agent_evaluate(a, env, 0, 1, NULL, NULL), PG_ERR_OUT_OF_RANGE);
@@ -133,6 +134,162 @@ START_TEST(test_host_loop_bad_input) {
   ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &pend), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, pend, 10, NULL, NULL), PG_ERR_SHAPE);
   pg_env_destroy(pend);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+/* The agent's checkpoint (between steps), malloc'd. */
+static unsigned char *agent_bytes(pg_agent *a, size_t *n) {
+  ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, n), PG_OK);
+  unsigned char *b = malloc(*n);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(pg_agent_save_memory(a, b, *n, n), PG_OK);
+  return b;
+}
+
+static void assert_msg(pg_ctx *ctx, const char *want) {
+  ck_assert_msg(strstr(pg_ctx_last_error(ctx), want) != NULL, "message '%s' lacks '%s'",
+                pg_ctx_last_error(ctx), want);
+}
+
+/* Wrong lengths give PG_ERR_SHAPE with a message naming the function, the
+** argument, the expected and the given length, and leave the agent as it
+** was: agent b gets every bad call before its good ones and must act and
+** save exactly like its twin a, which never sees them. 2 slots, PAAC. */
+START_TEST(test_host_loop_lengths) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *env_a, *env_b;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env_a, 8);
+  pg_agent *b = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env_b, 8);
+  pg_agent *both[2] = {a, b};
+  for (int k = 0; k < 2; k++) {
+    ck_assert_int_eq(pg_agent_set_param(both[k], PG_PARAM_NUM_ENVS, 2), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(both[k], PG_PARAM_T_MAX, 3), PG_OK);
+  }
+  float obs[8], act_a[2], act_b[3], rew[2] = {1.0f, 0.5f}, x[4] = {0.1f, 0.0f, -0.1f, 0.2f}, y[2];
+  int32_t te[2] = {0, 0}, tr[2] = {0, 0}, ua, ub;
+  uint8_t mask[4] = {1, 0, 1, 1};
+  for (int t = 0; t < 10; t++) {
+    for (int i = 0; i < 8; i++) obs[i] = 0.05f * (float)((t * 8 + i) % 7) - 0.15f;
+    const uint8_t *m = t % 3 == 1 ? mask : NULL;
+    size_t ml = m ? 4 : 0;
+    /* step: each length wrong in turn */
+    ck_assert_int_eq(pg_agent_step(b, obs, 7, m, ml, act_b, 2), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_step: obs_len is 7, expected 8 (2 slots x 4)");
+    ck_assert_int_eq(pg_agent_step(b, obs, 4, m, ml, act_b, 2), PG_ERR_SHAPE);
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, mask, 3, act_b, 2), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_step: mask_len is 3, expected 4 (2 slots x 2)");
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, mask, 0, act_b, 2), PG_ERR_SHAPE);
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, m, ml, act_b, 3), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_step: actions_len is 3, expected 2 (2 slots x 1)");
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, m, ml, act_b, 1), PG_ERR_SHAPE);
+    /* act: one row */
+    ck_assert_int_eq(pg_agent_act(b, x, 8, NULL, 0, 1, y, 1), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_act: obs_len is 8, expected 4 (1 row x 4)");
+    ck_assert_int_eq(pg_agent_act(b, x, 4, mask, 4, 1, y, 1), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_act: mask_len is 4, expected 2 (1 row x 2)");
+    ck_assert_int_eq(pg_agent_act(b, x, 4, NULL, 0, 1, y, 2), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_act: action_len is 2, expected 1 (1 row x 1)");
+    /* the good step; mask_len is ignored without a mask */
+    act_b[2] = -7.0f;
+    ck_assert_int_eq(pg_agent_step(a, obs, 8, m, ml, act_a, 2), PG_OK);
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, m, m ? ml : 99, act_b, 2), PG_OK);
+    ck_assert(act_a[0] == act_b[0] && act_a[1] == act_b[1]);
+    ck_assert(act_b[2] == -7.0f); /* nothing written past actions_len */
+    if (m) ck_assert(act_b[0] == 0.0f);
+    /* report: n and next_obs_len wrong; the step still awaits its report */
+    te[0] = t % 4 == 3;
+    tr[1] = t % 5 == 4;
+    ck_assert_int_eq(pg_agent_report(b, rew, te, tr, 1, obs, 8), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_report: n is 1, expected 2");
+    ck_assert_int_eq(pg_agent_report(b, rew, te, tr, 3, obs, 8), PG_ERR_SHAPE);
+    ck_assert_int_eq(pg_agent_report(b, rew, te, tr, 2, obs, 4), PG_ERR_SHAPE);
+    assert_msg(ctx, "pg_agent_report: next_obs_len is 4, expected 8 (2 slots x 4)");
+    ck_assert_int_eq(pg_agent_report(b, rew, te, tr, 2, obs, 9), PG_ERR_SHAPE);
+    ck_assert_int_eq(pg_agent_step(b, obs, 8, NULL, 0, act_b, 2), PG_ERR_BAD_STATE);
+    ck_assert_int_eq(pg_agent_report(a, rew, te, tr, 2, obs, 8), PG_OK);
+    ck_assert_int_eq(pg_agent_report(b, rew, te, tr, 2, obs, 8), PG_OK);
+    ck_assert_int_eq(pg_agent_update(a, &ua), PG_OK);
+    ck_assert_int_eq(pg_agent_update(b, &ub), PG_OK);
+    ck_assert_int_eq(ua, ub);
+  }
+  double steps, updates;
+  pg_agent_get_stat(b, PG_STAT_TOTAL_STEPS, &steps);
+  pg_agent_get_stat(b, PG_STAT_UPDATES, &updates);
+  ck_assert(steps == 20 && updates == 3);
+  size_t na, nb;
+  unsigned char *ba = agent_bytes(a, &na), *bb = agent_bytes(b, &nb);
+  ck_assert_uint_eq(na, nb);
+  ck_assert(memcmp(ba, bb, na) == 0);
+  free(ba);
+  free(bb);
+  /* still usable: inference and library-driven training */
+  ck_assert_int_eq(pg_agent_act(b, x, 4, mask, 2, 1, y, 1), PG_OK);
+  ck_assert(y[0] == 0.0f);
+  ck_assert_int_eq(pg_agent_train(b, env_b, 200, NULL, NULL), PG_OK);
+  pg_agent_destroy(a);
+  pg_agent_destroy(b);
+  pg_env_destroy(env_a);
+  pg_env_destroy(env_b);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+END_TEST
+
+/* pg_agent_get_shape: the sizes of the host-driven calls; n_slots follows
+** PG_PARAM_NUM_ENVS before the next step. */
+START_TEST(test_agent_get_shape) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *env;
+  size_t os = 0, al = 0, na = 0, ns = 0;
+  pg_agent *a = make_agent(ctx, PG_ALGO_PAAC, "CartPole-v1", &env, 8);
+  ck_assert_int_eq(pg_agent_get_shape(a, &os, &al, &na, &ns), PG_OK);
+  ck_assert(os == 4 && al == 1 && na == 2 && ns == 32);
+  ck_assert_int_eq(pg_agent_get_shape(a, NULL, NULL, NULL, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_get_shape(NULL, &os, &al, &na, &ns), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 3), PG_OK);
+  ns = 0;
+  ck_assert_int_eq(pg_agent_get_shape(a, NULL, NULL, NULL, &ns), PG_OK);
+  ck_assert_uint_eq(ns, 3);
+  float obs[12] = {0}, act[3], rew[3] = {1, 1, 1};
+  int32_t te[3] = {0}, tr[3] = {0};
+  ck_assert_int_eq(pg_agent_step(a, obs, 12, NULL, 0, act, 3), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, rew, te, tr, 3, obs, 12), PG_OK);
+  ck_assert_int_eq(pg_agent_get_shape(a, NULL, NULL, NULL, &ns), PG_OK);
+  ck_assert_uint_eq(ns, 3);
+  ck_assert_int_eq(pg_agent_update(a, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 2), PG_OK); /* drops the segment */
+  ck_assert_int_eq(pg_agent_get_shape(a, NULL, NULL, NULL, &ns), PG_OK);
+  ck_assert_uint_eq(ns, 2);
+  ck_assert_int_eq(pg_agent_step(a, obs, 12, NULL, 0, act, 3), PG_ERR_SHAPE);
+  assert_msg(ctx, "obs_len is 12, expected 8 (2 slots x 4)");
+  ck_assert_int_eq(pg_agent_step(a, obs, 8, NULL, 0, act, 2), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, rew, te, tr, 2, obs, 8), PG_OK);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+
+  /* continuous: action_len = the dimension, no mask (n_actions 0) */
+  a = make_agent(ctx, PG_ALGO_REINFORCE, "Pendulum-v1", &env, 8);
+  ck_assert_int_eq(pg_agent_get_shape(a, &os, &al, &na, &ns), PG_OK);
+  ck_assert(os == 3 && al == 1 && na == 0 && ns == 1);
+  float o3[3] = {0.1f, 0.2f, 0.3f}, u[1];
+  uint8_t one = 1;
+  ck_assert_int_eq(pg_agent_act(a, o3, 3, &one, 1, 1, u, 1), PG_ERR_INVALID_ARG);
+  assert_msg(ctx, "a mask needs a discrete policy");
+  ck_assert_int_eq(pg_agent_act(a, o3, 3, NULL, 0, 1, u, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, o3, 3, NULL, 0, u, 1), PG_OK);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+
+  /* Q-values: a discrete action space like a categorical policy */
+  a = make_agent(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, "CartPole-v1", &env, 8);
+  ck_assert_int_eq(pg_agent_get_shape(a, &os, &al, &na, &ns), PG_OK);
+  ck_assert(os == 4 && al == 1 && na == 2 && ns == 1);
   pg_agent_destroy(a);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
@@ -170,9 +327,9 @@ START_TEST(test_reinforce_baseline_hand_step) {
   float obs[1] = {1.0f}, act[3];
   float rew[3] = {-1.0f, 2.0f, 0.5f};
   for (int t = 0; t < 3; t++) {
-    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act[t]), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, obs, 1, NULL, 0, &act[t], 1), PG_OK);
     int32_t te = t == 2, tr = 0;
-    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, obs), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, 1, obs, 1), PG_OK);
   }
   int32_t upd = 0;
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
@@ -224,9 +381,9 @@ static void reinforce_hand_step(int per_step) {
   float obs[1] = {1.0f}, act[3];
   float rew[3] = {1.0f, -2.0f, 3.0f};
   for (int t = 0; t < 3; t++) {
-    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act[t]), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, obs, 1, NULL, 0, &act[t], 1), PG_OK);
     int32_t te = t == 2, tr = 0;
-    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, obs), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te, &tr, 1, obs, 1), PG_OK);
   }
   int32_t upd = 0;
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
@@ -293,8 +450,8 @@ START_TEST(test_actor_critic_hand_step) {
   double W[2] = {p0[0], p0[1]}, B[2] = {p0[2], p0[3]}, w = w0[0], cb = w0[1];
   for (int t = 0; t < 3; t++) {
     float act = -1.0f;
-    ck_assert_int_eq(pg_agent_step(a, &xs[t], NULL, &act), PG_OK);
-    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te[t], &tr[t], &xn[t]), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, &xs[t], 1, NULL, 0, &act, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &rew[t], &te[t], &tr[t], 1, &xn[t], 1), PG_OK);
     int32_t upd = 0;
     ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
     ck_assert_int_eq(upd, 1);
@@ -363,9 +520,9 @@ static void paac_bootstrap(int term) {
   ck_assert_int_eq(pg_net_forward(n, o, 4, NULL), PG_OK);
   ck_assert_int_eq(pg_net_get_output(n, PG_NET_OUTPUT_VALUE, V, 4), PG_OK);
   for (int t = 0; t < 3; t++) {
-    ck_assert_int_eq(pg_agent_step(a, &o[t], NULL, &act), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, &o[t], 1, NULL, 0, &act, 1), PG_OK);
     int32_t te = t == 1 && term, tr = t == 1 && !term;
-    ck_assert_int_eq(pg_agent_report(a, &rew, &te, &tr, &o[t + 1]), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &rew, &te, &tr, 1, &o[t + 1], 1), PG_OK);
   }
   int32_t upd;
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
@@ -469,10 +626,11 @@ static void paac_host_params(size_t max_batch, int act_between, float *out, size
   int32_t te, tr, upd;
   ck_assert_int_eq(pg_env_reset(env, obs, 4), PG_OK);
   for (int s = 0; s < 600; s++) {
-    ck_assert_int_eq(pg_agent_step(a, obs, NULL, &act), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, &act, 1), PG_OK);
     ck_assert_int_eq(pg_env_step(env, &act, 1, next, 4, &r, &te, &tr), PG_OK);
-    ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, next), PG_OK);
-    if (act_between && s % 7 == 3) ck_assert_int_eq(pg_agent_act(a, probe, NULL, 1, &pa), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, next, 4), PG_OK);
+    if (act_between && s % 7 == 3)
+      ck_assert_int_eq(pg_agent_act(a, probe, 4, NULL, 0, 1, &pa, 1), PG_OK);
     ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
     if (te || tr) ck_assert_int_eq(pg_env_reset(env, obs, 4), PG_OK);
     else memcpy(obs, next, sizeof obs);
@@ -519,15 +677,15 @@ START_TEST(test_no_alloc_per_step) {
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 4), PG_OK);
   float obs[16] = {0}, act[4], rew[4] = {1, 1, 1, 1};
   int32_t te[4] = {0, 0, 0, 1}, tr[4] = {0, 1, 0, 0}, upd;
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK); /* sets up */
-  ck_assert_int_eq(pg_agent_report(a, rew, te, tr, obs), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, obs, 16, NULL, 0, act, 4), PG_OK); /* sets up */
+  ck_assert_int_eq(pg_agent_report(a, rew, te, tr, 4, obs, 16), PG_OK);
   long before = c.calls;
   int updates = 0;
   for (int s = 0; s < 200; s++) {
     ck_assert_int_eq(pg_agent_update(a, &upd), PG_OK);
     updates += upd;
-    ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
-    ck_assert_int_eq(pg_agent_report(a, rew, te, tr, obs), PG_OK);
+    ck_assert_int_eq(pg_agent_step(a, obs, 16, NULL, 0, act, 4), PG_OK);
+    ck_assert_int_eq(pg_agent_report(a, rew, te, tr, 4, obs, 16), PG_OK);
   }
   ck_assert_int_eq(c.calls, before);
   ck_assert_int_ge(updates, 30);
@@ -611,8 +769,8 @@ static pg_status make_and_step(pg_ctx *ctx, void *user) {
   float obs[8] = {0}, act[2], rew[2] = {1, 1};
   int32_t te[2] = {1, 0}, tr[2] = {0, 1};
   for (int s = 0; s < 6 && st == PG_OK; s++) {
-    st = pg_agent_step(a, obs, NULL, act);
-    if (st == PG_OK) st = pg_agent_report(a, rew, te, tr, obs);
+    st = pg_agent_step(a, obs, 8, NULL, 0, act, 2);
+    if (st == PG_OK) st = pg_agent_report(a, rew, te, tr, 2, obs, 8);
     if (st == PG_OK) st = pg_agent_update(a, NULL);
   }
   if (st == PG_OK) st = pg_agent_train(a, env, 100, NULL, NULL);
@@ -649,6 +807,8 @@ int main(void) {
   TCase *tc = tcase_create("api");
   tcase_add_test(tc, test_params);
   tcase_add_test(tc, test_host_loop_bad_input);
+  tcase_add_test(tc, test_host_loop_lengths);
+  tcase_add_test(tc, test_agent_get_shape);
   tcase_add_test(tc, test_reinforce_baseline_hand_step);
   tcase_add_test(tc, test_reinforce_hand_step);
   tcase_add_test(tc, test_reinforce_hand_step_per_step);

@@ -156,9 +156,9 @@ typedef struct host {
 /* One frame: step, env step, report, update; resets on an episode end.
 ** Returns 1 when the frame ended an episode. */
 static int frame(host *h, int32_t *updated) {
-  ck_assert_int_eq(pg_agent_step(h->agent, h->obs, NULL, h->act), PG_OK);
+  ck_assert_int_eq(pg_agent_step(h->agent, h->obs, 4, NULL, 0, h->act, 1), PG_OK);
   ck_assert_int_eq(pg_env_step(h->env, h->act, 1, h->next, 4, h->rew, h->te, h->tr), PG_OK);
-  ck_assert_int_eq(pg_agent_report(h->agent, h->rew, h->te, h->tr, h->next), PG_OK);
+  ck_assert_int_eq(pg_agent_report(h->agent, h->rew, h->te, h->tr, 1, h->next, 4), PG_OK);
   ck_assert_int_eq(pg_agent_update(h->agent, updated), PG_OK);
   if (h->te[0] || h->tr[0]) {
     ck_assert_int_eq(pg_env_reset(h->env, h->obs, 4), PG_OK);
@@ -200,8 +200,8 @@ START_TEST(test_resume_host_loop) {
   /* Inference on fixed observations agrees too. */
   for (int i = 0; i < 10; i++) {
     float o[4] = {0.1f * (float)i, -0.05f * (float)i, 0.02f, -0.3f + 0.07f * (float)i}, x, y;
-    ck_assert_int_eq(pg_agent_act(h.agent, o, NULL, 1, &x), PG_OK);
-    ck_assert_int_eq(pg_agent_act(g.agent, o, NULL, 1, &y), PG_OK);
+    ck_assert_int_eq(pg_agent_act(h.agent, o, 4, NULL, 0, 1, &x, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_act(g.agent, o, 4, NULL, 0, 1, &y, 1), PG_OK);
     ck_assert(x == y);
   }
   free(buf);
@@ -342,10 +342,10 @@ START_TEST(test_states_and_args) {
   /* Between steps only; not with an update due. */
   float obs[4] = {0}, act[1], r[1] = {1};
   int32_t te[1] = {0}, tr[1] = {0};
-  ck_assert_int_eq(pg_agent_step(a, obs, NULL, act), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
   ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &got), PG_ERR_BAD_STATE);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_agent_report"));
-  ck_assert_int_eq(pg_agent_report(a, r, te, tr, obs), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, r, te, tr, 1, obs, 4), PG_OK);
   ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &got), PG_ERR_BAD_STATE);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_agent_update"));
   ck_assert_int_eq(pg_agent_update(a, NULL), PG_OK);
@@ -383,7 +383,7 @@ START_TEST(test_states_and_args) {
     ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_OK);
     ck_assert_int_eq(pg_policy_session_create(pol, 1, &ses), PG_OK);
     float o[4] = {0.1f, 0.2f, -0.3f, 0.05f}, x, y;
-    ck_assert_int_eq(pg_agent_act(a, o, NULL, 1, &x), PG_OK);
+    ck_assert_int_eq(pg_agent_act(a, o, 4, NULL, 0, 1, &x, 1), PG_OK);
     ck_assert_int_eq(pg_policy_act(ses, o, 4, NULL, 0, 1, &y, 1), PG_OK);
     ck_assert(x == y);
     pg_policy_session_destroy(ses);
@@ -832,7 +832,7 @@ START_TEST(test_policy_from_agent) {
   for (int i = 0; i < 50; i++) {
     float o[4], want[2], got[2];
     for (size_t j = 0; j < obs_size; j++) o[j] = (float)sin(0.7 * i + 1.3 * (double)j) * 2.0f;
-    ck_assert_int_eq(pg_agent_act(a, o, NULL, 1, want), PG_OK);
+    ck_assert_int_eq(pg_agent_act(a, o, obs_size, NULL, 0, 1, want, act_size), PG_OK);
     ck_assert_int_eq(pg_policy_act(ses, o, obs_size, NULL, 0, 1, got, 2), PG_OK);
     ck_assert(memcmp(want, got, act_size * sizeof(float)) == 0);
   }

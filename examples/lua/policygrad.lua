@@ -870,12 +870,8 @@ local function wrap_agent(ctx, out, nets)
     n.box.borrows = n.box.borrows + 1
     self.box.releases[#self.box.releases + 1] = n.box
   end
-  local p = self:net(0)
-  self.observation_size = p:input_size()
-  local ncat = p:output_size("logits")
-  self.discrete = ncat > 0
-  self.n_actions = self.discrete and ncat or p:output_size("mean")
-  self.action_len = self.discrete and 1 or self.n_actions
+  self.observation_size, self.action_len, self.n_actions = self:shape()
+  self.discrete = self.n_actions > 0
   return self
 end
 M.Agent = setmetatable({}, { __call = function(_, ctx, algorithm, net, value_net)
@@ -918,9 +914,18 @@ function Agent:create_worker()
   attach(w, out, "pg_agent*", C.pg_agent_destroy)
   self.box.borrows = self.box.borrows + 1
   w.box.releases = { self.box }
-  w.observation_size, w.discrete = self.observation_size, self.discrete
-  w.n_actions, w.action_len = self.n_actions, self.action_len
+  w.observation_size, w.action_len, w.n_actions = w:shape()
+  w.discrete = w.n_actions > 0
   return w
+end
+
+--- obs_size, action_len, n_actions (mask length per slot; 0 for a
+--- continuous policy), n_slots (follows num_envs): pg_agent_get_shape.
+function Agent:shape()
+  local v = ffi.new("size_t[4]")
+  local st = C.pg_agent_get_shape(self:p(), v, v + 1, v + 2, v + 3)
+  if st ~= 0 then raise(tonumber(st), self:last_error()) end
+  return tonumber(v[0]), tonumber(v[1]), tonumber(v[2]), tonumber(v[3])
 end
 
 -- whole-agent checkpoints (nets, optimizer state, counters, parameters)
@@ -979,15 +984,31 @@ function Agent:stats()
   return t
 end
 
--- host-driven loop
-local function slots(self) return math.floor(self:get_param(C.PG_PARAM_NUM_ENVS)) end
+-- host-driven loop: arrays go to the library with their lengths as given
+-- (flattened tables; a cdata array is taken to hold what the agent expects),
+-- and the library checks them (PG_ERR_SHAPE naming the argument, the
+-- expected and the given length). Errors carry the handle's own message (a
+-- worker's buffer).
+local function slots(self) return select(4, self:shape()) end
+local function acheck(self, st)
+  if st ~= 0 then raise(tonumber(st), self:last_error(), nil, 4) end
+end
+local function floats_len(t, want)
+  if type(t) == "cdata" then return t, want end
+  return floats_in(t, nil)
+end
+local function ints_len(t, ctype)
+  local f = flatten(t)
+  return ints_in(f, #f, "array", ctype), #f
+end
 --- Actions of every slot: a table of 0-based integers (discrete) or of rows.
 function Agent:step(obs, mask)
   local n = slots(self)
-  local o = floats_in(obs, n * self.observation_size, "pg_agent_step obs")
-  local m = mask and ints_in(mask, n * self.n_actions, "mask", u8_arr) or nil
+  local o, olen = floats_len(obs, n * self.observation_size)
+  local m, mlen = nil, 0
+  if mask then m, mlen = ints_len(mask, u8_arr) end
   local out = float_arr(n * self.action_len)
-  check(C.pg_agent_step(self:p(), o, m, out), self.ctx)
+  acheck(self, C.pg_agent_step(self:p(), o, olen, m, mlen, out, n * self.action_len))
   if self.discrete then
     local t = {}
     for i = 1, n do t[i] = math.floor(out[i - 1]) end
@@ -995,23 +1016,32 @@ function Agent:step(obs, mask)
   end
   return table_out(out, n * self.action_len, n)
 end
+--- rewards, terminated and truncated: one per slot; next_obs: a row per slot.
 function Agent:report(rewards, terminated, truncated, next_obs)
   local n = slots(self)
-  check(C.pg_agent_report(self:p(), floats_in(rewards, n, "rewards"),
-                          ints_in(terminated, n, "terminated"), ints_in(truncated, n, "truncated"),
-                          (floats_in(next_obs, n * self.observation_size, "next_obs"))), self.ctx)
+  local r, rlen = floats_len(rewards, n)
+  local te, telen = ints_len(terminated)
+  local tr, trlen = ints_len(truncated)
+  if rlen ~= telen or rlen ~= trlen then
+    argerror(C.PG_ERR_SHAPE, "pg_agent_report: " .. rlen .. " rewards, " .. telen ..
+             " terminated and " .. trlen .. " truncated flags: one of each per slot")
+  end
+  local o, olen = floats_len(next_obs, n * self.observation_size)
+  acheck(self, C.pg_agent_report(self:p(), r, te, tr, rlen, o, olen))
 end
 function Agent:update()
   local u = ffi.new("int32_t[1]")
-  check(C.pg_agent_update(self:p(), u), self.ctx)
+  acheck(self, C.pg_agent_update(self:p(), u))
   return u[0] ~= 0
 end
 --- One action, nothing recorded: a 0-based integer or a table of floats.
 function Agent:act(obs, mask, deterministic)
-  local o = floats_in(obs, self.observation_size, "pg_agent_act obs")
-  local m = mask and ints_in(mask, self.n_actions, "mask", u8_arr) or nil
+  local o, olen = floats_len(obs, self.observation_size)
+  local m, mlen = nil, 0
+  if mask then m, mlen = ints_len(mask, u8_arr) end
   local out = float_arr(self.action_len)
-  check(C.pg_agent_act(self:p(), o, m, (deterministic == false) and 0 or 1, out), self.ctx)
+  acheck(self, C.pg_agent_act(self:p(), o, olen, m, mlen, (deterministic == false) and 0 or 1,
+                              out, self.action_len))
   if self.discrete then return math.floor(out[0]) end
   return table_out(out, self.action_len)
 end

@@ -133,10 +133,11 @@ pg_status pg_agent_set_param_by_name(pg_agent*, char*, double)
 pg_status pg_agent_param_bounds(pg_agent*, pg_param, double*, double*)
 pg_status pg_agent_get_stat(pg_agent*, pg_stat, double*)
 pg_status pg_agent_get_net(pg_agent*, int32_t, pg_net**)
-pg_status pg_agent_step(pg_agent*, float*, uint8_t*, float*)
-pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, float*)
+pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, size_t)
+pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
-pg_status pg_agent_act(pg_agent*, float*, uint8_t*, int32_t, float*)
+pg_status pg_agent_act(pg_agent*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
+pg_status pg_agent_get_shape(pg_agent*, size_t*, size_t*, size_t*, size_t*)
 pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
 char* pg_agent_last_error(pg_agent*)
 pg_status pg_agent_train(pg_agent*, pg_env*, int64_t, pg_progress_fn, void*)
@@ -540,6 +541,12 @@ def _floats_in(values, n=None, what="array"):
         raise PolicygradError(PG_ERR_SHAPE, "%s: %d values, expected %d"
                               % (what, len(flat), n))
     return (ctypes.c_float * len(flat))(*flat)
+
+
+def _len(buf):
+    """Length of an array made by _floats_in (0 for None: the library then
+    reports the NULL pointer)."""
+    return len(buf) if buf is not None else 0
 
 
 def _ints_in(values, n, what, ctype=ctypes.c_int32):
@@ -1383,12 +1390,16 @@ class Agent(_Handle):
         self._lent = tuple(_lent)
         for h in self._lent:
             h._borrows += 1
-        p = self.net(0)
-        self.observation_size = p.input_size
-        n_cat = p.output_size(PG_NET_OUTPUT_LOGITS)
-        self.discrete = n_cat > 0
-        self.n_actions = n_cat if self.discrete else p.output_size(PG_NET_OUTPUT_MEAN)
-        self.action_len = 1 if self.discrete else self.n_actions
+        self.observation_size, self.action_len, self.n_actions, _ = self.shape()
+        self.discrete = self.n_actions > 0
+
+    def shape(self):
+        """(obs_size, action_len, n_actions, n_slots) from pg_agent_get_shape:
+        n_actions is the mask length per slot (0 for a continuous policy);
+        n_slots follows num_envs."""
+        v = [ctypes.c_size_t() for _ in range(4)]
+        self._ck(lib.pg_agent_get_shape(self._p, *[ctypes.byref(x) for x in v]), self._ctx)
+        return tuple(x.value for x in v)
 
     @classmethod
     def for_env(cls, ctx, algorithm, env, hidden_units=64, hidden_layers=1):
@@ -1497,33 +1508,45 @@ class Agent(_Handle):
     def stats(self):
         return {k: self.stat(v) for k, v in STATS.items()}
 
-    # -- host-driven loop
+    # -- host-driven loop: arrays go to the library with their lengths as
+    # given (flattened); it checks them (PolicygradError PG_ERR_SHAPE naming
+    # the argument, the expected and the given length).
     def _slots(self):
-        return int(self.get_param(PG_PARAM_NUM_ENVS))
+        return self.shape()[3]
 
-    def _mask(self, mask, n):
+    @staticmethod
+    def _mask(mask):
         if mask is None:
-            return None
-        return _ints_in(mask, n * self.n_actions, "mask", ctypes.c_uint8)
+            return None, 0
+        flat = _flatten(mask)
+        return _ints_in(flat, len(flat), "mask", ctypes.c_uint8), len(flat)
 
     def step(self, obs, mask=None):
         """Actions for every slot (num_envs rows of obs): ints for a discrete
         policy, rows of floats for a continuous one."""
         n = self._slots()
-        o = _floats_in(obs, n * self.observation_size, "pg_agent_step obs")
+        o = _floats_in(obs, what="pg_agent_step obs")
+        m, mlen = self._mask(mask)
         out = (ctypes.c_float * (n * self.action_len))()
-        self._ck(lib.pg_agent_step(self._p, o, self._mask(mask, n), out), self._ctx)
+        self._ck(lib.pg_agent_step(self._p, o, _len(o), m, mlen, out, len(out)), self._ctx)
         if self.discrete:
             return [int(a) for a in out]
         return _out(out, n)
 
     def report(self, rewards, terminated, truncated, next_obs):
-        n = self._slots()
-        self._ck(lib.pg_agent_report(self._p, _floats_in(rewards, n, "rewards"),
-                                   _ints_in(terminated, n, "terminated"),
-                                   _ints_in(truncated, n, "truncated"),
-                                   _floats_in(next_obs, n * self.observation_size, "next_obs")),
-               self._ctx)
+        """rewards, terminated and truncated: one per slot; next_obs: one row
+        per slot."""
+        r = _floats_in(rewards, what="rewards")
+        te = _flatten(terminated) if terminated is not None else []
+        tr = _flatten(truncated) if truncated is not None else []
+        if not _len(r) == len(te) == len(tr):
+            raise PolicygradError(PG_ERR_SHAPE, "pg_agent_report: %d rewards, %d terminated and "
+                                  "%d truncated flags: one of each per slot"
+                                  % (_len(r), len(te), len(tr)))
+        o = _floats_in(next_obs, what="next_obs")
+        self._ck(lib.pg_agent_report(self._p, r, _ints_in(te, len(te), "terminated"),
+                                     _ints_in(tr, len(tr), "truncated"), len(te), o, _len(o)),
+                 self._ctx)
 
     def update(self):
         """Learns if an update is due; True if it did."""
@@ -1534,10 +1557,11 @@ class Agent(_Handle):
     def act(self, obs, mask=None, deterministic=True):
         """One action for one observation, nothing recorded: an int for a
         discrete policy, a list/array of floats for a continuous one."""
-        o = _floats_in(obs, self.observation_size, "pg_agent_act obs")
+        o = _floats_in(obs, what="pg_agent_act obs")
+        m, mlen = self._mask(mask)
         out = (ctypes.c_float * self.action_len)()
-        self._ck(lib.pg_agent_act(self._p, o, self._mask(mask, 1), 1 if deterministic else 0, out),
-               self._ctx)
+        self._ck(lib.pg_agent_act(self._p, o, _len(o), m, mlen, 1 if deterministic else 0, out,
+                                  len(out)), self._ctx)
         return int(out[0]) if self.discrete else _out(out)
 
     # -- library-driven loop

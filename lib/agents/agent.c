@@ -632,24 +632,64 @@ pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated) {
 
 /* ---- public host-driven loop ------------------------------------------------------ */
 
-pg_status pg_agent_step(pg_agent *agent, const float *obs, const uint8_t *mask, float *actions) {
+/* The slots the next pg_agent_step takes: after a structural change the
+** buffers are (re)sized to PG_PARAM_NUM_ENVS by pg__agent_prepare. */
+static size_t expected_slots(const pg_agent *a) {
+  return a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots;
+}
+
+/* PG_ERR_SHAPE unless given == rows * per; unit names the rows. */
+static pg_status check_len(pg_agent *a, const char *fn, const char *arg, size_t given,
+                           size_t rows, const char *unit, size_t per) {
+  if (given == rows * per) return PG_OK;
+  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)", fn, arg,
+                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per);
+}
+
+/* obs/mask/action lengths of rows rows. A mask on a continuous policy is
+** left to check_obs_mask (PG_ERR_INVALID_ARG). */
+static pg_status check_step_lens(pg_agent *a, const char *fn, size_t rows, const char *unit,
+                                 size_t obs_len, const uint8_t *mask, size_t mask_len,
+                                 const char *act_arg, size_t act_len) {
+  pg_status st = check_len(a, fn, "obs_len", obs_len, rows, unit, a->obs_size);
+  if (st == PG_OK && mask && a->discrete)
+    st = check_len(a, fn, "mask_len", mask_len, rows, unit, a->n_actions);
+  if (st == PG_OK) st = check_len(a, fn, act_arg, act_len, rows, unit, a->action_len);
+  return st;
+}
+
+pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
+                        size_t mask_len, float *actions, size_t actions_len) {
+  static const char *fn = "pg_agent_step";
   if (!agent) return PG_ERR_INVALID_ARG;
   if (!obs || !actions)
-    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "pg_agent_step: obs or actions is NULL");
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or actions is NULL", fn);
+  pg_status st = check_step_lens(agent, fn, expected_slots(agent), "slot", obs_len, mask,
+                                 mask_len, "actions_len", actions_len);
+  if (st != PG_OK) return st;
   unsigned fz = pg__ftz_enter();
-  pg_status st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
+  st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
   pg__ftz_leave(fz);
   return st;
 }
 
 pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *terminated,
-                          const int32_t *truncated, const float *next_obs) {
+                          const int32_t *truncated, size_t n, const float *next_obs,
+                          size_t next_obs_len) {
+  static const char *fn = "pg_agent_report";
   if (!agent) return PG_ERR_INVALID_ARG;
   if (agent->phase != PG__PHASE_STEPPED)
-    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "pg_agent_report: no step to report");
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report", fn);
   if (!rewards || !terminated || !truncated || !next_obs)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
-                    "pg_agent_report: rewards, terminated, truncated or next_obs is NULL");
+                    "%s: rewards, terminated, truncated or next_obs is NULL", fn);
+  size_t slots = agent->n_slots; /* a step is pending: not dirty */
+  if (n != slots)
+    return pg__fail(agent->ctx, PG_ERR_SHAPE, "%s: n is %zu, expected %zu (the number of slots)",
+                    fn, n, slots);
+  pg_status st = check_len(agent, fn, "next_obs_len", next_obs_len, slots, "slot",
+                           agent->obs_size);
+  if (st != PG_OK) return st;
   return pg__agent_report(agent, rewards, terminated, truncated, next_obs);
 }
 
@@ -661,18 +701,30 @@ pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated) {
   return st;
 }
 
-pg_status pg_agent_act(pg_agent *agent, const float *obs, const uint8_t *mask,
-                       int32_t deterministic, float *action) {
+pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
+                       size_t mask_len, int32_t deterministic, float *action, size_t action_len) {
   static const char *fn = "pg_agent_act";
   if (!agent) return PG_ERR_INVALID_ARG;
   if (!obs || !action)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or action is NULL", fn);
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
-  pg_status st = check_obs_mask(agent, obs, mask, 1, fn);
+  pg_status st =
+      check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
+  if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
   if (st != PG_OK) return st;
   unsigned fz = pg__ftz_enter();
   pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
   pg__ftz_leave(fz);
+  return PG_OK;
+}
+
+pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size, size_t *out_action_len,
+                             size_t *out_n_actions, size_t *out_n_slots) {
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (out_obs_size) *out_obs_size = agent->obs_size;
+  if (out_action_len) *out_action_len = agent->action_len;
+  if (out_n_actions) *out_n_actions = agent->discrete ? agent->n_actions : 0;
+  if (out_n_slots) *out_n_slots = expected_slots(agent);
   return PG_OK;
 }

@@ -77,14 +77,11 @@ static unsigned char *agent_bytes(pg_agent *a, size_t *n) {
 }
 
 static void check_agent(pg_ctx *ctx, pg_agent *a) {
-  pg_net *net = NULL;
-  size_t in = 0, dim = 0;
-  if (pg_agent_get_net(a, 0, &net) != PG_OK || pg_net_input_size(net, &in) != PG_OK ||
-      pg_net_output_size(net, PG_NET_OUTPUT_MEAN, &dim) != PG_OK)
-    abort();
-  if (in <= 4096 && dim <= 4096) { /* one greedy action on zeros (no allocation) */
-    float *x = calloc(in, sizeof *x), *act = calloc(dim + 1, sizeof *act);
-    if (!x || !act || pg_agent_act(a, x, NULL, 1, act) != PG_OK) abort();
+  size_t in = 0, alen = 0;
+  if (pg_agent_get_shape(a, &in, &alen, NULL, NULL) != PG_OK) abort();
+  if (in <= 4096 && alen <= 4096) { /* one greedy action on zeros (no allocation) */
+    float *x = calloc(in, sizeof *x), *act = calloc(alen, sizeof *act);
+    if (!x || !act || pg_agent_act(a, x, in, NULL, 0, 1, act, alen) != PG_OK) abort();
     free(x);
     free(act);
   }

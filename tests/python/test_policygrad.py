@@ -259,8 +259,9 @@ class Errors(unittest.TestCase):
                 env.step(7)
             self.assertEqual(cm.exception.status, pg.PG_ERR_OUT_OF_RANGE)
             with self.assertRaises(pg.PolicygradError) as cm:
-                agent.step([0.0] * 3)  # wrong length: caught by the binding
+                agent.step([0.0] * 3)  # wrong length: the library's message
             self.assertEqual(cm.exception.status, pg.PG_ERR_SHAPE)
+            self.assertIn("obs_len is 3, expected 4", str(cm.exception))
             with self.assertRaises(pg.PolicygradError):
                 pg.Agent.for_env(ctx, "no_such_algorithm", env)
             with self.assertRaises(pg.PolicygradError) as cm:
@@ -271,6 +272,61 @@ class Errors(unittest.TestCase):
                 pol.session().act([float("nan")] * 4)
             self.assertEqual(cm.exception.status, pg.PG_ERR_NUMERIC)
             self.assertTrue(str(cm.exception))
+
+    def test_agent_shape_and_lengths(self):
+        with pg.Context(seed=6) as ctx:
+            env = pg.Env.builtin(ctx, "CartPole-v1")
+            agent = pg.Agent.for_env(ctx, "paac", env, hidden_units=8)
+            self.assertEqual(agent.shape(), (4, 1, 2, 32))
+            self.assertEqual((agent.observation_size, agent.action_len, agent.n_actions),
+                             (4, 1, 2))
+            self.assertTrue(agent.discrete)
+            agent.set_params(num_envs=2, t_max=2)
+            self.assertEqual(agent.shape()[3], 2)
+            obs = [[0.01, 0.0, 0.02, 0.0], [0.0, 0.1, 0.0, -0.1]]
+            bad_calls = [
+                (lambda: agent.step(obs[0]), "pg_agent_step: obs_len is 4, expected 8 (2 slots x 4)"),
+                (lambda: agent.step(obs, mask=[1, 1, 1]), "mask_len is 3, expected 4"),
+                (lambda: agent.act(obs), "pg_agent_act: obs_len is 8, expected 4 (1 row x 4)"),
+                (lambda: agent.act(obs[0], mask=[1]), "mask_len is 1, expected 2"),
+            ]
+            for call, msg in bad_calls:
+                with self.assertRaises(pg.PolicygradError) as cm:
+                    call()
+                self.assertEqual(cm.exception.status, pg.PG_ERR_SHAPE)
+                self.assertIn(msg, str(cm.exception))
+            self.assertEqual(agent.step(obs, mask=[[1, 0], [0, 1]]), [0, 1])
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.report([1.0], [0], [0], obs)  # one slot of two
+            self.assertIn("pg_agent_report: n is 1, expected 2", str(cm.exception))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.report([1.0, 1.0], [0, 0], [0], obs)  # caught by the binding
+            self.assertEqual(cm.exception.status, pg.PG_ERR_SHAPE)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.report([1.0, 1.0], [0, 0], [0, 0], obs[0])
+            self.assertIn("next_obs_len is 4, expected 8", str(cm.exception))
+            agent.report([1.0, 1.0], [0, 1], [0, 0], obs)  # still awaited: accepted
+            self.assertFalse(agent.update())
+            self.assertEqual(len(agent.step(obs)), 2)
+            agent.report([1.0, 1.0], [0, 0], [0, 0], obs)
+            self.assertTrue(agent.update())
+            self.assertEqual(agent.stat("total_steps"), 4)
+            self.assertEqual(agent.stat("episodes"), 1)
+            pend = pg.Env.builtin(ctx, "Pendulum-v1")
+            cont = pg.Agent.for_env(ctx, "reinforce", pend, hidden_units=8)
+            self.assertEqual(cont.shape(), (3, 1, 0, 1))
+            self.assertFalse(cont.discrete)
+            self.assertEqual(len(cont.act([0.1, 0.2, 0.3])), 1)
+            a3c = pg.Agent.for_env(ctx, "a3c", env, hidden_units=8)
+            w = a3c.create_worker()
+            self.assertEqual(w.shape(), (4, 1, 2, 1))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                w.step([0.0] * 5)
+            self.assertIn("pg_agent_step: obs_len is 5, expected 4 (1 slot x 4)", str(cm.exception))
+            self.assertIn(w.step([0.0] * 4)[0], (0, 1))
+            w.close()
+            for h in (a3c, cont, pend, agent, env):
+                h.close()
 
     def test_exception_in_env_callback_stops_training(self):
         with pg.Context(seed=6) as ctx:
