@@ -279,10 +279,11 @@ static inline float exp_core(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  int32_t ki, e;
-  memcpy(&ki, &kb, sizeof ki);
-  ki -= 0x4B400000; /* the bits of `big`: leaves k as an integer */
-  e = (ki + 127) << 23;
+  /* The bits of kb minus those of `big` leave k; unsigned arithmetic, so a
+  ** NaN input (garbage k) is defined behaviour and still yields NaN. */
+  uint32_t kbits, e;
+  memcpy(&kbits, &kb, sizeof kbits);
+  e = (kbits - 0x4B400000u + 127u) << 23;
   float scale;
   memcpy(&scale, &e, sizeof scale);
   return p * scale;
@@ -306,12 +307,18 @@ static inline float tanh_core(float x) {
   return copysignf(pick(a < 0.5f, s, l), x);
 }
 
+/* The clones are static (clang resolves target_clones reliably only for
+** functions local to their file); the extern names wrap them. */
 PG__CLONES
-void pg__tanh_inplace(float *y, size_t n) {
+static void tanh_loop(float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = tanh_core(y[i]);
 }
 
 PG__CLONES
-void pg__sigmoid_inplace(float *y, size_t n) {
+static void sigmoid_loop(float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + exp_core(-y[i]));
 }
+
+void pg__tanh_inplace(float *y, size_t n) { tanh_loop(y, n); }
+
+void pg__sigmoid_inplace(float *y, size_t n) { sigmoid_loop(y, n); }
