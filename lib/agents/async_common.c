@@ -388,10 +388,19 @@ pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl, dou
     if (g2) hw_apply(sh, sh->hw_n1, sh->hw_n, g2, (float)pg__p(a, PG_PARAM_VALUE_LR), decay, eps);
   } else {
     if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(P->opt, lr);
-    (void)pg__optim_apply_shared(P->opt, g1);
-    if (g2) (void)pg__optim_apply_shared(P->vopt, g2);
+    /* A worker re-reads theta' in the same pass (the parent acting alone
+    ** updates theta itself). */
+    bool worker = s->parent != NULL;
+    (void)pg__optim_apply_shared_read(P->opt, g1, worker ? pg__net_params(a->net) : NULL);
+    if (g2)
+      (void)pg__optim_apply_shared_read(P->vopt, g2, worker ? pg__net_params(a->vnet) : NULL);
   }
-  read_theta(a);
+  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
+    read_theta(a);
+  } else {
+    pg__net_params_changed(a->net);
+    if (a->vnet) pg__net_params_changed(a->vnet);
+  }
   pthread_mutex_lock(&sh->mu);
   sh->updates++;
   sh->pl = pl;
@@ -503,6 +512,7 @@ typedef struct wslot {
   pg_agent *w;
   pg_env *env;
   bool own_env, started, env_err;
+  uint32_t since_check;
   pthread_t th;
   pg_status st;
   float *obs, *next, *act, *rew;
@@ -521,7 +531,12 @@ struct trainer {
   void *user;
   uint64_t next_report, last_episodes;
   double t0;
+  bool solo; /* one worker: progress is checked after every step */
 };
+
+/* With several workers the caller's own worker (worker 0) checks for a due
+** report every this many of its steps. */
+enum { REPORT_CHECK_STEPS = 32 };
 
 /* On the caller's thread: refresh the parent's statistics and call the
 ** progress callback when due; 1 = stop. */
@@ -566,7 +581,11 @@ static void run_worker(wslot *ws, bool inline_progress) {
     } else {
       memcpy(ws->obs, ws->next, os * sizeof(float));
     }
-    if (inline_progress && maybe_report(tr)) break;
+    if (inline_progress && (tr->solo || ++ws->since_check % REPORT_CHECK_STEPS == 0) &&
+        maybe_report(tr)) {
+      atomic_store(&tr->stop, true);
+      break;
+    }
   }
   ws->st = st;
   if (st != PG_OK) atomic_store(&tr->stop, true);
@@ -692,27 +711,28 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   }
   atomic_store(&sh->training, true);
   tr.t0 = pg__now();
-  if (st == PG_OK && n == 1) {
-    run_worker(&slots[0], true);
-  } else if (st == PG_OK) {
-    for (size_t i = 0; i < n; i++) {
-      if (pthread_create(&slots[i].th, NULL, worker_main, &slots[i]) != 0) {
-        atomic_store(&tr.stop, true);
-        st = pg__fail(P->ctx, PG_ERR_THREAD, "%s: cannot start worker thread %zu", TRAIN, i);
-        break;
-      }
-      slots[i].started = true;
+  /* The caller's thread runs worker 0 (and the progress callback); workers
+  ** 1..n-1 get threads of their own. */
+  tr.solo = n == 1;
+  size_t started = 0;
+  for (size_t i = 1; i < n && st == PG_OK; i++) {
+    if (pthread_create(&slots[i].th, NULL, worker_main, &slots[i]) != 0) {
+      atomic_store(&tr.stop, true);
+      st = pg__fail(P->ctx, PG_ERR_THREAD, "%s: cannot start worker thread %zu", TRAIN, i);
+      break;
     }
-    size_t started = 0;
-    for (size_t i = 0; i < n; i++) started += slots[i].started;
-    while ((size_t)atomic_load(&tr.done) < started) {
-      struct timespec ts = {0, 1000000};
-      nanosleep(&ts, NULL);
-      if (!atomic_load(&tr.stop) && maybe_report(&tr)) atomic_store(&tr.stop, true);
-    }
-    for (size_t i = 0; i < n; i++)
-      if (slots[i].started) pthread_join(slots[i].th, NULL);
+    slots[i].started = true;
+    started++;
   }
+  if (st == PG_OK) run_worker(&slots[0], true);
+  /* Worker 0 is done: keep reporting until the others are. */
+  while ((size_t)atomic_load(&tr.done) < started + (st == PG_OK)) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    if (!atomic_load(&tr.stop) && maybe_report(&tr)) atomic_store(&tr.stop, true);
+  }
+  for (size_t i = 1; i < n; i++)
+    if (slots[i].started) pthread_join(slots[i].th, NULL);
   atomic_store(&sh->training, false);
   hogwild_off(P);
   fold_stats(P);

@@ -134,7 +134,9 @@ static void dense_backward(const pg__layer *l, const float *params,
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < out; j++) gb[j] += dy[i * out + j];
   pg__gemm(in, out, n, x, 1, in, dy, out, gw, out, scratch);
-  if (dx && n < 4) {
+  /* Few rows (per-step and t_max-sized updates): one pass over W per row
+  ** beats transposing W first. */
+  if (dx && n <= 8) {
     for (size_t i = 0; i < n; i++) pg__gemv_rows(in, out, params, dy + i * out, dx + i * in);
   } else if (dx) {
     float *wt = scratch + PG__GEMM_PACK;

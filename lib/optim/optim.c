@@ -89,6 +89,13 @@ void pg__adam_step(size_t n, float *restrict params, const float *restrict grads
 
 /* ---- the handle ---------------------------------------------------------- */
 
+/* Held for about a microsecond, so spinning beats sleeping; one cache line
+** each so that neighbouring stripes' locks do not share one. */
+typedef struct stripe_lock {
+  pthread_spinlock_t l;
+  char pad[64 - sizeof(pthread_spinlock_t)];
+} stripe_lock;
+
 struct pg_optim {
   pg_ctx *ctx;
   pg_net *net;
@@ -98,8 +105,16 @@ struct pg_optim {
   size_t n;
   float *s1, *s2;                    /* momentum / square average / Adam m, v */
   pthread_mutex_t *mu;               /* points at lock (lockable via const) */
-  pthread_mutex_t lock;
+  pthread_mutex_t lock;              /* hyperparameters, t */
+  /* Parameters and state are updated and read stripe by stripe, each under
+  ** its own lock, so concurrent workers (A3C) pipeline through the update
+  ** instead of queueing for all of it; every element still changes under a
+  ** lock, so there is no data race. */
+  size_t n_stripes;
+  stripe_lock *stripe;
 };
+
+enum { STRIPE = 1024 }; /* floats per stripe */
 
 static const char *const param_names[PG_OPTIM_CLIP_NORM + 1] = {
     NULL, "lr", "decay", "epsilon", "momentum", "beta1", "beta2", "clip_norm"};
@@ -127,6 +142,18 @@ static void set_defaults(pg_optim *o) {
   hp[PG_OPTIM_BETA2] = 0.999;
 }
 
+/* Initialises the main lock and the stripe locks; undoes itself on failure. */
+static int init_locks(pg_optim *o) {
+  if (pthread_mutex_init(&o->lock, NULL) != 0) return -1;
+  for (size_t i = 0; i < o->n_stripes; i++)
+    if (pthread_spin_init(&o->stripe[i].l, PTHREAD_PROCESS_PRIVATE) != 0) {
+      while (i--) pthread_spin_destroy(&o->stripe[i].l);
+      pthread_mutex_destroy(&o->lock);
+      return -1;
+    }
+  return 0;
+}
+
 pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
   static const char fn[] = "pg_optim_create";
   if (!net) return PG_ERR_INVALID_ARG;
@@ -145,7 +172,15 @@ pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
     pg__free(ctx, o);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the state", fn);
   }
-  if (pthread_mutex_init(&o->lock, NULL) != 0) {
+  o->n_stripes = (n + STRIPE - 1) / STRIPE;
+  o->stripe = pg__calloc(ctx, o->n_stripes, sizeof *o->stripe);
+  if (!o->stripe) {
+    pg__free(ctx, o->s1);
+    pg__free(ctx, o);
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the locks", fn);
+  }
+  if (init_locks(o) != 0) {
+    pg__free(ctx, o->stripe);
     pg__free(ctx, o->s1);
     pg__free(ctx, o);
     return pg__fail(ctx, PG_ERR_THREAD, "%s: cannot create a mutex", fn);
@@ -168,6 +203,8 @@ void pg_optim_destroy(pg_optim *optim) {
   pg_ctx *ctx = optim->ctx;
   pg_net *net = optim->net;
   pthread_mutex_destroy(&optim->lock);
+  for (size_t i = 0; i < optim->n_stripes; i++) pthread_spin_destroy(&optim->stripe[i].l);
+  pg__free(ctx, optim->stripe);
   pg__free(ctx, optim->s1);
   pg__free(ctx, optim);
   pg__net_release(net);
@@ -234,8 +271,10 @@ pg_status pg_optim_get_param(const pg_optim *optim, pg_optim_param param, double
 pg_status pg_optim_reset(pg_optim *optim) {
   if (!optim) return PG_ERR_INVALID_ARG;
   pthread_mutex_lock(optim->mu);
+  for (size_t i = 0; i < optim->n_stripes; i++) pthread_spin_lock(&optim->stripe[i].l);
   memset(optim->s1, 0, (optim->s2 ? 2 : 1) * optim->n * sizeof(float));
   optim->t = 0;
+  for (size_t i = optim->n_stripes; i-- > 0;) pthread_spin_unlock(&optim->stripe[i].l);
   pthread_mutex_unlock(optim->mu);
   return PG_OK;
 }
@@ -257,52 +296,82 @@ void pg__optim_set_lr(pg_optim *opt, double lr) {
   pthread_mutex_unlock(opt->mu);
 }
 
-/* The update itself; the caller holds the lock. */
-static void step_locked(pg_optim *o, const float *g) {
-  float *p = pg__net_params(o->net);
-  const double *hp = o->hp;
+/* Elements [i0, i1) of one update with hyperparameters hp and Adam step t;
+** the caller holds the stripe's lock. */
+static void step_range(pg_optim *o, const double *hp, uint64_t t, const float *g,
+                       size_t i0, size_t i1) {
+  float *p = pg__net_params(o->net) + i0;
+  const size_t m = i1 - i0;
   const float lr = (float)hp[PG_OPTIM_LR];
+  g += i0;
   switch (o->kind) {
   case PG_OPTIM_SGD:
     if (hp[PG_OPTIM_MOMENTUM] > 0.0)
-      pg__momentum_step(o->n, p, g, o->s1, lr, (float)hp[PG_OPTIM_MOMENTUM]);
+      pg__momentum_step(m, p, g, o->s1 + i0, lr, (float)hp[PG_OPTIM_MOMENTUM]);
     else
-      pg__sgd_step(o->n, p, g, lr);
+      pg__sgd_step(m, p, g, lr);
     break;
   case PG_OPTIM_RMSPROP:
-    pg__rmsprop_step(o->n, p, g, o->s1, lr, (float)hp[PG_OPTIM_DECAY],
+    pg__rmsprop_step(m, p, g, o->s1 + i0, lr, (float)hp[PG_OPTIM_DECAY],
                      (float)hp[PG_OPTIM_EPSILON]);
     break;
   default:
-    o->t++;
-    pg__adam_step(o->n, p, g, o->s1, o->s2, lr, (float)hp[PG_OPTIM_BETA1],
-                  (float)hp[PG_OPTIM_BETA2], (float)hp[PG_OPTIM_EPSILON], o->t);
+    pg__adam_step(m, p, g, o->s1 + i0, o->s2 + i0, lr, (float)hp[PG_OPTIM_BETA1],
+                  (float)hp[PG_OPTIM_BETA2], (float)hp[PG_OPTIM_EPSILON], t);
     break;
   }
+}
+
+/* One update: a snapshot of the hyperparameters (and Adam's step number)
+** under the main lock, then the stripes in order, each under its lock;
+** with dst, each updated stripe is copied there while still locked and in
+** cache (an A3C worker's θ' ← θ after its update). */
+static void step_striped(pg_optim *o, const float *g, float *dst) {
+  double hp[PG_OPTIM_CLIP_NORM + 1];
+  pthread_mutex_lock(o->mu);
+  memcpy(hp, o->hp, sizeof hp);
+  uint64_t t = o->kind == PG_OPTIM_ADAM ? ++o->t : 0; /* t: Adam's only */
   pg__net_params_changed(o->net);
+  pthread_mutex_unlock(o->mu);
+  for (size_t k = 0; k < o->n_stripes; k++) {
+    size_t i0 = k * STRIPE, i1 = i0 + STRIPE < o->n ? i0 + STRIPE : o->n;
+    pthread_spin_lock(&o->stripe[k].l);
+    step_range(o, hp, t, g, i0, i1);
+    if (dst) memcpy(dst + i0, pg__net_params(o->net) + i0, (i1 - i0) * sizeof *dst);
+    pthread_spin_unlock(&o->stripe[k].l);
+  }
 }
 
 /* Clips (outside the lock: grads belong to the caller) and steps. */
-static void apply_with_norm(pg_optim *opt, float *grads, double norm) {
+static void apply_with_norm(pg_optim *opt, float *grads, double norm, float *dst) {
   pthread_mutex_lock(opt->mu);
   double clip = opt->hp[PG_OPTIM_CLIP_NORM];
   pthread_mutex_unlock(opt->mu);
   if (clip > 0.0 && norm > clip) pg__scale(grads, opt->n, (float)(clip / norm));
-  pthread_mutex_lock(opt->mu);
-  step_locked(opt, grads);
-  pthread_mutex_unlock(opt->mu);
+  step_striped(opt, grads, dst);
 }
 
-double pg__optim_apply_shared(pg_optim *opt, float *grads) {
-  double norm = pg__grad_norm(grads, opt->n);
-  apply_with_norm(opt, grads, norm);
+double pg__optim_apply_shared_read(pg_optim *opt, float *grads, float *dst) {
+  pthread_mutex_lock(opt->mu);
+  double clip = opt->hp[PG_OPTIM_CLIP_NORM];
+  pthread_mutex_unlock(opt->mu);
+  double norm = clip > 0.0 ? pg__grad_norm(grads, opt->n) : -1.0;
+  apply_with_norm(opt, grads, norm, dst);
   return norm;
 }
 
+double pg__optim_apply_shared(pg_optim *opt, float *grads) {
+  return pg__optim_apply_shared_read(opt, grads, NULL);
+}
+
 void pg__optim_read_params(pg_optim *opt, float *dst) {
-  pthread_mutex_lock(opt->mu);
-  memcpy(dst, pg__net_params(opt->net), opt->n * sizeof *dst);
-  pthread_mutex_unlock(opt->mu);
+  const float *p = pg__net_params(opt->net);
+  for (size_t k = 0; k < opt->n_stripes; k++) {
+    size_t i0 = k * STRIPE, m = i0 + STRIPE < opt->n ? STRIPE : opt->n - i0;
+    pthread_spin_lock(&opt->stripe[k].l);
+    memcpy(dst + i0, p + i0, m * sizeof *dst);
+    pthread_spin_unlock(&opt->stripe[k].l);
+  }
 }
 
 pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
@@ -311,7 +380,7 @@ pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
   double norm = pg__grad_norm(g, optim->n);
   if (!(norm - norm == 0.0))
     return pg__fail(optim->ctx, PG_ERR_NUMERIC, "pg_optim_step: NaN or Inf in the gradients");
-  apply_with_norm(optim, g, norm);
+  apply_with_norm(optim, g, norm, NULL);
   if (out_grad_norm) *out_grad_norm = norm;
   return PG_OK;
 }

@@ -6,8 +6,10 @@
 ** statistics); each worker owns a pg__net_clone of it, computes gradients
 ** into its clone, then calls pg__optim_apply_shared(shared_optim,
 ** worker_grads) and pg__optim_read_params(shared_optim, worker_params).
-** Both take the optimizer's mutex, so any number of workers may call them
-** concurrently. Nothing here allocates.
+** Both work stripe by stripe (1024 parameters each), every stripe under its
+** own lock, so any number of workers may call them concurrently without a
+** data race, and two workers' updates pipeline through the stripes instead
+** of queueing for the whole vector. Nothing here allocates.
 */
 #ifndef PG_OPTIM_H
 #define PG_OPTIM_H
@@ -42,14 +44,22 @@ void pg__optim_set_lr(pg_optim *opt, double lr);
 /* One step on the bound net's params from `grads` (param-count floats;
 ** typically the net's own grad buffer or a worker clone's). Clips grads
 ** in place first when CLIP_NORM > 0, outside the lock. Returns the norm
-** before clipping. Thread-safe: the update runs under the optimizer's
-** mutex, so several threads may apply their gradients to one shared
-** parameter set and one shared set of statistics concurrently. Does not
-** check for NaN (pg_optim_step does). */
+** before clipping, or -1 when CLIP_NORM is 0 (the norm is then not
+** computed: agents clip jointly over their nets before calling this).
+** Thread-safe: each stripe of the update runs under its lock, so several
+** threads may apply their gradients to one shared parameter set and one
+** shared set of statistics concurrently. Does not check for NaN
+** (pg_optim_step does). */
 double pg__optim_apply_shared(pg_optim *opt, float *grads);
+/* The same, then θ' ← θ into dst (param-count floats) stripe by stripe
+** while each stripe is locked and in cache: an A3C worker's update and
+** re-synchronisation in one pass. dst must not be the bound net's params. */
+double pg__optim_apply_shared_read(pg_optim *opt, float *grads, float *dst);
 
-/* Copies the bound net's params into dst (param-count floats) under the
-** optimizer's mutex: a worker's θ' ← θ that never sees a half-done step. */
+/* Copies the bound net's params into dst (param-count floats), each stripe
+** under its lock: a worker's θ' ← θ. Every stripe is from one whole update;
+** different stripes may be from consecutive updates of other workers (as
+** in the paper's lock-free setting, but without data races). */
 void pg__optim_read_params(pg_optim *opt, float *dst);
 
 /* The optimizer's state for agent checkpoints (lib/agents/agent_io.c): its
