@@ -366,18 +366,11 @@ pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl, dou
   pg__async_shared *sh = s->sh;
   pg_agent *P = pg__async_root(a);
   float *g1 = pg__net_grads(a->net), *g2 = a->vnet ? pg__net_grads(a->vnet) : NULL;
-  size_t n1 = pg__net_param_count(a->net), n2 = a->vnet ? pg__net_param_count(a->vnet) : 0;
-  double m1 = pg__grad_norm(g1, n1), m2 = g2 ? pg__grad_norm(g2, n2) : 0.0;
-  double norm = sqrt(m1 * m1 + m2 * m2);
-  if (!isfinite(norm)) {
+  size_t n1 = pg__net_param_count(a->net);
+  if (!isfinite(pg__agent_clip_grads(a))) {
     read_theta(a);
     return pg__fail(a->ctx, PG_ERR_NUMERIC,
                     "%s: non-finite gradient: update skipped, shared parameters unchanged", fn);
-  }
-  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
-  if (clip > 0.0 && norm > clip) {
-    pg__scale(g1, n1, (float)(clip / norm));
-    if (g2) pg__scale(g2, n2, (float)(clip / norm));
   }
   uint64_t T = atomic_load_explicit(&sh->T, memory_order_relaxed);
   double lr = pg__async_lr(a, T);

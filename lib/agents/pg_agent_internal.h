@@ -168,6 +168,10 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
 void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *returns,
                                float *adv, size_t n, float scale, double *pl, double *vl,
                                double *ent);
+/* The global gradient norm over the agent's net(s) (NaN/Inf if a gradient
+** is not finite); scales both gradients so it is at most CLIP_NORM when
+** that is set. */
+double pg__agent_clip_grads(const pg_agent *a);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
 /* Checks and applies the gradients (clip, optimizer step); on non-finite

@@ -137,10 +137,17 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
 
 /* ---- the checked update ------------------------------------------------------------ */
 
-static void scale_grads(pg_net *net, float s) {
-  float *g = pg__net_grads(net);
-  size_t n = pg__net_param_count(net);
-  for (size_t i = 0; i < n; i++) g[i] *= s;
+double pg__agent_clip_grads(const pg_agent *a) {
+  float *g1 = pg__net_grads(a->net), *g2 = a->vnet ? pg__net_grads(a->vnet) : NULL;
+  size_t n1 = pg__net_param_count(a->net), n2 = a->vnet ? pg__net_param_count(a->vnet) : 0;
+  double m1 = pg__grad_norm(g1, n1), m2 = g2 ? pg__grad_norm(g2, n2) : 0.0;
+  double norm = sqrt(m1 * m1 + m2 * m2);
+  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
+  if (isfinite(norm) && clip > 0.0 && norm > clip) {
+    pg__scale(g1, n1, (float)(clip / norm));
+    if (g2) pg__scale(g2, n2, (float)(clip / norm));
+  }
+  return norm;
 }
 
 static bool step_net(pg_optim *o, pg_net *net, float *backup) {
@@ -153,21 +160,12 @@ static bool step_net(pg_optim *o, pg_net *net, float *backup) {
 }
 
 pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl, double ent) {
-  double n1 = pg__grad_norm(pg__net_grads(a->net), pg__net_param_count(a->net));
-  double n2 = a->vnet ? pg__grad_norm(pg__net_grads(a->vnet), pg__net_param_count(a->vnet)) : 0.0;
-  double norm = sqrt(n1 * n1 + n2 * n2);
   /* Only the gradient matters: the loss is a statistic, and log pi of a
   ** sampled action whose probability underflowed is -inf while its
   ** gradient (onehot - p) is finite. */
-  if (!isfinite(norm))
+  if (!isfinite(pg__agent_clip_grads(a)))
     return pg__fail(a->ctx, PG_ERR_NUMERIC,
                     "%s: non-finite gradient: update skipped, parameters unchanged", fn);
-  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
-  if (clip > 0.0 && norm > clip) {
-    float s = (float)(clip / norm);
-    scale_grads(a->net, s);
-    if (a->vnet) scale_grads(a->vnet, s);
-  }
   if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(a->opt, pg__agent_lr(a));
   bool ok = step_net(a->opt, a->net, a->backup);
   if (ok && a->vnet) {
