@@ -6,6 +6,7 @@
 ** hand-edited sections with valid CRCs), allocation failures during load,
 ** injected write failures, and pg_policy_from_agent. */
 #include "testutil.h"
+#include "testutil_io.h"
 
 #include "pg_serial.h"
 
@@ -718,53 +719,6 @@ END_TEST
 
 /* ---- atomic saves --------------------------------------------------------------- */
 
-typedef struct fault {
-  long fail_write_after; /* bytes written before failing; -1 = never */
-  int fail_sync, fail_rename;
-  long written;
-} fault;
-
-static int f_write(void *user, int fd, const void *data, size_t size) {
-  fault *f = user;
-  if (f->fail_write_after >= 0 && f->written + (long)size > f->fail_write_after) {
-    size_t part = (size_t)(f->fail_write_after - f->written);
-    if (part) ck_assert_int_eq(write(fd, data, part), (ssize_t)part); /* a torn write */
-    f->written += (long)part;
-    errno = ENOSPC;
-    return -1;
-  }
-  ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
-  f->written += (long)size;
-  return 0;
-}
-static int f_sync(void *user, int fd) {
-  fault *f = user;
-  if (f->fail_sync) {
-    errno = EIO;
-    return -1;
-  }
-  return fsync(fd);
-}
-static int f_rename(void *user, const char *from, const char *to) {
-  fault *f = user;
-  if (f->fail_rename) {
-    errno = EXDEV;
-    return -1;
-  }
-  return rename(from, to);
-}
-
-static int count_entries(const char *dir) {
-  DIR *d = opendir(dir);
-  ck_assert_ptr_nonnull(d);
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  closedir(d);
-  return n;
-}
-
 START_TEST(test_atomic_save) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s/check_io_agent_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -779,13 +733,13 @@ START_TEST(test_atomic_save) {
   size_t s1;
   unsigned char *v1 = save_mem(a, &s1);
   ck_assert_int_eq(pg_agent_train(a, env, 50, NULL, NULL), PG_OK); /* a different v2 */
-  fault cases[] = {{0, 0, 0, 0}, {10, 0, 0, 0}, {1000, 0, 0, 0}, {-1, 1, 0, 0}, {-1, 0, 1, 0}};
+  pg_test_fault cases[] = {{0, 0, 0, 0}, {10, 0, 0, 0}, {1000, 0, 0, 0}, {-1, 1, 0, 0}, {-1, 0, 1, 0}};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    fault f = cases[c];
-    pg__file_io io = {f_write, f_sync, f_rename, &f};
+    pg_test_fault f = cases[c];
+    pg__file_io io = pg_test_fault_io(&f);
     ck_assert_int_eq(pg__agent_save_file_io(a, path, &io), PG_ERR_IO);
     ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "previous file is unchanged"));
-    ck_assert_int_eq(count_entries(dir), 1); /* no temporary file left behind */
+    ck_assert_int_eq(pg_test_count_entries(dir), 1); /* no temporary file left behind */
     ck_assert_int_eq(pg_agent_load_file(ctx, path, &back), PG_OK);
     size_t sb;
     unsigned char *bb = save_mem(back, &sb);
@@ -795,12 +749,12 @@ START_TEST(test_atomic_save) {
     pg_agent_destroy(back);
     back = NULL;
   }
-  fault ok = {-1, 0, 0, 0};
-  pg__file_io io = {f_write, f_sync, f_rename, &ok};
+  pg_test_fault ok = {-1, 0, 0, 0};
+  pg__file_io io = pg_test_fault_io(&ok);
   ck_assert_int_eq(pg__agent_save_file_io(a, path, &io), PG_OK);
   ck_assert_int_eq(pg_agent_load_file(ctx, path, &back), PG_OK);
   assert_same_agent(a, back);
-  ck_assert_int_eq(count_entries(dir), 1);
+  ck_assert_int_eq(pg_test_count_entries(dir), 1);
   pg_agent_destroy(back);
   unlink(path);
   rmdir(dir);
