@@ -454,19 +454,6 @@ END_TEST
 
 /* ---- learning ------------------------------------------------------------------ */
 
-typedef struct learn_cb {
-  double threshold;
-  int hit;
-} learn_cb;
-
-static int stop_at(void *user, pg_agent *agent) {
-  learn_cb *l = user;
-  double e, m;
-  pg_agent_get_stat(agent, PG_STAT_EPISODES, &e);
-  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &m);
-  if (e >= 20 && m >= l->threshold) l->hit = 1;
-  return l->hit;
-}
 
 /* A3C: the training mean; Q methods: a greedy evaluation after training
 ** (their training episodes include workers with epsilon = 0.5). */
@@ -477,10 +464,10 @@ static void learns(pg_algorithm algo, double threshold, long budget) {
   pg_env *env;
   pg_agent *a = make_agent(ctx, algo, &env, 64, 2);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_THREADS, 2), PG_OK);
-  learn_cb l = {threshold, 0};
+  pg_test_threshold l = {threshold, 0};
   bool q = algo != PG_ALGO_A3C;
   if (q) ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_EPSILON_ANNEAL_STEPS, budget / 4), PG_OK);
-  ck_assert_int_eq(pg_agent_train(a, env, budget, q ? NULL : stop_at, &l), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, budget, q ? NULL : pg_test_stop_at_threshold, &l), PG_OK);
   double m;
   if (q)
     ck_assert_int_eq(pg_agent_evaluate(a, env, 20, 1, &m, NULL), PG_OK);

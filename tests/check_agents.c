@@ -543,19 +543,6 @@ END_TEST
 START_TEST(test_paac_bootstrap_terminated) { paac_bootstrap(1); }
 END_TEST
 
-typedef struct learn_cb {
-  double threshold;
-  int hit;
-} learn_cb;
-
-static int stop_at(void *user, pg_agent *agent) {
-  learn_cb *l = user;
-  double e, m;
-  pg_agent_get_stat(agent, PG_STAT_EPISODES, &e);
-  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &m);
-  if (e >= 20 && m >= l->threshold) l->hit = 1;
-  return l->hit;
-}
 
 static void learns(pg_algorithm algo, int units, double threshold, long budget) {
   pg_ctx *ctx = NULL;
@@ -563,8 +550,8 @@ static void learns(pg_algorithm algo, int units, double threshold, long budget) 
   pg_ctx_set_seed(ctx, 1);
   pg_env *env;
   pg_agent *a = make_agent(ctx, algo, "CartPole-v1", &env, units);
-  learn_cb l = {threshold, 0};
-  ck_assert_int_eq(pg_agent_train(a, env, budget, stop_at, &l), PG_OK);
+  pg_test_threshold l = {threshold, 0};
+  ck_assert_int_eq(pg_agent_train(a, env, budget, pg_test_stop_at_threshold, &l), PG_OK);
   double m;
   pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &m);
   ck_assert_msg(l.hit, "%s reached only %.1f", pg_algorithm_name(algo), m);

@@ -65,3 +65,12 @@ int pg_test_run_suite(Suite *s) {
   srunner_free(sr);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+int pg_test_stop_at_threshold(void *user, pg_agent *agent) {
+  pg_test_threshold *l = user;
+  double e, m;
+  pg_agent_get_stat(agent, PG_STAT_EPISODES, &e);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &m);
+  if (e >= 20 && m >= l->threshold) l->hit = 1;
+  return l->hit;
+}

@@ -34,6 +34,14 @@ long pg_test_every_alloc_fails(pg_test_op op, void *user);
 /* Relative error |a-b| / max(1e-8, |a|+|b|)... for gradient checks. */
 double pg_test_rel_err(double a, double b);
 
+/* A pg_progress_fn that stops training once at least 20 episodes are done
+** and the mean return of the last 100 reaches threshold (sets hit). */
+typedef struct pg_test_threshold {
+  double threshold;
+  int hit;
+} pg_test_threshold;
+int pg_test_stop_at_threshold(void *user, pg_agent *agent);
+
 /* Runs a suite in fork mode and returns the process exit code. */
 int pg_test_run_suite(Suite *s);
 
