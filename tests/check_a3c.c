@@ -487,6 +487,16 @@ START_TEST(test_learn_n_step_q) {
   learns(PG_ALGO_ASYNC_N_STEP_Q, PG_SLOW_BUILD ? 20 : 150, PG_SLOW_BUILD ? 40000 : 200000);
 }
 END_TEST
+/* One-step methods bootstrap a single step: judged greedily, with a
+** tolerant bar (docs/RESULTS.md has the 500k-step figures). */
+START_TEST(test_learn_one_step_q) {
+  learns(PG_ALGO_ASYNC_ONE_STEP_Q, PG_SLOW_BUILD ? 15 : 60, PG_SLOW_BUILD ? 40000 : 200000);
+}
+END_TEST
+START_TEST(test_learn_one_step_sarsa) {
+  learns(PG_ALGO_ASYNC_ONE_STEP_SARSA, PG_SLOW_BUILD ? 15 : 60, PG_SLOW_BUILD ? 40000 : 200000);
+}
+END_TEST
 
 int main(void) {
   Suite *s = suite_create("a3c");
@@ -507,6 +517,8 @@ int main(void) {
   tcase_add_test(tt, test_progress_stops);
   tcase_add_test(tt, test_learn_a3c);
   tcase_add_test(tt, test_learn_n_step_q);
+  tcase_add_test(tt, test_learn_one_step_q);
+  tcase_add_test(tt, test_learn_one_step_sarsa);
   suite_add_tcase(s, tt);
   return pg_test_run_suite(s);
 }
