@@ -275,10 +275,39 @@ local function free_box(box)
   end
 end
 
+-- Destroying a handle can call back into Lua (an environment's close, or an
+-- agent destroying the clones of a Lua environment), and a callback entered
+-- while a JIT trace runs is a LuaJIT panic ("bad callback"). Finalizers can
+-- run inside traces, so they only queue the handle; queued handles are
+-- destroyed at the start of the next call that is kept out of traces
+-- (nojit below, which close() is too).
+local PENDING = {}
+
+local function drain()
+  while #PENDING > 0 do free_box(table.remove(PENDING)) end
+end
+-- jit.off covers a function and the closures inside it, not its callees:
+-- every function on the way to a C call that can call back is marked.
+jit.off(free_box)
+jit.off(drain)
+
+-- Functions that may call back into Lua are kept out of JIT traces (a
+-- callback entered from a compiled trace is an error in LuaJIT); they also
+-- destroy the handles whose finalizers ran since the last such call.
+local function nojit(f)
+  jit.off(f, true)
+  local g = function(...)
+    drain()
+    return f(...)
+  end
+  jit.off(g)
+  return g
+end
+
 local function attach(obj, out, ctype, destroy)
   local box = { raw = ffi.cast(ctype, out[0]), destroy = destroy, borrows = 0 }
   obj.box = box
-  obj.ptr = ffi.gc(ffi.cast(ctype, out[0]), function() free_box(box) end)
+  obj.ptr = ffi.gc(ffi.cast(ctype, out[0]), function() PENDING[#PENDING + 1] = box end)
   return obj
 end
 
@@ -293,7 +322,7 @@ function Handle:p()
   return self.ptr
 end
 
-function Handle:close()
+Handle.close = nojit(function(self)
   if self.ptr ~= nil then
     if self.box then
       ffi.gc(self.ptr, nil)
@@ -301,7 +330,7 @@ function Handle:close()
     end
     self.ptr = nil
   end
-end
+end)
 
 function Handle:closed() return self.ptr == nil end
 
@@ -385,9 +414,6 @@ local function size_out(fn, ptr, ctx, ...)
   return tonumber(v[0])
 end
 
--- Functions that may call back into Lua are kept out of JIT traces (a
--- callback entered from a compiled trace is an error in LuaJIT).
-local function nojit(f) jit.off(f, true) return f end
 
 -- A pg_write_fn for one call (freed afterwards). write(string) may error.
 local function with_writer(ctx, write, fn)
@@ -402,6 +428,7 @@ local function with_writer(ctx, write, fn)
   if not ok then error(st, 0) end
   return st
 end
+jit.off(with_writer, true)
 
 -- Net -------------------------------------------------------------------------
 local Net = class("Net")
@@ -657,6 +684,10 @@ local function cb_create(factory_user, index, seed, instance_user)
   store(parent, err)
   return 1
 end
+
+-- The callbacks' own code stays out of traces as well, so that the library,
+-- calling back while C is on the stack, never finds a trace running.
+for _, f in ipairs({ cb_reset, cb_step, cb_mask, cb_close, cb_create }) do jit.off(f, true) end
 
 local T = {
   reset = ffi.cast("pg_env_reset_fn", cb_reset),
@@ -1060,12 +1091,14 @@ Agent.train = nojit(function(self, env, max_steps, progress)
   local ctx = self.ctx
   local cb = nil
   if progress then
-    cb = ffi.cast("pg_progress_fn", function()
+    local on_progress = function()
       local ok, stop = pcall(progress, self)
       if ok then return stop and 1 or 0 end
       if ctx.pending == nil then ctx.pending = stop end
       return 1
-    end)
+    end
+    jit.off(on_progress, true)
+    cb = ffi.cast("pg_progress_fn", on_progress)
   end
   local st = C.pg_agent_train(self:p(), env:p(), max_steps, cb, nil)
   if cb then cb:free() end
