@@ -310,20 +310,33 @@ static pg_net *linear_policy(pg_ctx *ctx, bool value) {
   return n;
 }
 
-START_TEST(test_reinforce_baseline_hand_step) {
-  pg_test_alloc c = {0};
-  pg_ctx *ctx = pg_test_ctx(&c);
-  pg_net *pn = linear_policy(ctx, false), *vn = linear_policy(ctx, true);
-  float p0[4] = {0.1f, -0.2f, 0.05f, 0.0f}, w0[2] = {0.3f, 0.2f};
-  ck_assert_int_eq(pg_net_set_params(pn, 0, 4, p0), PG_OK);
-  ck_assert_int_eq(pg_net_set_params(vn, 0, 2, w0), PG_OK);
+/* The hand-checked agents: the linear policy and value nets above with fixed
+** parameters, plain SGD with rates at and aw, discount g. The nets are
+** borrowed: the caller destroys them after the agent. */
+static const float hand_p0[4] = {0.1f, -0.2f, 0.05f, 0.0f}, hand_w0[2] = {0.3f, 0.2f};
+
+static pg_agent *hand_agent(pg_ctx *ctx, pg_algorithm algo, double at, double aw, double g,
+                            pg_net **pn, pg_net **vn) {
+  *pn = linear_policy(ctx, false);
+  *vn = linear_policy(ctx, true);
+  ck_assert_int_eq(pg_net_set_params(*pn, 0, 4, hand_p0), PG_OK);
+  ck_assert_int_eq(pg_net_set_params(*vn, 0, 2, hand_w0), PG_OK);
   pg_agent *a = NULL;
-  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_REINFORCE_BASELINE, pn, vn, &a), PG_OK);
-  const double at = 0.125, aw = 0.25, g = 0.5;
+  ck_assert_int_eq(pg_agent_create(ctx, algo, *pn, *vn, &a), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OPTIMIZER, PG_OPTIM_SGD), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, at), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, aw), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, g), PG_OK);
+  return a;
+}
+
+START_TEST(test_reinforce_baseline_hand_step) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  const double at = 0.125, aw = 0.25, g = 0.5;
+  pg_net *pn, *vn;
+  pg_agent *a = hand_agent(ctx, PG_ALGO_REINFORCE_BASELINE, at, aw, g, &pn, &vn);
+  const float *p0 = hand_p0, *w0 = hand_w0;
   float obs[1] = {1.0f}, act[3];
   float rew[3] = {-1.0f, 2.0f, 0.5f};
   for (int t = 0; t < 3; t++) {
@@ -431,17 +444,10 @@ END_TEST
 START_TEST(test_actor_critic_hand_step) {
   pg_test_alloc c = {0};
   pg_ctx *ctx = pg_test_ctx(&c);
-  pg_net *pn = linear_policy(ctx, false), *vn = linear_policy(ctx, true);
-  float p0[4] = {0.1f, -0.2f, 0.05f, 0.0f}, w0[2] = {0.3f, 0.2f};
-  ck_assert_int_eq(pg_net_set_params(pn, 0, 4, p0), PG_OK);
-  ck_assert_int_eq(pg_net_set_params(vn, 0, 2, w0), PG_OK);
-  pg_agent *a = NULL;
-  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pn, vn, &a), PG_OK);
   const double at = 0.125, aw = 0.25, g = 0.75;
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OPTIMIZER, PG_OPTIM_SGD), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, at), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_LR, aw), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_GAMMA, g), PG_OK);
+  pg_net *pn, *vn;
+  pg_agent *a = hand_agent(ctx, PG_ALGO_ACTOR_CRITIC, at, aw, g, &pn, &vn);
+  const float *p0 = hand_p0, *w0 = hand_w0;
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 0.0), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_CLIP_NORM, 0.0), PG_OK);
   const float xs[3] = {0.5f, 2.0f, 1.5f}, xn[3] = {2.0f, -1.0f, 3.0f};

@@ -475,8 +475,7 @@ END_TEST
 
 START_TEST(test_atomic_save) {
   char dir[256];
-  snprintf(dir, sizeof dir, "%s/check_io_atomic_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_atomic");
   char path[300];
   snprintf(path, sizeof path, "%s/policy.pgck", dir);
   pg_ctx *ctx = NULL;

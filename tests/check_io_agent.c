@@ -721,8 +721,7 @@ END_TEST
 
 START_TEST(test_atomic_save) {
   char dir[256];
-  snprintf(dir, sizeof dir, "%s/check_io_agent_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_agent");
   char path[300];
   snprintf(path, sizeof path, "%s/agent.pgck", dir);
   pg_ctx *ctx = NULL;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,4 +55,10 @@ int pg_test_count_entries(const char *dir) {
     if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
   closedir(d);
   return n;
+}
+
+void pg_test_make_tmpdir(char *dir, size_t size, const char *prefix) {
+  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  ck_assert_int_lt(snprintf(dir, size, "%s/%s_XXXXXX", tmp, prefix), (int)size);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
 }

@@ -15,6 +15,10 @@ typedef struct pg_test_fault {
 /* The injecting I/O table for fault f (f must outlive its use). */
 pg__file_io pg_test_fault_io(pg_test_fault *f);
 
+/* Makes a fresh folder $TMPDIR/<prefix>_XXXXXX (TMPDIR defaults to /tmp)
+** and writes its path into dir (size bytes). */
+void pg_test_make_tmpdir(char *dir, size_t size, const char *prefix);
+
 /* Entries of dir other than "." and "..". */
 int pg_test_count_entries(const char *dir);
 
