@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, tests and demos need, if missing.
+# Installs the Debian packages the build, the whole test suite and the demos
+# need, if missing. Extra package names given as arguments are installed too.
+#   required: the compilers, CMake, Check, pkg-config, python3, luajit
+#   optional (the suite also builds and passes without them, see README):
+#     libopenblas-dev  bench_nn's OpenBLAS comparison
+#     python3-numpy    the Python binding's tests with numpy arrays
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils)
+pkgs+=(libopenblas-dev python3-numpy)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,6 +2,8 @@
 # The whole test suite, as README command 2 and CI run it:
 #   1. gcc, -Werror, optimised build (+ static library): ctest
 #   2. clang, -Werror: build, ctest
+#   2b. gcc, -Werror, every optional dependency forced off (as on a machine
+#       without them, whatever this one has): build everything, ctest
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
 #   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
@@ -28,6 +30,11 @@ build gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_BUILD_ST
 step "clang release build, -Werror"
 build clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_BUILD_BENCH=OFF
 (cd "$out/clang" && ctest -j "$jobs")
+
+step "gcc -Werror, every optional dependency forced off (PG_ALL_OPTIONAL_OFF)"
+build without -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_ALL_OPTIONAL_OFF=ON
+grep -A20 "Optional dependencies" "$out/without.configure.log" | grep "PG_WITH_" || true
+(cd "$out/without" && ctest -j "$jobs")
 
 step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
 build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \

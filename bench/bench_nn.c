@@ -137,13 +137,9 @@ static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
   }
   /* Multiply-adds of the dense products, per row. */
   double fwd_macs = 0, first = (double)(s->in * s->hidden);
-  size_t dims[8][2], nl = 0, w = s->in;
-  for (size_t i = 0; i < s->n_hidden; i++, w = s->hidden) {
-    dims[nl][0] = w, dims[nl][1] = s->hidden, nl++;
-    fwd_macs += (double)(w * s->hidden);
-  }
+  size_t nl = s->n_hidden + 1, w = s->in;
+  for (size_t i = 0; i < s->n_hidden; i++, w = s->hidden) fwd_macs += (double)(w * s->hidden);
   size_t head = s->small_heads ? 3 : s->head_out;
-  dims[nl][0] = w, dims[nl][1] = head, nl++;
   fwd_macs += (double)(w * head);
   double fwd_flops = 2.0 * fwd_macs * (double)n;
   double train_flops = fwd_flops * 3.0 - 2.0 * first * (double)n;
@@ -156,7 +152,10 @@ static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
 #ifdef PG_HAVE_OPENBLAS
   size_t maxw = s->in > s->hidden ? s->in : s->hidden;
   maxw = maxw > head ? maxw : head;
-  memcpy(j.dims, dims, sizeof dims);
+  /* The same layer shapes as the products counted above. */
+  w = s->in;
+  for (size_t i = 0; i < s->n_hidden; i++, w = s->hidden) j.dims[i][0] = w, j.dims[i][1] = s->hidden;
+  j.dims[s->n_hidden][0] = w, j.dims[s->n_hidden][1] = head;
   j.n_layers = nl;
   j.a = calloc(n * maxw + maxw * maxw, sizeof(float));
   j.b = calloc(maxw * maxw + n * maxw, sizeof(float));
