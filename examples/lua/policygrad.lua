@@ -256,26 +256,25 @@ local u64_t, i64_t = ffi.typeof("uint64_t"), ffi.typeof("int64_t")
 local TWO_53 = 2 ^ 53
 
 local function seed_arg(value, what)
-  if type(value) == "cdata" then
+  local got = type(value)
+  if got == "number" then
+    if value ~= value or value ~= math.floor(value) then
+      argerror(C.PG_ERR_INVALID_ARG, what .. " " .. tostring(value) .. " is not an integer")
+    end
+    if value > TWO_53 or value < -TWO_53 then
+      argerror(C.PG_ERR_OUT_OF_RANGE, string.format(
+        "%s %.17g is beyond 2^53, where Lua numbers stop being exact integers; pass a uint64_t "
+        .. "cdata such as 0xFEDCBA9876543210ULL", what, value))
+    end
+    if value < 0 then return ffi.cast(u64_t, ffi.new(i64_t, value)) end
+    return ffi.new(u64_t, value)
+  end
+  if got == "cdata" then
     if ffi.istype(u64_t, value) then return value end
     if ffi.istype(i64_t, value) then return ffi.cast(u64_t, value) end
-    argerror(C.PG_ERR_INVALID_ARG, what .. " must be an integer or a uint64_t/int64_t cdata, got "
-             .. tostring(ffi.typeof(value)))
+    got = tostring(ffi.typeof(value))
   end
-  if type(value) ~= "number" then
-    argerror(C.PG_ERR_INVALID_ARG, what .. " must be an integer or a uint64_t/int64_t cdata, got "
-             .. type(value))
-  end
-  if value ~= value or value ~= math.floor(value) then
-    argerror(C.PG_ERR_INVALID_ARG, what .. " " .. tostring(value) .. " is not an integer")
-  end
-  if value > TWO_53 or value < -TWO_53 then
-    argerror(C.PG_ERR_OUT_OF_RANGE, string.format(
-      "%s %.17g is beyond 2^53, where Lua numbers stop being exact integers; pass a uint64_t "
-      .. "cdata such as 0xFEDCBA9876543210ULL", what, value))
-  end
-  if value < 0 then return ffi.cast(u64_t, ffi.new(i64_t, value)) end
-  return ffi.new(u64_t, value)
+  argerror(C.PG_ERR_INVALID_ARG, what .. " must be an integer or a uint64_t/int64_t cdata, got " .. got)
 end
 --- pg.to_seed(x): x checked and converted to a uint64_t cdata, as every
 --- seed argument of the module is.

@@ -631,30 +631,13 @@ ALGORITHMS = _names("PG_ALGO_")
 STATS = _names("PG_STAT_")
 
 
-def _library_names(prefix, to_name):
-    """{name: number} for the PG_<prefix> enumerators the library names."""
-    out = {}
-    for v in _names(prefix).values():
-        n = to_name(v)
-        if n is not None:
-            out[n] = v
-    return out
-
-
-def _optim_param_name(v):
-    name = _NAME_OF.get(("PG_OPTIM_", v))
-    out = ctypes.c_int()
-    if name and lib.pg_optim_param_from_name(name.encode(), ctypes.byref(out)) == PG_OK:
-        return name
-    return None
-
-
-_NAME_OF = {("PG_OPTIM_", v): k for k, v in _names("PG_OPTIM_").items() if k not in OPTIMIZERS}
 # Parameter names as the library spells them (pg_param_name), and the
-# optimizer parameters its pg_optim_param_from_name accepts.
-PARAMS = _library_names("PG_PARAM_", lambda v: (lambda s: s.decode() if s else None)(
-    lib.pg_param_name(v)))
-OPTIM_PARAMS = _library_names("PG_OPTIM_", _optim_param_name)
+# optimizer parameters its pg_optim_param_from_name accepts: the names that
+# error messages list.
+PARAMS = {lib.pg_param_name(v).decode(): v for v in _names("PG_PARAM_").values()
+          if lib.pg_param_name(v) is not None}
+OPTIM_PARAMS = {k: v for k, v in _names("PG_OPTIM_").items() if k not in OPTIMIZERS
+                and lib.pg_optim_param_from_name(k.encode(), ctypes.byref(ctypes.c_int())) == PG_OK}
 
 
 # ---------------------------------------------------------------------------
