@@ -15,6 +15,10 @@ this file, then <prefix>/include of the library, /usr/local/include and
 to this file, then the system loader ("policygrad", then the SONAME
 libpolicygrad.so.0.1). docs/LUA.md is the guide.
 
+Seeds are uint64_t: pass 0x...ULL cdata (numbers only up to 2^53, checked);
+seeds given to Lua callbacks are uint64_t cdata. Errors are positioned at
+the caller's line and unknown names list the valid ones.
+
 Threads: LuaJIT callbacks must never run on another OS thread. Lua
 environments are only stepped by the thread calling into the library: the
 binding refuses (with an error) to train on a Lua environment with
@@ -869,7 +873,8 @@ end
 
 --- env: a table/object with env:reset(seed) -> obs and env:step(action) ->
 --- obs, reward, terminated, truncated (optional env:action_mask() -> n
---- booleans, env:close()). Discrete actions arrive as 0-based integers.
+--- booleans, env:close()). Discrete actions arrive as 0-based integers;
+--- seeds (reset's and the factory's) as uint64_t cdata, all 64 bits.
 --- opts: obs_size, n_actions | action_dim, low, high, factory(index, seed)
 --- -> a new env (enables clones: multi-slot agents, VecEnv), name,
 --- max_episode_steps.

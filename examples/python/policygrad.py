@@ -11,7 +11,9 @@ The library is found through POLICYGRAD_LIB, then the build trees next to
 this file (../../build*/libpolicygrad.so), then the installed library
 (ctypes.util.find_library, then the SONAME libpolicygrad.so.0.1).
 numpy is used for array results when it can be imported; it is never
-required (lists are returned without it). docs/PYTHON.md is the guide.
+required (lists are returned without it). Python environments follow
+Gymnasium's API (Env.from_python; old_gym=True for the old Gym one), and
+what they return is checked. docs/PYTHON.md is the guide.
 
 Every C function of include/policygrad.h is declared from the _SIGNATURES
 table below (argtypes and restype); tests/check_bindings_drift.py fails when
