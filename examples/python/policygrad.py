@@ -1101,11 +1101,13 @@ def _write_obs(ptr, n, obs, where):
     if len(flat) != n:
         raise ValueError("%s returned an observation of %d values; expected %d (obs_size)"
                          % (where, len(flat), n))
-    for i, v in enumerate(flat):
-        if isinstance(v, (str, bytes)) or not isinstance(v, numbers.Real):
-            raise TypeError("%s returned observation[%d] = %r (%s); expected a number"
-                            % (where, i, v, type(v).__name__))
-        ptr[i] = v
+    i = 0
+    try:
+        for i, v in enumerate(flat):
+            ptr[i] = v
+    except TypeError:  # ctypes takes numbers only
+        raise TypeError("%s returned observation[%d] = %r (%s); expected a number"
+                        % (where, i, flat[i], type(flat[i]).__name__)) from None
 
 
 def _unpack_reset(inst, r):
