@@ -1159,11 +1159,16 @@ def _reward_of(inst, rew):
                     % (inst.method("step"), rew, type(rew).__name__))
 
 
+def _int_like(v):
+    """A bool, an int, or one numpy bool/int (a scalar or a 1-element array)."""
+    return isinstance(v, numbers.Integral) or (
+        getattr(v, "size", None) == 1
+        and getattr(getattr(v, "dtype", None), "kind", "") in ("b", "i", "u"))
+
+
 def _flag_of(inst, v, name):
-    """terminated / truncated: a bool, an int or a numpy bool/int scalar."""
-    if isinstance(v, numbers.Integral) or (getattr(v, "shape", None) == ()
-                                            and getattr(getattr(v, "dtype", None), "kind", "")
-                                            in ("b", "i", "u")):
+    """terminated / truncated as 0 or 1; anything but _int_like raises."""
+    if _int_like(v):
         return 1 if v else 0
     raise TypeError("%s returned %s=%r (%s); expected a bool (step returns %s)"
                     % (inst.method("step"), name, v, type(v).__name__, _GYM_STEP))
@@ -1304,9 +1309,8 @@ class Env(_Handle):
                                   % (name,))
         out = _new_ptr()
         st = lib.pg_env_create_builtin(ctx._p, name.encode(), _seed(seed), ctypes.byref(out))
-        known = builtin_env_names()
-        if st == PG_ERR_INVALID_ARG and name not in known:
-            _check(st, ctx, hint="known: " + ", ".join(sorted(known)))
+        if st == PG_ERR_INVALID_ARG and name not in builtin_env_names():
+            _check(st, ctx, hint="known: " + ", ".join(sorted(builtin_env_names())))
         _check(st, ctx)
         return cls(ctx, out.value)
 
@@ -1427,9 +1431,7 @@ class Env(_Handle):
     def step(self, action):
         """-> (obs, reward, terminated, truncated). action: an int in
         [0, n) (discrete) or action_dim numbers (continuous)."""
-        if self.discrete and (isinstance(action, (str, bytes, float))
-                              or not isinstance(action, numbers.Integral)
-                              and getattr(getattr(action, "dtype", None), "kind", "") not in ("i", "u")):
+        if self.discrete and not _int_like(action):
             raise PolicygradError(PG_ERR_INVALID_ARG, "Env.step: action %r (%s); expected an int "
                                   "in [0, %d)" % (action, type(action).__name__, self.action_n))
         a = _floats_in(action, self.action_len, "Env.step: action")
