@@ -15,7 +15,7 @@ this file, then <prefix>/include of the library, /usr/local/include and
 to this file, then the system loader ("policygrad", then the SONAME
 libpolicygrad.so.0.1). docs/LUA.md is the guide.
 
-Seeds are uint64_t: pass 0x...ULL cdata (numbers only up to 2^53, checked);
+Seeds are uint64_t: pass 0x...ULL cdata (numbers only below 2^53, checked);
 seeds given to Lua callbacks are uint64_t cdata. Errors are positioned at
 the caller's line and unknown names list the valid ones.
 
@@ -252,9 +252,10 @@ end
 -- ---------------------------------------------------------------------------
 -- Seeds: uint64_t in C. A uint64_t or int64_t cdata (0xFEDCBA9876543210ULL)
 -- passes all 64 bits (an int64_t as C converts it); a Lua number is a
--- double, exact only up to 2^53, so a number must be an integer with
--- |n| <= 2^53 (a negative one wraps as in C). Anything else is an error
--- rather than a silently different seed.
+-- double, exact only below 2^53 (2^53 itself is also what 2^53 + 1
+-- rounds to), so a number must be an integer with |n| < 2^53 (a negative
+-- one wraps as in C). Anything else is an error rather than a silently
+-- different seed.
 -- ---------------------------------------------------------------------------
 local u64_t, i64_t = ffi.typeof("uint64_t"), ffi.typeof("int64_t")
 local TWO_53 = 2 ^ 53
@@ -265,9 +266,9 @@ local function seed_arg(value, what)
     if value ~= value or value ~= math.floor(value) then
       argerror(C.PG_ERR_INVALID_ARG, what .. " " .. tostring(value) .. " is not an integer")
     end
-    if value > TWO_53 or value < -TWO_53 then
+    if value >= TWO_53 or value <= -TWO_53 then
       argerror(C.PG_ERR_OUT_OF_RANGE, string.format(
-        "%s %.17g is beyond 2^53, where Lua numbers stop being exact integers; pass a uint64_t "
+        "%s %.17g is not below 2^53, where Lua numbers stop being exact integers; pass a uint64_t "
         .. "cdata such as 0xFEDCBA9876543210ULL", what, value))
     end
     if value < 0 then return ffi.cast(u64_t, ffi.new(i64_t, value)) end

@@ -604,11 +604,15 @@ _U64 = 1 << 64
 def _seed(value, what="seed"):
     """A seed or stream for a uint64_t argument: any int in [-2^63, 2^64)
     (a negative one wraps as C converts int64_t to uint64_t), or a float
-    holding an integer exactly; anything else raises instead of becoming a
-    different seed (ctypes would truncate 1.5 and wrap 2^64 + 1 silently)."""
+    holding an integer below 2^53 in magnitude (where floats are exact);
+    anything else raises instead of becoming a different seed (ctypes
+    would truncate 1.5 and wrap 2^64 + 1 silently)."""
     if isinstance(value, float):
         if not value.is_integer():
             raise PolicygradError(PG_ERR_INVALID_ARG, "%s %r is not an integer" % (what, value))
+        if abs(value) >= 2.0 ** 53:
+            raise PolicygradError(PG_ERR_OUT_OF_RANGE, "%s %r is a float not below 2^53, where "
+                                  "floats stop being exact integers; pass an int" % (what, value))
         value = int(value)
     try:
         v = operator.index(value)

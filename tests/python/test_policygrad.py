@@ -703,6 +703,7 @@ class Seeds(unittest.TestCase):
             self.assertEqual(first_obs(7.0), first_obs(7))
             for bad, status, msg in ((1.5, pg.PG_ERR_INVALID_ARG, "seed 1.5 is not an integer"),
                                      (2 ** 64, pg.PG_ERR_OUT_OF_RANGE, "does not fit in 64 bits"),
+                                     (2.0 ** 60, pg.PG_ERR_OUT_OF_RANGE, "pass an int"),
                                      (-2 ** 63 - 1, pg.PG_ERR_OUT_OF_RANGE, "does not fit"),
                                      ("7", pg.PG_ERR_INVALID_ARG, "seed must be an int, got '7'"),
                                      (float("nan"), pg.PG_ERR_INVALID_ARG, "not an integer")):
