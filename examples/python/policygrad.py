@@ -553,7 +553,16 @@ def _floats_in(values, n=None, what="array"):
     if n is not None and len(flat) != n:
         raise PolicygradError(PG_ERR_SHAPE, "%s: %d values, expected %d"
                               % (what, len(flat), n))
-    return (ctypes.c_float * len(flat))(*flat)
+    try:
+        return (ctypes.c_float * len(flat))(*flat)
+    except TypeError:  # ctypes takes numbers only: name the first value it refuses
+        for i, v in enumerate(flat):
+            try:
+                ctypes.c_float(v)
+            except TypeError:
+                raise PolicygradError(PG_ERR_INVALID_ARG, "%s: value %d is %r (%s), not a number"
+                                      % (what, i, v, type(v).__name__)) from None
+        raise
 
 
 def _len(buf):

@@ -549,6 +549,12 @@ class Adapter(unittest.TestCase):
                     env.step(bad)
                 self.assertIn("Env.step: action", str(cm.exception))
             env.step(1)
+            # observations the user hands to an agent
+            agent = pg.Agent.for_env(ctx, "reinforce", env, hidden_units=8)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.act([0.0, "x", 0.0, 0.0])
+            self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG)
+            self.assertIn("pg_agent_act obs: value 1 is 'x' (str), not a number", str(cm.exception))
 
     def test_numpy_values_are_accepted(self):
         try:
