@@ -15,6 +15,10 @@ this file, then <prefix>/include of the library, /usr/local/include and
 to this file, then the system loader ("policygrad", then the SONAME
 libpolicygrad.so.0.1). docs/LUA.md is the guide.
 
+Seeds are uint64_t: pass 0x...ULL cdata (numbers only below 2^53, checked);
+seeds given to Lua callbacks are uint64_t cdata. Errors are positioned at
+the caller's line and unknown names list the valid ones.
+
 Threads: LuaJIT callbacks must never run on another OS thread. Lua
 environments are only stepped by the thread calling into the library: the
 binding refuses (with an error) to train on a Lua environment with
@@ -140,8 +144,10 @@ function M.status_string(st) return ffi.string(C.pg_status_string(st)) end
 
 -- ---------------------------------------------------------------------------
 -- Errors: a failing call raises error(message) with the library's message
--- (the context's last error), at the level of the caller of the method.
--- An error raised by a Lua callback during the call is appended.
+-- (the context's last error), positioned at the user's code: the first
+-- Lua function on the stack that is not in this file, however deep in the
+-- module the error was found. An error raised by a Lua callback during the
+-- call is appended.
 -- ---------------------------------------------------------------------------
 local STATUS_NAMES = {}
 for k, val in pairs(M.const) do
@@ -149,28 +155,42 @@ for k, val in pairs(M.const) do
 end
 M.last_status = 0  -- the status of the last error raised by this module
 
-local function raise(status, msg, pending, level)
+local MODULE_SOURCE = debug.getinfo(1, "S").source
+
+-- The error() level, for the function calling this one, of the first Lua
+-- function outside this module (C frames such as pcall are passed over).
+local function user_level()
+  local level = 3 -- 1: user_level, 2: the function that will call error()
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info then return 1 end
+    if info.what ~= "C" and info.source ~= MODULE_SOURCE then return level - 1 end
+    level = level + 1
+  end
+end
+
+local function raise(status, msg, pending)
   M.last_status = status
   if pending then msg = msg .. " (Lua callback error: " .. tostring(pending) .. ")" end
-  error(msg, level or 3)
+  error(msg, user_level())
 end
 
 local function check(st, ctx, what)
   local pending = ctx and ctx.pending
   if ctx then ctx.pending = nil end
   if st == 0 then
-    if pending then raise(C.PG_ERR_CALLBACK, (what or "policygrad") .. ": a Lua callback failed", pending, 4) end
+    if pending then raise(C.PG_ERR_CALLBACK, (what or "policygrad") .. ": a Lua callback failed", pending) end
     return
   end
   local msg = ""
   if ctx and ctx.raw then msg = ffi.string(C.pg_ctx_last_error(ctx.raw)) end
   if msg == "" then msg = (what and (what .. ": ") or "") .. M.status_string(st) end
-  raise(tonumber(st), msg, pending, 4)  -- the caller of the method
+  raise(tonumber(st), msg, pending)
 end
 
 local function argerror(status, msg)
   M.last_status = status
-  error(msg, 3)
+  error(msg, user_level())
 end
 
 function M.status_name(st) return STATUS_NAMES[st] end
@@ -190,16 +210,80 @@ end
 local ACTIVATIONS, INITS, OUTPUTS = names("PG_ACTIVATION_"), names("PG_INIT_"), names("PG_NET_OUTPUT_")
 local ALGORITHMS, STATS = names("PG_ALGO_"), names("PG_STAT_")
 local OPTIMIZERS = { sgd = C.PG_OPTIM_SGD, rmsprop = C.PG_OPTIM_RMSPROP, adam = C.PG_OPTIM_ADAM }
-M.ALGORITHMS, M.STATS = ALGORITHMS, STATS
+-- Parameter names as the library spells them (pg_param_name), and the
+-- optimizer parameters the library's pg_optim_param_from_name accepts.
+local PARAMS, OPTIM_PARAMS = {}, {}
+for k, val in pairs(M.const) do
+  if k:match("^PG_PARAM_") and not k:match("FORCE_INT$") then
+    local s = C.pg_param_name(val)
+    if s ~= nil then PARAMS[ffi.string(s)] = val end
+  elseif k:match("^PG_OPTIM_") and not OPTIMIZERS[k:sub(10):lower()] and not k:match("FORCE_INT$") then
+    local name, out = k:sub(10):lower(), ffi.new("pg_optim_param[1]")
+    if C.pg_optim_param_from_name(name, out) == 0 then OPTIM_PARAMS[name] = val end
+  end
+end
+M.ALGORITHMS, M.STATS, M.PARAMS, M.OPTIM_PARAMS = ALGORITHMS, STATS, PARAMS, OPTIM_PARAMS
 
+--- The sorted keys of a name table, joined by ", " (for error messages).
+local function known(tbl)
+  local t = {}
+  for k in pairs(tbl) do t[#t + 1] = k end
+  table.sort(t)
+  return table.concat(t, ", ")
+end
+
+-- A name ("reinforce_baseline", case and '-' forgiven) or a number of the
+-- header; anything else is an error listing the valid names.
 local function enum(value, tbl, kind)
   if type(value) == "string" then
-    local v2 = tbl[value:lower():gsub("-", "_")]
-    if v2 == nil then argerror(C.PG_ERR_INVALID_ARG, "unknown " .. kind .. " '" .. value .. "'") end
+    local v2 = tbl[(value:lower():gsub("-", "_"))]
+    if v2 == nil then
+      argerror(C.PG_ERR_INVALID_ARG, "unknown " .. kind .. " '" .. value .. "' (known: " .. known(tbl) .. ")")
+    end
     return v2
+  end
+  if type(value) ~= "number" then
+    argerror(C.PG_ERR_INVALID_ARG, kind .. " must be a name or a number, got " .. type(value)
+             .. " (known: " .. known(tbl) .. ")")
   end
   return value
 end
+
+-- ---------------------------------------------------------------------------
+-- Seeds: uint64_t in C. A uint64_t or int64_t cdata (0xFEDCBA9876543210ULL)
+-- passes all 64 bits (an int64_t as C converts it); a Lua number is a
+-- double, exact only below 2^53 (2^53 itself is also what 2^53 + 1
+-- rounds to), so a number must be an integer with |n| < 2^53 (a negative
+-- one wraps as in C). Anything else is an error rather than a silently
+-- different seed.
+-- ---------------------------------------------------------------------------
+local u64_t, i64_t = ffi.typeof("uint64_t"), ffi.typeof("int64_t")
+local TWO_53 = 2 ^ 53
+
+local function seed_arg(value, what)
+  local got = type(value)
+  if got == "number" then
+    if value ~= value or value ~= math.floor(value) then
+      argerror(C.PG_ERR_INVALID_ARG, what .. " " .. tostring(value) .. " is not an integer")
+    end
+    if value >= TWO_53 or value <= -TWO_53 then
+      argerror(C.PG_ERR_OUT_OF_RANGE, string.format(
+        "%s %.17g is not below 2^53, where Lua numbers stop being exact integers; pass a uint64_t "
+        .. "cdata such as 0xFEDCBA9876543210ULL", what, value))
+    end
+    if value < 0 then return ffi.cast(u64_t, ffi.new(i64_t, value)) end
+    return ffi.new(u64_t, value)
+  end
+  if got == "cdata" then
+    if ffi.istype(u64_t, value) then return value end
+    if ffi.istype(i64_t, value) then return ffi.cast(u64_t, value) end
+    got = tostring(ffi.typeof(value))
+  end
+  argerror(C.PG_ERR_INVALID_ARG, what .. " must be an integer or a uint64_t/int64_t cdata, got " .. got)
+end
+--- pg.to_seed(x): x checked and converted to a uint64_t cdata, as every
+--- seed argument of the module is.
+function M.to_seed(value) return seed_arg(value, "seed") end
 
 -- ---------------------------------------------------------------------------
 -- Arrays: Lua tables (1-based) in and out; cdata float arrays pass through.
@@ -361,11 +445,14 @@ end, __index = Context })
 function Context:last_error() return ffi.string(C.pg_ctx_last_error(self:p())) end
 function Context:last_status() return tonumber(C.pg_ctx_last_status(self:p())) end
 function Context:clear_error() C.pg_ctx_clear_error(self:p()) end
-function Context:set_seed(seed) check(C.pg_ctx_set_seed(self:p(), seed), self) end
+function Context:set_seed(seed)
+  check(C.pg_ctx_set_seed(self:p(), seed_arg(seed, "Context:set_seed: seed")), self)
+end
+--- The default seed: a uint64_t cdata (all 64 bits; compares equal to numbers).
 function Context:seed()
   local v = ffi.new("uint64_t[1]")
   check(C.pg_ctx_get_seed(self:p(), v), self)
-  return tonumber(v[0])
+  return v[0]
 end
 function Context:memory_in_use()
   local v = ffi.new("uint64_t[1]")
@@ -381,13 +468,17 @@ local function wrap_rng(ctx, out)
 end
 M.Rng = setmetatable({}, { __call = function(_, ctx, seed, stream)
   local out = new_out("pg_rng*")
-  check(C.pg_rng_create(ctx:p(), seed or 0, stream or 0, out), ctx)
+  check(C.pg_rng_create(ctx:p(), seed_arg(seed or 0, "Rng: seed"), seed_arg(stream or 0, "Rng: stream"), out),
+        ctx)
   return wrap_rng(ctx, out)
 end, __index = Rng })
-function Rng:seed(seed, stream) check(C.pg_rng_seed(self:p(), seed, stream or 0), self.ctx) end
+function Rng:seed(seed, stream)
+  check(C.pg_rng_seed(self:p(), seed_arg(seed, "Rng:seed: seed"), seed_arg(stream or 0, "Rng:seed: stream")),
+        self.ctx)
+end
 function Rng:split(stream)
   local out = new_out("pg_rng*")
-  check(C.pg_rng_split(self:p(), stream, out), self.ctx)
+  check(C.pg_rng_split(self:p(), seed_arg(stream, "Rng:split: stream"), out), self.ctx)
   return wrap_rng(self.ctx, out)
 end
 function Rng:next_u64()
@@ -438,7 +529,7 @@ local function wrap_net(ctx, out)
 end
 M.Net = setmetatable({}, { __call = function(_, ctx, input_dim, max_batch, seed)
   local out = new_out("pg_net*")
-  check(C.pg_net_create(ctx:p(), input_dim, max_batch or 1, seed or 0, out), ctx)
+  check(C.pg_net_create(ctx:p(), input_dim, max_batch or 1, seed_arg(seed or 0, "Net: seed"), out), ctx)
   return wrap_net(ctx, out)
 end, __index = Net })
 
@@ -502,7 +593,9 @@ function Net:set_grads(values, offset)
   check(C.pg_net_set_grads(self:p(), offset or 0, n, buf), self.ctx)
 end
 function Net:copy_params_from(src) check(C.pg_net_copy_params(self:p(), src:p()), self.ctx) end
-function Net:init_params(seed) check(C.pg_net_init_params(self:p(), seed), self.ctx) end
+function Net:init_params(seed)
+  check(C.pg_net_init_params(self:p(), seed_arg(seed, "Net:init_params: seed")), self.ctx)
+end
 function Net:zero_grads() check(C.pg_net_zero_grads(self:p()), self.ctx) end
 function Net:forward(inputs, n, mask)
   local buf, len = floats_in(inputs)
@@ -577,8 +670,12 @@ M.Optimizer = setmetatable({}, { __call = function(_, net, kind)
 end, __index = Optimizer })
 function M.Optimizer.param_from_name(name)
   local v = ffi.new("pg_optim_param[1]")
-  local st = C.pg_optim_param_from_name(name, v)
-  if st ~= 0 then raise(st, "pg_optim_param_from_name: unknown name '" .. tostring(name) .. "'") end
+  local st = C.PG_ERR_INVALID_ARG
+  if type(name) == "string" then st = C.pg_optim_param_from_name(name, v) end
+  if st ~= 0 then
+    raise(tonumber(st), "unknown optimizer parameter '" .. tostring(name) .. "' (known: "
+          .. known(OPTIM_PARAMS) .. ")")
+  end
   return tonumber(v[0])
 end
 local function oparam(p) return type(p) == "string" and M.Optimizer.param_from_name(p) or p end
@@ -617,17 +714,43 @@ local function store(inst, err)
   if inst and inst.ctx.pending == nil then inst.ctx.pending = err end
 end
 
-local function write_obs(ptr, n, obs)
+-- What a Lua environment returns is checked here, and a mistake is an
+-- error naming the method and what was expected (the library then stops
+-- with PG_ERR_CALLBACK and the method that called it raises the message).
+-- NaN and infinities pass: the library reports them (PG_ERR_NUMERIC).
+local function write_obs(ptr, n, obs, method)
   if type(obs) == "number" then obs = { obs } end
+  if type(obs) ~= "table" then
+    error("env:" .. method .. "() returned " .. type(obs) .. " as the observation; expected a table of "
+          .. n .. " numbers", 0)
+  end
   local flat = flatten(obs)
-  if #flat ~= n then error("observation has " .. #flat .. " values, expected " .. n, 0) end
-  for i = 1, n do ptr[i - 1] = flat[i] end
+  if #flat ~= n then
+    error("env:" .. method .. "() returned an observation of " .. #flat .. " values; expected "
+          .. n .. " (obs_size)", 0)
+  end
+  for i = 1, n do
+    local x = flat[i]
+    if type(x) ~= "number" then
+      error("env:" .. method .. "() returned observation[" .. i .. "] = " .. tostring(x) .. " ("
+            .. type(x) .. "); expected a number", 0)
+    end
+    ptr[i - 1] = x
+  end
+end
+
+-- terminated / truncated: a boolean, nil (false) or a number (0 = false).
+local function flag_of(v, name)
+  if v == nil or v == false or v == 0 then return 0 end
+  if v == true or type(v) == "number" then return 1 end
+  error("env:step() returned " .. name .. " of type " .. type(v) .. "; expected a boolean "
+        .. "(step returns obs, reward, terminated, truncated)", 0)
 end
 
 local function cb_reset(user, seed, obs)
   local inst = INSTANCES[key_of(user)]
   local ok, err = pcall(function()
-    write_obs(obs, inst.obs_size, (inst.env:reset(tonumber(seed))))
+    write_obs(obs, inst.obs_size, (inst.env:reset(seed)), "reset")
   end)
   if ok then return 0 end
   store(inst, err)
@@ -641,10 +764,14 @@ local function cb_step(user, action, obs, reward, terminated, truncated)
     if inst.discrete then a = math.floor(action[0])
     else a = {} for i = 1, inst.n do a[i] = action[i - 1] end end
     local o, r, term, trunc = inst.env:step(a)
-    write_obs(obs, inst.obs_size, o)
+    write_obs(obs, inst.obs_size, o, "step")
+    if type(r) ~= "number" then
+      error("env:step() returned reward " .. tostring(r) .. " (" .. type(r) .. "); expected a number "
+            .. "(step returns obs, reward, terminated, truncated)", 0)
+    end
     reward[0] = r
-    terminated[0] = (term and term ~= 0) and 1 or 0
-    truncated[0] = (trunc and trunc ~= 0) and 1 or 0
+    terminated[0] = flag_of(term, "terminated")
+    truncated[0] = flag_of(trunc, "truncated")
   end)
   if ok then return 0 end
   store(inst, err)
@@ -655,7 +782,10 @@ local function cb_mask(user, mask)
   local inst = INSTANCES[key_of(user)]
   local ok, err = pcall(function()
     local m = inst.env:action_mask()
-    if #m ~= inst.n then error("action_mask gave " .. #m .. " values, expected " .. inst.n, 0) end
+    if type(m) ~= "table" or #m ~= inst.n then
+      error("env:action_mask() returned " .. (type(m) == "table" and #m .. " values" or type(m))
+            .. "; expected a table of " .. inst.n .. " booleans", 0)
+    end
     for i = 1, inst.n do mask[i - 1] = (m[i] and m[i] ~= 0) and 1 or 0 end
   end)
   if ok then return 0 end
@@ -674,7 +804,7 @@ end
 local function cb_create(factory_user, index, seed, instance_user)
   local parent = INSTANCES[key_of(factory_user)]
   local ok, err = pcall(function()
-    local env = parent.factory(index, tonumber(seed))
+    local env = parent.factory(index, seed)
     local inst = {}
     for k, val in pairs(parent) do inst[k] = val end
     inst.env = env
@@ -724,15 +854,28 @@ local function wrap_env(ctx, out, is_lua)
 end
 M.Env = setmetatable({}, { __index = Env })
 
+--- A built-in task by name (pg.builtin_env_names()); seed: see seeds above.
 function M.Env.builtin(ctx, name, seed)
   local out = new_out("pg_env*")
-  check(C.pg_env_create_builtin(ctx:p(), name, seed or 0, out), ctx)
+  if type(name) ~= "string" then
+    argerror(C.PG_ERR_INVALID_ARG, "Env.builtin: name must be a string, got " .. type(name))
+  end
+  local st = C.pg_env_create_builtin(ctx:p(), name, seed_arg(seed or 0, "Env.builtin: seed"), out)
+  if st == C.PG_ERR_INVALID_ARG then
+    local names = {}
+    for _, n in ipairs(M.builtin_env_names()) do names[n] = true end
+    if not names[name] then
+      raise(tonumber(st), ffi.string(C.pg_ctx_last_error(ctx:p())) .. " (known: " .. known(names) .. ")")
+    end
+  end
+  check(st, ctx)
   return wrap_env(ctx, out, false)
 end
 
 --- env: a table/object with env:reset(seed) -> obs and env:step(action) ->
 --- obs, reward, terminated, truncated (optional env:action_mask() -> n
---- booleans, env:close()). Discrete actions arrive as 0-based integers.
+--- booleans, env:close()). Discrete actions arrive as 0-based integers;
+--- seeds (reset's and the factory's) as uint64_t cdata, all 64 bits.
 --- opts: obs_size, n_actions | action_dim, low, high, factory(index, seed)
 --- -> a new env (enables clones: multi-slot agents, VecEnv), name,
 --- max_episode_steps.
@@ -763,7 +906,7 @@ end
 
 Env.clone = nojit(function(self, index, seed)
   local out = new_out("pg_env*")
-  check(C.pg_env_clone(self:p(), index, seed, out), self.ctx)
+  check(C.pg_env_clone(self:p(), index, seed_arg(seed, "Env:clone: seed"), out), self.ctx)
   return wrap_env(self.ctx, out, self.is_lua)
 end)
 function Env:set_observation_image(h, w, c)
@@ -790,7 +933,7 @@ function Env:max_episode_steps()
   check(C.pg_env_get_max_episode_steps(self:p(), v), self.ctx)
   return tonumber(v[0])
 end
-function Env:set_seed(seed) check(C.pg_env_set_seed(self:p(), seed), self.ctx) end
+function Env:set_seed(seed) check(C.pg_env_set_seed(self:p(), seed_arg(seed, "Env:set_seed: seed")), self.ctx) end
 function Env:name() return ffi.string(C.pg_env_get_name(self:p())) end
 function Env:action_mask()
   local buf = u8_arr(self.action_n)
@@ -830,7 +973,7 @@ M.VecEnv = setmetatable({}, { __call = nojit(function(_, env, n, n_threads, seed
              .. "(LuaJIT callbacks must not run on library threads)")
   end
   local out = new_out("pg_vec_env*")
-  check(C.pg_vec_env_create(env:p(), n, n_threads, seed or 0, out), env.ctx)
+  check(C.pg_vec_env_create(env:p(), n, n_threads, seed_arg(seed or 0, "VecEnv: seed"), out), env.ctx)
   local self = setmetatable({ ctx = env.ctx, observation_size = env.observation_size,
                               action_len = env.action_len, action_n = env.action_n }, VecEnv)
   attach(self, out, "pg_vec_env*", C.pg_vec_env_destroy)
@@ -881,8 +1024,10 @@ end
 -- ---------------------------------------------------------------------------
 function M.param_from_name(name)
   local v = ffi.new("pg_param[1]")
-  local st = C.pg_param_from_name(name, v)
-  if st ~= 0 then raise(st, "pg_param_from_name: unknown parameter '" .. tostring(name) .. "'") end
+  local st = type(name) == "string" and C.pg_param_from_name(name, v) or C.PG_ERR_INVALID_ARG
+  if st ~= 0 then
+    raise(tonumber(st), "unknown parameter '" .. tostring(name) .. "' (known: " .. known(PARAMS) .. ")")
+  end
   return tonumber(v[0])
 end
 function M.param_name(p)
@@ -983,7 +1128,12 @@ function M.Agent.from_string(ctx, data)
   return wrap_agent(ctx, out, {})
 end
 function Agent:set_param(p, value)
+  if type(value) ~= "number" then
+    argerror(C.PG_ERR_INVALID_ARG, "Agent:set_param: the value of " .. tostring(p) .. " must be a number, got "
+             .. type(value))
+  end
   if type(p) == "string" then
+    M.param_from_name(p) -- an unknown name: an error listing the known ones
     check(C.pg_agent_set_param_by_name(self:p(), p, value), self.ctx)
   else
     check(C.pg_agent_set_param(self:p(), p, value), self.ctx)
@@ -1022,7 +1172,7 @@ end
 -- worker's buffer).
 local function slots(self) return select(4, self:shape()) end
 local function acheck(self, st)
-  if st ~= 0 then raise(tonumber(st), self:last_error(), nil, 4) end
+  if st ~= 0 then raise(tonumber(st), self:last_error()) end
 end
 local function floats_len(t, want)
   if type(t) == "cdata" then return t, want end
@@ -1165,7 +1315,7 @@ end)
 local PolicySession = class("PolicySession")
 M.PolicySession = setmetatable({}, { __call = function(_, policy, seed)
   local out = new_out("pg_policy_session*")
-  check(C.pg_policy_session_create(policy:p(), seed or 0, out), policy.ctx)
+  check(C.pg_policy_session_create(policy:p(), seed_arg(seed or 0, "PolicySession: seed"), out), policy.ctx)
   local self = setmetatable({ ctx = policy.ctx, policy = policy }, PolicySession)
   attach(self, out, "pg_policy_session*", C.pg_policy_session_destroy)
   self.buf = float_arr(math.max(1, policy.action_size))
@@ -1179,7 +1329,8 @@ function Policy:act(obs, mask, deterministic)
   return self.default_session:act(obs, mask, deterministic ~= false)
 end
 function PolicySession:seed(seed, stream)
-  check(C.pg_policy_session_seed(self:p(), seed, stream or 0), self.ctx)
+  check(C.pg_policy_session_seed(self:p(), seed_arg(seed, "PolicySession:seed: seed"),
+                                 seed_arg(stream or 0, "PolicySession:seed: stream")), self.ctx)
 end
 function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
 --- One action: a 0-based integer or a table of floats. Errors carry the

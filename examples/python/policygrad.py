@@ -11,7 +11,9 @@ The library is found through POLICYGRAD_LIB, then the build trees next to
 this file (../../build*/libpolicygrad.so), then the installed library
 (ctypes.util.find_library, then the SONAME libpolicygrad.so.0.1).
 numpy is used for array results when it can be imported; it is never
-required (lists are returned without it). docs/PYTHON.md is the guide.
+required (lists are returned without it). Python environments follow
+Gymnasium's API (Env.from_python; old_gym=True for the old Gym one), and
+what they return is checked. docs/PYTHON.md is the guide.
 
 Every C function of include/policygrad.h is declared from the _SIGNATURES
 table below (argtypes and restype); tests/check_bindings_drift.py fails when
@@ -23,6 +25,8 @@ import ctypes
 import ctypes.util
 import glob
 import itertools
+import numbers
+import operator
 import os
 import threading
 
@@ -477,18 +481,25 @@ def status_string(status):
 
 
 def _raise_pending(ctx, status=PG_ERR_CALLBACK, message=None):
+    """Raises the exception a callback stored during the call, chained to a
+    PolicygradError whose message is the library's followed by the
+    original exception's type and message."""
     exc = ctx._pending if ctx is not None else None
     if exc is None:
         return
     ctx._pending = None
+    raised = "%s: %s" % (type(exc).__name__, exc)
     if message is None:
-        message = "a Python callback raised %s: %s" % (type(exc).__name__, exc)
+        message = "a Python callback raised " + raised
+    else:
+        message = "%s (the Python callback raised %s)" % (message, raised)
     raise PolicygradError(status, message) from exc
 
 
-def _check(status, ctx, what=None):
-    """Raises for a non-zero status (message from the context) and re-raises
-    a Python exception stored by a callback during the call."""
+def _check(status, ctx, what=None, hint=None):
+    """Raises for a non-zero status (message from the context, then
+    " (hint)" if given) and re-raises a Python exception stored by a
+    callback during the call."""
     if status == PG_OK:
         _raise_pending(ctx)
         return
@@ -498,6 +509,8 @@ def _check(status, ctx, what=None):
         msg = ""
     if not msg:
         msg = (what + ": " if what else "") + status_string(status)
+    if hint:
+        msg = "%s (%s)" % (msg, hint)
     _raise_pending(ctx, status, msg)
     raise PolicygradError(status, msg)
 
@@ -540,7 +553,16 @@ def _floats_in(values, n=None, what="array"):
     if n is not None and len(flat) != n:
         raise PolicygradError(PG_ERR_SHAPE, "%s: %d values, expected %d"
                               % (what, len(flat), n))
-    return (ctypes.c_float * len(flat))(*flat)
+    try:
+        return (ctypes.c_float * len(flat))(*flat)
+    except TypeError:  # ctypes takes numbers only: name the first value it refuses
+        for i, v in enumerate(flat):
+            try:
+                ctypes.c_float(v)
+            except TypeError:
+                raise PolicygradError(PG_ERR_INVALID_ARG, "%s: value %d is %r (%s), not a number"
+                                      % (what, i, v, type(v).__name__)) from None
+        raise
 
 
 def _len(buf):
@@ -578,7 +600,37 @@ def _enum(value, table, kind):
             return table[key]
         raise PolicygradError(PG_ERR_INVALID_ARG, "unknown %s %r (known: %s)"
                               % (kind, value, ", ".join(sorted(table))))
-    return int(value)
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise PolicygradError(PG_ERR_INVALID_ARG, "%s must be a name or an int, got %r (known: %s)"
+                              % (kind, value, ", ".join(sorted(table)))) from None
+
+
+_U64 = 1 << 64
+
+
+def _seed(value, what="seed"):
+    """A seed or stream for a uint64_t argument: any int in [-2^63, 2^64)
+    (a negative one wraps as C converts int64_t to uint64_t), or a float
+    holding an integer below 2^53 in magnitude (where floats are exact);
+    anything else raises instead of becoming a different seed (ctypes
+    would truncate 1.5 and wrap 2^64 + 1 silently)."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PolicygradError(PG_ERR_INVALID_ARG, "%s %r is not an integer" % (what, value))
+        if abs(value) >= 2.0 ** 53:
+            raise PolicygradError(PG_ERR_OUT_OF_RANGE, "%s %r is a float not below 2^53, where "
+                                  "floats stop being exact integers; pass an int" % (what, value))
+        value = int(value)
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise PolicygradError(PG_ERR_INVALID_ARG, "%s must be an int, got %r (%s)"
+                              % (what, value, type(value).__name__)) from None
+    if not -(1 << 63) <= v < _U64:
+        raise PolicygradError(PG_ERR_OUT_OF_RANGE, "%s %d does not fit in 64 bits" % (what, v))
+    return v % _U64
 
 
 def _names(prefix):
@@ -592,6 +644,15 @@ NET_OUTPUTS = _names("PG_NET_OUTPUT_")
 OPTIMIZERS = {k: v for k, v in _names("PG_OPTIM_").items() if k in ("sgd", "rmsprop", "adam")}
 ALGORITHMS = _names("PG_ALGO_")
 STATS = _names("PG_STAT_")
+
+
+# Parameter names as the library spells them (pg_param_name), and the
+# optimizer parameters its pg_optim_param_from_name accepts: the names that
+# error messages list.
+PARAMS = {lib.pg_param_name(v).decode(): v for v in _names("PG_PARAM_").values()
+          if lib.pg_param_name(v) is not None}
+OPTIM_PARAMS = {k: v for k, v in _names("PG_OPTIM_").items() if k not in OPTIMIZERS
+                and lib.pg_optim_param_from_name(k.encode(), ctypes.byref(ctypes.c_int())) == PG_OK}
 
 
 # ---------------------------------------------------------------------------
@@ -698,7 +759,7 @@ class Context(_Handle):
 
     @seed.setter
     def seed(self, value):
-        _check(lib.pg_ctx_set_seed(self._p, int(value)), self)
+        _check(lib.pg_ctx_set_seed(self._p, _seed(value)), self)
 
     @property
     def memory_in_use(self):
@@ -715,16 +776,17 @@ class Rng(_Handle):
     def __init__(self, ctx, seed=0, stream=0, _ptr=None):
         if _ptr is None:
             out = _new_ptr()
-            _check(lib.pg_rng_create(ctx._p, int(seed), int(stream), ctypes.byref(out)), ctx)
+            _check(lib.pg_rng_create(ctx._p, _seed(seed), _seed(stream, "stream"),
+                                     ctypes.byref(out)), ctx)
             _ptr = out.value
         super().__init__(_ptr, ctx, lib.pg_rng_destroy)
 
     def seed(self, seed, stream=0):
-        _check(lib.pg_rng_seed(self._p, int(seed), int(stream)), self._ctx)
+        _check(lib.pg_rng_seed(self._p, _seed(seed), _seed(stream, "stream")), self._ctx)
 
     def split(self, stream):
         out = _new_ptr()
-        _check(lib.pg_rng_split(self._p, int(stream), ctypes.byref(out)), self._ctx)
+        _check(lib.pg_rng_split(self._p, _seed(stream, "stream"), ctypes.byref(out)), self._ctx)
         return Rng(self._ctx, _ptr=out.value)
 
     def next_u64(self):
@@ -773,7 +835,7 @@ class Net(_Handle):
     def __init__(self, ctx, input_dim, max_batch=1, seed=0, _ptr=None, _owner=None):
         if _ptr is None:
             out = _new_ptr()
-            _check(lib.pg_net_create(ctx._p, int(input_dim), int(max_batch), int(seed),
+            _check(lib.pg_net_create(ctx._p, int(input_dim), int(max_batch), _seed(seed),
                                      ctypes.byref(out)), ctx)
             _ptr = out.value
         super().__init__(_ptr, ctx, None if _owner is not None else lib.pg_net_destroy)
@@ -865,7 +927,7 @@ class Net(_Handle):
         _check(lib.pg_net_copy_params(self._p, src._p), self._ctx)
 
     def init_params(self, seed):
-        _check(lib.pg_net_init_params(self._p, int(seed)), self._ctx)
+        _check(lib.pg_net_init_params(self._p, _seed(seed)), self._ctx)
 
     def zero_grads(self):
         _check(lib.pg_net_zero_grads(self._p), self._ctx)
@@ -958,9 +1020,11 @@ class Optimizer(_Handle):
     @staticmethod
     def param_from_name(name):
         v = ctypes.c_int()
-        st = lib.pg_optim_param_from_name(name.encode(), ctypes.byref(v))
+        st = lib.pg_optim_param_from_name(name.encode(), ctypes.byref(v)) \
+            if isinstance(name, str) else PG_ERR_INVALID_ARG
         if st != PG_OK:
-            raise PolicygradError(st, "pg_optim_param_from_name: unknown name %r" % name)
+            raise PolicygradError(st, "unknown optimizer parameter %r (known: %s)"
+                                  % (name, ", ".join(sorted(OPTIM_PARAMS))))
         return v.value
 
     def _param(self, p):
@@ -997,12 +1061,17 @@ _LOCK = threading.Lock()
 
 
 class _Instance:
-    __slots__ = ("env", "ctx", "obs_size", "discrete", "n", "factory", "has_mask")
+    __slots__ = ("env", "ctx", "obs_size", "discrete", "n", "factory", "has_mask", "old_gym")
 
-    def __init__(self, env, ctx, obs_size, discrete, n, factory):
+    def __init__(self, env, ctx, obs_size, discrete, n, factory, old_gym=False):
         self.env, self.ctx, self.obs_size = env, ctx, obs_size
         self.discrete, self.n, self.factory = discrete, n, factory
         self.has_mask = callable(getattr(env, "action_mask", None))
+        self.old_gym = bool(old_gym)
+
+    def method(self, name):
+        """"CartPoleEnv.step()": how messages name the user's method."""
+        return "%s.%s()" % (type(self.env).__name__, name)
 
 
 def _register(inst):
@@ -1017,30 +1086,112 @@ def _store(inst, exc):
         inst.ctx._pending = exc
 
 
-def _write_obs(ptr, n, obs):
+# What a Python environment returns is checked here; a mistake raises
+# TypeError / ValueError naming the method and what was expected, which the
+# train (or reset, step, ...) call re-raises chained to its PolicygradError
+# (PG_ERR_CALLBACK). NaN and infinities pass: the library reports them
+# (PG_ERR_NUMERIC).
+_GYM_STEP = "(obs, reward, terminated, truncated, info)"
+_OLD_GYM_HINT = "pass old_gym=True to Env.from_python for the old Gym API"
+
+
+def _write_obs(ptr, n, obs, where):
     if _np is not None and isinstance(obs, _np.ndarray):
-        a = _np.ascontiguousarray(obs, dtype=_np.float32).ravel()
+        try:
+            a = _np.ascontiguousarray(obs, dtype=_np.float32).ravel()
+        except (TypeError, ValueError):
+            raise TypeError("%s returned an observation array of dtype %s; expected numbers"
+                            % (where, obs.dtype)) from None
         if a.size != n:
-            raise ValueError("observation has %d values, expected %d" % (a.size, n))
+            raise ValueError("%s returned an observation of %d values; expected %d (obs_size)"
+                             % (where, a.size, n))
         ctypes.memmove(ptr, a.ctypes.data, 4 * n)
         return
+    if obs is None or isinstance(obs, (str, bytes, dict)):
+        raise TypeError("%s returned %s as the observation; expected %d numbers (a list, tuple "
+                        "or array)" % (where, type(obs).__name__, n))
     flat = _flatten(obs)
     if len(flat) != n:
-        raise ValueError("observation has %d values, expected %d" % (len(flat), n))
-    for i, v in enumerate(flat):
-        ptr[i] = v
+        raise ValueError("%s returned an observation of %d values; expected %d (obs_size)"
+                         % (where, len(flat), n))
+    i = 0
+    try:
+        for i, v in enumerate(flat):
+            ptr[i] = v
+    except TypeError:  # ctypes takes numbers only
+        raise TypeError("%s returned observation[%d] = %r (%s); expected a number"
+                        % (where, i, flat[i], type(flat[i]).__name__)) from None
 
 
-def _unpack_reset(r):
-    if isinstance(r, tuple) and len(r) == 2 and (r[1] is None or isinstance(r[1], dict)):
+def _unpack_reset(inst, r):
+    """The observation of what reset returned: Gymnasium's (obs, info), as a
+    tuple or a list; a bare observation only in old-Gym mode."""
+    if isinstance(r, (tuple, list)) and len(r) == 2 and (r[1] is None or isinstance(r[1], dict)):
         return r[0]
-    return r
+    if inst.old_gym:
+        return r
+    raise TypeError("%s returned %s, not a pair (obs, info): Gymnasium's reset returns "
+                    "(obs, info); %s (reset returns obs)"
+                    % (inst.method("reset"), _describe(r), _OLD_GYM_HINT))
+
+
+def _describe(r):
+    if isinstance(r, (tuple, list)):
+        return "a %s of %d values" % (type(r).__name__, len(r))
+    return "a %s" % type(r).__name__
+
+
+def _unpack_step(inst, r):
+    """(obs, reward, terminated, truncated) of what step returned."""
+    where = inst.method("step")
+    if not isinstance(r, (tuple, list)):
+        raise TypeError("%s returned %s; expected a tuple %s" % (where, _describe(r), _GYM_STEP))
+    if len(r) == 5:
+        return r[0], r[1], r[2], r[3]
+    if len(r) == 4 and inst.old_gym:
+        # Old Gym: (obs, reward, done, info); a time limit said so in info
+        # (as Gymnasium's compatibility wrappers read it).
+        o, rew, done, info = r
+        trunc = bool(isinstance(info, dict) and info.get("TimeLimit.truncated", False))
+        return o, rew, bool(done) and not trunc, trunc
+    if len(r) == 4:
+        raise TypeError("%s returned 4 values; Gymnasium's step returns 5 %s; %s "
+                        "(step returns (obs, reward, done, info))" % (where, _GYM_STEP, _OLD_GYM_HINT))
+    raise TypeError("%s returned %d values; expected 5 %s%s"
+                    % (where, len(r), _GYM_STEP, " or, old Gym, 4 (obs, reward, done, info)"
+                       if inst.old_gym else ""))
+
+
+def _reward_of(inst, rew):
+    if not isinstance(rew, (str, bytes)):
+        try:
+            return float(rew)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError("%s returned reward %r (%s); expected a real number"
+                    % (inst.method("step"), rew, type(rew).__name__))
+
+
+def _int_like(v):
+    """A bool, an int, or one numpy bool/int (a scalar or a 1-element array)."""
+    return isinstance(v, numbers.Integral) or (
+        getattr(v, "size", None) == 1
+        and getattr(getattr(v, "dtype", None), "kind", "") in ("b", "i", "u"))
+
+
+def _flag_of(inst, v, name):
+    """terminated / truncated as 0 or 1; anything but _int_like raises."""
+    if _int_like(v):
+        return 1 if v else 0
+    raise TypeError("%s returned %s=%r (%s); expected a bool (step returns %s)"
+                    % (inst.method("step"), name, v, type(v).__name__, _GYM_STEP))
 
 
 def _cb_reset(user, seed, obs):
     inst = _INSTANCES.get(user)
     try:
-        _write_obs(obs, inst.obs_size, _unpack_reset(inst.env.reset(seed=seed)))
+        _write_obs(obs, inst.obs_size, _unpack_reset(inst, inst.env.reset(seed=seed)),
+                   inst.method("reset"))
         return 0
     except BaseException as e:  # noqa: B902
         _store(inst, e)
@@ -1056,16 +1207,11 @@ def _cb_step(user, action, obs, reward, terminated, truncated):
             a = [action[i] for i in range(inst.n)]
             if _np is not None:
                 a = _np.array(a, dtype=_np.float32)
-        r = inst.env.step(a)
-        if len(r) == 5:
-            o, rew, term, trunc, _info = r
-        else:  # (obs, reward, done, info): old Gym style
-            o, rew, term, _info = r
-            trunc = False
-        _write_obs(obs, inst.obs_size, o)
-        reward[0] = float(rew)
-        terminated[0] = 1 if term else 0
-        truncated[0] = 1 if trunc else 0
+        o, rew, term, trunc = _unpack_step(inst, inst.env.step(a))
+        _write_obs(obs, inst.obs_size, o, inst.method("step"))
+        reward[0] = _reward_of(inst, rew)
+        terminated[0] = _flag_of(inst, term, "terminated")
+        truncated[0] = _flag_of(inst, trunc, "truncated")
         return 0
     except BaseException as e:  # noqa: B902
         _store(inst, e)
@@ -1077,7 +1223,8 @@ def _cb_mask(user, mask):
     try:
         m = _flatten(inst.env.action_mask())
         if len(m) != inst.n:
-            raise ValueError("action_mask() gave %d values, expected %d" % (len(m), inst.n))
+            raise ValueError("%s returned %d values; expected %d booleans"
+                             % (inst.method("action_mask"), len(m), inst.n))
         for i, v in enumerate(m):
             mask[i] = 1 if v else 0
         return 0
@@ -1103,7 +1250,7 @@ def _cb_create(factory_user, index, seed, instance_user):
     try:
         env = parent.factory(index, seed)
         inst = _Instance(env, parent.ctx, parent.obs_size, parent.discrete, parent.n,
-                         parent.factory)
+                         parent.factory, parent.old_gym)
         instance_user[0] = _register(inst)
         return 0
     except BaseException as e:  # noqa: B902
@@ -1168,17 +1315,33 @@ class Env(_Handle):
 
     @classmethod
     def builtin(cls, ctx, name, seed=0):
+        """A built-in task by name (builtin_env_names()); an unknown name
+        raises PolicygradError(PG_ERR_INVALID_ARG) listing the known ones."""
+        if not isinstance(name, str):
+            raise PolicygradError(PG_ERR_INVALID_ARG, "Env.builtin: name must be a str, got %r"
+                                  % (name,))
         out = _new_ptr()
-        _check(lib.pg_env_create_builtin(ctx._p, name.encode(), int(seed), ctypes.byref(out)), ctx)
+        st = lib.pg_env_create_builtin(ctx._p, name.encode(), _seed(seed), ctypes.byref(out))
+        if st == PG_ERR_INVALID_ARG and name not in builtin_env_names():
+            _check(st, ctx, hint="known: " + ", ".join(sorted(builtin_env_names())))
+        _check(st, ctx)
         return cls(ctx, out.value)
 
     @classmethod
     def from_python(cls, ctx, env, obs_size=None, n_actions=None, action_dim=None,
-                    low=None, high=None, factory=None, name=None, max_episode_steps=None):
-        """Wraps a Gymnasium-style object: env.reset(seed=...) -> (obs, info),
-        env.step(action) -> (obs, reward, terminated, truncated, info),
-        optional env.action_mask() -> n booleans and env.close(). Discrete
-        actions arrive as int, continuous ones as a list / numpy array.
+                    low=None, high=None, factory=None, name=None, max_episode_steps=None,
+                    old_gym=False):
+        """Wraps a Gymnasium-style object: env.reset(seed=...) -> (obs, info)
+        (a tuple or a list), env.step(action) -> (obs, reward, terminated,
+        truncated, info), optional env.action_mask() -> n booleans and
+        env.close(). old_gym=True accepts the old Gym API as well: reset ->
+        obs, step -> (obs, reward, done, info), where done is truncated if
+        info["TimeLimit.truncated"] says so and terminated otherwise;
+        without it a 4-value step or a bare reset observation is an error
+        (never a silently dropped truncation). Discrete actions arrive as
+        int, continuous ones as a list / numpy array. Wrong values (sizes,
+        types) raise TypeError / ValueError naming the method, re-raised
+        chained to the PolicygradError of the call that ran the callback.
         Spaces come from the arguments or from env.observation_space /
         env.action_space (.shape, .n, .low, .high). factory(index, seed) ->
         a new env object enables clones (PAAC slots, VecEnv); without it use
@@ -1196,7 +1359,7 @@ class Env(_Handle):
         if not obs_size or discrete is None:
             raise PolicygradError(PG_ERR_INVALID_ARG, "Env.from_python: give obs_size and "
                                   "n_actions or action_dim (or Gymnasium-style spaces)")
-        inst = _Instance(env, ctx, int(obs_size), discrete, n, factory)
+        inst = _Instance(env, ctx, int(obs_size), discrete, n, factory, old_gym)
         key = _register(inst)
         vt = pg_env_vtable(ctypes.sizeof(pg_env_vtable), _TRAMPOLINES[0], _TRAMPOLINES[1],
                            _TRAMPOLINES[2], _TRAMPOLINES[3] if inst.has_mask else pg_env_action_mask_fn(),
@@ -1219,7 +1382,7 @@ class Env(_Handle):
 
     def clone(self, index, seed):
         out = _new_ptr()
-        _check(lib.pg_env_clone(self._p, int(index), int(seed), ctypes.byref(out)), self._ctx)
+        _check(lib.pg_env_clone(self._p, int(index), _seed(seed), ctypes.byref(out)), self._ctx)
         return Env(self._ctx, out.value)
 
     # -- spaces and settings
@@ -1256,7 +1419,7 @@ class Env(_Handle):
         _check(lib.pg_env_set_max_episode_steps(self._p, int(value)), self._ctx)
 
     def set_seed(self, seed):
-        _check(lib.pg_env_set_seed(self._p, int(seed)), self._ctx)
+        _check(lib.pg_env_set_seed(self._p, _seed(seed)), self._ctx)
 
     @property
     def name(self):
@@ -1279,8 +1442,12 @@ class Env(_Handle):
         return _out(obs)
 
     def step(self, action):
-        """-> (obs, reward, terminated, truncated)."""
-        a = _floats_in(action, self.action_len, "action")
+        """-> (obs, reward, terminated, truncated). action: an int in
+        [0, n) (discrete) or action_dim numbers (continuous)."""
+        if self.discrete and not _int_like(action):
+            raise PolicygradError(PG_ERR_INVALID_ARG, "Env.step: action %r (%s); expected an int "
+                                  "in [0, %d)" % (action, type(action).__name__, self.action_n))
+        a = _floats_in(action, self.action_len, "Env.step: action")
         obs = (ctypes.c_float * self.observation_size)()
         r, te, tr = ctypes.c_float(), ctypes.c_int32(), ctypes.c_int32()
         _check(lib.pg_env_step(self._p, a, len(a), obs, len(obs), ctypes.byref(r),
@@ -1308,7 +1475,7 @@ class VecEnv(_Handle):
 
     def __init__(self, env, n, n_threads=1, seed=0):
         out = _new_ptr()
-        _check(lib.pg_vec_env_create(env._p, int(n), int(n_threads), int(seed),
+        _check(lib.pg_vec_env_create(env._p, int(n), int(n_threads), _seed(seed),
                                      ctypes.byref(out)), env._ctx)
         super().__init__(out.value, env._ctx, lib.pg_vec_env_destroy)
         v = ctypes.c_int32()
@@ -1351,10 +1518,14 @@ class VecEnv(_Handle):
 # Agents.
 # ---------------------------------------------------------------------------
 def param_from_name(name):
+    """The PG_PARAM_* number of a parameter name; an unknown name raises
+    PolicygradError(PG_ERR_INVALID_ARG) listing the known ones."""
     v = ctypes.c_int()
-    st = lib.pg_param_from_name(name.encode(), ctypes.byref(v))
+    st = lib.pg_param_from_name(name.encode(), ctypes.byref(v)) if isinstance(name, str) \
+        else PG_ERR_INVALID_ARG
     if st != PG_OK:
-        raise PolicygradError(st, "pg_param_from_name: unknown parameter %r" % name)
+        raise PolicygradError(st, "unknown parameter %r (known: %s)"
+                              % (name, ", ".join(sorted(PARAMS))))
     return v.value
 
 
@@ -1477,7 +1648,11 @@ class Agent(_Handle):
         return param_from_name(p) if isinstance(p, str) else int(p)
 
     def set_param(self, param, value):
+        if isinstance(value, (str, bytes)) or not isinstance(value, numbers.Real):
+            raise PolicygradError(PG_ERR_INVALID_ARG, "Agent.set_param: the value of %r must be a "
+                                  "number, got %r" % (param, value))
         if isinstance(param, str):
+            param_from_name(param)  # an unknown name raises, listing the known ones
             self._ck(lib.pg_agent_set_param_by_name(self._p, param.encode(), float(value)), self._ctx)
         else:
             self._ck(lib.pg_agent_set_param(self._p, int(param), float(value)), self._ctx)
@@ -1680,7 +1855,7 @@ class PolicySession(_Handle):
 
     def __init__(self, policy, seed=0):
         out = _new_ptr()
-        _check(lib.pg_policy_session_create(policy._p, int(seed), ctypes.byref(out)), policy._ctx)
+        _check(lib.pg_policy_session_create(policy._p, _seed(seed), ctypes.byref(out)), policy._ctx)
         super().__init__(out.value, policy._ctx, lib.pg_policy_session_destroy)
         self.policy = policy
         self._obs_size, self._action_size = policy.observation_size, policy.action_size
@@ -1688,7 +1863,7 @@ class PolicySession(_Handle):
         self._act_buf = (ctypes.c_float * max(1, self._action_size))()
 
     def seed(self, seed, stream=0):
-        _check(lib.pg_policy_session_seed(self._p, int(seed), int(stream)), self._ctx)
+        _check(lib.pg_policy_session_seed(self._p, _seed(seed), _seed(stream, "stream")), self._ctx)
 
     @property
     def last_error(self):

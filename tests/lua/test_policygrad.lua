@@ -305,6 +305,252 @@ test("handles freed in any order", function()
   env:close()
 end)
 
+-- ---------------------------------------------------------------------------
+-- 64-bit seeds, error positions, names.
+-- ---------------------------------------------------------------------------
+local ffi = require("ffi")
+local bit = require("bit")
+local float_bits = ffi.new("union { float f; uint32_t u; }")
+local function fhex(x) float_bits.f = x return bit.tohex(float_bits.u, 8) end
+local function shex(v) return bit.tohex(ffi.cast("uint64_t", v), 16) end
+local function hex64(s)
+  local v = 0ULL
+  for i = 1, #s do v = v * 16 + tonumber(s:sub(i, i), 16) end
+  return v
+end
+
+-- The replay of tests/seed_replay.c through the binding: the same records
+-- in the same order. as_number(seed) picks the Lua value passed for a seed.
+local function lua_replay(seeds, tasks, as_number)
+  local out = {}
+  local function emit(...) out[#out + 1] = table.concat({ ... }, " ") end
+  local ctx = pg.Context()
+  for _, seed in ipairs(seeds) do
+    local arg = as_number(seed)
+    for _, task in ipairs(tasks) do
+      local env = pg.Env.builtin(ctx, task, arg)
+      for k = 0, 1 do
+        local obs, row = env:reset(), { "builtin", task, shex(seed), tostring(k) }
+        for i = 1, #obs do row[#row + 1] = fhex(obs[i]) end
+        emit(unpack(row))
+      end
+      env:close()
+    end
+    -- a Lua environment recording the seeds the library hands it
+    local made = {}
+    local function Recorder(index, create_seed)
+      local r = { index = index, create_seed = create_seed, resets = {} }
+      function r:reset(s)
+        assert(ffi.istype("uint64_t", s), "reset's seed is a uint64_t cdata")
+        self.resets[#self.resets + 1] = s
+        return { 0 }
+      end
+      function r:step() return { 0 }, 0, true, false end
+      made[#made + 1] = r
+      return r
+    end
+    local factory = function(index, s)
+      assert(ffi.istype("uint64_t", s), "the factory's seed is a uint64_t cdata")
+      return Recorder(index, s)
+    end
+    local root = Recorder(-1, 0ULL)
+    local env = pg.Env.from_lua(ctx, root, { obs_size = 1, n_actions = 2, name = "replay", factory = factory })
+    env:set_seed(arg)
+    for k = 0, 1 do env:reset() emit("host", shex(seed), tostring(k), shex(root.resets[k + 1])) end
+    local clone = env:clone(3, arg)
+    clone:reset()
+    local c = made[#made]
+    emit("clone", shex(seed), tostring(c.index), "create", shex(c.create_seed), "reset", shex(c.resets[1]))
+    clone:close()
+    local first = #made + 1
+    local vec = pg.VecEnv(env, 3, 1, arg)
+    vec:reset()
+    for i = first, #made do
+      emit("vec", shex(seed), tostring(made[i].index), "create", shex(made[i].create_seed), "reset",
+           shex(made[i].resets[1]))
+    end
+    vec:close() env:close()
+    local sctx = pg.Context(arg)
+    assert(sctx:seed() == seed, "Context:seed() keeps all 64 bits")
+    local rec = Recorder(-1, 0ULL)
+    local senv = pg.Env.from_lua(sctx, rec, { obs_size = 1, n_actions = 2 })
+    senv:reset()
+    emit("ctx", shex(seed), shex(rec.resets[1]))
+    senv:close() sctx:close()
+  end
+  ctx:close()
+  return out
+end
+
+test("64-bit seeds: Lua replays the C program bit for bit", function()
+  local prog = os.getenv("PG_SEED_REPLAY")
+  if not prog or prog == "" then
+    print("skip 64-bit seed replay: PG_SEED_REPLAY (the seed_replay program, set by ctest) is not set")
+    return
+  end
+  local f = assert(io.popen("'" .. prog .. "'", "r"))
+  local c_lines, seeds, tasks, seen = {}, {}, {}, {}
+  for line in f:lines() do
+    local s = line:match("^seed (%x+)$")
+    if s then seeds[#seeds + 1] = hex64(s)
+    else
+      c_lines[#c_lines + 1] = line
+      local task = line:match("^builtin (%S+)")
+      if task and not seen[task] then seen[task] = true tasks[#tasks + 1] = task end
+    end
+  end
+  assert(f:close(), "seed_replay failed")
+  assert(#seeds >= 4 and #tasks >= 1 and #c_lines > 20, "seed_replay printed too little")
+  assert(seeds[1] == 0xFEDCBA9876543210ULL)
+  local as_cdata = function(s) return s end
+  -- numbers where a double holds the seed exactly, cdata elsewhere
+  local as_number = function(s) if s < 2ULL ^ 53 then return tonumber(s) end return s end
+  for _, way in ipairs({ as_cdata, as_number }) do
+    local mine = lua_replay(seeds, tasks, way)
+    for i = 1, math.max(#mine, #c_lines) do
+      assert(mine[i] == c_lines[i], "line " .. i .. ": C says\n  " .. tostring(c_lines[i])
+             .. "\nLua says\n  " .. tostring(mine[i]))
+    end
+  end
+end)
+
+test("seed arguments: cdata exact, numbers only where exact", function()
+  local ctx = pg.Context()
+  local function first_obs(seed)
+    local env = pg.Env.builtin(ctx, "CartPole-v1", seed)
+    local o = env:reset()
+    env:close()
+    return table.concat(o, ",")
+  end
+  assert(first_obs(-1) == first_obs(0xFFFFFFFFFFFFFFFFULL), "-1 wraps as in C")
+  assert(first_obs(-1LL) == first_obs(0xFFFFFFFFFFFFFFFFULL), "int64_t cdata wraps as in C")
+  assert(first_obs(2 ^ 53 - 1) == first_obs(0x1FFFFFFFFFFFFFULL))
+  expect_error(function() first_obs(2 ^ 53) end, "not below 2^53")
+  assert(first_obs(12345) == first_obs(12345ULL))
+  assert(first_obs(0xFEDCBA9876543210ULL) ~= first_obs(0xFEDCBA9876543000ULL))
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", 1.5) end, "Env.builtin: seed 1.5 is not an integer")
+  assert(pg.last_status == pg.const.PG_ERR_INVALID_ARG)
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", 0xFEDCBA9876543210) end,
+               "not below 2^53, where Lua numbers stop being exact integers; pass a uint64_t cdata")
+  assert(pg.last_status == pg.const.PG_ERR_OUT_OF_RANGE)
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", 0 / 0) end, "is not an integer")
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", math.huge) end, "not below 2^53")
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", "7") end, "got string")
+  expect_error(function() pg.Env.builtin(ctx, "CartPole-v1", ffi.new("double", 7)) end, "got ctype<double>")
+  expect_error(function() pg.Context(2 ^ 60) end, "Context:set_seed: seed")
+  expect_error(function() pg.Rng(ctx, 1, 0.5) end, "Rng: stream 0.5 is not an integer")
+  expect_error(function() pg.Net(ctx, 4, 1, -0.25) end, "Net: seed")
+  local c2 = pg.Context(0xFEDCBA9876543210ULL)
+  assert(c2:seed() == 0xFEDCBA9876543210ULL and ffi.istype("uint64_t", c2:seed()))
+  assert(pg.to_seed(-1) == 0xFFFFFFFFFFFFFFFFULL)
+  c2:close() ctx:close()
+end)
+
+-- The line of the caller, for errors expected to point at it.
+local function here() return debug.getinfo(2, "l").currentline end
+local function expect_error_at(line, fn, pattern)
+  local err = expect_error(fn, pattern)
+  local at = "test_policygrad.lua:" .. line .. ":"
+  assert(err:find(at, 1, true), "error '" .. err .. "' does not point at " .. at)
+  return err
+end
+
+test("errors point at the caller's line", function()
+  local ctx = pg.Context(8)
+  local env = pg.Env.builtin(ctx, "CartPole-v1")
+  local agent = pg.Agent.for_env(ctx, "reinforce", env, 8)
+  local l
+  l = here() expect_error_at(l, function() pg.Env.builtin(ctx, "NoSuchTask") end, "NoSuchTask")
+  l = here() expect_error_at(l, function() pg.Env.builtin(ctx, "CartPole-v1", 0.5) end, "not an integer")
+  l = here() expect_error_at(l, function() pg.Agent.for_env(ctx, "nope", env) end, "unknown algorithm")
+  l = here() expect_error_at(l, function() agent:set_param("nope", 1) end, "unknown parameter")
+  l = here() expect_error_at(l, function() agent:get_param("nope") end, "unknown parameter")
+  l = here() expect_error_at(l, function() agent:stat("nope") end, "unknown statistic")
+  l = here() expect_error_at(l, function() env:step(0) end, "step before reset")
+  env:reset()
+  l = here() expect_error_at(l, function() env:step({ 0, 1 }) end, "action: 2 values, expected 1")
+  l = here() expect_error_at(l, function() agent:step({ 0, 0 }) end, "obs_len is 2")
+  l = here() expect_error_at(l, function() pg.Context(0.5) end, "not an integer")
+  l = here() expect_error_at(l, function() pg.Net(ctx, 4, 1):add_dense(4, "nope") end, "unknown activation")
+  local bad = corridor_env(ctx, 3, false)
+  local cagent = pg.Agent.for_env(ctx, "reinforce", bad, 8)
+  l = here() expect_error_at(l, function() cagent:train(bad, 100) end, "corridor exploded")
+  cagent:close()
+  local closed = pg.Env.builtin(ctx, "CartPole-v1")
+  closed:close()
+  l = here() expect_error_at(l, function() closed:reset() end, "Env is closed")
+  -- a method called by pcall itself: the position is the line calling pcall
+  l = here() local ok, err = pcall(pg.Env.builtin, ctx, "NoSuchTask")
+  assert(not ok and tostring(err):find("test_policygrad.lua:" .. l .. ":", 1, true), tostring(err))
+  agent:close() env:close() bad:close() ctx:close()
+end)
+
+test("unknown names list the valid ones", function()
+  local ctx = pg.Context()
+  local env = pg.Env.builtin(ctx, "CartPole-v1")
+  local agent = pg.Agent.for_env(ctx, "reinforce", env, 8)
+  expect_error(function() pg.Env.builtin(ctx, "CartPol-v1") end, "(known: Acrobot-v1, CartPole-v1,")
+  assert(pg.last_status == pg.const.PG_ERR_INVALID_ARG)
+  expect_error(function() pg.Agent.for_env(ctx, "ppo", env) end,
+               "unknown algorithm 'ppo' (known: a3c, actor_critic, async_n_step_q,")
+  expect_error(function() pg.Agent.for_env(ctx, nil, env) end, "algorithm must be a name or a number, got nil")
+  local err = expect_error(function() agent:set_param("learning_rate", 1e-3) end,
+                           "unknown parameter 'learning_rate' (known: ")
+  assert(err:find("gamma", 1, true) and err:find("lr,", 1, true) and err:find("entropy_beta", 1, true), err)
+  expect_error(function() agent:get_param("gama") end, "unknown parameter 'gama' (known: ")
+  expect_error(function() pg.param_from_name("gama") end, "clip_norm")
+  expect_error(function() agent:set_param("gamma", "0.9") end, "must be a number, got string")
+  expect_error(function() agent:stat("mean_return") end, "unknown statistic 'mean_return' (known: ")
+  expect_error(function() agent:stat("mean_return") end, "mean_return_100")
+  local net = pg.Net(ctx, 4, 1):add_dense(8):add_value_head():finalize()
+  expect_error(function() pg.Optimizer(net, "adagrad") end, "unknown optimizer 'adagrad' (known: adam, rmsprop, sgd)")
+  local opt = pg.Optimizer(net, "adam")
+  expect_error(function() opt:set_param("learning_rate", 1) end,
+               "unknown optimizer parameter 'learning_rate' (known: beta1, beta2, clip_norm, decay, epsilon, lr, momentum)")
+  opt:set_param("lr", 1e-3)
+  assert(math.abs(opt:get_param("lr") - 1e-3) < 1e-9)
+  expect_error(function() net:get_output("logit") end, "(known: ")
+  agent:close() env:close() ctx:close()
+end)
+
+test("bad values from a Lua environment: clear errors", function()
+  local ctx = pg.Context()
+  local function env_with(step, reset)
+    local e = { reset = reset or function() return { 0, 0 } end, step = step }
+    return pg.Env.from_lua(ctx, e, { obs_size = 2, n_actions = 2, name = "broken" })
+  end
+  local cases = {
+    { function() return { 0, 0 }, nil, false, false end, "env:step() returned reward nil (nil); expected a number" },
+    { function() return { 0, 0 }, "1", false, false end, "returned reward 1 (string)" },
+    { function() return { 0 }, 1, false, false end, "env:step() returned an observation of 1 values; expected 2 (obs_size)" },
+    { function() return { 0, "x" }, 1, false, false end, "env:step() returned observation[2] = x (string)" },
+    { function() return { 0, 0 }, 1, true, {} end, "env:step() returned truncated of type table; expected a boolean" },
+    { function() return 5, 1, false, false end, "an observation of 1 values" },
+  }
+  for _, c in ipairs(cases) do
+    local env = env_with(c[1])
+    env:reset()
+    expect_error(function() env:step(0) end, c[2])
+    assert(pg.last_status == pg.const.PG_ERR_CALLBACK)
+    env:close()
+  end
+  local env = env_with(function() return { 0, 0 }, 0 / 0, false, false end)
+  env:reset()
+  local err = expect_error(function() env:step(0) end, "step returned reward")
+  assert(err:find("nan", 1, true), err)
+  assert(pg.last_status == pg.const.PG_ERR_NUMERIC, "the library reports NaN")
+  env:close()
+  env = env_with(nil, function() return "start" end)
+  expect_error(function() env:reset() end, "env:reset() returned string as the observation; expected a table of 2 numbers")
+  env:close()
+  -- a well-behaved env with number flags still works
+  env = env_with(function() return { 1, 1 }, 1, 1, 0 end)
+  env:reset()
+  local _, r, te, tr = env:step(1)
+  assert(r == 1 and te == true and tr == false)
+  env:close() ctx:close()
+end)
+
 local ran = passed + failed
 print(string.rep("-", 70))
 print(string.format("Ran %d tests in %.3fs", ran, os.clock() - t0))

@@ -5,6 +5,8 @@ Run: POLICYGRAD_LIB=build/libpolicygrad.so python3 tests/python/test_policygrad.
 import gc
 import random
 import os
+import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -235,8 +237,9 @@ class Errors(unittest.TestCase):
             with self.assertRaises(pg.PolicygradError) as cm:
                 pg.Env.builtin(ctx, "NoSuchTask")
             self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG)
-            self.assertEqual(str(cm.exception), ctx.last_error)
+            self.assertTrue(str(cm.exception).startswith(ctx.last_error), str(cm.exception))
             self.assertIn("NoSuchTask", str(cm.exception))
+            self.assertIn("(known: Acrobot-v1, CartPole-v1,", str(cm.exception))
             with self.assertRaises(pg.PolicygradError) as cm:
                 pg.Net(ctx, 0, 1)
             self.assertIn("input_dim", str(cm.exception))
@@ -340,6 +343,9 @@ class Errors(unittest.TestCase):
             self.assertIsInstance(cm.exception.__cause__, RuntimeError)
             self.assertIn("exploded", str(cm.exception.__cause__))
             self.assertIn("corridor", str(cm.exception))  # the library names the env
+            # ... followed by the original exception
+            self.assertIn("(the Python callback raised RuntimeError: corridor exploded at step 30)",
+                          str(cm.exception))
             self.assertIsNone(ctx._pending)
             # the process and the agent stay usable: train again on a good env
             good = corridor_env(ctx)
@@ -376,6 +382,345 @@ class Errors(unittest.TestCase):
                 agent.train(env, 10_000, progress)
             self.assertIsInstance(cm.exception.__cause__, KeyError)
             agent.train(env, 1_000)  # usable afterwards
+
+
+class GymStyle:
+    """A Gymnasium-style corridor (reset -> (obs, info), step -> 5 values)
+    that truncates by itself after `limit` steps; `api` picks what reset and
+    step return: "gymnasium", "gym" (4-value step, TimeLimit.truncated in
+    info, bare reset obs) or "list" (lists instead of tuples)."""
+
+    N = 5
+
+    def __init__(self, api="gymnasium", limit=8):
+        self.api, self.limit = api, limit
+        self.s = self.t = 0
+        self.seeds = []
+
+    def _obs(self):
+        return [1.0 if i == self.s else 0.0 for i in range(self.N)]
+
+    def reset(self, seed=None):
+        self.seeds.append(seed)
+        self.s = self.t = 0
+        if self.api == "gym":
+            return self._obs()
+        if self.api == "list":
+            return [self._obs(), {}]
+        return self._obs(), {}
+
+    def step(self, action):
+        self.t += 1
+        self.s = min(self.N - 1, self.s + 1) if action == 1 else max(0, self.s - 1)
+        term, trunc = self.s == self.N - 1, self.t >= self.limit and self.s != self.N - 1
+        if self.api == "gym":
+            return self._obs(), -1.0, term or trunc, {"TimeLimit.truncated": trunc} if trunc else {}
+        if self.api == "list":
+            return [self._obs(), -1.0, term, trunc, {}]
+        return self._obs(), -1.0, term, trunc, {}
+
+
+class Adapter(unittest.TestCase):
+    """Env.from_python reads Gymnasium's API, old Gym only when asked."""
+
+    def _env(self, ctx, obj, **kw):
+        return pg.Env.from_python(ctx, obj, obs_size=GymStyle.N, n_actions=2, name="gymstyle", **kw)
+
+    def _truncate(self, env):
+        env.reset()
+        for _ in range(7):
+            _o, _r, term, trunc = env.step(0)
+            self.assertFalse(term or trunc)
+        return env.step(0)
+
+    def test_four_value_step_is_rejected_with_a_clear_message(self):
+        with pg.Context() as ctx:
+            env = self._env(ctx, GymStyle("gym"), old_gym=False)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.reset()  # a bare observation
+            self.assertIn("GymStyle.reset() returned a list of 5 values, not a pair (obs, info)",
+                          str(cm.exception))
+            self.assertIn("old_gym=True", str(cm.exception))
+
+            class ResetOk(GymStyle):
+                def reset(self, seed=None):
+                    return GymStyle.reset(self, seed), {}
+
+            env = self._env(ctx, ResetOk("gym"))
+            env.reset()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.step(1)
+            e = cm.exception
+            self.assertEqual(e.status, pg.PG_ERR_CALLBACK)
+            self.assertIsInstance(e.__cause__, TypeError)
+            msg = ("ResetOk.step() returned 4 values; Gymnasium's step returns 5 (obs, reward, "
+                   "terminated, truncated, info); pass old_gym=True to Env.from_python for the "
+                   "old Gym API")
+            self.assertIn(msg, str(e.__cause__))
+            self.assertIn(msg, str(e))  # the original message, after the library's
+            self.assertIn("environment 'gymstyle'", str(e))
+            agent = pg.Agent.for_env(ctx, "reinforce", env, hidden_units=8)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.train(env, 1000)
+            self.assertIn(msg, str(cm.exception))
+            self.assertEqual(agent.stat("episodes"), 0)
+
+    def test_five_values_and_explicit_old_gym_reach_the_library_truncated(self):
+        with pg.Context(seed=3) as ctx:
+            for api, kw in (("gymnasium", {}), ("list", {}), ("gym", {"old_gym": True}),
+                            ("gymnasium", {"old_gym": True})):
+                env = self._env(ctx, GymStyle(api), **kw)
+                _o, r, term, trunc = self._truncate(env)
+                self.assertEqual((r, term, trunc), (-1.0, False, True), api)
+                env.reset()
+                for _ in range(4):
+                    _o, _r, term, trunc = env.step(1)
+                self.assertEqual((term, trunc), (True, False), api)
+                # learning works: episodes end by truncation and by reaching the goal
+                agent = pg.Agent.for_env(ctx, "actor_critic", env, hidden_units=16)
+                agent.set_params(seed=3, lr=0.01, value_lr=0.02)
+                agent.train(env, 20_000, lambda a: a.stat("episodes") >= 50
+                            and a.stat("mean_return_100") >= -5.5)
+                self.assertGreaterEqual(agent.stat("mean_return_100"), -5.5, (api, agent.stats()))
+                self.assertEqual(agent.evaluate(env, 2)[0], -4.0)
+                agent.close()
+                env.close()
+
+    def test_bad_values_name_the_method_and_the_expectation(self):
+        keep = object()
+
+        def env_returning(step=keep, reset=None):
+            class Broken(GymStyle):
+                pass
+            if step is not keep:
+                Broken.step = lambda self, a: step
+            if reset is not None:
+                Broken.reset = lambda self, seed=None: reset
+            return Broken()
+
+        ok_obs = [0.0] * 5
+        cases = [
+            ((ok_obs, "1", False, False, {}), TypeError,
+             "Broken.step() returned reward '1' (str); expected a real number"),
+            ((ok_obs, None, False, False, {}), TypeError, "returned reward None (NoneType)"),
+            (([0.0] * 3, 1.0, False, False, {}), ValueError,
+             "Broken.step() returned an observation of 3 values; expected 5 (obs_size)"),
+            (([0.0, "x", 0, 0, 0], 1.0, False, False, {}), TypeError,
+             "Broken.step() returned observation[1] = 'x' (str); expected a number"),
+            (({"pos": 1}, 1.0, False, False, {}), TypeError, "returned dict as the observation"),
+            ((ok_obs, 1.0, False, {}, {}), TypeError,
+             "Broken.step() returned truncated={} (dict); expected a bool"),
+            ((ok_obs, 1.0, "no", False, {}), TypeError, "returned terminated='no' (str)"),
+            ((ok_obs, 1.0, False), TypeError, "Broken.step() returned 3 values; expected 5"),
+            (None, TypeError, "Broken.step() returned a NoneType; expected a tuple"),
+        ]
+        with pg.Context() as ctx:
+            for ret, exc_type, msg in cases:
+                env = self._env(ctx, env_returning(step=ret))
+                env.reset()
+                with self.assertRaises(pg.PolicygradError) as cm:
+                    env.step(0)
+                self.assertEqual(cm.exception.status, pg.PG_ERR_CALLBACK, msg)
+                self.assertIsInstance(cm.exception.__cause__, exc_type, msg)
+                self.assertIn(msg, str(cm.exception))
+                env.reset()  # usable again
+                env.close()
+            # NaN: the library's check (PG_ERR_NUMERIC)
+            env = self._env(ctx, env_returning(step=(ok_obs, float("nan"), False, False, {})))
+            env.reset()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.step(0)
+            self.assertEqual(cm.exception.status, pg.PG_ERR_NUMERIC)
+            self.assertIn("step returned reward nan", str(cm.exception))
+            env = self._env(ctx, env_returning(reset=([0.0, float("inf"), 0, 0, 0], {})))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.reset()
+            self.assertEqual(cm.exception.status, pg.PG_ERR_NUMERIC)
+            env = self._env(ctx, env_returning(reset=([0.0] * 4, {})))
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.reset()
+            self.assertIn("Broken.reset() returned an observation of 4 values; expected 5",
+                          str(cm.exception))
+            # actions the user hands to Env.step
+            env = pg.Env.builtin(ctx, "CartPole-v1")
+            env.reset()
+            for bad in ("1", 1.5, None, [0, 1]):
+                with self.assertRaises(pg.PolicygradError) as cm:
+                    env.step(bad)
+                self.assertIn("Env.step: action", str(cm.exception))
+            env.step(1)
+            # observations the user hands to an agent
+            agent = pg.Agent.for_env(ctx, "reinforce", env, hidden_units=8)
+            with self.assertRaises(pg.PolicygradError) as cm:
+                agent.act([0.0, "x", 0.0, 0.0])
+            self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG)
+            self.assertIn("pg_agent_act obs: value 1 is 'x' (str), not a number", str(cm.exception))
+
+    def test_numpy_values_are_accepted(self):
+        try:
+            import numpy as np
+        except ImportError:
+            self.skipTest("numpy is not installed")
+
+        class NumpyStyle(GymStyle):
+            def reset(self, seed=None):
+                obs, info = GymStyle.reset(self, seed)
+                return np.asarray(obs, dtype=np.float64), info
+
+            def step(self, action):
+                obs, r, te, tr, info = GymStyle.step(self, int(action))
+                return np.asarray(obs), np.float32(r), np.bool_(te), np.bool_(tr), info
+
+        with pg.Context() as ctx:
+            env = self._env(ctx, NumpyStyle())
+            self.assertEqual(self._truncate(env)[1:], (-1.0, False, True))
+
+            class WrongSize(NumpyStyle):
+                def step(self, action):
+                    return np.zeros(4), 0.0, False, False, {}
+
+            env = self._env(ctx, WrongSize())
+            env.reset()
+            with self.assertRaises(pg.PolicygradError) as cm:
+                env.step(0)
+            self.assertIn("WrongSize.step() returned an observation of 4 values; expected 5",
+                          str(cm.exception))
+
+
+class Names(unittest.TestCase):
+    def test_unknown_names_list_the_valid_ones(self):
+        with pg.Context() as ctx:
+            env = pg.Env.builtin(ctx, "CartPole-v1")
+            agent = pg.Agent.for_env(ctx, "reinforce", env, hidden_units=8)
+            cases = [
+                (lambda: pg.Agent.for_env(ctx, "ppo", env),
+                 "unknown algorithm 'ppo' (known: a3c, actor_critic, async_n_step_q,"),
+                (lambda: agent.set_param("learning_rate", 1e-3),
+                 "unknown parameter 'learning_rate' (known: "),
+                (lambda: agent.get_param("gama"), "entropy_beta, epsilon_anneal_steps, gamma,"),
+                (lambda: pg.param_from_name("gama"), "clip_norm"),
+                (lambda: agent.stat("mean_return"), "mean_return_100"),
+                (lambda: pg.Optimizer(pg.Net(ctx, 4, 1).add_dense(4).add_value_head().finalize(),
+                                      "adagrad"), "(known: adam, rmsprop, sgd)"),
+                (lambda: pg.Optimizer.param_from_name("learning_rate"),
+                 "unknown optimizer parameter 'learning_rate' (known: beta1, beta2, clip_norm, "
+                 "decay, epsilon, lr, momentum)"),
+                (lambda: pg.Env.builtin(ctx, "CartPol-v1"), "(known: Acrobot-v1, CartPole-v1,"),
+                (lambda: pg.Agent.for_env(ctx, None, env), "algorithm must be a name or an int"),
+                (lambda: agent.set_param("gamma", "0.9"), "must be a number"),
+            ]
+            for call, msg in cases:
+                with self.assertRaises(pg.PolicygradError) as cm:
+                    call()
+                self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG, msg)
+                self.assertIn(msg, str(cm.exception))
+            self.assertIn("lr", pg.PARAMS)
+            self.assertEqual(pg.OPTIM_PARAMS["lr"], pg.PG_OPTIM_LR)
+
+
+def replay_program_lines():
+    """The output of tests/seed_replay.c (None when ctest did not say where)."""
+    prog = os.environ.get("PG_SEED_REPLAY")
+    if not prog:
+        return None
+    return subprocess.run([prog], check=True, stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout.splitlines()
+
+
+class Seeds(unittest.TestCase):
+    def test_python_replays_the_c_program_bit_for_bit(self):
+        lines = replay_program_lines()
+        if lines is None:
+            self.skipTest("PG_SEED_REPLAY (the seed_replay program, set by ctest) is not set")
+        seeds = [int(x.split()[1], 16) for x in lines if x.startswith("seed ")]
+        c_lines = [x for x in lines if not x.startswith("seed ")]
+        tasks = []
+        for x in c_lines:
+            t = x.split()[1] if x.startswith("builtin ") else None
+            if t and t not in tasks:
+                tasks.append(t)
+        self.assertEqual(seeds[0], 0xFEDCBA9876543210)
+        self.assertGreater(len(c_lines), 20)
+        fbits = lambda v: "%08x" % struct.unpack("<I", struct.pack("<f", v))[0]  # noqa: E731
+        out = []
+        with pg.Context() as ctx:
+            for seed in seeds:
+                for task in tasks:
+                    env = pg.Env.builtin(ctx, task, seed)
+                    for k in range(2):
+                        obs = [float(v) for v in env.reset()]
+                        out.append(" ".join(["builtin", task, "%016x" % seed, str(k)]
+                                            + [fbits(v) for v in obs]))
+                    env.close()
+                made = []
+
+                class Recorder:
+                    def __init__(self, index, create_seed):
+                        self.index, self.create_seed, self.resets = index, create_seed, []
+                        made.append(self)
+
+                    def reset(self, seed=None):
+                        self.resets.append(seed)
+                        return [0.0], {}
+
+                    def step(self, action):
+                        return [0.0], 0.0, True, False, {}
+
+                root = Recorder(-1, 0)
+                env = pg.Env.from_python(ctx, root, obs_size=1, n_actions=2, name="replay",
+                                         factory=lambda i, s: Recorder(i, s))
+                env.set_seed(seed)
+                for k in range(2):
+                    env.reset()
+                    out.append("host %016x %d %016x" % (seed, k, root.resets[k]))
+                clone = env.clone(3, seed)
+                clone.reset()
+                c = made[-1]
+                out.append("clone %016x %d create %016x reset %016x"
+                           % (seed, c.index, c.create_seed, c.resets[0]))
+                clone.close()
+                first = len(made)
+                vec = pg.VecEnv(env, 3, 1, seed)
+                vec.reset()
+                for r in made[first:]:
+                    out.append("vec %016x %d create %016x reset %016x"
+                               % (seed, r.index, r.create_seed, r.resets[0]))
+                vec.close()
+                env.close()
+                with pg.Context(seed=seed) as sctx:
+                    self.assertEqual(sctx.seed, seed)
+                    rec = Recorder(-1, 0)
+                    senv = pg.Env.from_python(sctx, rec, obs_size=1, n_actions=2)
+                    senv.reset()
+                    out.append("ctx %016x %016x" % (seed, rec.resets[0]))
+                    senv.close()
+        for i, (want, got) in enumerate(zip(c_lines, out)):
+            self.assertEqual(got, want, "line %d" % (i + 1))
+        self.assertEqual(len(out), len(c_lines))
+
+    def test_seed_arguments_are_checked(self):
+        with pg.Context() as ctx:
+            def first_obs(seed):
+                env = pg.Env.builtin(ctx, "CartPole-v1", seed)
+                obs = list(env.reset())
+                env.close()
+                return obs
+            self.assertEqual(first_obs(-1), first_obs(2 ** 64 - 1))
+            self.assertEqual(first_obs(7.0), first_obs(7))
+            for bad, status, msg in ((1.5, pg.PG_ERR_INVALID_ARG, "seed 1.5 is not an integer"),
+                                     (2 ** 64, pg.PG_ERR_OUT_OF_RANGE, "does not fit in 64 bits"),
+                                     (2.0 ** 60, pg.PG_ERR_OUT_OF_RANGE, "pass an int"),
+                                     (-2 ** 63 - 1, pg.PG_ERR_OUT_OF_RANGE, "does not fit"),
+                                     ("7", pg.PG_ERR_INVALID_ARG, "seed must be an int, got '7'"),
+                                     (float("nan"), pg.PG_ERR_INVALID_ARG, "not an integer")):
+                with self.assertRaises(pg.PolicygradError) as cm:
+                    pg.Env.builtin(ctx, "CartPole-v1", bad)
+                self.assertEqual(cm.exception.status, status)
+                self.assertIn(msg, str(cm.exception))
+            with self.assertRaises(pg.PolicygradError):
+                pg.Rng(ctx, 1, 0.5)
+            with self.assertRaises(pg.PolicygradError):
+                ctx.seed = 2 ** 64
 
 
 class Lifetimes(unittest.TestCase):
