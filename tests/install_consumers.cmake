@@ -10,7 +10,9 @@ cmake_policy(VERSION 3.16)
 #     step recorded (the Lua one without any header), and train.
 # A scratch prefix is on no default search path, so the scripts are given
 # its module folder (sys.path / package.path), as a user would for one.
-#   -DBUILD_DIR -DSOURCE_ROOT -DSRC_DIR(tests/consumer) -DCC -DSONAME
+# With python3 (and its pip, setuptools and wheel), an offline pip install
+# of examples/python (pyproject.toml) must give the header's version.
+#   -DBUILD_DIR -DSOURCE_ROOT -DSRC_DIR(tests/consumer) -DCC -DSONAME -DVERSION
 #   [-DPYTHON3] [-DLUAJIT]
 if(DEFINED ENV{TMPDIR} AND IS_DIRECTORY "$ENV{TMPDIR}")
   set(tmp "$ENV{TMPDIR}")
@@ -91,5 +93,33 @@ if(LUAJIT)
   endif()
   file(COPY ${SRC_DIR}/installed_lua.lua DESTINATION ${run_dir})
   run(${clean_env} ${LUAJIT} ${run_dir}/installed_lua.lua ${luadir} ${library})
+endif()
+
+# examples/python/pyproject.toml: an offline pip install of a copy (pip
+# builds in the source folder) gives the module and the header's version.
+if(PYTHON3)
+  execute_process(COMMAND ${PYTHON3} -c "import setuptools, wheel"
+    COMMAND ${PYTHON3} -m pip --version
+    RESULTS_VARIABLE pip_rcs OUTPUT_QUIET ERROR_QUIET)
+  set(no_pip FALSE)
+  if(NOT pip_rcs STREQUAL "0;0")
+    set(no_pip TRUE)
+  endif()
+  if(no_pip)
+    message(STATUS "pyproject.toml not checked: ${PYTHON3} lacks pip, setuptools or wheel "
+      "(python3-pip, python3-setuptools, python3-wheel)")
+  else()
+    file(COPY ${SOURCE_ROOT}/examples/python/pyproject.toml
+              ${SOURCE_ROOT}/examples/python/policygrad.py DESTINATION ${work}/pip-src)
+    run(${clean_env} PIP_ROOT_USER_ACTION=ignore ${PYTHON3} -m pip install --no-build-isolation
+        --no-deps --no-index --disable-pip-version-check --quiet --target ${work}/pip-target
+        ${work}/pip-src)
+    if(NOT EXISTS ${work}/pip-target/policygrad.py
+       OR NOT IS_DIRECTORY ${work}/pip-target/policygrad-${VERSION}.dist-info)
+      file(GLOB got ${work}/pip-target/*)
+      message(FATAL_ERROR "pip install of examples/python: expected policygrad.py and "
+        "policygrad-${VERSION}.dist-info (the header's version), got: ${got}")
+    endif()
+  endif()
 endif()
 file(REMOVE_RECURSE "${work}")
