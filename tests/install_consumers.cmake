@@ -12,8 +12,11 @@ cmake_policy(VERSION 3.16)
 # its module folder (sys.path / package.path), as a user would for one.
 # With python3 (and its pip, setuptools and wheel), an offline pip install
 # of examples/python (pyproject.toml) must give the header's version.
+# With the default module folders, those for the standard prefixes (the
+# interpreter's own and /usr/local, /usr) must be on the interpreters'
+# default search paths.
 #   -DBUILD_DIR -DSOURCE_ROOT -DSRC_DIR(tests/consumer) -DCC -DSONAME -DVERSION
-#   [-DPYTHON3] [-DLUAJIT]
+#   [-DPYTHON3 -DPYTHON_DIR(PG_PYTHON_INSTALL_DIR)] [-DLUAJIT -DLUA_DIR(PG_LUA_INSTALL_DIR) -DLUA_DIR_IS_DEFAULT]
 if(DEFINED ENV{TMPDIR} AND IS_DIRECTORY "$ENV{TMPDIR}")
   set(tmp "$ENV{TMPDIR}")
 else()
@@ -45,7 +48,26 @@ function(run)
   message(STATUS "${out}${err}")
 endfunction()
 
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+# Module folders configured as absolute paths lie outside any prefix: the
+# test does not write there, and does not check that front end.
+if(IS_ABSOLUTE "${PYTHON_DIR}")
+  message(STATUS "python3 part skipped: PG_PYTHON_INSTALL_DIR=${PYTHON_DIR} is absolute")
+  set(PYTHON3 "")
+endif()
+if(IS_ABSOLUTE "${LUA_DIR}")
+  message(STATUS "luajit part skipped: PG_LUA_INSTALL_DIR=${LUA_DIR} is absolute")
+  set(LUAJIT "")
+endif()
+set(components runtime dev)
+if(PYTHON3)
+  list(APPEND components python)
+endif()
+if(LUAJIT)
+  list(APPEND components lua)
+endif()
+foreach(c IN LISTS components)
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component ${c})
+endforeach()
 file(GLOB pcfiles "${prefix}/lib*/pkgconfig/policygrad.pc" "${prefix}/lib/*/pkgconfig/policygrad.pc")
 if(NOT pcfiles)
   message(FATAL_ERROR "no policygrad.pc under ${prefix}")
@@ -77,22 +99,30 @@ run(${clean_env} ${work}/cmake-build/prog)
 
 # The front ends, copied out of the source tree and run there.
 if(PYTHON3)
-  file(GLOB_RECURSE pymodule "${prefix}/*/policygrad.py")
+  file(GLOB_RECURSE pymodule "${prefix}/policygrad.py")
   list(LENGTH pymodule n)
   if(NOT n EQUAL 1)
     message(FATAL_ERROR "expected one installed policygrad.py under ${prefix}: '${pymodule}'")
   endif()
   get_filename_component(pydir "${pymodule}" DIRECTORY)
   file(COPY ${SRC_DIR}/installed_python.py DESTINATION ${run_dir})
-  run(${clean_env} ${PYTHON3} ${run_dir}/installed_python.py ${pydir} ${library})
+  set(rule "")
+  if(NOT PYTHON_DIR)  # the default: check it for standard prefixes too
+    set(rule ${SOURCE_ROOT}/cmake/pg_python_install_dir.py)
+  endif()
+  run(${clean_env} ${PYTHON3} ${run_dir}/installed_python.py ${pydir} ${library} ${rule})
 endif()
 if(LUAJIT)
-  set(luadir "${prefix}/share/lua/5.1")
+  set(luadir "${prefix}/${LUA_DIR}")
   if(NOT EXISTS "${luadir}/policygrad.lua")
     message(FATAL_ERROR "${luadir}/policygrad.lua was not installed")
   endif()
   file(COPY ${SRC_DIR}/installed_lua.lua DESTINATION ${run_dir})
-  run(${clean_env} ${LUAJIT} ${run_dir}/installed_lua.lua ${luadir} ${library})
+  set(rel "")
+  if(LUA_DIR_IS_DEFAULT)  # check it for standard prefixes too
+    set(rel "${LUA_DIR}")
+  endif()
+  run(${clean_env} ${LUAJIT} ${run_dir}/installed_lua.lua ${luadir} ${library} ${rel})
 endif()
 
 # examples/python/pyproject.toml: an offline pip install of a copy (pip

@@ -2,8 +2,20 @@
 -- the installed module must load the installed library by the path the
 -- install step recorded (no POLICYGRAD_LIB), declare its cdef from the copy
 -- embedded at build time (no POLICYGRAD_HEADER, no header file), and train.
--- usage: luajit installed_lua.lua MODULE_DIR LIBRARY
-local module_dir, library = arg[1], arg[2]
+-- With LUA_DIR (PG_LUA_INSTALL_DIR, relative), also: <prefix>/LUA_DIR is on
+-- luajit's default package.path for the prefixes /usr/local and /usr.
+-- usage: luajit installed_lua.lua MODULE_DIR LIBRARY [LUA_DIR]
+local module_dir, library, lua_dir = arg[1], arg[2], arg[3]
+if lua_dir then
+  for _, prefix in ipairs({ "/usr/local", "/usr" }) do
+    local entry = prefix .. "/" .. lua_dir .. "/?.lua"
+    if not (";" .. package.path .. ";"):find(";" .. entry .. ";", 1, true) then
+      error("an install into " .. prefix .. " puts the module where luajit does not look: "
+            .. entry .. " is not in " .. package.path)
+    end
+    print("prefix " .. prefix .. ": " .. entry .. " is on package.path")
+  end
+end
 assert(not os.getenv("POLICYGRAD_LIB") and not os.getenv("POLICYGRAD_HEADER"))
 assert(not os.getenv("LD_LIBRARY_PATH") and not os.getenv("LUA_PATH"))
 package.path = module_dir .. "/?.lua;" .. package.path

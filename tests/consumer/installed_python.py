@@ -2,12 +2,26 @@
 the installed module must load the installed library by the path the install
 step recorded (no POLICYGRAD_LIB), and train.
 
-usage: python3 installed_python.py MODULE_DIR LIBRARY
+With RULE (cmake/pg_python_install_dir.py), also: the folder that rule gives
+for this interpreter's own prefix (and /usr/local for a Debian /usr one) is
+on sys.path, so that an install into such a standard prefix imports as is.
+
+usage: python3 installed_python.py MODULE_DIR LIBRARY [RULE]
 """
 import os
+import subprocess
 import sys
 
 module_dir, library = sys.argv[1], sys.argv[2]
+if len(sys.argv) > 3:
+    for prefix in [sys.prefix] + (["/usr/local"] if sys.prefix == "/usr" else []):
+        d = subprocess.check_output([sys.executable, sys.argv[3], prefix],
+                                    universal_newlines=True).strip()
+        d = d if os.path.isabs(d) else os.path.join(prefix, d)
+        if d not in sys.path:
+            sys.exit("an install into %s puts the module in %s, not on sys.path %s"
+                     % (prefix, d, sys.path))
+        print("prefix %s: module folder %s is on sys.path" % (prefix, d))
 assert "POLICYGRAD_LIB" not in os.environ and "LD_LIBRARY_PATH" not in os.environ
 sys.path.insert(0, module_dir)
 import policygrad as pg  # noqa: E402
