@@ -12,10 +12,11 @@ dir=${PG_PACKAGE_BUILD_DIR:-build-deb}
 jobs=$(nproc)
 fail() { echo "package check: $*" >&2; exit 1; }
 
+mkdir -p "$dir"
 cmake -S . -B "$dir" -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_BUILD_TYPE=Release -DPG_WERROR=ON \
   -DPG_BUILD_STATIC=ON -DPG_BUILD_TESTS=OFF -DPG_BUILD_EXAMPLES=OFF -DPG_BUILD_BENCH=OFF \
-  -DPG_WITH_PYTHON=ON -DPG_WITH_LUAJIT=ON > "$dir.configure.log" 2>&1 \
-  || { cat "$dir.configure.log"; exit 1; }
+  -DPG_WITH_PYTHON=ON -DPG_WITH_LUAJIT=ON > "$dir/package-configure.log" 2>&1 \
+  || { cat "$dir/package-configure.log"; exit 1; }
 cmake --build "$dir" -j "$jobs"
 rm -f "$dir"/*.deb
 (cd "$dir" && cpack -G DEB)

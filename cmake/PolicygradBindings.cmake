@@ -12,7 +12,8 @@
 #                          sysconfig for the install prefix
 #                          (cmake/pg_python_install_dir.py)
 #   PG_LUA_INSTALL_DIR     where policygrad.lua goes (share/lua/5.1)
-# Relative paths are relative to the install prefix.
+# Relative paths are relative to the install prefix. PG_INSTALL_HELPERS and
+# PG_INSTALL_STAGING come from the install section of CMakeLists.txt.
 
 set(PG_PYTHON3 "")
 set(PG_LUAJIT "")
@@ -47,15 +48,7 @@ set(PG_LUA_INSTALL_DIR "${CMAKE_INSTALL_DATAROOTDIR}/lua/5.1" CACHE STRING
 # this build uses (cmake/PolicygradPackaging.cmake).
 set(PG_DEB_PYTHON_INSTALL_DIR "lib/python3/dist-packages")
 
-set(PG_INSTALL_HELPERS "${CMAKE_CURRENT_LIST_DIR}/PolicygradInstallFiles.cmake")
-set(PG_INSTALL_STAGING "${CMAKE_CURRENT_BINARY_DIR}/pg-install-staging")
-if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
-  set(_pg_libdir "${CMAKE_INSTALL_LIBDIR}")
-else()
-  set(_pg_libdir "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
-endif()
-# Evaluated at install time: the SONAME file in this install's libdir.
-set(PG_INSTALLED_LIBRARY "${_pg_libdir}/$<TARGET_SONAME_FILE_NAME:policygrad>")
+set(PG_SONAME_FILE "$<TARGET_SONAME_FILE_NAME:policygrad>")
 
 # pg_install_python_module(COMPONENT DIR [EXCLUDE_FROM_ALL]): policygrad.py
 # into DIR (empty: derived at install time), its library path recorded.
@@ -63,9 +56,10 @@ function(pg_install_python_module component dir)
   install(CODE "include(\"${PG_INSTALL_HELPERS}\")
 pg_python_module_dir(\"${PG_PYTHON3}\" \"${PROJECT_SOURCE_DIR}/cmake/pg_python_install_dir.py\"
   \"${dir}\" _pg_dir)
-pg_install_substituted(\"${PROJECT_SOURCE_DIR}/examples/python/policygrad.py\"
-  \"_INSTALLED_LIBRARY = None\" \"_INSTALLED_LIBRARY = \\\"${PG_INSTALLED_LIBRARY}\\\"\"
-  \"\${_pg_dir}\" \"${PG_INSTALL_STAGING}\")" COMPONENT ${component} ${ARGN})
+pg_install_module(\"${PROJECT_SOURCE_DIR}/examples/python/policygrad.py\"
+  \"_INSTALLED_LIBRARY = None\" [[_INSTALLED_LIBRARY = \"@LIBRARY@\"]]
+  \"${CMAKE_INSTALL_LIBDIR}\" \"${PG_SONAME_FILE}\" \"\${_pg_dir}\" \"${PG_INSTALL_STAGING}\")"
+    COMPONENT ${component} ${ARGN})
 endfunction()
 
 if(PG_BUILD_SHARED AND PG_HAVE_PYTHON)
@@ -85,8 +79,7 @@ if(PG_BUILD_SHARED AND PG_HAVE_LUAJIT)
     COMMENT "Lua module with the header's cdef embedded")
   add_custom_target(pg_lua_module ALL DEPENDS "${_pg_lua_built}")
   install(CODE "include(\"${PG_INSTALL_HELPERS}\")
-pg_install_substituted(\"${_pg_lua_built}\" \"local INSTALLED_LIBRARY = nil\"
-  \"local INSTALLED_LIBRARY = \\\"${PG_INSTALLED_LIBRARY}\\\"\" \"${PG_LUA_INSTALL_DIR}\"
-  \"${PG_INSTALL_STAGING}\")
-" COMPONENT lua)
+pg_install_module(\"${_pg_lua_built}\" \"local INSTALLED_LIBRARY = nil\"
+  [[local INSTALLED_LIBRARY = \"@LIBRARY@\"]] \"${CMAKE_INSTALL_LIBDIR}\" \"${PG_SONAME_FILE}\"
+  \"${PG_LUA_INSTALL_DIR}\" \"${PG_INSTALL_STAGING}\")" COMPONENT lua)
 endif()

@@ -11,6 +11,10 @@
 #       folder STAGING of the build tree), installed into DESTINATION
 #       (absolute, or relative to CMAKE_INSTALL_PREFIX) with file(INSTALL),
 #       so DESTDIR and the install manifest are honoured.
+#   pg_install_module(FILE LINE REPLACEMENT LIBDIR SONAME DESTINATION STAGING)
+#       pg_install_substituted with @LIBRARY@ in REPLACEMENT replaced by the
+#       absolute path the installed SONAME file has for this install's
+#       prefix (LIBDIR/SONAME): what a front end records to find the library.
 #   pg_install_pkgconfig(PCFILE LIBDIR STAGING)
 #       at install time: the .pc into LIBDIR/pkgconfig; its Libs line gets
 #       -Wl,-rpath,${libdir} unless LIBDIR (for this install's prefix) is
@@ -92,4 +96,10 @@ function(pg_python_module_dir python script dir out)
       "PYTHONPATH, or install into that interpreter's prefix")
   endif()
   set(${out} "${_dir}" PARENT_SCOPE)
+endfunction()
+
+function(pg_install_module file line replacement libdir soname destination staging)
+  pg_installed_path("${libdir}" _libdir)
+  string(REPLACE "@LIBRARY@" "${_libdir}/${soname}" _line "${replacement}")
+  pg_install_substituted("${file}" "${line}" "${_line}" "${destination}" "${staging}")
 endfunction()
