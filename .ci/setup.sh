@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the whole test suite and the demos
 # need, if missing. Extra package names given as arguments are installed too.
-#   required: the compilers, CMake, Check, pkg-config, python3, luajit
+#   required: the compilers, CMake, Check, pkg-config, python3, luajit;
+#             dpkg-dev and file for the Debian packages (.ci/package.sh)
 #   optional (the suite also builds and passes without them, see README):
 #     libopenblas-dev  bench_nn's OpenBLAS comparison
 #     python3-numpy    the Python binding's tests with numpy arrays
+#     python3-pip python3-setuptools python3-wheel
+#                      the offline pip install of examples/python (install_consumers)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
-      python3 luajit binutils)
-pkgs+=(libopenblas-dev python3-numpy)
+      python3 luajit binutils dpkg-dev file)
+pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-wheel)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,6 +4,8 @@
 #   2. clang, -Werror: build, ctest
 #   2b. gcc, -Werror, every optional dependency forced off (as on a machine
 #       without them, whatever this one has): build everything, ctest
+#   2c. Debian packages (cpack -G DEB), checked without installing them
+#       (.ci/package.sh)
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
 #   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
@@ -35,6 +37,9 @@ build clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_BUIL
 step "gcc -Werror, every optional dependency forced off (PG_ALL_OPTIONAL_OFF)"
 build without -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_ALL_OPTIONAL_OFF=ON
 (cd "$out/without" && ctest -j "$jobs")
+
+step "Debian packages: cpack -G DEB, contents, Depends, a consumer against the extracted tree"
+PG_PACKAGE_BUILD_DIR="$out/deb" bash .ci/package.sh
 
 step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
 build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \

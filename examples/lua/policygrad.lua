@@ -8,12 +8,14 @@
 
 The ffi.cdef declarations are generated at load time from the library's
 public header (the text between PG_CDEF_BEGIN and PG_CDEF_END, with PG_API
-and comments removed), so they cannot drift from the C API. The header is
-found through POLICYGRAD_HEADER, then ../../include/policygrad.h next to
-this file, then <prefix>/include of the library, /usr/local/include and
-/usr/include. The library through POLICYGRAD_LIB, then ../../build*/ next
-to this file, then the system loader ("policygrad", then the SONAME
-libpolicygrad.so.0.1). docs/LUA.md is the guide.
+and comments removed), so they cannot drift from the C API. The header text
+is POLICYGRAD_HEADER's file when set, else the copy the build embedded in
+an installed module, else ../../include/policygrad.h next to this file
+(a source copy), else <prefix>/include of the library, /usr/local/include
+and /usr/include. The library: POLICYGRAD_LIB, then the path the install
+step recorded in an installed module, then ../../build*/ next to this
+file, then the system loader (the SONAME libpolicygrad.so.0.1, then
+"policygrad"). docs/LUA.md is the guide.
 
 Seeds are uint64_t: pass 0x...ULL cdata (numbers only below 2^53, checked);
 seeds given to Lua callbacks are uint64_t cdata. Errors are positioned at
@@ -58,6 +60,14 @@ end
 local HERE = module_dir()
 local ROOT = HERE .. "/../.."
 
+-- The build replaces the next line with the header text (between the cdef
+-- markers) in the module it installs, so an installed module needs no
+-- header at run time; the install step replaces the line after it with the
+-- absolute path of the installed shared library. Both stay nil in the
+-- source tree.
+local INSTALLED_HEADER = nil
+local INSTALLED_LIBRARY = nil
+
 local function load_library()
   local tried = {}
   local env = os.getenv("POLICYGRAD_LIB")
@@ -66,12 +76,16 @@ local function load_library()
     cands = { env }
   else
     cands = {}
-    for _, d in ipairs({ "build", "build-ffi", "build-release", "build-rel", "build-debug" }) do
-      local p = ROOT .. "/" .. d .. "/libpolicygrad.so"
-      if exists(p) then cands[#cands + 1] = p end
+    if INSTALLED_LIBRARY then
+      cands[#cands + 1] = INSTALLED_LIBRARY
+    else -- a source copy: the build trees of its checkout
+      for _, d in ipairs({ "build", "build-ffi", "build-release", "build-rel", "build-debug" }) do
+        local p = ROOT .. "/" .. d .. "/libpolicygrad.so"
+        if exists(p) then cands[#cands + 1] = p end
+      end
     end
+    cands[#cands + 1] = "libpolicygrad.so.0.1" -- the exact ABI first
     cands[#cands + 1] = "policygrad"
-    cands[#cands + 1] = "libpolicygrad.so.0.1"
   end
   for _, p in ipairs(cands) do
     local ok, lib = pcall(ffi.load, p)
@@ -111,11 +125,18 @@ end
 
 local C, library_path = load_library()
 M.C, M.library_path = C, library_path
-M.header_path = find_header(library_path ~= "policygrad" and library_path or nil)
+local header_env = os.getenv("POLICYGRAD_HEADER")
 do
-  local f = assert(io.open(M.header_path, "rb"))
-  local text = f:read("*a")
-  f:close()
+  local text
+  if INSTALLED_HEADER and not (header_env and header_env ~= "") then
+    M.header_path = "(embedded in " .. HERE .. "/policygrad.lua)"
+    text = "/* PG_CDEF_BEGIN */" .. INSTALLED_HEADER .. "/* PG_CDEF_END */"
+  else
+    M.header_path = find_header(library_path:find("/", 1, true) and library_path or nil)
+    local f = assert(io.open(M.header_path, "rb"))
+    text = f:read("*a")
+    f:close()
+  end
   M.cdef = M.cdef_from_header(text)
   -- ffi.cdef is global: declare once per process (another copy of this
   -- module, or a reload, finds the types already there).

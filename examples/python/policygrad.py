@@ -7,9 +7,11 @@
         agent.train(env, 100_000, progress=lambda a: print(a.stat("mean_return_100")))
         agent.net(0).save("cartpole.pgck")
 
-The library is found through POLICYGRAD_LIB, then the build trees next to
-this file (../../build*/libpolicygrad.so), then the installed library
-(ctypes.util.find_library, then the SONAME libpolicygrad.so.0.1).
+The library is found through POLICYGRAD_LIB, then the path the install step
+recorded in this file (an installed copy), then the build trees next to this
+file (../../build*/libpolicygrad.so, a source copy), then the loader's
+standard names (the SONAME libpolicygrad.so.0.1, then
+ctypes.util.find_library).
 numpy is used for array results when it can be imported; it is never
 required (lists are returned without it). Python environments follow
 Gymnasium's API (Env.from_python; old_gym=True for the old Gym one), and
@@ -371,21 +373,29 @@ def parse_signatures(text=_SIGNATURES):
 # Finding and loading the library.
 # ---------------------------------------------------------------------------
 _EXPECTED_MAJOR_MINOR = (0, 1)
+# The install step (cmake --install, the python3-policygrad package) replaces
+# this line with the absolute path of the installed shared library; it stays
+# None in the source tree and in a pip install.
+_INSTALLED_LIBRARY = None
 
 
 def _candidates():
     env = os.environ.get("POLICYGRAD_LIB")
     if env:
         return [env], True
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(os.path.dirname(here))
-    c = [os.path.join(root, "build", "libpolicygrad.so")]
-    c += sorted(p for p in glob.glob(os.path.join(root, "build*", "libpolicygrad.so"))
-                if p not in c)
+    soname = "libpolicygrad.so.%d.%d" % _EXPECTED_MAJOR_MINOR
+    if _INSTALLED_LIBRARY:
+        c = [_INSTALLED_LIBRARY]
+    else:  # a source copy: the build trees of its checkout
+        here = os.path.dirname(os.path.abspath(__file__))
+        root = os.path.dirname(os.path.dirname(here))
+        c = [os.path.join(root, "build", "libpolicygrad.so")]
+        c += sorted(p for p in glob.glob(os.path.join(root, "build*", "libpolicygrad.so"))
+                    if p not in c)
+    c.append(soname)  # the exact ABI first: find_library may return another
     found = ctypes.util.find_library("policygrad")
-    if found:
+    if found and found != soname:
         c.append(found)
-    c.append("libpolicygrad.so.%d.%d" % _EXPECTED_MAJOR_MINOR)
     return c, False
 
 
