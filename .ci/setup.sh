@@ -5,10 +5,11 @@
 #   optional (the suite also builds and passes without them, see README):
 #     libopenblas-dev  bench_nn's OpenBLAS comparison
 #     python3-numpy    the Python binding's tests with numpy arrays
+#     doxygen          the HTML API reference (target docs; CI builds it)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils)
-pkgs+=(libopenblas-dev python3-numpy)
+pkgs+=(libopenblas-dev python3-numpy doxygen)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

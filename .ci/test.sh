@@ -4,6 +4,7 @@
 #   2. clang, -Werror: build, ctest
 #   2b. gcc, -Werror, every optional dependency forced off (as on a machine
 #       without them, whatever this one has): build everything, ctest
+#   2c. Doxygen: the API reference from include/policygrad.h, warnings as errors
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
 #   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
@@ -35,6 +36,11 @@ step "gcc -Werror, every optional dependency forced off (PG_ALL_OPTIONAL_OFF)"
 build without -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_ALL_OPTIONAL_OFF=ON
 grep -A20 "Optional dependencies" "$out/without.configure.log" | grep "PG_WITH_" || true
 (cd "$out/without" && ctest -j "$jobs")
+
+step "Doxygen API reference (target docs, every warning is an error)"
+cmake -S . -B "$out/doxygen" -DPG_WITH_DOXYGEN=ON -DPG_BUILD_TESTS=OFF -DPG_BUILD_EXAMPLES=OFF \
+  -DPG_BUILD_BENCH=OFF > "$out/doxygen.configure.log" 2>&1 || { cat "$out/doxygen.configure.log"; exit 1; }
+cmake --build "$out/doxygen" --target docs
 
 step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
 build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \
