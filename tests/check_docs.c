@@ -161,43 +161,53 @@ static void upper(char *dst, const char *prefix, const char *name) {
   dst[n] = '\0';
 }
 
+/* A table of docs/AGENTS.md and the enumerators of the header it describes. */
+typedef struct documented_enum {
+  table t;
+  char names[MAX_ROWS][NAME_SIZE];
+  int values[MAX_ROWS];
+  int n;
+} documented_enum;
+
+static void read_documented_enum(const char *table_name, const char *type, const char *prefix,
+                                 documented_enum *d) {
+  char *hdr = read_source_file("include/policygrad.h");
+  char *doc = read_source_file("docs/AGENTS.md");
+  read_table(doc, table_name, &d->t);
+  d->n = header_enum(hdr, type, prefix, d->names, d->values);
+  free(hdr);
+  free(doc);
+}
+
 /* ---- parameter table: names ------------------------------------------------ */
 
 START_TEST(test_param_rows_match_header) {
-  char *hdr = read_source_file("include/policygrad.h");
-  char *doc = read_source_file("docs/AGENTS.md");
-  static table t;
-  read_table(doc, "param-table", &t);
-  char names[MAX_ROWS][NAME_SIZE];
-  int values[MAX_ROWS];
-  int n = header_enum(hdr, "pg_param", "PG_PARAM_", names, values);
+  static documented_enum d;
+  read_documented_enum("param-table", "pg_param", "PG_PARAM_", &d);
   char row_names[MAX_ROWS][NAME_SIZE];
-  for (int r = 0; r < t.n_rows; r++) {
-    char name[NAME_SIZE], enum_name[NAME_SIZE];
-    code_name(t.cell[r][0], name);
-    upper(enum_name, "PG_PARAM_", name);
+  for (int r = 0; r < d.t.n_rows; r++) {
+    char name[NAME_SIZE];
+    code_name(d.t.cell[r][0], name);
     upper(row_names[r], "PG_PARAM_", name);
     int found = -1;
-    for (int i = 0; i < n; i++)
-      if (strcmp(names[i], enum_name) == 0) found = i;
+    for (int i = 0; i < d.n; i++)
+      if (strcmp(d.names[i], row_names[r]) == 0) found = i;
     ck_assert_msg(found >= 0, "docs/AGENTS.md has a row '%s' but policygrad.h has no %s", name,
-                  enum_name);
+                  row_names[r]);
     pg_param p;
     ck_assert_msg(pg_param_from_name(name, &p) == PG_OK, "pg_param_from_name(\"%s\") fails",
                   name);
-    ck_assert_int_eq((int)p, values[found]);
+    ck_assert_int_eq((int)p, d.values[found]);
     ck_assert_str_eq(pg_param_name(p), name);
     for (int k = 0; k < r; k++)
-      ck_assert_msg(strcmp(row_names[k], enum_name) != 0, "two rows for '%s'", name);
+      ck_assert_msg(strcmp(row_names[k], row_names[r]) != 0, "two rows for '%s'", name);
   }
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < d.n; i++) {
     int found = 0;
-    for (int r = 0; r < t.n_rows; r++) found |= strcmp(row_names[r], names[i]) == 0;
+    for (int r = 0; r < d.t.n_rows; r++) found |= strcmp(row_names[r], d.names[i]) == 0;
     ck_assert_msg(found, "%s (policygrad.h) has no row in docs/AGENTS.md's parameter table",
-                  names[i]);
+                  d.names[i]);
   }
-  free(hdr);
-  free(doc);
 }
 END_TEST
 
@@ -331,44 +341,34 @@ END_TEST
 /* ---- statistics table -------------------------------------------------------- */
 
 START_TEST(test_stat_rows_match_header) {
-  char *hdr = read_source_file("include/policygrad.h");
-  char *doc = read_source_file("docs/AGENTS.md");
-  static table t;
-  read_table(doc, "stat-table", &t);
-  char names[MAX_ROWS][NAME_SIZE];
-  int values[MAX_ROWS];
-  int n = header_enum(hdr, "pg_stat", "PG_STAT_", names, values);
+  static documented_enum d;
+  read_documented_enum("stat-table", "pg_stat", "PG_STAT_", &d);
+  char row_names[MAX_ROWS][NAME_SIZE];
+  for (int r = 0; r < d.t.n_rows; r++) {
+    code_name(d.t.cell[r][0], row_names[r]);
+    int found = 0;
+    for (int i = 0; i < d.n; i++) found |= strcmp(d.names[i], row_names[r]) == 0;
+    ck_assert_msg(found, "docs/AGENTS.md has a row '%s' that policygrad.h does not have",
+                  row_names[r]);
+  }
   pg_ctx *ctx = NULL;
   pg_env *env = NULL;
   pg_agent *agent = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &env), PG_OK);
   ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, env, 8, 1, &agent), PG_OK);
-  for (int r = 0; r < t.n_rows; r++) {
-    char name[NAME_SIZE];
-    code_name(t.cell[r][0], name);
+  for (int i = 0; i < d.n; i++) {
     int found = 0;
-    for (int i = 0; i < n; i++) found |= strcmp(names[i], name) == 0;
-    ck_assert_msg(found, "docs/AGENTS.md has a row '%s' that policygrad.h does not have", name);
-  }
-  for (int i = 0; i < n; i++) {
-    int found = 0;
-    for (int r = 0; r < t.n_rows; r++) {
-      char name[NAME_SIZE];
-      code_name(t.cell[r][0], name);
-      found |= strcmp(names[i], name) == 0;
-    }
+    for (int r = 0; r < d.t.n_rows; r++) found |= strcmp(row_names[r], d.names[i]) == 0;
     ck_assert_msg(found, "%s (policygrad.h) has no row in docs/AGENTS.md's statistics table",
-                  names[i]);
+                  d.names[i]);
     double v;
-    ck_assert_msg(pg_agent_get_stat(agent, (pg_stat)values[i], &v) == PG_OK, "%s: %s", names[i],
-                  pg_ctx_last_error(ctx));
+    ck_assert_msg(pg_agent_get_stat(agent, (pg_stat)d.values[i], &v) == PG_OK, "%s: %s",
+                  d.names[i], pg_ctx_last_error(ctx));
   }
   pg_agent_destroy(agent);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
-  free(hdr);
-  free(doc);
 }
 END_TEST
 

@@ -42,6 +42,14 @@ static void assert_says(pg_ctx *ctx, const char *const *phrases) {
     ck_assert_msg(strstr(msg, *phrases) != NULL, "message '%s' lacks '%s'", msg, *phrases);
 }
 
+/* A fresh context and a built-in task of it. */
+static pg_ctx *ctx_with_builtin(const char *name, pg_env **env) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_env_create_builtin(ctx, name, 1, env), PG_OK);
+  return ctx;
+}
+
 static pg_agent *agent_for(pg_ctx *ctx, pg_algorithm algo, const pg_env *env) {
   pg_agent *agent = NULL;
   ck_assert_msg(pg_agent_create_for_env(ctx, algo, env, 8, 1, &agent) == PG_OK, "%s",
@@ -88,11 +96,9 @@ END_TEST
 
 /* An algorithm that cannot act in the environment's action space. */
 START_TEST(test_q_learning_on_continuous_actions) {
-  pg_ctx *ctx = NULL;
   pg_env *env = NULL;
   pg_agent *agent = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &env), PG_OK);
+  pg_ctx *ctx = ctx_with_builtin("Pendulum-v1", &env);
   ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, env, 8, 1, &agent),
                    PG_ERR_UNSUPPORTED);
   ck_assert_ptr_null(agent);
@@ -108,10 +114,8 @@ END_TEST
 
 /* Training or evaluating on another environment than the agent's. */
 START_TEST(test_other_environment) {
-  pg_ctx *ctx = NULL;
   pg_env *cartpole = NULL, *acrobot = NULL, *pendulum = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &cartpole), PG_OK);
+  pg_ctx *ctx = ctx_with_builtin("CartPole-v1", &cartpole);
   ck_assert_int_eq(pg_env_create_builtin(ctx, "Acrobot-v1", 1, &acrobot), PG_OK);
   ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &pendulum), PG_OK);
   pg_agent *agent = agent_for(ctx, PG_ALGO_REINFORCE, cartpole);
@@ -167,11 +171,9 @@ END_TEST
 
 /* Names and numbers that do not exist, or that the algorithm does not use. */
 START_TEST(test_unknown_names) {
-  pg_ctx *ctx = NULL;
   pg_env *env = NULL;
   pg_agent *agent = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &env), PG_OK);
+  pg_ctx *ctx = ctx_with_builtin("CartPole-v1", &env);
   ck_assert_int_eq(pg_agent_create_for_env(ctx, (pg_algorithm)42, env, 8, 1, &agent),
                    PG_ERR_INVALID_ARG);
   static const char *const algo_says[] = {
