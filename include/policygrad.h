@@ -75,7 +75,7 @@ extern "C" {
 
 /** Status codes. The numbers are ABI: never renumbered, never reused. */
 typedef enum pg_status {
-  PG_OK = 0,
+  PG_OK = 0,               /**< success */
   PG_ERR_INVALID_ARG = 1,  /**< NULL pointer, bad size, bad enum value       */
   PG_ERR_NOMEM = 2,        /**< the allocator returned NULL                   */
   PG_ERR_BAD_STATE = 3,    /**< call not allowed in the handle's state        */
@@ -211,10 +211,10 @@ typedef struct pg_net pg_net;
 
 /** Activation of a dense layer. Numbers are ABI. */
 typedef enum pg_activation {
-  PG_ACTIVATION_LINEAR = 0,
-  PG_ACTIVATION_RELU = 1,
-  PG_ACTIVATION_TANH = 2,
-  PG_ACTIVATION_SIGMOID = 3,
+  PG_ACTIVATION_LINEAR = 0,       /**< identity */
+  PG_ACTIVATION_RELU = 1,         /**< max(0, x) */
+  PG_ACTIVATION_TANH = 2,         /**< tanh(x) */
+  PG_ACTIVATION_SIGMOID = 3,      /**< 1 / (1 + exp(-x)) */
   PG_ACTIVATION_FORCE_INT = 0x7fffffff
 } pg_activation;
 
@@ -421,13 +421,13 @@ typedef enum pg_optim_kind {
 ** CLIP_NORM     >= 0: clip the gradients' global L2 norm to this before each
 **               step; 0 = off                                     [0] */
 typedef enum pg_optim_param {
-  PG_OPTIM_LR = 1,
-  PG_OPTIM_DECAY = 2,
-  PG_OPTIM_EPSILON = 3,
-  PG_OPTIM_MOMENTUM = 4,
+  PG_OPTIM_LR = 1,                /**< learning rate */
+  PG_OPTIM_DECAY = 2,             /**< RMSProp decay */
+  PG_OPTIM_EPSILON = 3,           /**< RMSProp/Adam epsilon */
+  PG_OPTIM_MOMENTUM = 4,          /**< SGD momentum */
   PG_OPTIM_BETA1 = 5,
   PG_OPTIM_BETA2 = 6,
-  PG_OPTIM_CLIP_NORM = 7,
+  PG_OPTIM_CLIP_NORM = 7,         /**< global gradient-norm clip; 0 = off */
   PG_OPTIM_PARAM_FORCE_INT = 0x7fffffff
 } pg_optim_param;
 
@@ -743,8 +743,8 @@ typedef enum pg_algorithm {
   PG_ALGO_PAAC = 4,               /**< parallel advantage actor-critic        */
   PG_ALGO_A3C = 5,                /**< asynchronous advantage actor-critic    */
   PG_ALGO_ASYNC_ONE_STEP_Q = 6,   /**< asynchronous one-step Q-learning       */
-  PG_ALGO_ASYNC_ONE_STEP_SARSA = 7,
-  PG_ALGO_ASYNC_N_STEP_Q = 8,
+  PG_ALGO_ASYNC_ONE_STEP_SARSA = 7, /**< asynchronous one-step Sarsa */
+  PG_ALGO_ASYNC_N_STEP_Q = 8,     /**< asynchronous n-step Q-learning */
   PG_ALGORITHM_FORCE_INT = 0x7fffffff
 } pg_algorithm;
 
@@ -753,8 +753,8 @@ PG_API const char *pg_algorithm_name(pg_algorithm algorithm);
 
 /** Hyperparameters, set with pg_agent_set_param or by name. Numbers are ABI.
 ** Each agent accepts the ones its algorithm uses (others give
-** PG_ERR_UNSUPPORTED); bounds come from pg_agent_param_bounds. Defaults are
-** the lecture's unless stated in docs/AGENTS.md. */
+** PG_ERR_UNSUPPORTED); bounds come from pg_agent_param_bounds. The defaults
+** and bounds of every algorithm are tabled in docs/AGENTS.md. */
 typedef enum pg_param {
   PG_PARAM_GAMMA = 1,             /**< discount                               */
   PG_PARAM_LR = 2,                /**< alpha_theta: policy / shared-net rate  */
@@ -767,16 +767,16 @@ typedef enum pg_param {
   PG_PARAM_NUM_THREADS = 9,       /**< worker threads (n_w, A3C workers)      */
   PG_PARAM_SEED = 10,             /**< re-seeds the agent's random streams    */
   PG_PARAM_OPTIMIZER = 11,        /**< a pg_optim_kind value                  */
-  PG_PARAM_RMSPROP_DECAY = 12,
-  PG_PARAM_OPTIM_EPSILON = 13,
-  PG_PARAM_LR_ANNEAL_STEPS = 14,  /**< linear decay to 0 over N steps; 0 = off*/
+  PG_PARAM_RMSPROP_DECAY = 12,    /**< RMSProp decay */
+  PG_PARAM_OPTIM_EPSILON = 13,    /**< optimizer epsilon */
+  PG_PARAM_LR_ANNEAL_STEPS = 14,  /**< lr: linear decay to 0 over N steps; 0 = off */
   PG_PARAM_DETERMINISTIC = 15,    /**< 1: pg_agent_step acts greedily, no learning record */
   PG_PARAM_REPORT_INTERVAL = 16,  /**< pg_agent_train progress every N steps; 0 = every episode */
   PG_PARAM_PER_STEP_UPDATES = 17, /**< REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
   PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /**< async Q: epsilon 1 -> final over N */
   PG_PARAM_TARGET_INTERVAL = 21,  /**< async Q: target network refresh (steps)*/
   PG_PARAM_HOGWILD = 22,          /**< async: 1 = lock-free atomic updates    */
-  PG_PARAM_MAX_EPISODE_STEPS = 23,/* pg_agent_train: truncate episodes; 0 = env's own */
+  PG_PARAM_MAX_EPISODE_STEPS = 23, /**< train/evaluate step cap; 0 = env's own */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 
@@ -792,14 +792,14 @@ PG_API const char *pg_param_name(pg_param param);
 typedef enum pg_stat {
   PG_STAT_EPISODES = 1,           /**< finished episodes                      */
   PG_STAT_LAST_RETURN = 2,        /**< undiscounted return of the last one    */
-  PG_STAT_LAST_LENGTH = 3,
+  PG_STAT_LAST_LENGTH = 3,        /**< its length in steps */
   PG_STAT_MEAN_RETURN_100 = 4,    /**< mean return of the last <=100 episodes */
   PG_STAT_TOTAL_STEPS = 5,        /**< environment steps learned from         */
   PG_STAT_UPDATES = 6,            /**< parameter updates                      */
   PG_STAT_STEPS_PER_SECOND = 7,   /**< during the current pg_agent_train      */
   PG_STAT_POLICY_LOSS = 8,        /**< of the last update                     */
-  PG_STAT_VALUE_LOSS = 9,
-  PG_STAT_ENTROPY = 10,
+  PG_STAT_VALUE_LOSS = 9,         /**< of the last update */
+  PG_STAT_ENTROPY = 10,           /**< mean policy entropy of the last update */
   PG_STAT_ELAPSED_SECONDS = 11,   /**< wall time of the current pg_agent_train*/
   PG_STAT_LEARNING_RATE = 12,     /**< current (annealed) policy rate         */
   PG_STAT_FORCE_INT = 0x7fffffff
