@@ -41,6 +41,10 @@ step "Doxygen API reference (target docs, every warning is an error)"
 cmake -S . -B "$out/doxygen" -DPG_WITH_DOXYGEN=ON -DPG_BUILD_TESTS=OFF -DPG_BUILD_EXAMPLES=OFF \
   -DPG_BUILD_BENCH=OFF > "$out/doxygen.configure.log" 2>&1 || { cat "$out/doxygen.configure.log"; exit 1; }
 cmake --build "$out/doxygen" --target docs
+cmake --build "$out/doxygen" -j "$jobs" # the library, for the install check
+cmake --install "$out/doxygen" --prefix "$out/doxygen/prefix" > /dev/null
+test -s "$out/doxygen/prefix/share/doc/policygrad/html/index.html" \
+  || { echo "ci: the API reference was not installed to share/doc/policygrad/html"; exit 1; }
 
 step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
 build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \
