@@ -8,10 +8,11 @@
 #     python3-numpy    the Python binding's tests with numpy arrays
 #     python3-pip python3-setuptools python3-wheel
 #                      the offline pip install of examples/python (install_consumers)
+#     doxygen          the HTML API reference (target docs; CI builds it)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils dpkg-dev file)
-pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-wheel)
+pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-wheel doxygen)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

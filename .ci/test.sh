@@ -6,6 +6,7 @@
 #       without them, whatever this one has): build everything, ctest
 #   2c. Debian packages (cpack -G DEB), checked without installing them
 #       (.ci/package.sh)
+#   2d. Doxygen: the API reference from include/policygrad.h, warnings as errors
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
 #   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
@@ -40,6 +41,15 @@ build without -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_ALL_
 
 step "Debian packages: cpack -G DEB, contents, Depends, a consumer against the extracted tree"
 PG_PACKAGE_BUILD_DIR="$out/deb" bash .ci/package.sh
+
+step "Doxygen API reference (target docs, every warning is an error)"
+cmake -S . -B "$out/doxygen" -DPG_WITH_DOXYGEN=ON -DPG_BUILD_TESTS=OFF -DPG_BUILD_EXAMPLES=OFF \
+  -DPG_BUILD_BENCH=OFF > "$out/doxygen.configure.log" 2>&1 || { cat "$out/doxygen.configure.log"; exit 1; }
+cmake --build "$out/doxygen" --target docs
+cmake --build "$out/doxygen" -j "$jobs" # the library, for the install check
+cmake --install "$out/doxygen" --prefix "$out/doxygen/prefix" > /dev/null
+test -s "$out/doxygen/prefix/share/doc/policygrad/html/index.html" \
+  || { echo "ci: the API reference was not installed to share/doc/policygrad/html"; exit 1; }
 
 step "gcc AddressSanitizer + UndefinedBehaviorSanitizer"
 build asan -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug "-DPG_SANITIZE=address;undefined" \

@@ -1,4 +1,4 @@
-/*
+/** @file
 ** libpolicygrad: policy-gradient reinforcement learning in C.
 **
 ** This is the whole public API. Conventions that hold for every function:
@@ -18,7 +18,10 @@
 **   Python ctypes and LuaJIT ffi.cdef can take them as they are.
 **
 ** The ABI rules (what may change, how structs and options grow) are in
-** docs/ABI.md.
+** docs/ABI.md. The HTML API reference is generated from this file's
+** comments (CMake target docs, -DPG_WITH_DOXYGEN=ON): every public
+** declaration has a plain-text comment that opens with a slash and two
+** stars, enum values and struct members a trailing one marked with a "<".
 */
 #ifndef POLICYGRAD_H_7F3A91
 #define POLICYGRAD_H_7F3A91
@@ -26,13 +29,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The version of this header: MAJOR, MINOR and PATCH, the number
+** MAJOR*10000 + MINOR*100 + PATCH and the string "MAJOR.MINOR.PATCH".
+** Compare with pg_version_number() to detect a library that does not match.
+** @{ */
 #define PG_VERSION_MAJOR 0
 #define PG_VERSION_MINOR 1
 #define PG_VERSION_PATCH 0
 #define PG_VERSION_NUMBER \
   (PG_VERSION_MAJOR * 10000 + PG_VERSION_MINOR * 100 + PG_VERSION_PATCH)
 #define PG_VERSION_STRING "0.1.0"
+/** @} */
 
+/** @def PG_API
+** Marks the exported functions: default visibility with GCC and Clang; on
+** Windows dllexport when building the library (PG_BUILDING_SHARED) and
+** dllimport when using the DLL (PG_USING_SHARED, set by the CMake package).
+** Bindings that read this header drop it. */
 #if defined(PG_BUILDING_SHARED) && defined(PG_USING_SHARED)
 #error "define at most one of PG_BUILDING_SHARED and PG_USING_SHARED"
 #endif
@@ -56,31 +69,32 @@ extern "C" {
 
 /* PG_CDEF_BEGIN */
 
-/*==========================================================================
-** Core: status codes, version, context, allocator, random numbers
-**========================================================================*/
+/* ======================================================================== */
+/** @defgroup pg_core Core: status codes, version, context, allocator, random numbers
+** @{ */
 
-/* Status codes. The numbers are ABI: never renumbered, never reused. */
+/** Status codes. The numbers are ABI: never renumbered, never reused. */
 typedef enum pg_status {
-  PG_OK = 0,
-  PG_ERR_INVALID_ARG = 1,  /* NULL pointer, bad size, bad enum value       */
-  PG_ERR_NOMEM = 2,        /* the allocator returned NULL                   */
-  PG_ERR_BAD_STATE = 3,    /* call not allowed in the handle's state        */
-  PG_ERR_UNSUPPORTED = 4,  /* option or feature not available here          */
-  PG_ERR_OUT_OF_RANGE = 5, /* a number outside its documented bounds        */
-  PG_ERR_CALLBACK = 6,     /* a host callback returned non-zero             */
-  PG_ERR_NUMERIC = 7,      /* NaN or Inf in input, or a diverging update    */
-  PG_ERR_IO = 8,           /* a file could not be read or written           */
-  PG_ERR_FORMAT = 9,       /* a checkpoint is corrupt or not ours           */
-  PG_ERR_VERSION = 10,     /* a newer format or an incompatible header      */
-  PG_ERR_SHAPE = 11,       /* sizes that do not match the handle's shapes   */
-  PG_ERR_THREAD = 12,      /* a thread or lock could not be created         */
-  PG_ERR_INTERNAL = 99,    /* a bug in libpolicygrad: please report it      */
+  PG_OK = 0,               /**< success */
+  PG_ERR_INVALID_ARG = 1,  /**< NULL pointer, bad size, bad enum value       */
+  PG_ERR_NOMEM = 2,        /**< the allocator returned NULL                   */
+  PG_ERR_BAD_STATE = 3,    /**< call not allowed in the handle's state        */
+  PG_ERR_UNSUPPORTED = 4,  /**< option or feature not available here          */
+  PG_ERR_OUT_OF_RANGE = 5, /**< a number outside its documented bounds        */
+  PG_ERR_CALLBACK = 6,     /**< a host callback returned non-zero             */
+  PG_ERR_NUMERIC = 7,      /**< NaN or Inf in input, or a diverging update    */
+  PG_ERR_IO = 8,           /**< a file could not be read or written           */
+  PG_ERR_FORMAT = 9,       /**< a checkpoint is corrupt or not ours           */
+  PG_ERR_VERSION = 10,     /**< a newer format or an incompatible header      */
+  PG_ERR_SHAPE = 11,       /**< sizes that do not match the handle's shapes   */
+  PG_ERR_THREAD = 12,      /**< a thread or lock could not be created         */
+  PG_ERR_INTERNAL = 99,    /**< a bug in libpolicygrad: please report it      */
   PG_STATUS_FORCE_INT = 0x7fffffff
 } pg_status;
 
-/* The opaque handles of every component, declared up front so that each
-** section can refer to the others. */
+/** The opaque handles of every component, declared up front so that each
+** section can refer to the others.
+** @{ */
 typedef struct pg_ctx pg_ctx;
 typedef struct pg_rng pg_rng;
 typedef struct pg_net pg_net;
@@ -88,22 +102,25 @@ typedef struct pg_optim pg_optim;
 typedef struct pg_env pg_env;
 typedef struct pg_vec_env pg_vec_env;
 typedef struct pg_agent pg_agent;
+/** @} */
 
-/* Static English text for a status code; never NULL, even for unknown codes.
+/** Static English text for a status code; never NULL, even for unknown codes.
 ** Thread-safe. */
 PG_API const char *pg_status_string(pg_status status);
 
-/* The library's version as MAJOR*10000 + MINOR*100 + PATCH, and as the string
+/** The library's version as MAJOR*10000 + MINOR*100 + PATCH, and as the string
 ** "MAJOR.MINOR.PATCH". Compare with PG_VERSION_NUMBER to detect a header that
-** does not match the library. Thread-safe; the string is static. */
+** does not match the library. Thread-safe; the string is static.
+** @{ */
 PG_API uint32_t pg_version_number(void);
 PG_API const char *pg_version_string(void);
+/** @} */
 
-/* A static, human-readable list of build options (compiler, SIMD flags,
+/** A static, human-readable list of build options (compiler, SIMD flags,
 ** sanitizers, BLAS). Thread-safe. */
 PG_API const char *pg_build_info(void);
 
-/* The allocator hook, in the style of lua_Alloc. The library calls it for
+/** The allocator hook, in the style of lua_Alloc. The library calls it for
 ** every allocation it makes:
 **   new_size > 0, ptr == NULL : allocate new_size bytes (old_size is 0);
 **   new_size > 0, ptr != NULL : resize a block of old_size bytes;
@@ -116,67 +133,75 @@ PG_API const char *pg_build_info(void);
 typedef void *(*pg_alloc_fn)(void *user, void *ptr, size_t old_size,
                              size_t new_size);
 
-/* The root handle. It owns the allocator, the last-error message and the
+/** The root handle. It owns the allocator, the last-error message and the
 ** default seed. Every other handle is created from a context and keeps it
 ** alive: pg_ctx_destroy() on a context with live handles only marks it, and
 ** it is freed when its last handle is destroyed (so garbage-collected
 ** bindings may free in any order). */
 typedef struct pg_ctx pg_ctx;
 
-/* Creates a context. alloc may be NULL for the C library's malloc/free;
+/** Creates a context. alloc may be NULL for the C library's malloc/free;
 ** alloc_user is passed to alloc unchanged. *out is set to NULL on failure.
 ** Errors: PG_ERR_INVALID_ARG (out NULL), PG_ERR_NOMEM. */
 PG_API pg_status pg_ctx_create(pg_alloc_fn alloc, void *alloc_user,
                                pg_ctx **out);
 
-/* Destroys a context (see pg_ctx above for contexts with live handles). */
+/** Destroys a context (see pg_ctx above for contexts with live handles). */
 PG_API void pg_ctx_destroy(pg_ctx *ctx);
 
-/* The detailed message of the last failing call on this context or on any
+/** The detailed message of the last failing call on this context or on any
 ** handle created from it; "" after a successful pg_ctx_clear_error() or when
 ** nothing has failed. Owned by the context; valid until the next call that
 ** fails on it. Never NULL: a NULL ctx gives a static message. */
 PG_API const char *pg_ctx_last_error(const pg_ctx *ctx);
 
-/* The status of the last failing call on this context (PG_OK if none). */
+/** The status of the last failing call on this context (PG_OK if none). */
 PG_API pg_status pg_ctx_last_status(const pg_ctx *ctx);
 
-/* Forgets the last error. */
+/** Forgets the last error. */
 PG_API void pg_ctx_clear_error(pg_ctx *ctx);
 
-/* The default seed used by handles created from this context when no seed
-** is given (initially 0). */
+/** The default seed used by handles created from this context when no seed
+** is given (initially 0).
+** @{ */
 PG_API pg_status pg_ctx_set_seed(pg_ctx *ctx, uint64_t seed);
 PG_API pg_status pg_ctx_get_seed(pg_ctx *ctx, uint64_t *out_seed);
+/** @} */
 
-/* Bytes the context's handles hold right now through the allocator. */
+/** Bytes the context's handles hold right now through the allocator. */
 PG_API pg_status pg_ctx_memory_in_use(pg_ctx *ctx, uint64_t *out_bytes);
 
-/* A seeded pseudo-random stream (xoshiro256**). The pair (seed, stream)
+/** A seeded pseudo-random stream (xoshiro256**). The pair (seed, stream)
 ** selects the stream: streams of one seed are statistically independent, so
 ** worker k of an agent uses stream k. Not thread-safe: one stream per thread. */
 typedef struct pg_rng pg_rng;
 
+/** Creates the stream (seed, stream) in *out (NULL on failure). Errors:
+** PG_ERR_INVALID_ARG (ctx or out NULL), PG_ERR_NOMEM. */
 PG_API pg_status pg_rng_create(pg_ctx *ctx, uint64_t seed, uint64_t stream,
                                pg_rng **out);
+/** Frees the stream. NULL is a no-op. */
 PG_API void pg_rng_destroy(pg_rng *rng);
-/* Re-seeds in place. */
+/** Re-seeds in place. */
 PG_API pg_status pg_rng_seed(pg_rng *rng, uint64_t seed, uint64_t stream);
-/* Creates an independent child stream number `stream` of this stream's
+/** Creates an independent child stream number `stream` of this stream's
 ** current state; the parent is not advanced. */
 PG_API pg_status pg_rng_split(const pg_rng *rng, uint64_t stream, pg_rng **out);
+/** The next 64 random bits. */
 PG_API pg_status pg_rng_next_u64(pg_rng *rng, uint64_t *out);
-/* Uniform in [0, 1). */
+/** Uniform in [0, 1). */
 PG_API pg_status pg_rng_uniform(pg_rng *rng, double *out);
-/* Standard normal. */
+/** Standard normal. */
 PG_API pg_status pg_rng_normal(pg_rng *rng, double *out);
 
-/*==========================================================================
-** Networks (pg_net)
-**========================================================================*/
+/** @} */
+
+/* ======================================================================== */
+/** @defgroup pg_nn Networks (pg_net)
+** @{ */
 /* PG_SECTION_NN */
 
-/* A feed-forward network: a trunk of dense layers on a flat input of
+/** A feed-forward network: a trunk of dense layers on a flat input of
 ** input_dim floats, then heads on the trunk's output. Build it with
 ** pg_net_create, pg_net_add_* and pg_net_finalize; finalize allocates every
 ** buffer for max_batch rows, after which forward, backward and optimizer
@@ -184,77 +209,79 @@ PG_API pg_status pg_rng_normal(pg_rng *rng, double *out);
 ** nets. A net and its optimizers are used by one thread at a time. */
 typedef struct pg_net pg_net;
 
-/* Activation of a dense layer. Numbers are ABI. */
+/** Activation of a dense layer. Numbers are ABI. */
 typedef enum pg_activation {
-  PG_ACTIVATION_LINEAR = 0,
-  PG_ACTIVATION_RELU = 1,
-  PG_ACTIVATION_TANH = 2,
-  PG_ACTIVATION_SIGMOID = 3,
+  PG_ACTIVATION_LINEAR = 0,       /**< identity */
+  PG_ACTIVATION_RELU = 1,         /**< max(0, x) */
+  PG_ACTIVATION_TANH = 2,         /**< tanh(x) */
+  PG_ACTIVATION_SIGMOID = 3,      /**< 1 / (1 + exp(-x)) */
   PG_ACTIVATION_FORCE_INT = 0x7fffffff
 } pg_activation;
 
-/* Weight initializer (biases start at 0). The weights are multiplied by the
+/** Weight initializer (biases start at 0). The weights are multiplied by the
 ** layer's gain; orthogonal with gain 0.01 for a policy head and 1.0 for a
 ** value head is the common practice. Numbers are ABI. */
 typedef enum pg_init {
-  PG_INIT_GLOROT_UNIFORM = 1, /* U(+-gain*sqrt(6/(in+out)))            */
-  PG_INIT_HE_UNIFORM = 2,     /* U(+-gain*sqrt(6/in))                  */
-  PG_INIT_ORTHOGONAL = 3,     /* gain * a random (semi-)orthogonal matrix */
+  PG_INIT_GLOROT_UNIFORM = 1, /**< U(+-gain*sqrt(6/(in+out)))            */
+  PG_INIT_HE_UNIFORM = 2,     /**< U(+-gain*sqrt(6/in))                  */
+  PG_INIT_ORTHOGONAL = 3,     /**< gain * a random (semi-)orthogonal matrix */
   PG_INIT_FORCE_INT = 0x7fffffff
 } pg_init;
 
-/* What pg_net_get_output copies. Per-row sizes come from
+/** What pg_net_get_output copies. Per-row sizes come from
 ** pg_net_output_size. Numbers are ABI. */
 typedef enum pg_net_output {
-  PG_NET_OUTPUT_LOGITS = 1,    /* categorical head, n_actions per row     */
-  PG_NET_OUTPUT_PROBS = 2,     /* softmax, 0 where masked                 */
-  PG_NET_OUTPUT_LOG_PROBS = 3, /* log-softmax, -INFINITY where masked     */
-  PG_NET_OUTPUT_ENTROPY = 4,   /* policy entropy (nats), 1 per row        */
-  PG_NET_OUTPUT_MEAN = 5,      /* Gaussian head, action_dim per row       */
-  PG_NET_OUTPUT_LOG_STD = 6,   /* Gaussian head, action_dim (not per row) */
-  PG_NET_OUTPUT_VALUE = 7,     /* value head, 1 per row                   */
-  PG_NET_OUTPUT_Q = 8,         /* Q head, n_actions per row               */
+  PG_NET_OUTPUT_LOGITS = 1,    /**< categorical head, n_actions per row     */
+  PG_NET_OUTPUT_PROBS = 2,     /**< softmax, 0 where masked                 */
+  PG_NET_OUTPUT_LOG_PROBS = 3, /**< log-softmax, -INFINITY where masked     */
+  PG_NET_OUTPUT_ENTROPY = 4,   /**< policy entropy (nats), 1 per row        */
+  PG_NET_OUTPUT_MEAN = 5,      /**< Gaussian head, action_dim per row       */
+  PG_NET_OUTPUT_LOG_STD = 6,   /**< Gaussian head, action_dim (not per row) */
+  PG_NET_OUTPUT_VALUE = 7,     /**< value head, 1 per row                   */
+  PG_NET_OUTPUT_Q = 8,         /**< Q head, n_actions per row               */
   PG_NET_OUTPUT_FORCE_INT = 0x7fffffff
 } pg_net_output;
 
-/* The loss whose gradient pg_net_backward computes over a batch of n rows
+/** The loss whose gradient pg_net_backward computes over a batch of n rows
 ** (the rows of the last forward). Caller-filled; set struct_size to
 ** sizeof(pg_loss_desc). With w_i = weights[i] (1 when weights is NULL):
+** @verbatim
 **   L = scale * sum_i w_i * ( policy_coef  * -advantages[i] * log pi(a_i|s_i)
 **                           - entropy_coef * H(pi(.|s_i))
 **                           + value_coef   * (returns[i] - v(s_i))^2
 **                           + q_coef       * (q_targets[i] - Q(s_i, a_i))^2 )
+** @endverbatim
 ** e.g. scale = 1/(n_envs*t_max) for A3C's averaging. The policy terms use
 ** the categorical or Gaussian head. A term whose coefficient is 0 is
 ** skipped and its arrays may be NULL. actions holds n floats (exact integer
 ** indices) for a discrete head, n*action_dim for a Gaussian head; the Q
 ** term uses the same discrete actions. */
 typedef struct pg_loss_desc {
-  uint32_t struct_size;
-  float scale;
-  float policy_coef;
-  float entropy_coef;
-  float value_coef;
-  float q_coef;
-  const float *actions;
-  const float *advantages;  /* n */
-  const float *returns;     /* n: value targets */
-  const float *q_targets;   /* n: targets for Q(s_i, a_i) */
-  const float *weights;     /* n per-row weights, or NULL */
+  uint32_t struct_size;     /**< sizeof(pg_loss_desc) as compiled */
+  float scale;              /**< factor on the whole loss */
+  float policy_coef;        /**< weight of the policy-gradient term */
+  float entropy_coef;       /**< weight of the entropy bonus */
+  float value_coef;         /**< weight of the value term */
+  float q_coef;             /**< weight of the Q term */
+  const float *actions;     /**< the actions taken (see above) */
+  const float *advantages;  /**< n: advantages of the policy term */
+  const float *returns;     /**< n: value targets */
+  const float *q_targets;   /**< n: targets for Q(s_i, a_i) */
+  const float *weights;     /**< n per-row weights, or NULL */
 } pg_loss_desc;
 
-/* Starts a network on inputs of input_dim floats, for batches of up to
+/** Starts a network on inputs of input_dim floats, for batches of up to
 ** max_batch rows; seed drives the initializers. *out is NULL on failure.
 ** Errors: PG_ERR_INVALID_ARG (ctx or out NULL, a size 0 or above 2^24),
 ** PG_ERR_NOMEM. */
 PG_API pg_status pg_net_create(pg_ctx *ctx, size_t input_dim, size_t max_batch,
                                uint64_t seed, pg_net **out);
 
-/* Destroys a net. If optimizers bound to it are alive it is freed when the
+/** Destroys a net. If optimizers bound to it are alive it is freed when the
 ** last of them is destroyed (so bindings may free in any order). */
 PG_API void pg_net_destroy(pg_net *net);
 
-/* Appends a dense layer of `units` outputs to the trunk. Only before the
+/** Appends a dense layer of `units` outputs to the trunk. Only before the
 ** first head and before pg_net_finalize (else PG_ERR_BAD_STATE). gain >= 0.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE (gain), PG_ERR_BAD_STATE,
 ** PG_ERR_UNSUPPORTED (more than 32 layers and heads). */
@@ -262,69 +289,78 @@ PG_API pg_status pg_net_add_dense(pg_net *net, size_t units,
                                   pg_activation activation, pg_init init,
                                   double gain);
 
-/* Heads on the trunk's output (the input itself when the trunk is empty);
+/** @name Heads
+** Heads on the trunk's output (the input itself when the trunk is empty);
 ** at most one of each kind, before pg_net_finalize. Errors as for
-** pg_net_add_dense. */
-/* Categorical policy over n_actions >= 2 actions: a linear layer giving
+** pg_net_add_dense.
+** @{ */
+/** Categorical policy over n_actions >= 2 actions: a linear layer giving
 ** logits, then softmax (with the optional mask of pg_net_forward). */
 PG_API pg_status pg_net_add_categorical_head(pg_net *net, size_t n_actions,
                                              pg_init init, double gain);
-/* Diagonal Gaussian policy over action_dim continuous dimensions: a linear
+/** Diagonal Gaussian policy over action_dim continuous dimensions: a linear
 ** layer giving the mean, and a learned state-independent log standard
 ** deviation starting at log_std_init (finite, within [-20, 5]). */
 PG_API pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim,
                                           pg_init init, double gain,
                                           double log_std_init);
-/* State value v(s): a linear layer to one output. */
+/** State value v(s): a linear layer to one output. */
 PG_API pg_status pg_net_add_value_head(pg_net *net, pg_init init, double gain);
-/* Q-values, one per action. */
+/** Q-values, one per action. */
 PG_API pg_status pg_net_add_q_head(pg_net *net, size_t n_actions, pg_init init,
                                    double gain);
+/** @} */
 
-/* Allocates parameters, gradients and every work buffer, and initialises the
+/** Allocates parameters, gradients and every work buffer, and initialises the
 ** parameters. Needs at least one head. Errors: PG_ERR_BAD_STATE (no head,
 ** already finalized), PG_ERR_NOMEM (the net stays unfinalized). */
 PG_API pg_status pg_net_finalize(pg_net *net);
 
-/* A new net with the same architecture, max_batch and parameters and zeroed
+/** A new net with the same architecture, max_batch and parameters and zeroed
 ** gradients (e.g. an A3C worker's copy). Errors: PG_ERR_INVALID_ARG,
 ** PG_ERR_BAD_STATE (not finalized), PG_ERR_NOMEM. */
 PG_API pg_status pg_net_clone(const pg_net *net, pg_net **out);
 
-/* Sizes: floats per input row; the largest batch; the parameter count
+/** Sizes: floats per input row; the largest batch; the parameter count
 ** (gradients have as many). Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE
-** (param count before finalize). */
+** (param count before finalize).
+** @{ */
 PG_API pg_status pg_net_input_size(const pg_net *net, size_t *out);
 PG_API pg_status pg_net_max_batch(const pg_net *net, size_t *out);
 PG_API pg_status pg_net_param_count(const pg_net *net, size_t *out);
+/** @} */
 
-/* Floats per row of an output (for LOG_STD: its total size); 0 when the
+/** Floats per row of an output (for LOG_STD: its total size); 0 when the
 ** net has no such head. */
 PG_API pg_status pg_net_output_size(const pg_net *net, pg_net_output which,
                                     size_t *out);
 
-/* Copies parameters [offset, offset+count) to out / from in (finite values
+/** Copies parameters [offset, offset+count) to out / from in (finite values
 ** only). Setting parameters invalidates the last forward. Errors:
 ** PG_ERR_INVALID_ARG, PG_ERR_OUT_OF_RANGE (range), PG_ERR_NUMERIC (set),
-** PG_ERR_BAD_STATE (not finalized). */
+** PG_ERR_BAD_STATE (not finalized).
+** @{ */
 PG_API pg_status pg_net_get_params(const pg_net *net, size_t offset,
                                    size_t count, float *out);
 PG_API pg_status pg_net_set_params(pg_net *net, size_t offset, size_t count,
                                    const float *in);
-/* The same for the gradient buffer. */
+/** @} */
+/** The same for the gradient buffer.
+** @{ */
 PG_API pg_status pg_net_get_grads(const pg_net *net, size_t offset,
                                   size_t count, float *out);
 PG_API pg_status pg_net_set_grads(pg_net *net, size_t offset, size_t count,
                                   const float *in);
-/* theta_dst <- theta_src. The nets must have the same architecture
+/** @} */
+/** theta_dst <- theta_src. The nets must have the same architecture
 ** (else PG_ERR_SHAPE). */
 PG_API pg_status pg_net_copy_params(pg_net *dst, const pg_net *src);
-/* Re-draws every parameter from the initializers with a new seed. */
+/** Re-draws every parameter from the initializers with a new seed. */
 PG_API pg_status pg_net_init_params(pg_net *net, uint64_t seed);
-/* Sets the gradient buffer to zero (gradients accumulate otherwise). */
+/** Sets the gradient buffer to zero (gradients accumulate otherwise). */
 PG_API pg_status pg_net_zero_grads(pg_net *net);
 
-/* Runs the net on n rows (1 <= n <= max_batch) of input_size floats, row
+/** Runs the net on n rows (1 <= n <= max_batch) of input_size floats, row
 ** after row, and keeps the activations for pg_net_backward. mask is NULL
 ** (all allowed) or n*n_actions bytes for the categorical head, nonzero =
 ** allowed, at least one allowed per row. Errors: PG_ERR_INVALID_ARG,
@@ -333,20 +369,20 @@ PG_API pg_status pg_net_zero_grads(pg_net *net);
 PG_API pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n,
                                 const uint8_t *mask);
 
-/* Copies an output of the last forward (n rows of pg_net_output_size
+/** Copies an output of the last forward (n rows of pg_net_output_size
 ** floats; for LOG_STD just its size) into out, which holds out_len floats.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (out_len too small),
 ** PG_ERR_UNSUPPORTED (no such head), PG_ERR_BAD_STATE (no forward yet). */
 PG_API pg_status pg_net_get_output(const pg_net *net, pg_net_output which,
                                    float *out, size_t out_len);
 
-/* log pi(a_i|s_i) for the n rows of the last forward into out[n]; actions
+/** log pi(a_i|s_i) for the n rows of the last forward into out[n]; actions
 ** as in pg_loss_desc. Errors as pg_net_get_output, plus PG_ERR_OUT_OF_RANGE
 ** for an invalid or masked discrete action. */
 PG_API pg_status pg_net_log_prob(const pg_net *net, const float *actions,
                                  size_t n, float *out);
 
-/* Adds the gradient of the loss in *loss over the n rows of the last
+/** Adds the gradient of the loss in *loss over the n rows of the last
 ** forward (n must equal that forward's n) to the gradient buffer, in one
 ** pass over the shared trunk; *out_loss (may be NULL) gets L. Inputs are
 ** checked first (sizes, finite values, actions valid and allowed); on error
@@ -356,25 +392,27 @@ PG_API pg_status pg_net_log_prob(const pg_net *net, const float *actions,
 PG_API pg_status pg_net_backward(pg_net *net, const pg_loss_desc *loss,
                                  size_t n, double *out_loss);
 
-/*==========================================================================
-** Optimizers (pg_optim)
-**========================================================================*/
+/** @} */
+
+/* ======================================================================== */
+/** @defgroup pg_optim Optimizers (pg_optim)
+** @{ */
 /* PG_SECTION_OPTIM */
 
-/* An optimizer bound to one finalized net: it owns state sized to the net's
+/** An optimizer bound to one finalized net: it owns state sized to the net's
 ** parameter count and updates the net's parameters from its gradients.
 ** The net stays alive while an optimizer is bound to it. */
 typedef struct pg_optim pg_optim;
 
-/* Numbers are ABI. */
+/** Numbers are ABI. */
 typedef enum pg_optim_kind {
-  PG_OPTIM_SGD = 1,     /* p -= lr*v, v = momentum*v + g (v = g if 0)    */
-  PG_OPTIM_RMSPROP = 2, /* s = decay*s + (1-decay)*g^2; p -= lr*g/sqrt(s+eps) */
-  PG_OPTIM_ADAM = 3,    /* bias-corrected; p -= lr*mhat/(sqrt(vhat)+eps)  */
+  PG_OPTIM_SGD = 1,     /**< p -= lr*v, v = momentum*v + g (v = g if 0)    */
+  PG_OPTIM_RMSPROP = 2, /**< s = decay*s + (1-decay)*g^2; p -= lr*g/sqrt(s+eps) */
+  PG_OPTIM_ADAM = 3,    /**< bias-corrected; p -= lr*mhat/(sqrt(vhat)+eps)  */
   PG_OPTIM_KIND_FORCE_INT = 0x7fffffff
 } pg_optim_kind;
 
-/* Hyperparameters. Numbers are ABI: never renumbered. Defaults in brackets:
+/** Hyperparameters. Numbers are ABI: never renumbered. Defaults in brackets:
 ** LR            >= 0         [SGD 0.01, RMSProp 7e-4, Adam 1e-3]
 ** DECAY         RMSProp, [0, 1)            [0.99]
 ** EPSILON       RMSProp/Adam, > 0          [RMSProp 1e-5, Adam 1e-8]
@@ -383,54 +421,57 @@ typedef enum pg_optim_kind {
 ** CLIP_NORM     >= 0: clip the gradients' global L2 norm to this before each
 **               step; 0 = off                                     [0] */
 typedef enum pg_optim_param {
-  PG_OPTIM_LR = 1,
-  PG_OPTIM_DECAY = 2,
-  PG_OPTIM_EPSILON = 3,
-  PG_OPTIM_MOMENTUM = 4,
+  PG_OPTIM_LR = 1,                /**< learning rate */
+  PG_OPTIM_DECAY = 2,             /**< RMSProp decay */
+  PG_OPTIM_EPSILON = 3,           /**< RMSProp/Adam epsilon */
+  PG_OPTIM_MOMENTUM = 4,          /**< SGD momentum */
   PG_OPTIM_BETA1 = 5,
   PG_OPTIM_BETA2 = 6,
-  PG_OPTIM_CLIP_NORM = 7,
+  PG_OPTIM_CLIP_NORM = 7,         /**< global gradient-norm clip; 0 = off */
   PG_OPTIM_PARAM_FORCE_INT = 0x7fffffff
 } pg_optim_param;
 
-/* Creates an optimizer of the given kind for a finalized net. Errors:
+/** Creates an optimizer of the given kind for a finalized net. Errors:
 ** PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE (net not finalized), PG_ERR_NOMEM,
 ** PG_ERR_THREAD. */
 PG_API pg_status pg_optim_create(pg_net *net, pg_optim_kind kind,
                                  pg_optim **out);
+/** Destroys an optimizer (and its net, if the net was destroyed before and
+** this was the last optimizer bound to it). NULL is a no-op. */
 PG_API void pg_optim_destroy(pg_optim *optim);
 
-/* Sets / reads a hyperparameter; may be called at any moment (e.g. to
+/** Sets / reads a hyperparameter; may be called at any moment (e.g. to
 ** anneal the learning rate). Errors: PG_ERR_INVALID_ARG (unknown param,
 ** NULL out), PG_ERR_UNSUPPORTED (not used by this kind),
-** PG_ERR_OUT_OF_RANGE (value outside the bounds above or not finite). */
+** PG_ERR_OUT_OF_RANGE (value outside the bounds above or not finite).
+** @{ */
 PG_API pg_status pg_optim_set_param(pg_optim *optim, pg_optim_param param,
                                     double value);
 PG_API pg_status pg_optim_get_param(const pg_optim *optim,
                                     pg_optim_param param, double *out);
+/** @} */
 
-/* The parameter for a name: "lr", "decay", "epsilon", "momentum", "beta1",
+/** The parameter for a name: "lr", "decay", "epsilon", "momentum", "beta1",
 ** "beta2", "clip_norm". Thread-safe. Errors: PG_ERR_INVALID_ARG (NULL or
 ** unknown name; nothing is recorded as there is no context). */
 PG_API pg_status pg_optim_param_from_name(const char *name,
                                           pg_optim_param *out);
 
-/* One update of the net's parameters from its gradient buffer (clipped
+/** One update of the net's parameters from its gradient buffer (clipped
 ** first when CLIP_NORM > 0; the clipping is applied to the gradient
 ** buffer). Gradients are not zeroed. *out_grad_norm (may be NULL) gets the
 ** norm before clipping. Never allocates. Errors: PG_ERR_INVALID_ARG,
 ** PG_ERR_NUMERIC (non-finite gradients: nothing is changed). */
 PG_API pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm);
 
-/* Forgets the optimizer's state (moments, step count). */
+/** Forgets the optimizer's state (moments, step count). */
 PG_API pg_status pg_optim_reset(pg_optim *optim);
 
-/*==========================================================================
-** Environments (pg_env)
-**========================================================================*/
-/* PG_SECTION_ENV */
+/** @} */
 
-/* An environment (pg_env) wraps one instance of a task: either a host's own
+/* ======================================================================== */
+/** @defgroup pg_env Environments (pg_env)
+** An environment (pg_env) wraps one instance of a task: either a host's own
 ** simulation, described by a pg_env_vtable of callbacks, or a built-in task
 ** (pg_env_create_builtin). The library validates every action before a
 ** callback sees it and every observation and reward after, keeps episode
@@ -447,17 +488,19 @@ PG_API pg_status pg_optim_reset(pg_optim *optim);
 ** Threads: each instance's callbacks are only ever called on one thread at
 ** a time. Different instances may be called from different threads when
 ** the caller asks for threads (pg_vec_env_create with n_threads > 1, or an
-** agent's worker threads). Python and Lua hosts should use 1 thread. */
+** agent's worker threads). Python and Lua hosts should use 1 thread.
+** @{ */
+/* PG_SECTION_ENV */
 
-/* Action kinds. Numbers are ABI. */
+/** Action kinds. Numbers are ABI. */
 typedef enum pg_action_kind {
-  PG_ACTION_DISCRETE = 0,   /* n choices; an action is 1 float holding the
+  PG_ACTION_DISCRETE = 0,   /**< n choices; an action is 1 float holding the
                                integer index exactly                       */
-  PG_ACTION_CONTINUOUS = 1, /* a box of dimension d: d floats in [low,high] */
+  PG_ACTION_CONTINUOUS = 1, /**< a box of dimension d: d floats in [low,high] */
   PG_ACTION_KIND_FORCE_INT = 0x7fffffff
 } pg_action_kind;
 
-/* Callbacks. `user` is the instance's user pointer. Each returns 0 on
+/** Callbacks. `user` is the instance's user pointer. Each returns 0 on
 ** success; any other value makes the calling pg_ function fail with
 ** PG_ERR_CALLBACK (message naming the environment and the step).
 **
@@ -473,7 +516,8 @@ typedef enum pg_action_kind {
 **   did not end the episode. At least one action must be allowed.
 ** create (factory): make instance `index` seeded with `seed`, a sibling of
 **   the instance whose user pointer is passed as factory_user, and store
-**   its user pointer in *instance_user. */
+**   its user pointer in *instance_user.
+** @{ */
 typedef int (*pg_env_reset_fn)(void *user, uint64_t seed, float *obs);
 typedef int (*pg_env_step_fn)(void *user, const float *action, float *obs,
                               float *reward, int32_t *terminated,
@@ -482,22 +526,23 @@ typedef int (*pg_env_close_fn)(void *user);
 typedef int (*pg_env_action_mask_fn)(void *user, uint8_t *mask);
 typedef int (*pg_env_create_fn)(void *factory_user, int32_t index,
                                 uint64_t seed, void **instance_user);
+/** @} */
 
-/* The callbacks of a host environment. Set struct_size to
+/** The callbacks of a host environment. Set struct_size to
 ** sizeof(pg_env_vtable) as compiled; the library copies
 ** min(struct_size, its own size) bytes at creation and treats absent
 ** members as NULL, so members are only ever appended. reset and step are
 ** required; the others may be NULL. */
 typedef struct pg_env_vtable {
-  uint32_t struct_size;
-  pg_env_reset_fn reset;
-  pg_env_step_fn step;
-  pg_env_close_fn close;
-  pg_env_action_mask_fn action_mask;
-  pg_env_create_fn create;
+  uint32_t struct_size;              /**< sizeof(pg_env_vtable) as compiled */
+  pg_env_reset_fn reset;             /**< required */
+  pg_env_step_fn step;               /**< required */
+  pg_env_close_fn close;             /**< may be NULL */
+  pg_env_action_mask_fn action_mask; /**< may be NULL: every action allowed */
+  pg_env_create_fn create;           /**< may be NULL: no clones, one slot */
 } pg_env_vtable;
 
-/* Creates an environment on a host's callbacks. name (may be NULL: "env")
+/** Creates an environment on a host's callbacks. name (may be NULL: "env")
 ** is copied (up to 63 bytes) and used in messages. obs_size > 0 floats per
 ** observation (a vector; see pg_env_set_observation_image). action_kind and
 ** action_n: the number of choices (discrete, >= 1) or the dimension
@@ -514,7 +559,7 @@ PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
                                int32_t obs_size, pg_action_kind action_kind,
                                int32_t action_n, pg_env **out);
 
-/* Creates a built-in task by name (see pg_env_builtin_name and
+/** Creates a built-in task by name (see pg_env_builtin_name and
 ** docs/ENVIRONMENTS.md): "ShortCorridor", "CartPole-v1",
 ** "CartPoleContinuous-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1",
 ** "Catch". Its step cap is the task's time limit. Errors:
@@ -522,11 +567,11 @@ PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
 PG_API pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name,
                                        uint64_t seed, pg_env **out);
 
-/* Name of built-in task number index (0, 1, ...), or NULL past the end.
+/** Name of built-in task number index (0, 1, ...), or NULL past the end.
 ** Thread-safe; the strings are static. */
 PG_API const char *pg_env_builtin_name(int32_t index);
 
-/* Creates instance `index` (>= 0) of the same task through the vtable's
+/** Creates instance `index` (>= 0) of the same task through the vtable's
 ** create callback, seeded with seed, with the same spaces, bounds, name and
 ** step cap. The clone owns its user pointer (closed on destroy) and may be
 ** used on another thread than env. Errors: PG_ERR_INVALID_ARG,
@@ -535,54 +580,56 @@ PG_API const char *pg_env_builtin_name(int32_t index);
 PG_API pg_status pg_env_clone(pg_env *env, int32_t index, uint64_t seed,
                               pg_env **out);
 
-/* Calls close(user) (if any) and frees the env. NULL is a no-op. */
+/** Calls close(user) (if any) and frees the env. NULL is a no-op. */
 PG_API void pg_env_destroy(pg_env *env);
 
 /* ---- spaces and settings (setters only before the first reset) ---------- */
 
-/* Declares the observation an h x w x c image stored HWC (row-major, channel
+/** Declares the observation an h x w x c image stored HWC (row-major, channel
 ** fastest), for convolutional networks; h*w*c must equal the obs size.
 ** Errors: PG_ERR_OUT_OF_RANGE, PG_ERR_SHAPE, PG_ERR_BAD_STATE (after the
 ** first reset). */
 PG_API pg_status pg_env_set_observation_image(pg_env *env, int32_t h,
                                               int32_t w, int32_t c);
 
-/* Bounds of a continuous action: len = the action dimension, each low[i] <
+/** Bounds of a continuous action: len = the action dimension, each low[i] <
 ** high[i], all finite. Actions are clipped to them before step sees them.
 ** Errors: PG_ERR_UNSUPPORTED (discrete), PG_ERR_SHAPE, PG_ERR_NUMERIC,
 ** PG_ERR_OUT_OF_RANGE, PG_ERR_BAD_STATE (after the first reset). */
 PG_API pg_status pg_env_set_action_bounds(pg_env *env, const float *low,
                                           const float *high, size_t len);
 
-/* Step cap: an episode reaching max_steps steps is truncated (truncated =
+/** Step cap: an episode reaching max_steps steps is truncated (truncated =
 ** 1 on that step). 0 = no cap. May be called at any time; it applies from
-** the next step. Clones and vec-env instances take the value at creation. */
+** the next step. Clones and vec-env instances take the value at creation.
+** @{ */
 PG_API pg_status pg_env_set_max_episode_steps(pg_env *env, uint64_t max_steps);
 PG_API pg_status pg_env_get_max_episode_steps(pg_env *env, uint64_t *out);
+/** @} */
 
-/* Re-seeds: the next reset starts the env's episode-seed sequence again
+/** Re-seeds: the next reset starts the env's episode-seed sequence again
 ** (episode k gets a seed mixed from (seed, k)). Any time. */
 PG_API pg_status pg_env_set_seed(pg_env *env, uint64_t seed);
 
-/* The env's name; never NULL ("" for a NULL env). */
+/** The env's name; never NULL ("" for a NULL env). */
 PG_API const char *pg_env_get_name(const pg_env *env);
-/* Floats per observation. */
+/** Floats per observation. */
 PG_API pg_status pg_env_get_observation_size(const pg_env *env,
                                              int32_t *out_size);
-/* Image shape, or 0, 0, 0 for a plain vector observation. */
+/** Image shape, or 0, 0, 0 for a plain vector observation. */
 PG_API pg_status pg_env_get_observation_image(const pg_env *env,
                                               int32_t *out_h, int32_t *out_w,
                                               int32_t *out_c);
-/* Kind and n (choices for discrete, dimension for continuous). Floats per
+/** Kind and n (choices for discrete, dimension for continuous). Floats per
 ** action are 1 (discrete) or n (continuous). */
 PG_API pg_status pg_env_get_action_space(const pg_env *env,
                                          pg_action_kind *out_kind,
                                          int32_t *out_n);
-/* Bounds of a continuous action (len = dimension); PG_ERR_UNSUPPORTED for
+/** Bounds of a continuous action (len = dimension); PG_ERR_UNSUPPORTED for
 ** a discrete env. */
 PG_API pg_status pg_env_get_action_bounds(const pg_env *env, float *low,
                                           float *high, size_t len);
-/* The mask for the next step (len = n actions; all 1 without an
+/** The mask for the next step (len = n actions; all 1 without an
 ** action_mask callback or before the first reset). PG_ERR_UNSUPPORTED for
 ** a continuous env. */
 PG_API pg_status pg_env_get_action_mask(const pg_env *env, uint8_t *mask,
@@ -590,12 +637,12 @@ PG_API pg_status pg_env_get_action_mask(const pg_env *env, uint8_t *mask,
 
 /* ---- stepping ------------------------------------------------------------ */
 
-/* Starts an episode and writes its first observation (obs_len = obs size).
+/** Starts an episode and writes its first observation (obs_len = obs size).
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE, PG_ERR_CALLBACK, PG_ERR_NUMERIC
 ** (NaN/Inf in the observation): the env then still needs a reset. */
 PG_API pg_status pg_env_reset(pg_env *env, float *obs, size_t obs_len);
 
-/* One step: action_len floats (1 for discrete, the dimension for
+/** One step: action_len floats (1 for discrete, the dimension for
 ** continuous) in; the next observation, the reward and both flags out.
 ** Errors (the message names the environment, episode and step):
 ** PG_ERR_BAD_STATE (no reset yet, or the episode ended), PG_ERR_SHAPE,
@@ -609,7 +656,7 @@ PG_API pg_status pg_env_step(pg_env *env, const float *action,
                              float *reward, int32_t *terminated,
                              int32_t *truncated);
 
-/* Episode statistics (any pointer may be NULL): the running episode's
+/** Episode statistics (any pointer may be NULL): the running episode's
 ** return and length, the number of finished episodes (ended by terminated
 ** or truncated), and the last finished episode's return and length. */
 PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
@@ -621,7 +668,7 @@ PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
 
 /* ---- vectorized stepping ------------------------------------------------- */
 
-/* n instances of env's task stepped together with same-step auto-reset.
+/** n instances of env's task stepped together with same-step auto-reset.
 ** Instance i is pg_env_clone(env, i, seed mixed from (seed, i)); env itself
 ** is not used afterwards and may be destroyed. n_threads (1..n; larger
 ** values are reduced to n) is the number of threads stepping instances: the
@@ -633,17 +680,18 @@ PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
 PG_API pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads,
                                    uint64_t seed, pg_vec_env **out);
 
-/* Joins the threads, destroys the instances (closing their user
+/** Joins the threads, destroys the instances (closing their user
 ** pointers). NULL is a no-op. */
 PG_API void pg_vec_env_destroy(pg_vec_env *vec);
 
+/** The number of instances n. */
 PG_API pg_status pg_vec_env_get_size(const pg_vec_env *vec, int32_t *out_n);
 
-/* Resets every instance: obs receives n rows of obs_size floats. */
+/** Resets every instance: obs receives n rows of obs_size floats. */
 PG_API pg_status pg_vec_env_reset(pg_vec_env *vec, float *obs,
                                   size_t obs_len);
 
-/* Steps every instance: actions holds n rows of action floats; obs n rows
+/** Steps every instance: actions holds n rows of action floats; obs n rows
 ** of obs_size; rewards, terminated and truncated n entries. An instance
 ** whose episode ended is reset at once: obs gets the new episode's first
 ** observation, final_obs (may be NULL; n rows, only ended rows written) the
@@ -659,11 +707,11 @@ PG_API pg_status pg_vec_env_step(pg_vec_env *vec, const float *actions,
                                  int32_t *terminated, int32_t *truncated,
                                  float *final_obs);
 
-/* Masks for the next step: n rows of n_actions bytes (discrete only). */
+/** Masks for the next step: n rows of n_actions bytes (discrete only). */
 PG_API pg_status pg_vec_env_get_action_mask(const pg_vec_env *vec,
                                             uint8_t *masks, size_t len);
 
-/* Episode statistics of instance index, as pg_env_get_episode_stats. */
+/** Episode statistics of instance index, as pg_env_get_episode_stats. */
 PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
                                               int32_t index,
                                               double *out_return,
@@ -672,12 +720,14 @@ PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
                                               double *out_last_return,
                                               uint64_t *out_last_length);
 
-/*==========================================================================
-** Agents (pg_agent)
-**========================================================================*/
+/** @} */
+
+/* ======================================================================== */
+/** @defgroup pg_agent Agents (pg_agent)
+** @{ */
 /* PG_SECTION_AGENT */
 
-/* An agent: one learning algorithm with its rollout buffers, optimizer(s)
+/** An agent: one learning algorithm with its rollout buffers, optimizer(s)
 ** and random stream. Networks are either built and owned by the agent
 ** (pg_agent_create_for_env) or supplied by the caller (pg_agent_create),
 ** in which case they are borrowed: they must outlive the agent, and the
@@ -685,75 +735,77 @@ PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
 ** its optimizers. */
 typedef struct pg_agent pg_agent;
 
-/* Algorithms. Numbers are ABI. */
+/** Algorithms. Numbers are ABI. */
 typedef enum pg_algorithm {
-  PG_ALGO_REINFORCE = 1,          /* Monte-Carlo policy gradient            */
-  PG_ALGO_REINFORCE_BASELINE = 2, /* REINFORCE with a learned v(s) baseline */
-  PG_ALGO_ACTOR_CRITIC = 3,       /* one-step actor-critic                  */
-  PG_ALGO_PAAC = 4,               /* parallel advantage actor-critic        */
-  PG_ALGO_A3C = 5,                /* asynchronous advantage actor-critic    */
-  PG_ALGO_ASYNC_ONE_STEP_Q = 6,   /* asynchronous one-step Q-learning       */
-  PG_ALGO_ASYNC_ONE_STEP_SARSA = 7,
-  PG_ALGO_ASYNC_N_STEP_Q = 8,
+  PG_ALGO_REINFORCE = 1,          /**< Monte-Carlo policy gradient            */
+  PG_ALGO_REINFORCE_BASELINE = 2, /**< REINFORCE with a learned v(s) baseline */
+  PG_ALGO_ACTOR_CRITIC = 3,       /**< one-step actor-critic                  */
+  PG_ALGO_PAAC = 4,               /**< parallel advantage actor-critic        */
+  PG_ALGO_A3C = 5,                /**< asynchronous advantage actor-critic    */
+  PG_ALGO_ASYNC_ONE_STEP_Q = 6,   /**< asynchronous one-step Q-learning       */
+  PG_ALGO_ASYNC_ONE_STEP_SARSA = 7, /**< asynchronous one-step Sarsa */
+  PG_ALGO_ASYNC_N_STEP_Q = 8,     /**< asynchronous n-step Q-learning */
   PG_ALGORITHM_FORCE_INT = 0x7fffffff
 } pg_algorithm;
 
-/* Static name of an algorithm ("reinforce", "paac", ...); never NULL. */
+/** Static name of an algorithm ("reinforce", "paac", ...); never NULL. */
 PG_API const char *pg_algorithm_name(pg_algorithm algorithm);
 
-/* Hyperparameters, set with pg_agent_set_param or by name. Numbers are ABI.
+/** Hyperparameters, set with pg_agent_set_param or by name. Numbers are ABI.
 ** Each agent accepts the ones its algorithm uses (others give
-** PG_ERR_UNSUPPORTED); bounds come from pg_agent_param_bounds. Defaults are
-** the lecture's unless stated in docs/AGENTS.md. */
+** PG_ERR_UNSUPPORTED); bounds come from pg_agent_param_bounds. The defaults
+** and bounds of every algorithm are tabled in docs/AGENTS.md. */
 typedef enum pg_param {
-  PG_PARAM_GAMMA = 1,             /* discount                               */
-  PG_PARAM_LR = 2,                /* alpha_theta: policy / shared-net rate  */
-  PG_PARAM_VALUE_LR = 3,          /* alpha_w: separate value net rate       */
-  PG_PARAM_ENTROPY_BETA = 4,      /* entropy bonus weight                   */
-  PG_PARAM_VALUE_COEF = 5,        /* value-loss weight on a shared trunk    */
-  PG_PARAM_CLIP_NORM = 6,         /* global gradient-norm clip; 0 = off     */
-  PG_PARAM_T_MAX = 7,             /* steps per update segment               */
-  PG_PARAM_NUM_ENVS = 8,          /* environments stepped together (n_e)    */
-  PG_PARAM_NUM_THREADS = 9,       /* worker threads (n_w, A3C workers)      */
-  PG_PARAM_SEED = 10,             /* re-seeds the agent's random streams    */
-  PG_PARAM_OPTIMIZER = 11,        /* a pg_optim_kind value                  */
-  PG_PARAM_RMSPROP_DECAY = 12,
-  PG_PARAM_OPTIM_EPSILON = 13,
-  PG_PARAM_LR_ANNEAL_STEPS = 14,  /* linear decay to 0 over N steps; 0 = off*/
-  PG_PARAM_DETERMINISTIC = 15,    /* 1: pg_agent_step acts greedily, no learning record */
-  PG_PARAM_REPORT_INTERVAL = 16,  /* pg_agent_train progress every N steps; 0 = every episode */
-  PG_PARAM_PER_STEP_UPDATES = 17, /* REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
-  PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /* async Q: epsilon 1 -> final over N */
-  PG_PARAM_TARGET_INTERVAL = 21,  /* async Q: target network refresh (steps)*/
-  PG_PARAM_HOGWILD = 22,          /* async: 1 = lock-free atomic updates    */
-  PG_PARAM_MAX_EPISODE_STEPS = 23,/* pg_agent_train: truncate episodes; 0 = env's own */
+  PG_PARAM_GAMMA = 1,             /**< discount                               */
+  PG_PARAM_LR = 2,                /**< alpha_theta: policy / shared-net rate  */
+  PG_PARAM_VALUE_LR = 3,          /**< alpha_w: separate value net rate       */
+  PG_PARAM_ENTROPY_BETA = 4,      /**< entropy bonus weight                   */
+  PG_PARAM_VALUE_COEF = 5,        /**< value-loss weight on a shared trunk    */
+  PG_PARAM_CLIP_NORM = 6,         /**< global gradient-norm clip; 0 = off     */
+  PG_PARAM_T_MAX = 7,             /**< steps per update segment               */
+  PG_PARAM_NUM_ENVS = 8,          /**< environments stepped together (n_e)    */
+  PG_PARAM_NUM_THREADS = 9,       /**< worker threads (n_w, A3C workers)      */
+  PG_PARAM_SEED = 10,             /**< re-seeds the agent's random streams    */
+  PG_PARAM_OPTIMIZER = 11,        /**< a pg_optim_kind value                  */
+  PG_PARAM_RMSPROP_DECAY = 12,    /**< RMSProp decay */
+  PG_PARAM_OPTIM_EPSILON = 13,    /**< optimizer epsilon */
+  PG_PARAM_LR_ANNEAL_STEPS = 14,  /**< lr: linear decay to 0 over N steps; 0 = off */
+  PG_PARAM_DETERMINISTIC = 15,    /**< 1: pg_agent_step acts greedily, no learning record */
+  PG_PARAM_REPORT_INTERVAL = 16,  /**< pg_agent_train progress every N steps; 0 = every episode */
+  PG_PARAM_PER_STEP_UPDATES = 17, /**< REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
+  PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /**< async Q: epsilon 1 -> final over N */
+  PG_PARAM_TARGET_INTERVAL = 21,  /**< async Q: target network refresh (steps)*/
+  PG_PARAM_HOGWILD = 22,          /**< async: 1 = lock-free atomic updates    */
+  PG_PARAM_MAX_EPISODE_STEPS = 23, /**< train/evaluate step cap; 0 = env's own */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 
-/* Name <-> number for bindings and config files ("gamma", "lr", ...).
-** pg_param_name returns NULL for an unknown value. */
+/** Name <-> number for bindings and config files ("gamma", "lr", ...).
+** pg_param_name returns NULL for an unknown value.
+** @{ */
 PG_API pg_status pg_param_from_name(const char *name, pg_param *out);
 PG_API const char *pg_param_name(pg_param param);
+/** @} */
 
-/* Statistics read with pg_agent_get_stat (in progress callbacks, or any
+/** Statistics read with pg_agent_get_stat (in progress callbacks, or any
 ** time). Numbers are ABI. */
 typedef enum pg_stat {
-  PG_STAT_EPISODES = 1,           /* finished episodes                      */
-  PG_STAT_LAST_RETURN = 2,        /* undiscounted return of the last one    */
-  PG_STAT_LAST_LENGTH = 3,
-  PG_STAT_MEAN_RETURN_100 = 4,    /* mean return of the last <=100 episodes */
-  PG_STAT_TOTAL_STEPS = 5,        /* environment steps learned from         */
-  PG_STAT_UPDATES = 6,            /* parameter updates                      */
-  PG_STAT_STEPS_PER_SECOND = 7,   /* during the current pg_agent_train      */
-  PG_STAT_POLICY_LOSS = 8,        /* of the last update                     */
-  PG_STAT_VALUE_LOSS = 9,
-  PG_STAT_ENTROPY = 10,
-  PG_STAT_ELAPSED_SECONDS = 11,   /* wall time of the current pg_agent_train*/
-  PG_STAT_LEARNING_RATE = 12,     /* current (annealed) policy rate         */
+  PG_STAT_EPISODES = 1,           /**< finished episodes                      */
+  PG_STAT_LAST_RETURN = 2,        /**< undiscounted return of the last one    */
+  PG_STAT_LAST_LENGTH = 3,        /**< its length in steps */
+  PG_STAT_MEAN_RETURN_100 = 4,    /**< mean return of the last <=100 episodes */
+  PG_STAT_TOTAL_STEPS = 5,        /**< environment steps learned from         */
+  PG_STAT_UPDATES = 6,            /**< parameter updates                      */
+  PG_STAT_STEPS_PER_SECOND = 7,   /**< during the current pg_agent_train      */
+  PG_STAT_POLICY_LOSS = 8,        /**< of the last update                     */
+  PG_STAT_VALUE_LOSS = 9,         /**< of the last update */
+  PG_STAT_ENTROPY = 10,           /**< mean policy entropy of the last update */
+  PG_STAT_ELAPSED_SECONDS = 11,   /**< wall time of the current pg_agent_train*/
+  PG_STAT_LEARNING_RATE = 12,     /**< current (annealed) policy rate         */
   PG_STAT_FORCE_INT = 0x7fffffff
 } pg_stat;
 
-/* Creates an agent with networks it builds and owns, sized for env's spaces:
+/** Creates an agent with networks it builds and owns, sized for env's spaces:
 ** hidden_layers dense layers of hidden_units (ReLU, orthogonal init) as a
 ** trunk with the heads the algorithm needs: a separate value network of
 ** the same shape for REINFORCE with baseline and one-step actor-critic (the
@@ -768,7 +820,7 @@ PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,
                                          int32_t hidden_layers,
                                          pg_agent **out);
 
-/* Creates an agent on caller-built networks (borrowed, see pg_agent).
+/** Creates an agent on caller-built networks (borrowed, see pg_agent).
 ** net carries the policy head (categorical or Gaussian), or Q-values for
 ** the async Q algorithms; the value estimate comes from value_net's value
 ** head if value_net is not NULL, else from a value head on net.
@@ -778,28 +830,42 @@ PG_API pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm,
                                  pg_net *net, pg_net *value_net,
                                  pg_agent **out);
 
-/* Destroys the agent and what it owns (joins its threads). NULL is a no-op. */
+/** Destroys the agent and what it owns (joins its threads). NULL is a no-op. */
 PG_API void pg_agent_destroy(pg_agent *agent);
 
+/** Sets a hyperparameter (docs/AGENTS.md has each algorithm's parameters,
+** defaults and bounds). Structural ones (t_max, num_envs, optimizer) only
+** while no step awaits pg_agent_report. Errors: PG_ERR_INVALID_ARG
+** (unknown param), PG_ERR_UNSUPPORTED (not used by this algorithm),
+** PG_ERR_OUT_OF_RANGE (outside pg_agent_param_bounds, or not an integer
+** for an integer parameter), PG_ERR_NUMERIC (NaN), PG_ERR_BAD_STATE. */
 PG_API pg_status pg_agent_set_param(pg_agent *agent, pg_param param,
                                     double value);
+/** Reads a hyperparameter's current value. Errors as pg_agent_set_param. */
 PG_API pg_status pg_agent_get_param(pg_agent *agent, pg_param param,
                                     double *out_value);
+/** pg_agent_set_param with the parameter's name ("gamma", "lr", ...); an
+** unknown name gives PG_ERR_INVALID_ARG with a message listing the names
+** this algorithm takes. */
 PG_API pg_status pg_agent_set_param_by_name(pg_agent *agent, const char *name,
                                             double value);
+/** The bounds [*out_low, *out_high] of a parameter for this algorithm. */
 PG_API pg_status pg_agent_param_bounds(pg_agent *agent, pg_param param,
                                        double *out_low, double *out_high);
+/** Reads a statistic (any time; see pg_stat). Errors: PG_ERR_INVALID_ARG
+** (unknown stat, NULL out_value). */
 PG_API pg_status pg_agent_get_stat(pg_agent *agent, pg_stat stat,
                                    double *out_value);
 
-/* The agent's networks: which = 0 for the policy (or Q) network, 1 for the
+/** The agent's networks: which = 0 for the policy (or Q) network, 1 for the
 ** separate value network (PG_ERR_UNSUPPORTED if there is none). The handle
 ** stays owned by whoever owned it. */
 PG_API pg_status pg_agent_get_net(pg_agent *agent, int32_t which,
                                   pg_net **out_net);
 
-/* ---- host-driven loop --------------------------------------------------
-** Per frame: pg_agent_step -> apply the actions in your simulation ->
+/* ---- host-driven loop -------------------------------------------------- */
+
+/** The host-driven loop. Per frame: pg_agent_step -> apply the actions in your simulation ->
 ** pg_agent_report -> pg_agent_update. All arrays hold one row per
 ** environment slot (n = PG_PARAM_NUM_ENVS slots, 1 by default), and every
 ** length is the exact number of elements passed: a length that differs
@@ -820,7 +886,7 @@ PG_API pg_status pg_agent_step(pg_agent *agent, const float *obs,
                                size_t mask_len, float *actions,
                                size_t actions_len);
 
-/* Reports the outcome of the last pg_agent_step: rewards, terminated and
+/** Reports the outcome of the last pg_agent_step: rewards, terminated and
 ** truncated flags, n of each (n = the number of slots), and next_obs
 ** (next_obs_len = n*obs_size floats): the observation after the action;
 ** for an ended episode the true final observation (truncated episodes
@@ -833,14 +899,14 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
                                  const int32_t *truncated, size_t n,
                                  const float *next_obs, size_t next_obs_len);
 
-/* Learns if the algorithm's update point has been reached (episode end for
+/** Learns if the algorithm's update point has been reached (episode end for
 ** REINFORCE, every step for one-step actor-critic, every t_max steps for
 ** PAAC); *out_updated (may be NULL) is set to 1 if it did, else 0. A
 ** diverging update (NaN/Inf loss or parameters) gives PG_ERR_NUMERIC and
 ** leaves the parameters as they were. */
 PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
 
-/* Acts on one observation without recording anything (inference):
+/** Acts on one observation without recording anything (inference):
 ** deterministic = 1 for argmax / Gaussian mean. Lengths as for one slot of
 ** pg_agent_step: obs_len = obs_size, mask NULL or mask_len = n_actions,
 ** action_len = the action length; others give PG_ERR_SHAPE. */
@@ -849,7 +915,7 @@ PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               size_t mask_len, int32_t deterministic,
                               float *action, size_t action_len);
 
-/* The sizes of the host-driven calls, to size their buffers: floats per
+/** The sizes of the host-driven calls, to size their buffers: floats per
 ** observation; floats per action (1 for discrete policies, the dimension
 ** for Gaussian ones); mask length per slot = number of discrete actions
 ** (0 for a continuous policy); and the number of slots the next
@@ -860,8 +926,9 @@ PG_API pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size,
                                     size_t *out_n_actions,
                                     size_t *out_n_slots);
 
-/* ---- asynchronous workers (A3C and the async Q methods) ----------------
-** Creates a worker handle of an asynchronous agent (PG_ALGO_A3C and the
+/* ---- asynchronous workers (A3C and the async Q methods) ---------------- */
+
+/** Creates a worker handle of an asynchronous agent (PG_ALGO_A3C and the
 ** async Q algorithms) for a host that runs its own threads, each with its
 ** own simulation: drive each worker with pg_agent_step / pg_agent_report /
 ** pg_agent_update on one thread; the environment is yours, so its
@@ -888,19 +955,19 @@ PG_API pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size,
 PG_API pg_status pg_agent_create_worker(pg_agent *agent,
                                         pg_agent **out_worker);
 
-/* The message of the last failed call on this agent handle: a worker's
+/** The message of the last failed call on this agent handle: a worker's
 ** own message buffer for worker handles, else pg_ctx_last_error of the
 ** agent's context. Never NULL; "" if none; owned by the handle. */
 PG_API const char *pg_agent_last_error(const pg_agent *agent);
 
 /* ---- library-driven loop -------------------------------------------- */
 
-/* Progress callback: return 0 to continue, non-zero to stop training.
+/** Progress callback: return 0 to continue, non-zero to stop training.
 ** Read figures with pg_agent_get_stat(agent, ...). Called on the thread that
 ** called pg_agent_train. */
 typedef int (*pg_progress_fn)(void *user, pg_agent *agent);
 
-/* Trains on env (instances for several slots or workers are made with the
+/** Trains on env (instances for several slots or workers are made with the
 ** environment's factory) for max_steps environment steps, or until
 ** progress returns non-zero (progress may be NULL). Runs internal threads
 ** when PG_PARAM_NUM_THREADS > 1. Errors from the environment stop training
@@ -909,19 +976,18 @@ PG_API pg_status pg_agent_train(pg_agent *agent, pg_env *env,
                                 int64_t max_steps, pg_progress_fn progress,
                                 void *user);
 
-/* Plays `episodes` episodes on env without learning and writes the mean and
+/** Plays `episodes` episodes on env without learning and writes the mean and
 ** standard deviation of their undiscounted returns (either pointer may be
 ** NULL). deterministic = 1 for greedy actions. */
 PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
                                    int32_t episodes, int32_t deterministic,
                                    double *out_mean, double *out_std);
 
-/*==========================================================================
-** Persistence and inference (pg_*_save / pg_*_load / pg_policy)
-**========================================================================*/
-/* PG_SECTION_IO */
+/** @} */
 
-/* Checkpoints use one portable binary format (docs/FORMAT.md): a header with
+/* ======================================================================== */
+/** @defgroup pg_io Persistence and inference (pg_*_save / pg_*_load / pg_policy)
+** Checkpoints use one portable binary format (docs/FORMAT.md): a header with
 ** magic "PGCK" and a format version, then sections with their lengths and a
 ** CRC-32 each; every field is little-endian, floats are stored as their
 ** IEEE-754 bits, so a file written on one machine loads on any other.
@@ -931,37 +997,43 @@ PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
 **
 ** Saving to a path writes a temporary file in the same folder, flushes it
 ** to disk (fsync) and renames it over the path, so a crash or a failed
-** write leaves the previous file intact. */
+** write leaves the previous file intact.
+** @{ */
+/* PG_SECTION_IO */
 
-/* A sink for checkpoint bytes (engines with their own file systems): called
+/** A sink for checkpoint bytes (engines with their own file systems): called
 ** several times per save with consecutive pieces; return 0 to continue,
 ** non-zero to abort the save (the save then returns PG_ERR_CALLBACK). */
 typedef int (*pg_write_fn)(void *user, const void *data, size_t size);
 
-/* Saves a finalized net (architecture, max_batch, seed, parameters; not
+/** Saves a finalized net (architecture, max_batch, seed, parameters; not
 ** gradients or optimizer state) to a file (atomically, see above), to a
 ** callback, or to memory. pg_net_save_memory: with buf NULL it only sets
 ** *out_size to the bytes needed and returns PG_OK; with buf not NULL and
 ** capacity < the size needed it sets *out_size, writes nothing and returns
 ** PG_ERR_SHAPE; otherwise it writes *out_size bytes. The net is only read.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE (not finalized), PG_ERR_IO
-** (file), PG_ERR_CALLBACK, PG_ERR_NOMEM (file: the temporary name). */
+** (file), PG_ERR_CALLBACK, PG_ERR_NOMEM (file: the temporary name).
+** @{ */
 PG_API pg_status pg_net_save_file(const pg_net *net, const char *path);
 PG_API pg_status pg_net_save_cb(const pg_net *net, pg_write_fn write,
                                 void *user);
 PG_API pg_status pg_net_save_memory(const pg_net *net, void *buf,
                                     size_t capacity, size_t *out_size);
+/** @} */
 
-/* Loads a net saved by pg_net_save_* into a new finalized handle *out (NULL
+/** Loads a net saved by pg_net_save_* into a new finalized handle *out (NULL
 ** on failure), with zeroed gradients. data is only read during the call.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_IO, PG_ERR_FORMAT, PG_ERR_VERSION,
-** PG_ERR_NOMEM. */
+** PG_ERR_NOMEM.
+** @{ */
 PG_API pg_status pg_net_load_file(pg_ctx *ctx, const char *path,
                                   pg_net **out);
 PG_API pg_status pg_net_load_memory(pg_ctx *ctx, const void *data,
                                     size_t size, pg_net **out);
+/** @} */
 
-/* Saves a whole agent (kind "agent", docs/FORMAT.md): its network(s),
+/** Saves a whole agent (kind "agent", docs/FORMAT.md): its network(s),
 ** optimizer state, every parameter (and which ones the caller set), step,
 ** episode and update counters, the last-100-returns window, the random
 ** stream and the algorithm, so that a loaded agent continues training
@@ -975,28 +1047,33 @@ PG_API pg_status pg_net_load_memory(pg_ctx *ctx, const void *data,
 ** rules of pg_net_save_memory.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_BAD_STATE, PG_ERR_UNSUPPORTED (the
 ** asynchronous algorithms, PG_ALGO_A3C and later), PG_ERR_IO, PG_ERR_CALLBACK,
-** PG_ERR_SHAPE (capacity), PG_ERR_NOMEM (file: the temporary name). */
+** PG_ERR_SHAPE (capacity), PG_ERR_NOMEM (file: the temporary name).
+** @{ */
 PG_API pg_status pg_agent_save_file(const pg_agent *agent, const char *path);
 PG_API pg_status pg_agent_save_cb(const pg_agent *agent, pg_write_fn write,
                                   void *user);
 PG_API pg_status pg_agent_save_memory(const pg_agent *agent, void *buf,
                                       size_t capacity, size_t *out_size);
+/** @} */
 
-/* Loads an agent saved by pg_agent_save_* into a new agent *out (NULL on
+/** Loads an agent saved by pg_agent_save_* into a new agent *out (NULL on
 ** failure) that owns new networks built from the file. The first
 ** pg_agent_step or pg_agent_train after loading allocates the rollout
 ** buffers. data is only read during the call.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_IO, PG_ERR_FORMAT (also a net or
 ** policy checkpoint, mismatched shapes or out-of-bounds parameters inside
 ** the file), PG_ERR_VERSION, PG_ERR_UNSUPPORTED (an algorithm this build
-** cannot load), PG_ERR_NOMEM. */
+** cannot load), PG_ERR_NOMEM.
+** @{ */
 PG_API pg_status pg_agent_load_file(pg_ctx *ctx, const char *path,
                                     pg_agent **out);
 PG_API pg_status pg_agent_load_memory(pg_ctx *ctx, const void *data,
                                       size_t size, pg_agent **out);
+/** @} */
 
-/* ---- inference ----------------------------------------------------------
-** A pg_policy is the acting part of a trained network (its trunk and its
+/* ---- inference ---------------------------------------------------------- */
+
+/** A pg_policy is the acting part of a trained network (its trunk and its
 ** policy head: categorical, Gaussian, or Q-values acted on greedily),
 ** without gradients or training state. It is immutable once made, so any
 ** number of threads may act with it at once, each through its own
@@ -1006,41 +1083,46 @@ PG_API pg_status pg_agent_load_memory(pg_ctx *ctx, const void *data,
 ** session per thread that acts (on the loading thread, or under the
 ** caller's lock), then call pg_policy_act from those threads freely. */
 typedef struct pg_policy pg_policy;
+/** A per-thread acting workspace of a pg_policy (pg_policy_session_create). */
 typedef struct pg_policy_session pg_policy_session;
 
-/* A policy from a finalized net's current parameters (copied: later
+/** A policy from a finalized net's current parameters (copied: later
 ** training does not change it). Errors: PG_ERR_INVALID_ARG,
 ** PG_ERR_BAD_STATE (not finalized), PG_ERR_UNSUPPORTED (no categorical,
 ** Gaussian or Q head), PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_from_net(const pg_net *net, pg_policy **out);
 
-/* A policy from an agent's policy network (copied, as pg_policy_from_net):
+/** A policy from an agent's policy network (copied, as pg_policy_from_net):
 ** its deterministic actions equal pg_agent_act(agent, ..., 1, ...).
 ** The agent is only read; not while it trains on another thread. Errors:
 ** PG_ERR_INVALID_ARG, PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out);
 
-/* Loads a policy from a policy checkpoint (pg_policy_save_*) or a net
+/** Loads a policy from a policy checkpoint (pg_policy_save_*) or a net
 ** checkpoint (pg_net_save_*). Errors as pg_net_load_*, plus
-** PG_ERR_UNSUPPORTED (a net without a policy or Q head). */
+** PG_ERR_UNSUPPORTED (a net without a policy or Q head).
+** @{ */
 PG_API pg_status pg_policy_load_file(pg_ctx *ctx, const char *path,
                                      pg_policy **out);
 PG_API pg_status pg_policy_load_memory(pg_ctx *ctx, const void *data,
                                        size_t size, pg_policy **out);
+/** @} */
 
-/* Saves a policy checkpoint (smaller than the net's: no value head, no
-** training fields); same rules and errors as pg_net_save_*. */
+/** Saves a policy checkpoint (smaller than the net's: no value head, no
+** training fields); same rules and errors as pg_net_save_*.
+** @{ */
 PG_API pg_status pg_policy_save_file(const pg_policy *policy,
                                      const char *path);
 PG_API pg_status pg_policy_save_cb(const pg_policy *policy, pg_write_fn write,
                                    void *user);
 PG_API pg_status pg_policy_save_memory(const pg_policy *policy, void *buf,
                                        size_t capacity, size_t *out_size);
+/** @} */
 
-/* Frees the policy once its last session is destroyed. NULL is a no-op. */
+/** Frees the policy once its last session is destroyed. NULL is a no-op. */
 PG_API void pg_policy_destroy(pg_policy *policy);
 
-/* Shapes: floats per observation; floats per action (1 for discrete
+/** Shapes: floats per observation; floats per action (1 for discrete
 ** policies, the dimension for Gaussian ones); mask length = number of
 ** discrete actions (0 for a Gaussian policy); action_kind is a
 ** pg_action_kind value. Any output pointer may be NULL. Thread-safe. */
@@ -1050,18 +1132,19 @@ PG_API pg_status pg_policy_get_shape(const pg_policy *policy,
                                      size_t *out_n_actions,
                                      int32_t *out_action_kind);
 
-/* A per-thread acting workspace with its own random stream (seed, stream
+/** A per-thread acting workspace with its own random stream (seed, stream
 ** 0). Retains the policy. Create sessions from one thread at a time (they
 ** record errors in the context); use each from one thread at a time.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
                                           pg_policy_session **out);
+/** Destroys a session and releases its policy. NULL is a no-op. */
 PG_API void pg_policy_session_destroy(pg_policy_session *session);
-/* Re-seeds the session's stream: (seed, stream) as for pg_rng. */
+/** Re-seeds the session's stream: (seed, stream) as for pg_rng. */
 PG_API pg_status pg_policy_session_seed(pg_policy_session *session,
                                         uint64_t seed, uint64_t stream);
 
-/* One action for one observation (obs_len = observation size): sampled
+/** One action for one observation (obs_len = observation size): sampled
 ** from the policy with the session's stream, or with deterministic = 1 the
 ** argmax of the logits (or Q-values) / the Gaussian mean. mask is NULL or
 ** mask_len = n_actions bytes (nonzero = allowed, at least one allowed;
@@ -1076,10 +1159,12 @@ PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
                                size_t mask_len, int32_t deterministic,
                                float *action, size_t action_len);
 
-/* The message of the session's last failed pg_policy_act ("" if none);
+/** The message of the session's last failed pg_policy_act ("" if none);
 ** owned by the session. Never NULL. */
 PG_API const char *pg_policy_session_last_error(
     const pg_policy_session *session);
+
+/** @} */
 
 /* PG_CDEF_END */
 

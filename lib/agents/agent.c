@@ -5,6 +5,7 @@
 #include "agents/pg_async.h" /* async ops, Q-head nets and epsilon-greedy */
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,6 +40,12 @@ void pg__ftz_leave(unsigned saved) {
 #else
   (void)saved;
 #endif
+}
+
+/* Appends ", item" (or "item" first) to a message list; stops when full. */
+static void list_append(char *buf, size_t size, size_t *used, const char *item) {
+  if (*used < size)
+    *used += (size_t)snprintf(buf + *used, size - *used, "%s%s", *used ? ", " : "", item);
 }
 
 /* ---- algorithm registry ------------------------------------------------------
@@ -245,7 +252,12 @@ static pg_status check_algo(pg_ctx *ctx, pg_algorithm algo, const char *fn) {
   if (algo >= PG_ALGO_A3C && algo <= PG_ALGO_ASYNC_N_STEP_Q)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: algorithm '%s' is not implemented in this build",
                     fn, pg_algorithm_name(algo));
-  return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d", fn, (int)algo);
+  char names[PG__ERRMSG_SIZE / 2] = "";
+  size_t used = 0;
+  for (int i = PG_ALGO_REINFORCE; algo_ops((pg_algorithm)i); i++)
+    list_append(names, sizeof names, &used, pg_algorithm_name((pg_algorithm)i));
+  return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d (the algorithms: %s)", fn,
+                  (int)algo, names);
 }
 
 pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm, pg_net *net, pg_net *value_net,
@@ -302,7 +314,9 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
   if (env->kind == PG_ACTION_DISCRETE && env->n < 2)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: a discrete policy needs >= 2 actions", fn);
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: environment '%s' has %d discrete action; a policy needs >= 2 actions",
+                    fn, env->name, (int)env->n);
   const pg__algo_ops *ops = algo_ops(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
   ** network (the lecture's theta and w); PAAC: shared trunk. */
@@ -333,8 +347,9 @@ static pg_status lookup_param(pg_agent *a, pg_param p, const char *fn, const pin
   const pinfo *pi = param_info(p);
   if (!pi) return pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: unknown parameter %d", fn, (int)p);
   if (!accepts(a, p))
-    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED, "%s: %s does not use parameter '%s'", fn,
-                    a->ops->name, pi->name);
+    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s does not use parameter '%s' (docs/AGENTS.md lists the parameters "
+                    "of each algorithm)", fn, a->ops->name, pi->name);
   *out = pi;
   return PG_OK;
 }
@@ -389,9 +404,15 @@ pg_status pg_agent_set_param_by_name(pg_agent *agent, const char *name, double v
   if (!name)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "pg_agent_set_param_by_name: name is NULL");
   pg_param p;
-  if (pg_param_from_name(name, &p) != PG_OK)
+  if (pg_param_from_name(name, &p) != PG_OK) {
+    char names[PG__ERRMSG_SIZE / 2] = "";
+    size_t used = 0;
+    for (const pg__param_default *d = agent->ops->params; d->param; d++)
+      list_append(names, sizeof names, &used, pg_param_name(d->param));
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
-                    "pg_agent_set_param_by_name: unknown parameter name '%.64s'", name);
+                    "pg_agent_set_param_by_name: unknown parameter name '%.64s'; %s takes: %s",
+                    name, agent->ops->name, names);
+  }
   return pg_agent_set_param(agent, p, value);
 }
 
@@ -642,8 +663,13 @@ static size_t expected_slots(const pg_agent *a) {
 static pg_status check_len(pg_agent *a, const char *fn, const char *arg, size_t given,
                            size_t rows, const char *unit, size_t per) {
   if (given == rows * per) return PG_OK;
-  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)", fn, arg,
-                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per);
+  /* The usual cause: one row for an agent with several slots (PAAC: 32). */
+  const char *hint = rows > 1 && given == per && strcmp(unit, "slot") == 0
+                         ? ": one row per slot (PG_PARAM_NUM_ENVS; set it to 1 for a single "
+                           "environment, pg_agent_get_shape gives the sizes)"
+                         : "";
+  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)%s", fn, arg,
+                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per, hint);
 }
 
 /* obs/mask/action lengths of rows rows. A mask on a continuous policy is
@@ -679,7 +705,7 @@ pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *
   static const char *fn = "pg_agent_report";
   if (!agent) return PG_ERR_INVALID_ARG;
   if (agent->phase != PG__PHASE_STEPPED)
-    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report", fn);
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report (call pg_agent_step first)", fn);
   if (!rewards || !terminated || !truncated || !next_obs)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
                     "%s: rewards, terminated, truncated or next_obs is NULL", fn);

@@ -124,7 +124,9 @@ pg_status pg__async_build_q_net(pg_ctx *ctx, const pg_env *env, int32_t units, i
                                 uint64_t seed, pg_net **out) {
   if (env->kind != PG_ACTION_DISCRETE)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "pg_agent_create_for_env: the async Q methods need a discrete action space");
+                    "the async Q methods learn Q-values of discrete actions, but environment "
+                    "'%s' has continuous actions: use PG_ALGO_A3C, PG_ALGO_PAAC or another "
+                    "policy-gradient algorithm (docs/AGENTS.md)", env->name);
   pg_net *net = NULL;
   pg_status st = pg_net_create(ctx, (size_t)env->obs_size, 512, seed, &net);
   for (int32_t l = 0; st == PG_OK && l < layers; l++)
