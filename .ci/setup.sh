@@ -5,10 +5,13 @@
 #   optional (the suite also builds and passes without them, see README):
 #     libopenblas-dev  bench_nn's OpenBLAS comparison
 #     python3-numpy    the Python binding's tests with numpy arrays
+#     gnuplot-nox, python3-matplotlib
+#                      the two backends of examples/plot_curves.py (plot tests)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils)
 pkgs+=(libopenblas-dev python3-numpy)
+pkgs+=(gnuplot-nox python3-matplotlib)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do
