@@ -920,7 +920,7 @@ PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
 
 /** A sink for training-log lines (docs/AGENTS.md, "Training logs").
 **
-** Called with one CSV line: `line` holds `len` bytes ending in '\n' and is
+** Called with one CSV line: `line` holds `len` bytes ending in a newline and is
 ** NUL-terminated after them; it belongs to the agent and is valid only
 ** during the call. The first line is the header, the others are rows.
 ** Return 0 to continue; non-zero stops pg_agent_train, which then returns

@@ -128,29 +128,44 @@ static int check_row(void *user, pg_agent *a) {
   return 0;
 }
 
-static pg_agent *cartpole_agent(pg_ctx *ctx, pg_algorithm algo, pg_env **env) {
-  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, env), PG_OK);
+/* A context (counting into `counter` when not NULL), CartPole-v1 and an
+** agent of algo on it (16 units). */
+static pg_agent *open_counted(pg_algorithm algo, pg_test_alloc *counter, pg_ctx **ctx,
+                              pg_env **env) {
+  if (counter) *ctx = pg_test_ctx(counter);
+  else ck_assert_int_eq(pg_ctx_create(NULL, NULL, ctx), PG_OK);
+  ck_assert_int_eq(pg_env_create_builtin(*ctx, "CartPole-v1", 1, env), PG_OK);
   pg_agent *a = NULL;
-  ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, *env, 16, 1, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_create_for_env(*ctx, algo, *env, 16, 1, &a), PG_OK);
   return a;
+}
+
+/* The same on a plain context, reporting every `interval` steps. */
+static pg_agent *open_agent(pg_algorithm algo, double interval, pg_ctx **ctx, pg_env **env) {
+  pg_agent *a = open_counted(algo, NULL, ctx, env);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, interval), PG_OK);
+  return a;
+}
+
+static void close_agent(pg_agent *a, pg_env *env, pg_ctx *ctx) {
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
 }
 
 /* Every algorithm: header, one row per report, values of pg_agent_get_stat. */
 START_TEST(test_rows_match_stats) {
   pg_algorithm algo = (pg_algorithm)(PG_ALGO_REINFORCE + _i);
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, algo, &env);
+  /* REINFORCE reports every episode (interval 0), the others every 1000 steps */
+  pg_agent *a = open_agent(algo, algo == PG_ALGO_REINFORCE ? 0 : 1000, &ctx, &env);
   int async = algo >= PG_ALGO_A3C;
   if (async) ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_THREADS, 2), PG_OK);
   lines L = {0};
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &L), PG_OK);
   ck_assert_int_eq(L.n, 1);
   ck_assert_str_eq(L.text[0], HEADER);
-  /* REINFORCE reports every episode (interval 0), the others every 1000 steps */
-  double every = algo == PG_ALGO_REINFORCE ? 0 : 1000;
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, every), PG_OK);
   checker c = {&L, 0, algo, NULL};
   ck_assert_int_eq(pg_agent_train(a, env, async ? 20000 : 6000, check_row, &c), PG_OK);
   /* async: worker 0 checks for a due report every 32 of its steps, and a
@@ -175,19 +190,15 @@ START_TEST(test_rows_match_stats) {
   ck_assert_int_eq(pg_agent_train(a, env, 3000, NULL, NULL), PG_OK);
   ck_assert_int_eq(L.n, before);
   lines_free(&L);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
 /* Before the first episode / update the returns and losses are empty. */
 START_TEST(test_empty_fields_early) {
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_REINFORCE_BASELINE, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 1), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_REINFORCE_BASELINE, 1, &ctx, &env);
   lines L = {0};
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &L), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 2, NULL, NULL), PG_OK);
@@ -198,9 +209,7 @@ START_TEST(test_empty_fields_early) {
   ck_assert_int_eq(split(L.text[1], f), FIELDS);
   field_is(f[7], stat(a, PG_STAT_LEARNING_RATE), 1);
   lines_free(&L);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
@@ -213,10 +222,8 @@ static int stop_progress(void *user, pg_agent *a) {
 /* A non-zero return from the sink stops training with PG_ERR_CALLBACK. */
 START_TEST(test_callback_stops_training) {
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 320), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_PAAC, 320, &ctx, &env);
   lines L = {.fail_at = 4, .fail_rc = 7}; /* header + 2 rows, then 7 */
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &L), PG_OK);
   int progress_calls = 0;
@@ -231,19 +238,15 @@ START_TEST(test_callback_stops_training) {
   ck_assert_int_eq(pg_agent_train(a, env, 1000, NULL, NULL), PG_OK);
   ck_assert(stat(a, PG_STAT_TOTAL_STEPS) > steps);
   lines_free(&L);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
 /* A refused header leaves the previous log in place. */
 START_TEST(test_header_refused_keeps_log) {
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_ACTOR_CRITIC, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 100), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_ACTOR_CRITIC, 100, &ctx, &env);
   lines first = {0}, refusing = {.fail_at = 1, .fail_rc = -1};
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &first), PG_OK);
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &refusing), PG_ERR_CALLBACK);
@@ -252,9 +255,7 @@ START_TEST(test_header_refused_keeps_log) {
   ck_assert_int_eq(first.n, 6);
   ck_assert_int_eq(refusing.n, 1);
   lines_free(&first);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
@@ -263,9 +264,8 @@ START_TEST(test_bad_arguments) {
   ck_assert_int_eq(pg_agent_set_log_callback(NULL, keep_line, NULL), PG_ERR_INVALID_ARG);
   ck_assert_int_eq(pg_agent_set_log_file(NULL, "x.csv"), PG_ERR_INVALID_ARG);
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_A3C, &env);
+  pg_agent *a = open_agent(PG_ALGO_A3C, 0, &ctx, &env);
   ck_assert_int_eq(pg_agent_set_log_file(a, ""), PG_ERR_INVALID_ARG);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "path is empty"));
   ck_assert_int_eq(pg_agent_set_log_file(a, NULL), PG_OK);
@@ -276,18 +276,15 @@ START_TEST(test_bad_arguments) {
   ck_assert_ptr_nonnull(strstr(pg_agent_last_error(w), "parent"));
   ck_assert_int_eq(pg_agent_set_log_file(w, "x.csv"), PG_ERR_UNSUPPORTED);
   pg_agent_destroy(w);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
 /* A path that cannot be created: PG_ERR_IO naming it and the reason. */
 START_TEST(test_bad_path) {
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
+  pg_agent *a = open_agent(PG_ALGO_PAAC, 0, &ctx, &env);
   const char *missing = "/nonexistent-folder-of-pg/run.csv";
   ck_assert_int_eq(pg_agent_set_log_file(a, missing), PG_ERR_IO);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), missing));
@@ -300,9 +297,7 @@ START_TEST(test_bad_path) {
   /* the agent has no log and trains */
   ck_assert_int_eq(pg_agent_train(a, env, 500, NULL, NULL), PG_OK);
   ck_assert_int_eq(rmdir(dir), 0);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
@@ -322,10 +317,8 @@ START_TEST(test_file_log) {
   fclose(f);
   int fds0 = count_fds();
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 500), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_PAAC, 500, &ctx, &env);
   ck_assert_int_eq(pg_agent_set_log_file(a, path), PG_OK);
   ck_assert_int_eq(file_lines(path), 1);
   checker c = {NULL, 0, PG_ALGO_PAAC, path};
@@ -365,10 +358,8 @@ START_TEST(test_file_log) {
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), path));
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), strerror(EFBIG)));
   ck_assert(stat(a, PG_STAT_TOTAL_STEPS) < 2000);
-  pg_agent_destroy(a);
+  close_agent(a, env, ctx);
   ck_assert_int_eq(count_fds(), fds0);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
   remove(path);
   remove(other);
   ck_assert_int_eq(rmdir(dir), 0);
@@ -385,10 +376,8 @@ static int change_log_inside(void *user, pg_agent *a) {
 /* The log cannot change under a pg_agent_train that writes it. */
 START_TEST(test_busy_during_train) {
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 100), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_PAAC, 100, &ctx, &env);
   lines L = {0};
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &L), PG_OK);
   pg_status st[2] = {PG_OK, PG_OK};
@@ -399,9 +388,7 @@ START_TEST(test_busy_during_train) {
   /* after the call the log can change again */
   ck_assert_int_eq(pg_agent_set_log_callback(a, NULL, NULL), PG_OK);
   lines_free(&L);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 
@@ -443,18 +430,16 @@ END_TEST
 ** makes, however many rows it writes. */
 static long train_allocations(int log) {
   pg_test_alloc fa = {0};
-  pg_ctx *ctx = pg_test_ctx(&fa);
+  pg_ctx *ctx = NULL;
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
+  pg_agent *a = open_counted(PG_ALGO_PAAC, &fa, &ctx, &env);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 32), PG_OK);
   if (log) ck_assert_int_eq(pg_agent_set_log_callback(a, ignore_line, NULL), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 320, NULL, NULL), PG_OK); /* set up */
   long before = fa.calls;
   ck_assert_int_eq(pg_agent_train(a, env, 20000, NULL, NULL), PG_OK);
   long made = fa.calls - before;
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
   return made;
 }
 
@@ -477,10 +462,8 @@ START_TEST(test_c_numbers) {
   for (int i = 0; names[i] && !have; i++) have = setlocale(LC_NUMERIC, names[i]) != NULL;
   if (!have) return; /* only the rewrite above is checked here */
   pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_env *env = NULL;
-  pg_agent *a = cartpole_agent(ctx, PG_ALGO_PAAC, &env);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_REPORT_INTERVAL, 500), PG_OK);
+  pg_agent *a = open_agent(PG_ALGO_PAAC, 500, &ctx, &env);
   lines L = {0};
   ck_assert_int_eq(pg_agent_set_log_callback(a, keep_line, &L), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_OK);
@@ -491,9 +474,7 @@ START_TEST(test_c_numbers) {
     ck_assert_ptr_nonnull(strchr(f[9], '.'));
   }
   lines_free(&L);
-  pg_agent_destroy(a);
-  pg_env_destroy(env);
-  pg_ctx_destroy(ctx);
+  close_agent(a, env, ctx);
 }
 END_TEST
 

@@ -490,6 +490,18 @@ def _raise_pending(ctx, status=PG_ERR_CALLBACK, message=None):
     raise PolicygradError(status, message) from exc
 
 
+def _stop_on_exception(ctx, call):
+    """The body of a C callback that may stop the call into the library:
+    1 (stop) when call() returns a true value or raises (the exception is
+    kept on ctx and re-raised by _check after the call), else 0."""
+    try:
+        return 1 if call() else 0
+    except BaseException as e:  # noqa: B902 - re-raised after the call
+        if ctx._pending is None:
+            ctx._pending = e
+        return 1
+
+
 def _check(status, ctx, what=None):
     """Raises for a non-zero status (message from the context) and re-raises
     a Python exception stored by a callback during the call."""
@@ -1590,17 +1602,9 @@ class Agent(_Handle):
             self._ck(lib.pg_agent_set_log_callback(self._p, pg_log_fn(), None))
             self._log_cb = None
             return
-        ctx = self._ctx
-
-        def _line(_user, line, size):
-            try:
-                text = ctypes.string_at(line, size).decode("utf-8").rstrip("\n")
-                return 1 if fn(text) else 0
-            except BaseException as e:  # noqa: B902
-                if ctx._pending is None:
-                    ctx._pending = e
-                return 1
-        cb = pg_log_fn(_line)
+        ctx = self._ctx  # not self: the agent keeps cb, cb must not keep the agent
+        cb = pg_log_fn(lambda _user, line, size: _stop_on_exception(
+            ctx, lambda: fn(ctypes.string_at(line, size).decode("utf-8").rstrip("\n"))))
         self._ck(lib.pg_agent_set_log_callback(self._p, cb, None))
         self._log_cb = cb  # the C side keeps calling it while the log is set
 
@@ -1628,16 +1632,8 @@ class Agent(_Handle):
                     self.set_log_file(None)
         cb = pg_progress_fn()  # NULL
         if progress is not None:
-            ctx = self._ctx
-
-            def _progress(_user, _agent):
-                try:
-                    return 1 if progress(self) else 0
-                except BaseException as e:  # noqa: B902
-                    if ctx._pending is None:
-                        ctx._pending = e
-                    return 1
-            cb = pg_progress_fn(_progress)
+            cb = pg_progress_fn(lambda _user, _agent: _stop_on_exception(
+                self._ctx, lambda: progress(self)))
         self._ck(lib.pg_agent_train(self._p, env._p, int(max_steps), cb, None), self._ctx)
         return self.stats()
 

@@ -143,7 +143,10 @@ static bool is_worker(pg_agent *a) {
   return async && pg__async_root(a) != a;
 }
 
-static pg_status check_settable(pg_agent *a, const char *fn) {
+/* The start of both setters: may the agent's log change now? off (a NULL
+** fn or path) turns logging off. *done: the call has nothing left to do. */
+static pg_status setter_start(pg_agent *a, const char *fn, bool off, bool *done) {
+  *done = true;
   if (is_worker(a))
     return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
                     "%s: a worker handle does not train: set the log on its parent agent "
@@ -152,6 +155,8 @@ static pg_status check_settable(pg_agent *a, const char *fn) {
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "%s: pg_agent_train is writing this log: change it after that call returns",
                     fn);
+  if (off) log_install(a, NULL);
+  *done = off;
   return PG_OK;
 }
 
@@ -159,12 +164,9 @@ pg_status pg_agent_set_log_callback(pg_agent *agent, pg_log_fn fn, void *user) {
   static const char *fname = "pg_agent_set_log_callback";
   if (!agent) return PG_ERR_INVALID_ARG;
   pg_ctx *ctx = agent->ctx;
-  pg_status st = check_settable(agent, fname);
-  if (st != PG_OK) return st;
-  if (!fn) {
-    log_install(agent, NULL);
-    return PG_OK;
-  }
+  bool done;
+  pg_status st = setter_start(agent, fname, !fn, &done);
+  if (done) return st;
   struct pg__train_log *L = log_new(ctx);
   if (!L) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fname);
   L->fn = fn;
@@ -184,12 +186,9 @@ pg_status pg_agent_set_log_file(pg_agent *agent, const char *path) {
   static const char *fname = "pg_agent_set_log_file";
   if (!agent) return PG_ERR_INVALID_ARG;
   pg_ctx *ctx = agent->ctx;
-  pg_status st = check_settable(agent, fname);
-  if (st != PG_OK) return st;
-  if (!path) {
-    log_install(agent, NULL);
-    return PG_OK;
-  }
+  bool done;
+  pg_status st = setter_start(agent, fname, !path, &done);
+  if (done) return st;
   if (!path[0]) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is empty", fname);
   struct pg__train_log *L = log_new(ctx);
   size_t n = strlen(path) + 1;

@@ -5,18 +5,8 @@ local dir = (debug.getinfo(1, "S").source:sub(2):match("^(.*)/") or ".")
 package.path = dir .. "/../../examples/lua/?.lua;" .. package.path
 local pg = require("policygrad")
 
-local passed, failed = 0, 0
-local function test(name, fn)
-  local ok, err = xpcall(fn, debug.traceback)
-  if ok then passed = passed + 1 print("ok   " .. name)
-  else failed = failed + 1 print("FAIL " .. name .. "\n" .. tostring(err)) end
-end
-local function expect_error(fn, pattern)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error")
-  assert(tostring(err):find(pattern, 1, true), "error '" .. tostring(err) .. "' lacks '" .. pattern .. "'")
-  return tostring(err)
-end
+local H = dofile(dir .. "/harness.lua")
+local test, expect_error = H.test, H.expect_error
 
 local HEADER = "steps,episodes,mean_return_100,last_return,policy_loss,value_loss,entropy,"
                .. "learning_rate,steps_per_second,wall_seconds"
@@ -108,5 +98,4 @@ test("log callbacks are freed with their agent", function()
 end)
 
 os.remove(TMP)
-print(string.format("%d passed, %d failed", passed, failed))
-os.exit(failed == 0 and 0 or 1)
+H.finish()
