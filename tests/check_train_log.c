@@ -450,7 +450,7 @@ END_TEST
 
 /* Numbers use '.' whatever LC_NUMERIC says. */
 START_TEST(test_c_numbers) {
-  char s[4][32] = {"3,25", "-1\xd9\xab" "5e-07", "nan", "-inf"};
+  char s[4][32] = {"3,25", "-1\331\2535e-07" /* U+066B, the Arabic decimal point */, "nan", "-inf"};
   for (int i = 0; i < 4; i++) pg__train_log_c_number(s[i]);
   ck_assert_str_eq(s[0], "3.25");
   ck_assert_str_eq(s[1], "-1.5e-07");
