@@ -456,11 +456,29 @@ START_TEST(test_c_numbers) {
   ck_assert_str_eq(s[1], "-1.5e-07");
   ck_assert_str_eq(s[2], "nan");
   ck_assert_str_eq(s[3], "-inf");
-  /* end to end where the machine has a locale with a decimal comma */
-  const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "de_DE", NULL};
+  /* end to end in a locale with a decimal comma: the machine's, or one
+  ** compiled with localedef into a scratch folder (LOCPATH) */
+  const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", NULL};
   int have = 0;
   for (int i = 0; names[i] && !have; i++) have = setlocale(LC_NUMERIC, names[i]) != NULL;
-  if (!have) return; /* only the rewrite above is checked here */
+  char dir[256], cmd[600];
+  dir[0] = '\0';
+  if (!have) {
+    pg_test_make_tmpdir(dir, sizeof dir, "pg_log_locale");
+    snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1", dir);
+    if (system(cmd) == 0 && setenv("LOCPATH", dir, 1) == 0)
+      have = setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL;
+  }
+  if (have) {
+    char probe[16];
+    snprintf(probe, sizeof probe, "%.2f", 0.5);
+    ck_assert_str_eq(probe, "0,50"); /* the locale is really in effect */
+  }
+  if (dir[0]) {
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+  }
+  if (!have) return; /* no such locale here: only the rewrite above is checked */
   pg_ctx *ctx = NULL;
   pg_env *env = NULL;
   pg_agent *a = open_agent(PG_ALGO_PAAC, 500, &ctx, &env);
