@@ -7,6 +7,11 @@
 #   pg_optional_enabled(NAME out)      out = TRUE unless the switch is OFF
 #   pg_optional_found(NAME found)      records the result, fails if ON and
 #                                      not found; sets PG_HAVE_<NAME>
+#   pg_optional_program(NAME out prog...)  the three steps for a program:
+#                                      out = its path, or "" (not looked for
+#                                      when the switch is OFF)
+#   pg_optional_python_module(NAME python module)  the same for a module
+#                                      that `python -c "import module"` finds
 # A summary of every switch is printed at the end of the configure step.
 # PG_ALL_OPTIONAL_OFF=ON turns every switch OFF, including ones added later
 # (the CI stage that builds as a machine with none of them would).
@@ -59,6 +64,32 @@ function(pg_optional_found name found)
   endif()
   set(PG_HAVE_${name} ${_have} CACHE INTERNAL "")
   set_property(GLOBAL PROPERTY PG_OPTIONAL_STATE_${name} "${_state}")
+endfunction()
+
+function(pg_optional_program name out)
+  set(_path "")
+  pg_optional_enabled(${name} _look)
+  if(_look)
+    find_program(PG_${name}_EXE NAMES ${ARGN})
+    if(PG_${name}_EXE)
+      set(_path "${PG_${name}_EXE}")
+    endif()
+  endif()
+  pg_optional_found(${name} "${_path}")
+  set(${out} "${_path}" PARENT_SCOPE)
+endfunction()
+
+function(pg_optional_python_module name python module)
+  set(_have FALSE)
+  pg_optional_enabled(${name} _look)
+  if(_look AND python)
+    execute_process(COMMAND ${python} -c "import ${module}"
+      RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+    if(_rc EQUAL 0)
+      set(_have TRUE)
+    endif()
+  endif()
+  pg_optional_found(${name} ${_have})
 endfunction()
 
 function(pg_optional_summary)

@@ -983,6 +983,63 @@ PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
                                    int32_t episodes, int32_t deterministic,
                                    double *out_mean, double *out_std);
 
+/* ---- training logs (CSV) --------------------------------------------- */
+
+/** A sink for training-log lines (docs/AGENTS.md, "Training logs").
+**
+** Called with one CSV line: `line` holds `len` bytes ending in a newline and is
+** NUL-terminated after them; it belongs to the agent and is valid only
+** during the call. The first line is the header, the others are rows.
+** Return 0 to continue; non-zero stops pg_agent_train, which then returns
+** PG_ERR_CALLBACK (or makes pg_agent_set_log_callback fail for the header).
+** Called on the thread that called pg_agent_train or
+** pg_agent_set_log_callback, never on a library thread. */
+typedef int (*pg_log_fn)(void *user, const char *line, size_t len);
+
+/** Sends the agent's training log to a callback.
+**
+** The header line is passed to `fn` during this call; then pg_agent_train
+** passes one row per progress report (the PG_PARAM_REPORT_INTERVAL cadence,
+** whether or not a progress callback was given), before calling the
+** progress callback. Columns, in this order: steps, episodes,
+** mean_return_100, last_return, policy_loss, value_loss, entropy,
+** learning_rate, steps_per_second, wall_seconds: the figures of
+** pg_agent_get_stat at that moment, numbers with '.' as the decimal point
+** whatever the locale ("%.9g"). A field is empty where a figure does not
+** apply: returns before the first finished episode, losses and entropy
+** before the first update, value_loss for REINFORCE without baseline,
+** policy_loss and entropy for the async Q methods (whose TD loss is
+** value_loss).
+**
+** fn NULL turns logging off. Replaces a log set before (closing its file).
+** Ownership: `user` is borrowed and must stay valid while the log is set.
+** Threading: as any call on the agent. A worker handle
+** (pg_agent_create_worker) does not train: set the log on its parent,
+** whose rows count every worker's steps and episodes. The log is not part
+** of agent checkpoints.
+** Errors (the agent's log is then as before): PG_ERR_INVALID_ARG (agent
+** NULL), PG_ERR_UNSUPPORTED (a worker handle), PG_ERR_BAD_STATE (called
+** from a callback of a pg_agent_train that is logging), PG_ERR_CALLBACK
+** (fn returned non-zero for the header), PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_set_log_callback(pg_agent *agent, pg_log_fn fn,
+                                           void *user);
+
+/** Writes the agent's training log to a CSV file.
+**
+** The file is created or truncated and its header line written during
+** this call; pg_agent_train then appends one row per progress report
+** (columns as for pg_agent_set_log_callback). Each line is handed to the
+** operating system as it is written (no buffering in the process), so the
+** rows written survive a crash of the program. Several pg_agent_train
+** calls append to the same file. The file is closed when logging is turned
+** off (path NULL), replaced, or the agent is destroyed.
+** A failed write stops pg_agent_train with PG_ERR_IO (the message names
+** the path and the system's reason).
+** Threading, workers and errors as for pg_agent_set_log_callback, and:
+** PG_ERR_INVALID_ARG (path empty), PG_ERR_IO (the file cannot be created
+** or written: the message names the path and the reason). */
+PG_API pg_status pg_agent_set_log_file(pg_agent *agent, const char *path);
+
 /** @} */
 
 /* ======================================================================== */

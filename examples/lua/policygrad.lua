@@ -1248,10 +1248,71 @@ function Agent:act(obs, mask, deterministic)
   return table_out(out, self.action_len)
 end
 
+-- Training logs (docs/AGENTS.md "Training logs"). A Lua log callback is an
+-- FFI callback kept on the agent's box until the log is replaced, turned
+-- off or the agent is destroyed.
+local function free_log_cb(box)
+  if box.log_cb then box.log_cb:free() box.log_cb = nil end
+end
+
+local function log_file_status(self, path)
+  local st = C.pg_agent_set_log_file(self:p(), path)
+  if st == 0 then free_log_cb(self.box) end
+  return st
+end
+
+local function log_callback_status(self, fn)
+  if fn == nil then return log_file_status(self, nil) end
+  local ctx, box = self.ctx, self.box
+  local on_line = function(_, line, len)
+    local ok, stop = pcall(fn, (ffi.string(line, len):gsub("\n$", "")))
+    if ok then return stop and 1 or 0 end
+    if ctx.pending == nil then ctx.pending = stop end
+    return 1
+  end
+  jit.off(on_line, true)
+  local cb = ffi.cast("pg_log_fn", on_line)
+  local st = C.pg_agent_set_log_callback(self:p(), cb, nil)
+  if st ~= 0 then cb:free() return st end
+  free_log_cb(box)
+  box.log_cb = cb
+  if not box.frees_log_cb then -- free the callback after the agent
+    local destroy = box.destroy
+    box.destroy = function(raw) destroy(raw) free_log_cb(box) end
+    box.frees_log_cb = true
+  end
+  return 0
+end
+
+local function log_status(self, log)
+  if type(log) == "function" then return log_callback_status(self, log) end
+  return log_file_status(self, log)
+end
+
+-- Raises with the agent handle's message (a worker's own buffer) and any
+-- error of a Lua log callback.
+local function check_log(self, st)
+  local pending = self.ctx.pending
+  self.ctx.pending = nil
+  if st ~= 0 then raise(tonumber(st), ffi.string(C.pg_agent_last_error(self.ptr)), pending, 4) end
+end
+
+--- Writes a CSV training log to path (created or truncated now, header
+--- first, then one row per progress report of train, each row on disk as
+--- it is written); nil turns logging off.
+Agent.set_log_file = nojit(function(self, path) check_log(self, log_file_status(self, path)) end)
+
+--- Passes each CSV line of the training log, without its newline, to
+--- fn(line): the header now, then one row per progress report of train.
+--- nil turns logging off. Returning true or raising an error stops train.
+Agent.set_log_callback = nojit(function(self, fn) check_log(self, log_callback_status(self, fn)) end)
+
 --- Trains for max_steps; progress(agent) runs on this thread every
 --- report_interval steps (0: every episode) and stops training by returning
---- true. A Lua environment requires num_threads = 1.
-Agent.train = nojit(function(self, env, max_steps, progress)
+--- true. log (optional): a path or a function, set as by set_log_file /
+--- set_log_callback for this call only (logging is off afterwards).
+--- A Lua environment requires num_threads = 1.
+Agent.train = nojit(function(self, env, max_steps, progress, log)
   if env.is_lua then
     local ok, nt = pcall(self.get_param, self, C.PG_PARAM_NUM_THREADS)
     if ok and nt > 1 then
@@ -1271,8 +1332,16 @@ Agent.train = nojit(function(self, env, max_steps, progress)
     jit.off(on_progress, true)
     cb = ffi.cast("pg_progress_fn", on_progress)
   end
+  if log ~= nil then
+    local lst = log_status(self, log)
+    if lst ~= 0 then
+      if cb then cb:free() end
+      check_log(self, lst)
+    end
+  end
   local st = C.pg_agent_train(self:p(), env:p(), max_steps, cb, nil)
   if cb then cb:free() end
+  if log ~= nil and self.ptr ~= nil then log_file_status(self, nil) end
   check(st, ctx)
   return self:stats()
 end)

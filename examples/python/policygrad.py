@@ -148,6 +148,8 @@ pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
 char* pg_agent_last_error(pg_agent*)
 pg_status pg_agent_train(pg_agent*, pg_env*, int64_t, pg_progress_fn, void*)
 pg_status pg_agent_evaluate(pg_agent*, pg_env*, int32_t, int32_t, double*, double*)
+pg_status pg_agent_set_log_callback(pg_agent*, pg_log_fn, void*)
+pg_status pg_agent_set_log_file(pg_agent*, char*)
 pg_status pg_net_save_file(pg_net*, char*)
 pg_status pg_net_save_cb(pg_net*, pg_write_fn, void*)
 pg_status pg_net_save_memory(pg_net*, void*, size_t, size_t*)
@@ -285,6 +287,8 @@ pg_alloc_fn = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
 pg_progress_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 pg_write_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                                ctypes.c_size_t)
+pg_log_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                             ctypes.c_size_t)
 pg_env_reset_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
                                    _c_float_p)
 pg_env_step_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _c_float_p,
@@ -330,7 +334,7 @@ _SCALARS = {
     "int64_t": ctypes.c_int64, "uint64_t": ctypes.c_uint64,
     "uint8_t": ctypes.c_uint8, "char*": ctypes.c_char_p, "void*": ctypes.c_void_p,
     "pg_alloc_fn": pg_alloc_fn, "pg_progress_fn": pg_progress_fn,
-    "pg_write_fn": pg_write_fn,
+    "pg_write_fn": pg_write_fn, "pg_log_fn": pg_log_fn,
     "pg_loss_desc*": ctypes.POINTER(pg_loss_desc),
     "pg_env_vtable*": ctypes.POINTER(pg_env_vtable),
 }
@@ -504,6 +508,18 @@ def _raise_pending(ctx, status=PG_ERR_CALLBACK, message=None):
     else:
         message = "%s (the Python callback raised %s)" % (message, raised)
     raise PolicygradError(status, message) from exc
+
+
+def _stop_on_exception(ctx, call):
+    """The body of a C callback that may stop the call into the library:
+    1 (stop) when call() returns a true value or raises (the exception is
+    kept on ctx and re-raised by _check after the call), else 0."""
+    try:
+        return 1 if call() else 0
+    except BaseException as e:  # noqa: B902 - re-raised after the call
+        if ctx._pending is None:
+            ctx._pending = e
+        return 1
 
 
 def _check(status, ctx, what=None, hint=None):
@@ -1749,25 +1765,60 @@ class Agent(_Handle):
                                   len(out)), self._ctx)
         return int(out[0]) if self.discrete else _out(out)
 
+    # -- training logs (CSV; docs/AGENTS.md "Training logs")
+    _log_cb = None
+
+    def set_log_file(self, path):
+        """Writes a CSV training log to path (created or truncated now, header
+        first, one row per progress report of train(), each row on disk as
+        it is written); None turns logging off. Replaces any log set
+        before. Raises PolicygradError PG_ERR_IO naming the path and the
+        reason when it cannot be created."""
+        self._ck(lib.pg_agent_set_log_file(self._p, None if path is None else os.fsencode(path)))
+        self._log_cb = None
+
+    def set_log_callback(self, fn):
+        """Passes each CSV line of the training log, as a str without its
+        newline, to fn(line): the header now, then one row per progress
+        report of train(). None turns logging off. A true return value or an
+        exception stops train() (PolicygradError PG_ERR_CALLBACK; the
+        exception is chained)."""
+        if fn is None:
+            self._ck(lib.pg_agent_set_log_callback(self._p, pg_log_fn(), None))
+            self._log_cb = None
+            return
+        ctx = self._ctx  # not self: the agent keeps cb, cb must not keep the agent
+        cb = pg_log_fn(lambda _user, line, size: _stop_on_exception(
+            ctx, lambda: fn(ctypes.string_at(line, size).decode("utf-8").rstrip("\n"))))
+        self._ck(lib.pg_agent_set_log_callback(self._p, cb, None))
+        self._log_cb = cb  # the C side keeps calling it while the log is set
+
+    def _set_log(self, log):
+        if callable(log):
+            self.set_log_callback(log)
+        else:
+            self.set_log_file(log)
+
     # -- library-driven loop
-    def train(self, env, max_steps, progress=None):
+    def train(self, env, max_steps, progress=None, log=None):
         """Trains for max_steps steps. progress(agent) is called on this
         thread every report_interval steps (0: every episode); returning a
-        true value stops training. An exception in progress or in a Python
+        true value stops training. log: a path or a callable, set as by
+        set_log_file / set_log_callback for this call only (logging is off
+        afterwards). An exception in progress, in log or in a Python
         environment stops training and is re-raised (chained to a
         PolicygradError). Returns the statistics."""
+        if log is not None:
+            self._set_log(log)
+            try:
+                return self.train(env, max_steps, progress)
+            finally:
+                if self._ptr:
+                    self.set_log_file(None)
         cb = pg_progress_fn()  # NULL
         if progress is not None:
-            ctx = self._ctx
-
-            def _progress(_user, _agent):
-                try:
-                    return 1 if progress(self) else 0
-                except BaseException as e:  # noqa: B902
-                    if ctx._pending is None:
-                        ctx._pending = e
-                    return 1
-            cb = pg_progress_fn(_progress)
+            cb = pg_progress_fn(lambda _user, _agent: _stop_on_exception(
+                self._ctx, lambda: progress(self)))
         self._ck(lib.pg_agent_train(self._p, env._p, int(max_steps), cb, None), self._ctx)
         return self.stats()
 

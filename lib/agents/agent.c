@@ -3,6 +3,7 @@
 ** pg__algo_ops). */
 #include "agents/pg_agent_internal.h"
 #include "agents/pg_async.h" /* async ops, Q-head nets and epsilon-greedy */
+#include "agents/pg_train_log.h" /* pg__train_log_free */
 
 #include <math.h>
 #include <stdio.h>
@@ -173,6 +174,7 @@ double pg__agent_lr(const pg_agent *a) {
 void pg_agent_destroy(pg_agent *agent) {
   if (!agent) return;
   pg_ctx *ctx = agent->ctx;
+  pg__train_log_free(agent);
   if (agent->ops && agent->ops->teardown) agent->ops->teardown(agent);
   pg_optim_destroy(agent->opt);
   pg_optim_destroy(agent->vopt);

@@ -131,6 +131,8 @@ struct pg_agent {
   double policy_loss, value_loss, entropy;
   double train_start, train_elapsed;
   uint64_t train_steps0;
+
+  struct pg__train_log *train_log; /* CSV log (train_log.c), NULL = none */
 };
 
 /* ---- parameters (agent.c) ---- */

@@ -5,6 +5,7 @@
 ** call; the loop itself does not allocate. */
 #include "agents/pg_agent_internal.h"
 #include "agents/pg_async.h" /* pg__async_train */
+#include "agents/pg_train_log.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -226,8 +227,11 @@ pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
     }
     agent->train_steps0 = agent->total_steps;
     agent->train_elapsed = 0.0;
+    pg__train_log_run log; /* a log wraps the progress callback */
+    pg__train_log_begin(agent, &log, &progress, &user);
     st = agent->ops->train ? agent->ops->train(agent, env, max_steps, progress, user)
                            : pg__train_generic(agent, env, max_steps, progress, user);
+    st = pg__train_log_end(agent, &log, st);
     agent->ops->clear(agent);
     agent->phase = PG__PHASE_READY;
   }

@@ -89,6 +89,12 @@ typedef struct pg__file_io {
   void *user;
 } pg__file_io;
 
+/* write(2) of all `size` bytes, retried on EINTR and short writes: 0, or
+** -1 with errno set. Also used by the training log (lib/agents/train_log.c). */
+int pg__fd_write_all(int fd, const void *data, size_t size);
+/* The text of errno value err (strerror_r) into buf; "errno N" if none. */
+void pg__errno_text(int err, char *buf, size_t len);
+
 /* Writes the checkpoint to a temporary file in path's folder, fsyncs it
 ** and renames it over path (then fsyncs the folder). On any failure the
 ** temporary file is removed and path is untouched: PG_ERR_IO. io NULL =

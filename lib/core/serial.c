@@ -195,12 +195,17 @@ pg_status pg__ckpt_save_memory(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
 }
 
 /* ---- files -------------------------------------------------------------- */
-static void errno_text(int err, char *buf, size_t len) {
+void pg__errno_text(int err, char *buf, size_t len) {
   buf[0] = '\0';
   if (strerror_r(err, buf, len) != 0 || !buf[0]) snprintf(buf, len, "errno %d", err);
 }
 
 static int posix_write_all(void *user, int fd, const void *data, size_t size) {
+  (void)user;
+  return pg__fd_write_all(fd, data, size);
+}
+
+int pg__fd_write_all(int fd, const void *data, size_t size) {
   const unsigned char *p = data;
   while (size) {
     ssize_t n = write(fd, p, size);
@@ -249,7 +254,7 @@ pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
   int fd = mkstemp(tmp);
   if (fd < 0) {
     int e = errno;
-    errno_text(e, msg, sizeof msg);
+    pg__errno_text(e, msg, sizeof msg);
     pg__free(ctx, tmp);
     return pg__fail(ctx, PG_ERR_IO, "%s: cannot create a temporary file next to '%s': %s",
                     fname, path, msg);
@@ -279,7 +284,7 @@ pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
   if (stage) {
     (void)unlink(tmp);
     pg__free(ctx, tmp);
-    errno_text(e ? e : EIO, msg, sizeof msg);
+    pg__errno_text(e ? e : EIO, msg, sizeof msg);
     return pg__fail(ctx, PG_ERR_IO, "%s: %s of '%s' failed (%s); the previous file is unchanged",
                     fname, stage, path, msg);
   }
@@ -305,7 +310,7 @@ pg_status pg__read_file(pg_ctx *ctx, const char *fname, const char *path,
   *out_size = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
-    errno_text(errno, msg, sizeof msg);
+    pg__errno_text(errno, msg, sizeof msg);
     return pg__fail(ctx, PG_ERR_IO, "%s: cannot open '%s': %s", fname, path, msg);
   }
   struct stat st;
@@ -335,7 +340,7 @@ pg_status pg__read_file(pg_ctx *ctx, const char *fname, const char *path,
       pg__free(ctx, data);
       if (!e)
         return pg__fail(ctx, PG_ERR_IO, "%s: '%s' shrank while being read", fname, path);
-      errno_text(e, msg, sizeof msg);
+      pg__errno_text(e, msg, sizeof msg);
       return pg__fail(ctx, PG_ERR_IO, "%s: cannot read '%s': %s", fname, path, msg);
     }
     got += (size_t)n;

@@ -3,18 +3,8 @@ local dir = (debug.getinfo(1, "S").source:sub(2):match("^(.*)/") or ".")
 package.path = dir .. "/../../examples/lua/?.lua;" .. package.path
 local pg = require("policygrad")
 
-local passed, failed, t0 = 0, 0, os.clock()
-local function test(name, fn)
-  local ok, err = xpcall(fn, debug.traceback)
-  if ok then passed = passed + 1 print("ok   " .. name)
-  else failed = failed + 1 print("FAIL " .. name .. "\n" .. tostring(err)) end
-end
-local function expect_error(fn, pattern)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error")
-  if pattern then assert(tostring(err):find(pattern, 1, true), "error '" .. tostring(err) .. "' lacks '" .. pattern .. "'") end
-  return tostring(err)
-end
+local H = dofile(dir .. "/harness.lua")
+local test, expect_error = H.test, H.expect_error
 
 -- A 5-state chain in Lua: start 0, action 1 right, 0 left; -1 per step;
 -- terminated at 4. Observation: one-hot. Best return -4.
@@ -551,8 +541,4 @@ test("bad values from a Lua environment: clear errors", function()
   env:close() ctx:close()
 end)
 
-local ran = passed + failed
-print(string.rep("-", 70))
-print(string.format("Ran %d tests in %.3fs", ran, os.clock() - t0))
-print(failed == 0 and "OK" or string.format("FAILED (failures=%d)", failed))
-os.exit(failed == 0 and 0 or 1)
+H.finish()
