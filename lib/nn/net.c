@@ -136,6 +136,13 @@ float *pg__net_params(pg_net *net) { return net->params; }
 float *pg__net_grads(pg_net *net) { return net->grads; }
 void pg__net_params_changed(pg_net *net) { net->fwd_n = 0; }
 
+void pg__net_param_block(pg_net *net, float **params, float **grads,
+                         size_t *count) {
+  if (params) *params = net->params;
+  if (grads) *grads = net->grads;
+  if (count) *count = net->n_params;
+}
+
 size_t pg__net_head_dim(const pg_net *net, int kind) {
   return net->head[kind] >= 0 ? net->layers[net->head[kind]].out : 0;
 }

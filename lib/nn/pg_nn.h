@@ -97,6 +97,12 @@ size_t pg__net_param_count(const pg_net *net);
 float *pg__net_params(pg_net *net);
 float *pg__net_grads(pg_net *net);
 void pg__net_zero_grads(pg_net *net);
+/* The net's parameters and gradients as one flat block each: *params and
+** *grads (count floats, contiguous, in the order of pg_net_get_params)
+** stay valid for the net's lifetime. Any out pointer may be NULL. For
+** optimizers that work on flat float blocks. */
+void pg__net_param_block(pg_net *net, float **params, float **grads,
+                         size_t *count);
 /* θ_dst ← θ_src; both nets have the same architecture. */
 void pg__net_copy_params(pg_net *dst, const pg_net *src);
 /* Call after writing params directly: forgets the cached forward so a
