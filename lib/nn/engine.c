@@ -44,10 +44,10 @@ float pg__softmax_row(const float *z, const uint8_t *m, size_t k, float *p, floa
       if (lp) lp[j] = -INFINITY;
       continue;
     }
-    double l = (double)z[j] - lse;
+    double l = (double)z[j] - lse, e = exp(l);
     if (lp) lp[j] = (float)l;
-    p[j] = (float)exp(l);
-    h -= exp(l) * l;
+    p[j] = (float)e;
+    h -= e * l;
   }
   return (float)h;
 }
