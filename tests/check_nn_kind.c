@@ -23,18 +23,16 @@ static const char *toy_setup(pg__layer *l) {
   l->out_shape = l->in_shape;
   return NULL;
 }
-static size_t toy_block_size(const pg__layer *l, size_t b) { (void)b; return l->in; }
+static size_t toy_block_size(const pg__layer *l, size_t b) { return l->in; }
 static void toy_init_block(const pg__layer *l, size_t b, float *p, pg__rng *rng) {
   for (size_t i = 0; i < l->in; i++)
     p[i] = b == 0 ? (float)(1.0 + 0.1 * (pg__rng_uniform(rng) - 0.5)) : 0.0f;
 }
 static size_t toy_scratch(const pg__layer *l, bool training) {
-  (void)l;
   return training ? 4 : 1;
 }
 static void toy_forward(const pg__layer *l, const float *p, const float *x, float *y,
                         size_t n, float *scratch) {
-  (void)scratch;
   for (size_t r = 0; r < n; r++)
     for (size_t i = 0; i < l->in; i++) {
       float v = p[i] * x[r * l->in + i] + p[l->in + i];
@@ -43,7 +41,6 @@ static void toy_forward(const pg__layer *l, const float *p, const float *x, floa
 }
 static void toy_backward(const pg__layer *l, const float *p, const float *x, const float *y,
                          float *dy, float *dx, float *g, size_t n, float *scratch) {
-  (void)scratch;
   for (size_t r = 0; r < n; r++)
     for (size_t i = 0; i < l->in; i++) {
       size_t k = r * l->in + i;
@@ -83,12 +80,9 @@ static const char *sum_setup(pg__layer *l) {
   l->out_shape = l->in_shape;
   return NULL;
 }
-static size_t sum_block_size(const pg__layer *l, size_t b) { (void)l, (void)b; return 0; }
-static void sum_init_block(const pg__layer *l, size_t b, float *p, pg__rng *rng) {
-  (void)l, (void)b, (void)p, (void)rng;
-}
+static size_t sum_block_size(const pg__layer *l, size_t b) { return 0; }
+static void sum_init_block(const pg__layer *l, size_t b, float *p, pg__rng *rng) {}
 static size_t sum_scratch(const pg__layer *l, bool training) {
-  (void)l, (void)training;
   return 0;
 }
 static size_t sum_state(const pg__layer *l) { return l->in; }
@@ -97,7 +91,6 @@ static void sum_reset(const pg__layer *l, float *state) {
 }
 static void sum_forward_seq(const pg__layer *l, const float *p, const float *x, float *y,
                             size_t steps, size_t n_seq, float *state, float *scratch) {
-  (void)p, (void)scratch;
   for (size_t t = 0; t < steps; t++)
     for (size_t s = 0; s < n_seq; s++)
       for (size_t i = 0; i < l->in; i++) {
@@ -109,7 +102,6 @@ static void sum_forward_seq(const pg__layer *l, const float *p, const float *x, 
 static void sum_backward_seq(const pg__layer *l, const float *p, const float *x,
                              const float *y, float *dy, float *dx, float *g, size_t steps,
                              size_t n_seq, float *scratch) {
-  (void)p, (void)x, (void)y, (void)g, (void)scratch;
   if (!dx) return;
   const size_t w = n_seq * l->in; /* dL/dx_t = sum over t' >= t of dL/dy_t' */
   for (size_t t = steps; t-- > 0;) {
@@ -121,19 +113,14 @@ static void sum_backward_seq(const pg__layer *l, const float *p, const float *x,
 }
 static void sum_forward(const pg__layer *l, const float *p, const float *x, float *y, size_t n,
                         float *scratch) {
-  (void)l, (void)p, (void)x, (void)y, (void)n, (void)scratch;
   ck_abort_msg("a stateful kind is run through forward_seq");
 }
 static void sum_backward(const pg__layer *l, const float *p, const float *x, const float *y,
                          float *dy, float *dx, float *g, size_t n, float *scratch) {
-  (void)l, (void)p, (void)x, (void)y, (void)dy, (void)dx, (void)g, (void)n, (void)scratch;
   ck_abort_msg("a stateful kind is run through backward_seq");
 }
-static void sum_write_arch(pg__writer *w, const pg__layer *l) { (void)w, (void)l; }
-static const char *sum_read_arch(pg__reader *r, pg__layer *l) {
-  (void)r, (void)l;
-  return NULL;
-}
+static void sum_write_arch(pg__writer *w, const pg__layer *l) {}
+static const char *sum_read_arch(pg__reader *r, pg__layer *l) { return NULL; }
 
 static const pg__layer_ops sum_ops = {
     .kind = SUM_KIND,
