@@ -66,9 +66,9 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
   p->scratch = pg__netdef_scratch(d, false);
   p->params = pg__calloc(ctx, d->n_params ? d->n_params : 1, sizeof(float));
   if (!p->params) {
+    size_t n = d->n_params;
     pg__free(ctx, p);
-    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu parameters", fn,
-                    d->n_params);
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu parameters", fn, n);
   }
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *from = &src->layers[i < d->n_trunk ? i : (size_t)head];
