@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "testutil_io.h"
 
+#include "nn/pg_nn.h"
 #include "pg_serial.h"
 
 #include <dirent.h>
@@ -84,7 +85,7 @@ START_TEST(test_round_trip_memory) {
   pg_net *net = make_net(ctx, gaussian, 42), *back = NULL;
   size_t size;
   unsigned char *buf = save_mem(net, &size);
-  ck_assert(memcmp(buf, "PGCK\1\0\0\0\1\0\0\0", 12) == 0);
+  ck_assert(memcmp(buf, "PGCK\2\0\0\0\1\0\0\0", 12) == 0);
   ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &back), PG_OK);
   assert_same_params(net, back);
   assert_same_outputs(net, back, gaussian);
@@ -255,10 +256,10 @@ START_TEST(test_magic_and_version) {
   ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_FORMAT);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "magic"));
   buf[0] = 'P';
-  buf[4] = 2; /* a newer version, header CRC fixed up */
+  buf[4] = PG__FORMAT_VERSION + 1; /* a newer version, header CRC fixed up */
   uint32_t c = pg__crc32(0, buf, 20);
   for (int i = 0; i < 4; i++) buf[20 + i] = (unsigned char)(c >> (8 * i));
-  expect_load_fails(buf, size, PG_ERR_VERSION, "version 2");
+  expect_load_fails(buf, size, PG_ERR_VERSION, "version 3");
   ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_VERSION);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "newer"));
   buf[4] = 0;
@@ -271,10 +272,43 @@ START_TEST(test_magic_and_version) {
 }
 END_TEST
 
-/* Hand-built checkpoints with valid CRCs and hostile contents. */
+/* Hand-built checkpoints with valid CRCs and hostile contents, in format
+** version 1 (release 0.1.0: five fields per layer, the head's role stored
+** as its kind), which loaders keep accepting. */
+enum { V1_DENSE = 0, V1_CATEGORICAL = 1, V1_GAUSSIAN = 2, V1_VALUE = 3, V1_Q = 4 };
+typedef struct v1_layer {
+  uint32_t kind, units, activation, init;
+  float gain;
+} v1_layer;
+typedef struct v1_arch {
+  uint32_t input_dim, max_batch;
+  uint64_t seed;
+  float log_std_init;
+  uint32_t n_layers, n_trunk;
+  v1_layer layer[40];
+} v1_arch;
+
+static void v1_arch_write(pg__writer *w, const void *obj) {
+  const v1_arch *a = obj;
+  pg__w_u32(w, a->input_dim);
+  pg__w_u32(w, a->max_batch);
+  pg__w_u64(w, a->seed);
+  pg__w_f32(w, a->log_std_init);
+  pg__w_u32(w, a->n_layers);
+  pg__w_u32(w, a->n_trunk);
+  for (uint32_t i = 0; i < a->n_layers && i < 40; i++) {
+    const v1_layer *l = &a->layer[i];
+    pg__w_u32(w, l->kind);
+    pg__w_u32(w, l->units);
+    pg__w_u32(w, l->activation);
+    pg__w_u32(w, l->init);
+    pg__w_f32(w, l->gain);
+  }
+}
+
 typedef struct crafted {
   uint32_t kind, n_sections;
-  pg__arch arch;
+  v1_arch arch;
   uint64_t parm_count;
   size_t parm_floats; /* floats actually present */
   int skip_parm, extra_unknown, dup_arch;
@@ -289,10 +323,10 @@ static void crafted_unknown(pg__writer *w, const void *obj) { pg__w_u32(w, 0xdea
 
 static void crafted_ckpt(pg__writer *w, const void *obj) {
   const crafted *c = obj;
-  pg__w_header(w, c->kind, c->n_sections);
+  pg__w_header_version(w, 1, c->kind, c->n_sections);
   if (c->extra_unknown) pg__w_section(w, PG__TAG('X', 'T', 'R', 'A'), crafted_unknown, c);
-  pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &c->arch);
-  if (c->dup_arch) pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &c->arch);
+  pg__w_section(w, PG__TAG_ARCH, v1_arch_write, &c->arch);
+  if (c->dup_arch) pg__w_section(w, PG__TAG_ARCH, v1_arch_write, &c->arch);
   if (!c->skip_parm) pg__w_section(w, PG__TAG_PARM, crafted_parm, c);
 }
 
@@ -313,8 +347,8 @@ static crafted good_crafted(void) {
   c.arch.max_batch = 2;
   c.arch.n_layers = 2;
   c.arch.n_trunk = 1;
-  c.arch.layer[0] = (pg__arch_layer){PG__LAYER_DENSE, 5, PG_ACTIVATION_TANH, PG_INIT_GLOROT_UNIFORM, 1.0f};
-  c.arch.layer[1] = (pg__arch_layer){PG__LAYER_CATEGORICAL, 2, PG_ACTIVATION_LINEAR, PG_INIT_ORTHOGONAL, 0.01f};
+  c.arch.layer[0] = (v1_layer){V1_DENSE, 5, PG_ACTIVATION_TANH, PG_INIT_GLOROT_UNIFORM, 1.0f};
+  c.arch.layer[1] = (v1_layer){V1_CATEGORICAL, 2, PG_ACTIVATION_LINEAR, PG_INIT_ORTHOGONAL, 0.01f};
   c.parm_count = c.parm_floats = 3 * 5 + 5 + 5 * 2 + 2;
   return c;
 }
@@ -363,7 +397,7 @@ START_TEST(test_crafted) {
   CASE(k.arch.n_layers = 0, PG_ERR_FORMAT, "0 layers");
   CASE(k.arch.n_trunk = 2, PG_ERR_FORMAT, "no head");
   CASE(k.arch.layer[1].kind = 9, PG_ERR_FORMAT, "unknown head kind");
-  CASE(k.arch.layer[0].kind = PG__LAYER_VALUE, PG_ERR_FORMAT, "head in the trunk");
+  CASE(k.arch.layer[0].kind = V1_VALUE, PG_ERR_FORMAT, "head in the trunk");
   CASE(k.arch.layer[1].units = 1, PG_ERR_FORMAT, "1-action categorical");
   CASE(k.arch.layer[0].activation = 17, PG_ERR_FORMAT, "unknown activation");
   CASE(k.arch.layer[1].activation = PG_ACTIVATION_TANH, PG_ERR_FORMAT, "head activation");

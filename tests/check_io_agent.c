@@ -109,7 +109,7 @@ START_TEST(test_resume_train) {
   ck_assert_int_eq(pg_agent_train(a, env, 600, NULL, NULL), PG_OK);
   size_t size;
   unsigned char *buf = save_mem(a, &size);
-  ck_assert(memcmp(buf, "PGCK\1\0\0\0\3\0\0\0", 12) == 0);
+  ck_assert(memcmp(buf, "PGCK\2\0\0\0\3\0\0\0", 12) == 0);
   pg_agent *b = load_mem(ctx, buf, size);
   /* Loading then saving gives the same bytes. */
   size_t size2;
@@ -452,10 +452,10 @@ START_TEST(test_truncated_and_bit_flips) {
   buf[0] = 'X';
   expect_load_fails(buf, size, PG_ERR_FORMAT, "wrong magic", "magic");
   buf[0] = 'P';
-  buf[4] = 2; /* a newer version, header CRC fixed up */
+  buf[4] = PG__FORMAT_VERSION + 1; /* a newer version, header CRC fixed up */
   uint32_t c = pg__crc32(0, buf, 20);
   for (int i = 0; i < 4; i++) buf[20 + i] = (unsigned char)(c >> (8 * i));
-  expect_load_fails(buf, size, PG_ERR_VERSION, "version 2", "newer");
+  expect_load_fails(buf, size, PG_ERR_VERSION, "version 3", "newer");
   free(buf);
 }
 END_TEST

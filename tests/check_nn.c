@@ -771,6 +771,12 @@ START_TEST(test_internal_outputs) {
   pg_net *c = NULL;
   ck_assert_int_eq(pg__net_clone(net, &c), PG_OK);
   ck_assert_uint_eq(pg__net_param_count(c), pg__net_param_count(net));
+  float *pp = NULL, *gp = NULL;
+  size_t pn = 0;
+  pg__net_param_block(c, &pp, &gp, &pn);
+  ck_assert_ptr_eq(pp, pg__net_params(c));
+  ck_assert_ptr_eq(gp, pg__net_grads(c));
+  ck_assert_uint_eq(pn, pg__net_param_count(c));
   pg_net_destroy(c);
   pg_net_destroy(net);
   pg_ctx_destroy(ctx);

@@ -25,6 +25,8 @@
 #endif
 
 #define PG__ERRMSG_SIZE 512
+/* Room for layer kinds registered on one context (see ext_layer_kinds). */
+#define PG__CTX_LAYER_KINDS 8
 
 struct pg_ctx {
   pg_alloc_fn alloc;
@@ -35,6 +37,10 @@ struct pg_ctx {
   atomic_bool closed;           /* pg_ctx_destroy() was called */
   pg_status last_status;
   char last_error[PG__ERRMSG_SIZE];
+  /* Layer kinds registered on this context from outside lib/nn (lib/nn's
+  ** pg__layer_kind_register owns them; core only keeps the pointers). */
+  const void *ext_layer_kinds[PG__CTX_LAYER_KINDS];
+  size_t n_ext_layer_kinds;
 };
 
 /* ---- errors --------------------------------------------------------------

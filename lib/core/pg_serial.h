@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PG__FORMAT_VERSION 1u
+/* Version 2 (release 0.2): per-kind layer records in ARCH (lib/nn/arch.c).
+** Readers accept every version from 1 up to this one. */
+#define PG__FORMAT_VERSION 2u
 #define PG__HEADER_SIZE 24u
 
 /* File kinds (header field 3). Numbers are part of the format. */
@@ -57,8 +59,11 @@ void pg__w_f32s(pg__writer *w, const float *v, size_t n);
 /* Flushes the buffer to the sink; returns false if the sink ever failed. */
 bool pg__w_flush(pg__writer *w);
 
-/* The 24-byte file header. */
+/* The 24-byte file header, of format version PG__FORMAT_VERSION or of an
+** explicit (older) one: tests craft version-1 files with it. */
 void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections);
+void pg__w_header_version(pg__writer *w, uint32_t version, uint32_t kind,
+                          uint32_t n_sections);
 
 /* A section: tag, u64 body length, body, CRC-32 of (tag, length, body).
 ** body(w, obj) must write the same bytes each time it is called. */
@@ -142,6 +147,11 @@ bool pg__r_skip(pg__reader *r, size_t n);
 ** PG_ERR_FORMAT / PG_ERR_VERSION with a message naming fname. */
 pg_status pg__r_header(pg_ctx *ctx, const char *fname, pg__reader *r,
                        uint32_t *kind, uint32_t *n_sections);
+/* The same, also giving the file's format version (1..PG__FORMAT_VERSION)
+** for readers whose section layout changed between versions. */
+pg_status pg__r_header_version(pg_ctx *ctx, const char *fname, pg__reader *r,
+                               uint32_t *version, uint32_t *kind,
+                               uint32_t *n_sections);
 
 /* Reads one section frame, checks its CRC, and gives its body as a reader.
 ** PG_ERR_FORMAT on truncation or a CRC mismatch. */
@@ -151,48 +161,5 @@ pg_status pg__r_section(pg_ctx *ctx, const char *fname, pg__reader *r,
 /* Printable form of a tag for messages (5 bytes incl. NUL). */
 void pg__tag_name(uint32_t tag, char out[5]);
 
-
-/* ---- network architecture record (lib/nn/net_io.c) -----------------------
-** The ARCH and PARM sections shared by net, policy and agent checkpoints. */
-#define PG__ARCH_MAX_LAYERS 32
-enum { PG__LAYER_DENSE = 0, PG__LAYER_CATEGORICAL = 1, PG__LAYER_GAUSSIAN = 2,
-       PG__LAYER_VALUE = 3, PG__LAYER_Q = 4 };
-typedef struct pg__arch_layer {
-  uint32_t kind, units, activation, init;
-  float gain;
-} pg__arch_layer;
-typedef struct pg__arch {
-  uint32_t input_dim, max_batch;
-  uint64_t seed;
-  float log_std_init;
-  uint32_t n_layers, n_trunk;
-  pg__arch_layer layer[PG__ARCH_MAX_LAYERS];
-} pg__arch;
-typedef struct pg__param_block {
-  const float *params;
-  size_t count;
-} pg__param_block;
-
-#define PG__TAG_ARCH PG__TAG('A', 'R', 'C', 'H')
-#define PG__TAG_PARM PG__TAG('P', 'A', 'R', 'M')
-
-/* Section bodies (pg__body_fn): obj is a pg__arch / a pg__param_block. */
-void pg__arch_write(pg__writer *w, const void *arch);
-void pg__params_write(pg__writer *w, const void *block);
-/* Parses and validates an ARCH body; *n_params gets the parameter count.
-** check_batch: also bound max_batch * widths (a net's buffers). */
-pg_status pg__arch_read(pg_ctx *ctx, const char *fname, pg__reader *body,
-                        bool check_batch, pg__arch *arch, size_t *n_params);
-/* Validates a PARM body against n_params and copies the (finite) floats
-** into dst (n_params floats). */
-pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *body,
-                          size_t n_params, float *dst);
-/* The ARCH record of a net. */
-void pg__net_arch(const pg_net *net, pg__arch *arch);
-/* Finds the ARCH and PARM sections of a checkpoint image (header already
-** read); unknown sections are skipped; trailing bytes are an error. */
-pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
-                           uint32_t n_sections, pg__reader *arch,
-                           pg__reader *parm);
 
 #endif /* PG_SERIAL_H */

@@ -120,9 +120,14 @@ void pg__w_f32s(pg__writer *w, const float *v, size_t n) {
 }
 
 void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections) {
+  pg__w_header_version(w, PG__FORMAT_VERSION, kind, n_sections);
+}
+
+void pg__w_header_version(pg__writer *w, uint32_t version, uint32_t kind,
+                          uint32_t n_sections) {
   unsigned char h[PG__HEADER_SIZE];
   memcpy(h, "PGCK", 4);
-  put_u32(h + 4, PG__FORMAT_VERSION);
+  put_u32(h + 4, version);
   put_u32(h + 8, kind);
   put_u32(h + 12, n_sections);
   put_u32(h + 16, 0); /* flags */
@@ -419,6 +424,13 @@ void pg__tag_name(uint32_t tag, char out[5]) {
 
 pg_status pg__r_header(pg_ctx *ctx, const char *fname, pg__reader *r,
                        uint32_t *kind, uint32_t *n_sections) {
+  uint32_t version;
+  return pg__r_header_version(ctx, fname, r, &version, kind, n_sections);
+}
+
+pg_status pg__r_header_version(pg_ctx *ctx, const char *fname, pg__reader *r,
+                               uint32_t *version_out, uint32_t *kind,
+                               uint32_t *n_sections) {
   if (r->left < 8 || memcmp(r->p, "PGCK", 4) != 0)
     return pg__fail(ctx, PG_ERR_FORMAT,
                     "%s: not a libpolicygrad checkpoint (no \"PGCK\" magic)", fname);
@@ -437,6 +449,7 @@ pg_status pg__r_header(pg_ctx *ctx, const char *fname, pg__reader *r,
   if (get_u32(h + 16) != 0)
     return pg__fail(ctx, PG_ERR_FORMAT, "%s: unknown header flags 0x%x", fname,
                     (unsigned)get_u32(h + 16));
+  *version_out = version;
   *kind = get_u32(h + 8);
   *n_sections = get_u32(h + 12);
   return PG_OK;

@@ -1,13 +1,51 @@
-/* The dense layer (y = act(x·W + b), W stored in x out row-major) and the
-** weight initializers. The kernel scratch holds the GEMM pack buffer
-** followed by room for W transposed. */
+/* The dense layer kind (y = act(x·W + b), W stored in x out row-major; any
+** input shape is read as a flat row) and the weight initializers. The
+** kernel scratch holds the GEMM pack buffer followed, when training, by
+** room for W transposed. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
 #include <string.h>
 
-static size_t dense_param_count(const pg__layer *l) {
-  return l->in * l->out + l->out;
+#define MAX_UNITS ((uint32_t)1 << 24)
+
+/* ---- shape, blocks, record ---------------------------------------------- */
+
+static const char *dense_setup(pg__layer *l) {
+  uint32_t units = l->settings[0];
+  if (units == 0 || units > MAX_UNITS) return "units not in [1, 2^24]";
+  for (size_t i = 1; i < PG__LAYER_SETTINGS; i++)
+    if (l->settings[i]) return "unused settings are not zero";
+  if ((unsigned)l->act > PG_ACTIVATION_SIGMOID) return "unknown activation";
+  if (l->init < PG_INIT_GLOROT_UNIFORM || l->init > PG_INIT_ORTHOGONAL)
+    return "unknown initializer";
+  if (!pg__finite_f(l->gain) || l->gain < 0.0f) return "gain is not finite and >= 0";
+  l->out_shape = pg__shape_flat(units);
+  return NULL;
+}
+
+/* Block 0: W (in x out); block 1: b (out). */
+static size_t dense_block_size(const pg__layer *l, size_t block) {
+  return block == 0 ? l->in * l->out : l->out;
+}
+
+static size_t dense_scratch(const pg__layer *l, bool training) {
+  return PG__GEMM_PACK + (training ? l->in * l->out : 0);
+}
+
+static void dense_write_arch(pg__writer *w, const pg__layer *l) {
+  pg__w_u32(w, l->settings[0]);
+  pg__w_u32(w, (uint32_t)l->act);
+  pg__w_u32(w, (uint32_t)l->init);
+  pg__w_f32(w, l->gain);
+}
+
+static const char *dense_read_arch(pg__reader *r, pg__layer *l) {
+  l->settings[0] = pg__r_u32(r);
+  l->act = (pg_activation)pg__r_u32(r);
+  l->init = (pg_init)pg__r_u32(r);
+  l->gain = pg__r_f32(r);
+  return NULL; /* dense_setup checks the values */
 }
 
 /* ---- initializers ------------------------------------------------------- */
@@ -72,9 +110,9 @@ void pg__init_weights(float *w, size_t in, size_t out, pg_init init,
   }
 }
 
-static void dense_init(const pg__layer *l, float *params, pg__rng *rng) {
-  pg__init_weights(params, l->in, l->out, l->init, (double)l->gain, rng);
-  memset(params + l->in * l->out, 0, l->out * sizeof *params);
+static void dense_init_block(const pg__layer *l, size_t block, float *p, pg__rng *rng) {
+  if (block == 0) pg__init_weights(p, l->in, l->out, l->init, (double)l->gain, rng);
+  else memset(p, 0, l->out * sizeof *p);
 }
 
 /* ---- activations -------------------------------------------------------- */
@@ -146,9 +184,15 @@ static void dense_backward(const pg__layer *l, const float *params,
 }
 
 const pg__layer_ops pg__dense_ops = {
+    .kind = PG__LAYER_DENSE,
     .name = "dense",
-    .param_count = dense_param_count,
-    .init = dense_init,
+    .setup = dense_setup,
+    .n_blocks = 2,
+    .block_size = dense_block_size,
+    .init_block = dense_init_block,
+    .scratch_floats = dense_scratch,
     .forward = dense_forward,
     .backward = dense_backward,
+    .write_arch = dense_write_arch,
+    .read_arch = dense_read_arch,
 };

@@ -26,10 +26,7 @@ pg_status pg_net_create(pg_ctx *ctx, size_t input_dim, size_t max_batch,
   if (!net) return pg__fail(ctx, PG_ERR_NOMEM, "pg_net_create: out of memory");
   net->ctx = ctx;
   atomic_init(&net->refs, 1);
-  net->input_dim = input_dim;
-  net->max_batch = max_batch;
-  net->seed = seed;
-  for (int h = 0; h < PG__HEAD_KINDS; h++) net->head[h] = -1;
+  pg__netdef_init(&net->def, input_dim, max_batch, seed);
   pg__ctx_retain(ctx);
   *out = net;
   return PG_OK;
@@ -44,7 +41,7 @@ static pg_status check_add(pg_net *net, const char *fn, size_t units,
                            pg_init init, double gain) {
   if (net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net is already finalized", fn);
-  if (net->n_layers >= PG__NET_MAX_LAYERS)
+  if (net->def.n_layers >= PG__NET_MAX_LAYERS)
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: more than %d layers and heads",
                     fn, PG__NET_MAX_LAYERS);
   if (units == 0 || units > MAX_DIM)
@@ -57,46 +54,78 @@ static pg_status check_add(pg_net *net, const char *fn, size_t units,
   return PG_OK;
 }
 
-static void push_layer(pg_net *net, size_t units, pg_activation act, pg_init init,
-                       double gain) {
-  pg__layer *l = &net->layers[net->n_layers++];
-  memset(l, 0, sizeof *l);
-  l->ops = &pg__dense_ops;
-  l->in = pg__net_trunk_dim(net);
-  l->out = units;
-  l->act = act;
-  l->init = init;
-  l->gain = (float)gain;
+/* Appends a layer of any kind and role; the kind's own checks give
+** PG_ERR_INVALID_ARG with its reason. */
+static pg_status push_layer(pg_net *net, const char *fn, const pg__layer_ops *ops,
+                            uint32_t role, const pg__layer *settings) {
+  pg__layer l;
+  memset(&l, 0, sizeof l);
+  l.ops = ops;
+  l.role = role;
+  l.act = settings->act;
+  l.init = settings->init;
+  l.gain = settings->gain;
+  memcpy(l.settings, settings->settings, sizeof l.settings);
+  const char *why = pg__netdef_push(&net->def, &l);
+  if (why) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: %s layer: %s", fn, ops->name, why);
+  return PG_OK;
+}
+
+static pg__layer dense_settings(size_t units, pg_activation act, pg_init init, double gain) {
+  pg__layer l;
+  memset(&l, 0, sizeof l);
+  l.settings[0] = (uint32_t)units;
+  l.act = act;
+  l.init = init;
+  l.gain = (float)gain;
+  return l;
+}
+
+pg_status pg__net_add_layer(pg_net *net, const char *fn, const pg__layer_ops *ops,
+                            const pg__layer *settings) {
+  if (net->ready)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net is already finalized", fn);
+  if (net->def.n_layers >= PG__NET_MAX_LAYERS)
+    return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: more than %d layers and heads",
+                    fn, PG__NET_MAX_LAYERS);
+  if (net->def.n_layers > net->def.n_trunk)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE,
+                    "%s: trunk layers must come before the heads", fn);
+  if (pg__layer_kind_find(net->ctx, ops->kind) != ops)
+    return pg__fail(net->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: layer kind %u ('%s') is not registered on this context", fn,
+                    (unsigned)ops->kind, ops->name);
+  return push_layer(net, fn, ops, PG__ROLE_TRUNK, settings);
 }
 
 pg_status pg_net_add_dense(pg_net *net, size_t units, pg_activation activation,
                            pg_init init, double gain) {
+  static const char fn[] = "pg_net_add_dense";
   if (!net) return PG_ERR_INVALID_ARG;
-  pg_status st = check_add(net, "pg_net_add_dense", units, init, gain);
+  pg_status st = check_add(net, fn, units, init, gain);
   if (st != PG_OK) return st;
-  if (net->n_layers > net->n_trunk)
+  if (net->def.n_layers > net->def.n_trunk)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE,
                     "pg_net_add_dense: dense layers must come before the heads");
   if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
     return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_add_dense: unknown activation %d",
                     (int)activation);
-  push_layer(net, units, activation, init, gain);
-  net->n_trunk++;
-  return PG_OK;
+  pg__layer s = dense_settings(units, activation, init, gain);
+  return push_layer(net, fn, &pg__dense_ops, PG__ROLE_TRUNK, &s);
 }
 
 static pg_status add_head(pg_net *net, const char *fn, int kind, size_t units,
                           pg_init init, double gain) {
   pg_status st = check_add(net, fn, units, init, gain);
   if (st != PG_OK) return st;
-  if (net->head[kind] >= 0)
+  const int *head = net->def.head;
+  if (head[kind] >= 0)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net already has this head", fn);
   bool policy = kind == PG__HEAD_CATEGORICAL || kind == PG__HEAD_GAUSSIAN;
-  if (policy && (net->head[PG__HEAD_CATEGORICAL] >= 0 || net->head[PG__HEAD_GAUSSIAN] >= 0))
+  if (policy && (head[PG__HEAD_CATEGORICAL] >= 0 || head[PG__HEAD_GAUSSIAN] >= 0))
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net already has a policy head", fn);
-  net->head[kind] = (int)net->n_layers;
-  push_layer(net, units, PG_ACTIVATION_LINEAR, init, gain);
-  return PG_OK;
+  pg__layer s = dense_settings(units, PG_ACTIVATION_LINEAR, init, gain);
+  return push_layer(net, fn, &pg__dense_ops, (uint32_t)kind, &s);
 }
 
 pg_status pg_net_add_categorical_head(pg_net *net, size_t n_actions, pg_init init,
@@ -117,7 +146,7 @@ pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim, pg_init init,
                     "pg_net_add_gaussian_head: log_std_init %g not in [-20, 5]", log_std_init);
   pg_status st = add_head(net, "pg_net_add_gaussian_head", PG__HEAD_GAUSSIAN, action_dim,
                           init, gain);
-  if (st == PG_OK) net->log_std_init = (float)log_std_init;
+  if (st == PG_OK) net->def.log_std_init = (float)log_std_init;
   return st;
 }
 
@@ -135,11 +164,11 @@ pg_status pg_net_finalize(pg_net *net) {
   if (!net) return PG_ERR_INVALID_ARG;
   if (net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "pg_net_finalize: already finalized");
-  if (net->n_layers == net->n_trunk)
+  if (net->def.n_layers == net->def.n_trunk)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "pg_net_finalize: the net has no head");
   if (pg__net_alloc(net) != PG_OK)
     return pg__fail(net->ctx, PG_ERR_NOMEM, "pg_net_finalize: out of memory for buffers");
-  pg__net_init_params(net, net->seed);
+  pg__net_init_params(net, net->def.seed);
   return PG_OK;
 }
 
@@ -163,14 +192,14 @@ static pg_status need_ready(const pg_net *net, const char *fn) {
 pg_status pg_net_input_size(const pg_net *net, size_t *out) {
   if (!net) return PG_ERR_INVALID_ARG;
   if (!out) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_input_size: out is NULL");
-  *out = net->input_dim;
+  *out = net->def.input_dim;
   return PG_OK;
 }
 
 pg_status pg_net_max_batch(const pg_net *net, size_t *out) {
   if (!net) return PG_ERR_INVALID_ARG;
   if (!out) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_max_batch: out is NULL");
-  *out = net->max_batch;
+  *out = net->def.max_batch;
   return PG_OK;
 }
 
@@ -179,7 +208,7 @@ pg_status pg_net_param_count(const pg_net *net, size_t *out) {
   if (!out) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_param_count: out is NULL");
   pg_status st = need_ready(net, "pg_net_param_count");
   if (st != PG_OK) return st;
-  *out = net->n_params;
+  *out = net->def.n_params;
   return PG_OK;
 }
 
@@ -200,7 +229,7 @@ static int output_head(pg_net_output which) {
 
 static size_t output_width(const pg_net *net, int kind) {
   if (kind == PG__HEAD_KINDS)
-    return net->head[PG__HEAD_CATEGORICAL] >= 0 || net->head[PG__HEAD_GAUSSIAN] >= 0;
+    return net->def.head[PG__HEAD_CATEGORICAL] >= 0 || net->def.head[PG__HEAD_GAUSSIAN] >= 0;
   return pg__net_head_dim(net, kind);
 }
 
@@ -220,10 +249,10 @@ static pg_status check_range(const pg_net *net, const char *fn, size_t offset,
   pg_status st = need_ready(net, fn);
   if (st != PG_OK) return st;
   if (!buf) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: buffer is NULL", fn);
-  if (offset > net->n_params || count > net->n_params - offset)
+  if (offset > net->def.n_params || count > net->def.n_params - offset)
     return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE,
                     "%s: range [%zu, %zu+%zu) exceeds the %zu parameters", fn, offset,
-                    offset, count, net->n_params);
+                    offset, count, net->def.n_params);
   return PG_OK;
 }
 
@@ -267,19 +296,6 @@ pg_status pg_net_set_grads(pg_net *net, size_t offset, size_t count, const float
   return set_range(net, "pg_net_set_grads", net->grads, offset, count, in);
 }
 
-static bool same_architecture(const pg_net *a, const pg_net *b) {
-  if (a->input_dim != b->input_dim || a->n_layers != b->n_layers ||
-      a->n_trunk != b->n_trunk || a->n_params != b->n_params)
-    return false;
-  for (int h = 0; h < PG__HEAD_KINDS; h++)
-    if (a->head[h] != b->head[h]) return false;
-  for (size_t i = 0; i < a->n_layers; i++)
-    if (a->layers[i].ops != b->layers[i].ops || a->layers[i].in != b->layers[i].in ||
-        a->layers[i].out != b->layers[i].out || a->layers[i].act != b->layers[i].act)
-      return false;
-  return true;
-}
-
 pg_status pg_net_copy_params(pg_net *dst, const pg_net *src) {
   if (!dst) return PG_ERR_INVALID_ARG;
   if (!src) return pg__fail(dst->ctx, PG_ERR_INVALID_ARG, "pg_net_copy_params: src is NULL");
@@ -287,7 +303,7 @@ pg_status pg_net_copy_params(pg_net *dst, const pg_net *src) {
   if (st != PG_OK) return st;
   if (!src->ready)
     return pg__fail(dst->ctx, PG_ERR_BAD_STATE, "pg_net_copy_params: src is not finalized");
-  if (!same_architecture(dst, src))
+  if (!pg__netdef_same(&dst->def, &src->def))
     return pg__fail(dst->ctx, PG_ERR_SHAPE,
                     "pg_net_copy_params: the nets have different architectures");
   if (dst != src) pg__net_copy_params(dst, src);
@@ -313,9 +329,9 @@ pg_status pg_net_zero_grads(pg_net *net) {
 /* ---- forward and outputs ------------------------------------------------ */
 
 static pg_status check_rows(const pg_net *net, const char *fn, size_t n) {
-  if (n == 0 || n > net->max_batch)
+  if (n == 0 || n > net->def.max_batch)
     return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE, "%s: n = %zu rows not in [1, max_batch = %zu]",
-                    fn, n, net->max_batch);
+                    fn, n, net->def.max_batch);
   return PG_OK;
 }
 
@@ -326,7 +342,7 @@ pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n, const uint8
   if (st != PG_OK) return st;
   if (!inputs) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: inputs is NULL", fn);
   if ((st = check_rows(net, fn, n)) != PG_OK) return st;
-  if (!pg__all_finite(inputs, n * net->input_dim))
+  if (!pg__all_finite(inputs, n * net->def.input_dim))
     return pg__fail(net->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in the inputs", fn);
   size_t k = pg__net_n_actions(net);
   if (mask && k) {
@@ -406,7 +422,7 @@ static pg_status check_discrete(const pg_net *net, const char *fn, const float *
 static pg_status check_policy_actions(const pg_net *net, const char *fn, const float *a,
                                       size_t n) {
   if (!a) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: actions is NULL", fn);
-  if (net->head[PG__HEAD_CATEGORICAL] >= 0)
+  if (net->def.head[PG__HEAD_CATEGORICAL] >= 0)
     return check_discrete(net, fn, a, n, pg__net_n_actions(net), net->logp);
   if (!pg__all_finite(a, n * pg__net_action_dim(net)))
     return pg__fail(net->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in the actions", fn);
@@ -414,7 +430,7 @@ static pg_status check_policy_actions(const pg_net *net, const char *fn, const f
 }
 
 static bool has_policy(const pg_net *net) {
-  return net->head[PG__HEAD_CATEGORICAL] >= 0 || net->head[PG__HEAD_GAUSSIAN] >= 0;
+  return net->def.head[PG__HEAD_CATEGORICAL] >= 0 || net->def.head[PG__HEAD_GAUSSIAN] >= 0;
 }
 
 static pg_status check_same_rows(const pg_net *net, const char *fn, size_t n) {
@@ -437,7 +453,7 @@ pg_status pg_net_log_prob(const pg_net *net, const float *actions, size_t n, flo
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: the net has no policy head", fn);
   if ((st = check_policy_actions(net, fn, actions, n)) != PG_OK) return st;
   size_t k = pg__net_n_actions(net), d = pg__net_action_dim(net);
-  const float *mean = d ? net->layers[net->head[PG__HEAD_GAUSSIAN]].y : NULL;
+  const float *mean = d ? pg__net_head_y(net, PG__HEAD_GAUSSIAN) : NULL;
   for (size_t i = 0; i < n; i++)
     out[i] = k ? net->logp[i * k + (size_t)actions[i]]
                : (float)pg__gaussian_log_prob(mean + i * d, pg__net_log_std(net),
@@ -464,9 +480,9 @@ static pg_status check_loss(const pg_net *net, const pg_loss_desc *l, size_t n) 
   if ((l->policy_coef != 0.0f || l->entropy_coef != 0.0f) && !has_policy(net))
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED,
                     "%s: policy or entropy term but the net has no policy head", fn);
-  if (l->value_coef != 0.0f && net->head[PG__HEAD_VALUE] < 0)
+  if (l->value_coef != 0.0f && net->def.head[PG__HEAD_VALUE] < 0)
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: value term but no value head", fn);
-  if (l->q_coef != 0.0f && net->head[PG__HEAD_Q] < 0)
+  if (l->q_coef != 0.0f && net->def.head[PG__HEAD_Q] < 0)
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: Q term but no Q head", fn);
   if (l->policy_coef != 0.0f) {
     if ((st = check_policy_actions(net, fn, l->actions, n)) != PG_OK) return st;

@@ -20,39 +20,195 @@
 #define PG_NN_H
 
 #include "pg_internal.h"
+#include "pg_serial.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- layers (the extension point for conv / LSTM later) ----------------
-** A layer maps n rows of `in` features to n rows of `out` features. Its
-** parameters are the slice params[param_off .. param_off+n_params). */
-typedef struct pg__layer pg__layer;
+/* ---- layer kinds: the operator table (lib/nn/arch.c, dense.c) -----------
+** Every layer is one kind, described by a pg__layer_ops table (in the
+** spirit of kann's kad_op list): the shapes it maps between, its parameter
+** blocks and their initializers, its kernel scratch, its per-sequence state
+** and reset, forward and backward over a batch (and over a time-major batch
+** of sequences for stateful kinds), and its own record in the saved
+** architecture. The net, the policy, the loaders and the inference engine
+** only ever call through the table, so a new kind touches nothing else
+** (docs/NETWORKS.md, "Adding a layer kind"). */
+#define PG__SHAPE_MAX_RANK 3
+#define PG__LAYER_MAX_BLOCKS 4
+#define PG__LAYER_SETTINGS 8
+#define PG__NET_MAX_LAYERS 32
 
-typedef struct pg__layer_ops {
-  const char *name;
-  size_t (*param_count)(const pg__layer *l);
-  void (*init)(const pg__layer *l, float *params, pg__rng *rng);
-  /* y[n*out] = f(x[n*in]); scratch is the net's kernel scratch. */
-  void (*forward)(const pg__layer *l, const float *params, const float *x,
-                  float *y, size_t n, float *scratch);
-  /* dy[n*out] holds dL/dy on entry and may be overwritten. Adds dL/dθ to
-  ** grads; writes dL/dx to dx unless dx is NULL (first layer). */
-  void (*backward)(const pg__layer *l, const float *params, const float *x,
-                   const float *y, float *dy, float *dx, float *grads,
-                   size_t n, float *scratch);
-} pg__layer_ops;
+/* A tensor shape per row: rank 1 (features) or rank 3 (channels, height,
+** width) for spatial kinds. Rows are stored densely, row-major. */
+typedef struct pg__shape {
+  uint32_t rank;
+  uint32_t dim[PG__SHAPE_MAX_RANK];
+} pg__shape;
+
+/* Floats in one row of shape s. */
+size_t pg__shape_size(const pg__shape *s);
+/* The rank-1 shape of n features. */
+pg__shape pg__shape_flat(size_t n);
+
+/* The one layer-kind enumeration. The numbers are saved in the ARCH
+** section (format version 2) and are never reused. */
+typedef enum pg__layer_kind {
+  PG__LAYER_DENSE = 1,
+  /* 2 .. 999: reserved for in-tree kinds (convolution, LSTM, ...). */
+  PG__LAYER_KIND_EXT_MIN = 1000 /* from here: kinds registered on a ctx */
+} pg__layer_kind;
+
+/* The role of a layer in its net: a trunk layer or one of the heads. The
+** numbers are saved (format version 1 stored them as the layer "kind"). */
+typedef enum pg__layer_role {
+  PG__ROLE_TRUNK = 0,
+  PG__HEAD_CATEGORICAL = 1,
+  PG__HEAD_GAUSSIAN = 2,
+  PG__HEAD_VALUE = 3,
+  PG__HEAD_Q = 4,
+  PG__HEAD_KINDS = 5 /* array size for per-role tables */
+} pg__layer_role;
+
+typedef struct pg__layer pg__layer;
+typedef struct pg__layer_ops pg__layer_ops;
 
 struct pg__layer {
   const pg__layer_ops *ops;
-  size_t in, out;          /* features per row */
+  uint32_t role;             /* pg__layer_role */
+  /* Settings: written by the builder or by ops->read_arch, checked by
+  ** ops->setup. act/init/gain are the common ones (dense reads all three);
+  ** settings[] holds kind-specific integers (units, kernel, stride, ...). */
   pg_activation act;
   pg_init init;
   float gain;
+  uint32_t settings[PG__LAYER_SETTINGS];
+  /* Derived by pg__netdef_push (setup) and pg__netdef_layout. */
+  pg__shape in_shape, out_shape;
+  size_t in, out;            /* floats per row of in_shape / out_shape */
   size_t param_off, n_params;
-  float *y;                /* output activations, max_batch*out */
+  /* Buffers (a pg_net's; NULL in a pg_policy). */
+  float *y;                  /* output activations, max_batch*out */
+  float *state;              /* per-sequence state, max_batch*state floats */
 };
+
+struct pg__layer_ops {
+  uint32_t kind;             /* pg__layer_kind */
+  const char *name;
+  /* Checks l's settings against l->in_shape and sets l->out_shape.
+  ** Returns NULL when they are valid, else a short reason ("units 0"). */
+  const char *(*setup)(pg__layer *l);
+  /* Parameter blocks (at most PG__LAYER_MAX_BLOCKS), stored one after the
+  ** other in the layer's slice of the net's flat array. */
+  size_t n_blocks;
+  size_t (*block_size)(const pg__layer *l, size_t block);
+  /* Initialises one block; blocks are initialised in order from one rng
+  ** stream per layer. */
+  void (*init_block)(const pg__layer *l, size_t block, float *p, pg__rng *rng);
+  /* Kernel scratch floats for forward only (training false) or for forward
+  ** and backward. */
+  size_t (*scratch_floats)(const pg__layer *l, bool training);
+  /* Per-sequence state floats (NULL: stateless) and its reset. */
+  size_t (*state_floats)(const pg__layer *l);
+  void (*reset_state)(const pg__layer *l, float *state);
+  /* y[n*out] = f(x[n*in]); scratch holds scratch_floats(l, .) floats. */
+  void (*forward)(const pg__layer *l, const float *params, const float *x,
+                  float *y, size_t n, float *scratch);
+  /* dy[n*out] holds dL/dy on entry and may be overwritten. Adds dL/dθ to
+  ** grads; adds dL/dx to dx unless dx is NULL (first layer). */
+  void (*backward)(const pg__layer *l, const float *params, const float *x,
+                   const float *y, float *dy, float *dx, float *grads,
+                   size_t n, float *scratch);
+  /* Stateful kinds only (NULL otherwise): the same over a time-major batch
+  ** of n_seq sequences of steps rows each (row t*n_seq + s is step t of
+  ** sequence s), starting from and updating state[n_seq * state_floats]. */
+  void (*forward_seq)(const pg__layer *l, const float *params, const float *x,
+                      float *y, size_t steps, size_t n_seq, float *state,
+                      float *scratch);
+  void (*backward_seq)(const pg__layer *l, const float *params, const float *x,
+                       const float *y, float *dy, float *dx, float *grads,
+                       size_t steps, size_t n_seq, float *scratch);
+  /* The kind's record in ARCH: write_arch writes the settings; read_arch
+  ** reads exactly what write_arch wrote (the body length is checked by the
+  ** caller) and returns NULL or a reason. setup runs after read_arch. */
+  void (*write_arch)(pg__writer *w, const pg__layer *l);
+  const char *(*read_arch)(pg__reader *r, pg__layer *l);
+};
+
+/* Finds a kind: the built-in ones, then those registered on ctx. NULL when
+** unknown. */
+const pg__layer_ops *pg__layer_kind_find(const pg_ctx *ctx, uint32_t kind);
+/* Registers a layer kind on ctx (kind >= PG__LAYER_KIND_EXT_MIN, every
+** callback but forward_seq/backward_seq/state_floats/reset_state set): nets
+** of that context can then add, save and load layers of it. The table must
+** outlive the context. Call before other threads use ctx. PG_ERR_INVALID_ARG
+** (bad table), PG_ERR_BAD_STATE (kind taken), PG_ERR_UNSUPPORTED (full). */
+pg_status pg__layer_kind_register(pg_ctx *ctx, const pg__layer_ops *ops);
+
+/* ---- the architecture: layers, roles, parameter layout (lib/nn/arch.c) --
+** What a pg_net and a pg_policy are built from, and what ARCH records. */
+typedef struct pg__netdef {
+  pg__shape input;
+  size_t input_dim;          /* pg__shape_size(&input) */
+  size_t max_batch;
+  uint64_t seed;
+  float log_std_init;        /* the Gaussian head's log-std block */
+  size_t n_trunk, n_layers;  /* layers[0, n_trunk) trunk, then the heads */
+  pg__layer layers[PG__NET_MAX_LAYERS];
+  int head[PG__HEAD_KINDS];  /* layer index of each head role, or -1 */
+  size_t log_std_off;        /* offset of the log-std block (Gaussian) */
+  size_t n_params;
+} pg__netdef;
+
+/* An empty architecture on rank-1 input of input_dim features. */
+void pg__netdef_init(pg__netdef *d, size_t input_dim, size_t max_batch,
+                     uint64_t seed);
+/* Appends layer l (ops and settings filled, role set) reading the trunk's
+** output; runs ops->setup and the role rules (trunk before heads, one head
+** per role, one policy head, head widths, linear heads). Returns NULL, or a
+** reason and d unchanged. */
+const char *pg__netdef_push(pg__netdef *d, const pg__layer *l);
+/* Assigns parameter offsets (layer blocks in order, the log-std block right
+** after the Gaussian head) and sets d->n_params. */
+void pg__netdef_layout(pg__netdef *d);
+/* Output shape of the trunk (the input's when there is no trunk). */
+size_t pg__netdef_trunk_dim(const pg__netdef *d);
+/* Largest kernel scratch any layer needs, floats. */
+size_t pg__netdef_scratch(const pg__netdef *d, bool training);
+/* Floats of per-sequence state over all layers. */
+size_t pg__netdef_state_floats(const pg__netdef *d);
+/* Fills params (d->n_params floats) from seed: one stream per layer, the
+** log-std block set to log_std_init. */
+void pg__netdef_init_params(const pg__netdef *d, float *params, uint64_t seed);
+/* Same kinds, shapes and settings (a parameter copy is meaningful). */
+bool pg__netdef_same(const pg__netdef *a, const pg__netdef *b);
+
+/* ---- the ARCH and PARM sections (lib/nn/arch.c, docs/FORMAT.md) --------- */
+#define PG__TAG_ARCH PG__TAG('A', 'R', 'C', 'H')
+#define PG__TAG_PARM PG__TAG('P', 'A', 'R', 'M')
+typedef struct pg__param_block {
+  const float *params;
+  size_t count;
+} pg__param_block;
+/* Section bodies (pg__body_fn): obj is a pg__netdef / a pg__param_block.
+** ARCH is written in the current format version. */
+void pg__arch_write(pg__writer *w, const void *netdef);
+void pg__params_write(pg__writer *w, const void *block);
+/* Parses and validates an ARCH body of a file of format `version` into d
+** (kinds looked up on ctx), laid out. check_batch: also bound max_batch
+** times the widths (a net's buffers). PG_ERR_FORMAT naming fname. */
+pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version,
+                        pg__reader *body, bool check_batch, pg__netdef *d);
+/* Validates a PARM body against n_params and copies the (finite) floats
+** into dst (n_params floats). */
+pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *body,
+                          size_t n_params, float *dst);
+/* Finds the ARCH and PARM sections of a checkpoint image (header already
+** read); unknown sections are skipped; trailing bytes are an error. */
+pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
+                           uint32_t n_sections, pg__reader *arch,
+                           pg__reader *parm);
 
 /* ---- forward outputs ------------------------------------------------------
 ** Pointers into the net's buffers, valid until the next forward on the net.
@@ -80,6 +236,15 @@ typedef struct pg__net_out {
 ** PG_ERR_NOMEM on failure; *out is NULL then. */
 pg_status pg__net_clone(const pg_net *src, pg_net **out);
 
+/* Appends a trunk layer of any kind (ops registered or built in; settings
+** and act/init/gain in *settings, the rest ignored) before finalize: the
+** path pg_net_add_dense takes. Records and returns PG_ERR_BAD_STATE,
+** PG_ERR_UNSUPPORTED or PG_ERR_INVALID_ARG (with the kind's reason). */
+pg_status pg__net_add_layer(pg_net *net, const char *fname,
+                            const pg__layer_ops *ops, const pg__layer *settings);
+/* The architecture of a net (valid for the net's lifetime). */
+const pg__netdef *pg__net_def(const pg_net *net);
+
 /* True once finalized (buffers allocated). */
 bool pg__net_ready(const pg_net *net);
 pg_ctx *pg__net_ctx(const pg_net *net);
@@ -97,6 +262,12 @@ size_t pg__net_param_count(const pg_net *net);
 float *pg__net_params(pg_net *net);
 float *pg__net_grads(pg_net *net);
 void pg__net_zero_grads(pg_net *net);
+/* The net's parameters and gradients as one flat block each: *params and
+** *grads (count floats, contiguous, in the order of pg_net_get_params)
+** stay valid for the net's lifetime. Any out pointer may be NULL. For
+** optimizers that work on flat float blocks. */
+void pg__net_param_block(pg_net *net, float **params, float **grads,
+                         size_t *count);
 /* θ_dst ← θ_src; both nets have the same architecture. */
 void pg__net_copy_params(pg_net *dst, const pg_net *src);
 /* Call after writing params directly: forgets the cached forward so a
@@ -119,6 +290,17 @@ void pg__net_forward(pg_net *net, const float *x, size_t n,
 ** forward counts as row0+n rows (pg__net_outputs gives row 0). */
 void pg__net_forward_rows(pg_net *net, const float *x, size_t row0, size_t n,
                           const uint8_t *mask, pg__net_out *out);
+/* Forward over a time-major batch of n_seq sequences of `steps` steps each
+** (row t*n_seq + s is step t of sequence s; steps*n_seq <= max_batch),
+** for nets with stateful layers: each sequence starts from its state and
+** leaves it updated; a backward then runs through time over the same rows.
+** Stateless nets give the same as pg__net_forward on the rows. (Row-wise
+** forwards count as one step of n sequences.) */
+void pg__net_forward_seq(pg_net *net, const float *x, size_t steps, size_t n_seq,
+                         const uint8_t *mask, pg__net_out *out);
+/* Resets the per-sequence state of sequences [first, first+count) of every
+** stateful layer (first + count <= max_batch); no-op for stateless nets. */
+void pg__net_reset_state(pg_net *net, size_t first, size_t count);
 /* Changes with every forward and whenever the cached forward is dropped
 ** (parameters written, 0 then): equal stamps around an interval mean
 ** nothing touched the net's activation rows in between. */
@@ -142,6 +324,30 @@ double pg__net_backward(pg_net *net, size_t n, const pg_loss_desc *loss);
 void pg__net_backward_heads(pg_net *net, size_t n, float *d_logits,
                             float *d_mean, const float *d_log_std,
                             float *d_value, float *d_q);
+
+/* ---- the inference engine (lib/nn/engine.c) ------------------------------
+** Pure forward kernels over an architecture, the softmax and the sampling:
+** pg_net's forward and pg_policy's act both run through these. */
+/* Runs every layer of d over steps*n_seq rows of x (time-major; a plain
+** batch is steps = 1): layer i writes ys[i]; trunk layers read the previous
+** output, heads the trunk's. states: NULL when d has no stateful layer,
+** else per-layer state pointers (n_seq sequences; NULL for stateless
+** layers). scratch: pg__netdef_scratch(d, .) floats. */
+void pg__nn_forward(const pg__netdef *d, const float *params, const float *x,
+                    size_t steps, size_t n_seq, float *const *ys,
+                    float *const *states, float *scratch);
+/* Masked softmax of one row of k logits: p (0 where masked) and, unless
+** lp is NULL, log p (-INFINITY where masked); returns the entropy. At
+** least one action must be allowed. */
+float pg__softmax_row(const float *z, const uint8_t *mask, size_t k, float *p,
+                      float *lp);
+/* The action of one row of a head's output y (k wide) for head role
+** (categorical: index, sampled from the masked softmax or the argmax;
+** Gaussian: mean, or mean + exp(log_std)·N(0,1); Q: argmax). probs: k
+** floats of scratch. */
+void pg__nn_act(uint32_t role, const float *y, const float *log_std, size_t k,
+                const uint8_t *mask, bool deterministic, pg__rng *rng,
+                float *probs, float *action);
 
 /* ---- distributions (pure helpers on forward outputs) -------------------- */
 /* Draws an action from probs[k] (masked actions have probability 0). */
@@ -192,9 +398,10 @@ void pg__sigmoid_inplace(float *y, size_t n);
 /* dst[c*rows + r] = src[r*cols + c]. */
 void pg__transpose(const float *src, size_t rows, size_t cols, float *dst);
 
-/* ---- layer kinds (lib/nn/dense.c) ---------------------------------------- */
-/* Dense: params are W (in x out, row-major) then b (out). Its kernel
-** scratch is PG__GEMM_PACK floats followed by in*out floats. */
+/* ---- dense (lib/nn/dense.c) ------------------------------------------------
+** y = act(x·W + b): settings[0] = units; blocks W (in x out, row-major)
+** and b (out). Its scratch is PG__GEMM_PACK floats, plus in*out for the
+** transposed weights when training. */
 extern const pg__layer_ops pg__dense_ops;
 /* Fills w (in x out) from the initializer scaled by gain. */
 void pg__init_weights(float *w, size_t in, size_t out, pg_init init,

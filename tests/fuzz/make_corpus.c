@@ -1,5 +1,6 @@
 /* Writes the seed corpus of tests/fuzz/corpus (run by hand after a format
-** change; the output is committed):
+** change; the output is committed; the v1_* seeds are format-version-1
+** files kept from release 0.1.0):
 **   cc -Iinclude tests/fuzz/make_corpus.c build/libpolicygrad.so -o mk && ./mk tests/fuzz/corpus */
 #include <policygrad.h>
 
@@ -75,9 +76,10 @@ int main(int argc, char **argv) {
   b[n / 2] ^= 0x10;
   put("bad_crc", b, n);
   b[n / 2] ^= 0x10;
-  b[4] = 2;
+  unsigned char version = b[4];
+  b[4] = (unsigned char)(version + 1); /* newer than this library */
   put("bad_version", b, n);
-  b[4] = 1;
+  b[4] = version;
   b[0] = 'Q';
   put("bad_magic", b, n);
   free(b);

@@ -1,0 +1,47 @@
+/* Written by make_fixtures.c with release 0.1.0: the outputs of the net-*
+** fixtures on 3 rows of input_value() and the actions of the policy-*
+** fixtures (16 sampled with session seed 7, then 3 greedy). */
+static const float net_categorical_value_logits[9] = {0x1.e36752p-5, 0x1.ea4c9p-5, 0x1.c5ef34p-5, 0x1.7e265cp-4, 0x1.52cab6p-4, 0x1.8fba6cp-5, 0x1.4294bp-4, 0x1.498a2ep-4, 0x1.470ap-4};
+static const float net_categorical_value_probs[9] = {0x1.55a578p-2, 0x1.55ef1ep-2, 0x1.546b68p-2, 0x1.5b98c2p-2, 0x1.57efc8p-2, 0x1.4c7776p-2, 0x1.55042ap-2, 0x1.55989cp-2, 0x1.55633cp-2};
+static const float net_categorical_value_log_probs[9] = {-0x1.190294p+0, -0x1.18cb6ap+0, -0x1.19ee56p+0, -0x1.1496fcp+0, -0x1.174cb8p+0, -0x1.1ffb9p+0, -0x1.197b9p+0, -0x1.190c38p+0, -0x1.19343cp+0};
+static const float net_categorical_value_entropy[3] = {0x1.193e88p+0, 0x1.1932eep+0, 0x1.193ea4p+0};
+static const float net_categorical_value_mean[1] = {0};
+static const float net_categorical_value_log_std[1] = {0};
+static const float net_categorical_value_value[3] = {-0x1.68392cp-2, -0x1.810a1ep-2, -0x1.b44ee4p-2};
+static const float net_categorical_value_q[1] = {0};
+static const float policy_categorical_value_actions[19] = {0x1p+1, 0x1p+1, 0x0p+0, 0x1p+1, 0x1p+0, 0x1p+1, 0x0p+0, 0x0p+0, 0x1p+0, 0x1p+1, 0x1p+0, 0x1p+1, 0x0p+0, 0x1p+1, 0x1p+1, 0x1p+1, 0x1p+0, 0x0p+0, 0x1p+0};
+static const float net_gaussian_value_logits[1] = {0};
+static const float net_gaussian_value_probs[1] = {0};
+static const float net_gaussian_value_log_probs[1] = {0};
+static const float net_gaussian_value_entropy[3] = {0x1.ef51dcp+0, 0x1.ef51dcp+0, 0x1.ef51dcp+0};
+static const float net_gaussian_value_mean[6] = {0x1.b58044p-3, -0x1.2c037p-3, -0x1.8aba1ep-2, 0x1.604df6p-4, 0x1.dcc41ep-2, 0x1.7528ecp-4};
+static const float net_gaussian_value_log_std[2] = {-0x1.cfe576p-2, -0x1.cccf8ap-2};
+static const float net_gaussian_value_value[3] = {-0x1.40a75p-2, -0x1.4912cp-2, 0x1.34fefep-1};
+static const float net_gaussian_value_q[1] = {0};
+static const float policy_gaussian_value_actions[38] = {0x1.50e70cp+0, -0x1.f39768p-3, 0x1.258e7ep-7, 0x1.df5e4ep-4, 0x1.0cfa92p-1, -0x1.93a3bp-5, 0x1.754c0ep-2, -0x1.2f2774p-2, 0x1.03193ap-3, -0x1.17578ep+0, 0x1.24df94p+0, 0x1.e34818p-1, -0x1.40e94ap-2, 0x1.10523ap-3, -0x1.86d91ap+0, 0x1.61e94cp+0, 0x1.ab6a7cp+0, 0x1.dc88e6p-2, 0x1.989bf6p-1, 0x1.2362fep-1, -0x1.16409ep-1, 0x1.6dcca4p-2, 0x1.8a712ep-4, -0x1.4f004ap-6, -0x1.ff08bcp-3, 0x1.5b4bd4p-2, 0x1.35e79ap-6, -0x1.fe8436p-4, 0x1.2f8cep+0, -0x1.448bb4p-6, 0x1.c4536ap-1, 0x1.22363ap-2, 0x1.b58044p-3, -0x1.2c037p-3, -0x1.8aba1ep-2, 0x1.604df6p-4, 0x1.dcc41ep-2, 0x1.7528ecp-4};
+static const float net_q_logits[1] = {0};
+static const float net_q_probs[1] = {0};
+static const float net_q_log_probs[1] = {0};
+static const float net_q_entropy[1] = {0};
+static const float net_q_mean[1] = {0};
+static const float net_q_log_std[1] = {0};
+static const float net_q_value[1] = {0};
+static const float net_q_q[12] = {-0x1.070224p+0, -0x1.287c74p-2, -0x1.1adc34p+0, 0x1.e0c91cp-1, -0x1.045c02p-2, -0x1.d3978p-3, -0x1.2843cp-1, 0x1.2d8d18p+0, -0x1.d8c0eap-2, -0x1.5d6e0ep-2, -0x1.369a3p-2, 0x1.52b574p-1};
+static const float policy_q_actions[3] = {0x1.8p+1, 0x1.8p+1, 0x1.8p+1};
+static const float net_no_trunk_logits[6] = {0x1.a0d9d2p-1, -0x1.042c7ep+1, -0x1.4e58bap+0, 0x1.9592a8p+0, 0x1.784488p+0, -0x1.295f4p+0};
+static const float net_no_trunk_probs[6] = {0x1.e3eae4p-1, 0x1.c151bap-5, 0x1.af2ed6p-5, 0x1.e50d12p-1, 0x1.dd9f4p-1, 0x1.1305fap-4};
+static const float net_no_trunk_log_probs[6] = {-0x1.ce1c8ap-5, -0x1.739b64p+1, -0x1.78e178p+1, -0x1.baf1f8p-5, -0x1.1cb118p-4, -0x1.59b76cp+1};
+static const float net_no_trunk_entropy[3] = {0x1.b34e12p-3, 0x1.a64ca8p-3, 0x1.f831e2p-3};
+static const float net_no_trunk_mean[1] = {0};
+static const float net_no_trunk_log_std[1] = {0};
+static const float net_no_trunk_value[1] = {0};
+static const float net_no_trunk_q[1] = {0};
+static const float policy_no_trunk_actions[19] = {0x0p+0, 0x1p+0, 0x0p+0, 0x0p+0, 0x1p+0, 0x0p+0, 0x0p+0, 0x1p+0, 0x0p+0, 0x0p+0, 0x1p+0, 0x0p+0, 0x0p+0, 0x1p+0, 0x0p+0, 0x0p+0, 0x0p+0, 0x1p+0, 0x0p+0};
+static const float net_value_logits[1] = {0};
+static const float net_value_probs[1] = {0};
+static const float net_value_log_probs[1] = {0};
+static const float net_value_entropy[1] = {0};
+static const float net_value_mean[1] = {0};
+static const float net_value_log_std[1] = {0};
+static const float net_value_value[3] = {-0x1.c3d178p-4, 0x1.99eb1ep-2, -0x1.7b7244p-2};
+static const float net_value_q[1] = {0};
