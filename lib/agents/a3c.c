@@ -44,12 +44,12 @@ static const pg__param_default A3C_PARAMS[] = {
 /* Worker handles take their parameters from the parent at creation. */
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
-const pg__algo_ops pg__a3c_ops = {"a3c",           A3C_PARAMS,         true,
-                                  pg__async_setup, pg__async_record,   pg__async_due,
-                                  pg__a3c_update,  pg__async_clear,    pg__async_train,
-                                  pg__async_teardown};
+#define A3C_OPS                                                                         \
+  .algorithm = PG_ALGO_A3C, .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE,          \
+  .needs_value = true,                                                                  \
+  .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
+  .update = pg__a3c_update, .clear = pg__async_clear, .train = pg__async_train,          \
+  .teardown = pg__async_teardown, .worker_ops = &pg__a3c_worker_ops
 
-const pg__algo_ops pg__a3c_worker_ops = {"a3c_worker",    WORKER_PARAMS,      true,
-                                         pg__async_setup, pg__async_record,   pg__async_due,
-                                         pg__a3c_update,  pg__async_clear,    pg__async_train,
-                                         pg__async_teardown};
+const pg__algo_ops pg__a3c_ops = {.name = "a3c", .params = A3C_PARAMS, A3C_OPS};
+const pg__algo_ops pg__a3c_worker_ops = {.name = "a3c_worker", .params = WORKER_PARAMS, A3C_OPS};

@@ -140,8 +140,8 @@ static pg_status ac_update(pg_agent *a) {
   a->step_row0 = 0;
   s->n_trunc = 0;
   s->any_mask = false;
-  return pg__agent_apply(a, "pg_agent_update", pl / (double)R, vl / (double)R,
-                         ent / (double)R);
+  return pg__agent_apply(a, "pg_agent_update", a->total_steps, pl / (double)R, vl / (double)R,
+                         ent / (double)R, NULL);
 }
 
 static void ac_clear(pg_agent *a) {
@@ -187,10 +187,22 @@ static const pg__param_default PAAC_PARAMS[] = {
     {PG_PARAM_DETERMINISTIC, 0},  {PG_PARAM_REPORT_INTERVAL, 0},
     {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}};
 
-const pg__algo_ops pg__actor_critic_ops = {
-    "actor_critic", AC_PARAMS, true, ac_setup, ac_record, ac_due, ac_update, ac_clear, NULL,
-    ac_teardown};
+#define AC_OPS                                                                          \
+  .needs_value = true, .setup = ac_setup, .record = ac_record, .update_due = ac_due,     \
+  .update = ac_update, .clear = ac_clear, .teardown = ac_teardown
 
-const pg__algo_ops pg__paac_ops = {
-    "paac", PAAC_PARAMS, true, ac_setup, ac_record, ac_due, ac_update, ac_clear, NULL,
-    ac_teardown};
+/* One-step: the lecture's Algorithm 13.5 updates after every step. */
+static const pg__param_bound AC_BOUNDS[] = {{PG_PARAM_T_MAX, 1.0, 1.0}, {(pg_param)0, 0, 0}};
+
+const pg__algo_ops pg__actor_critic_ops = {.name = "actor_critic",
+                                           .bounds = AC_BOUNDS,
+                                           .algorithm = PG_ALGO_ACTOR_CRITIC,
+                                           .traits = PG__TRAIT_SEPARATE_VALUE,
+                                           .params = AC_PARAMS,
+                                           AC_OPS};
+
+const pg__algo_ops pg__paac_ops = {.name = "paac",
+                                   .algorithm = PG_ALGO_PAAC,
+                                   .params = PAAC_PARAMS,
+                                   .lr_per_env = 0.0007,
+                                   AC_OPS};

@@ -2,7 +2,6 @@
 ** public entry points (argument checks, then dispatch to the algorithm's
 ** pg__algo_ops). */
 #include "agents/pg_agent_internal.h"
-#include "agents/pg_async.h" /* async ops, Q-head nets and epsilon-greedy */
 
 #include <math.h>
 #include <string.h>
@@ -39,37 +38,6 @@ void pg__ftz_leave(unsigned saved) {
 #else
   (void)saved;
 #endif
-}
-
-/* ---- algorithm registry ------------------------------------------------------
-** One line per algorithm; NULL = not implemented (PG_ERR_UNSUPPORTED). The
-** async engineer registers pg__a3c_ops etc. here. */
-static const pg__algo_ops *algo_ops(pg_algorithm algo) {
-  switch (algo) {
-  case PG_ALGO_REINFORCE: return &pg__reinforce_ops;
-  case PG_ALGO_REINFORCE_BASELINE: return &pg__reinforce_baseline_ops;
-  case PG_ALGO_ACTOR_CRITIC: return &pg__actor_critic_ops;
-  case PG_ALGO_PAAC: return &pg__paac_ops;
-  case PG_ALGO_A3C: return &pg__a3c_ops;
-  case PG_ALGO_ASYNC_ONE_STEP_Q: return &pg__async_q1_ops;
-  case PG_ALGO_ASYNC_ONE_STEP_SARSA: return &pg__async_sarsa_ops;
-  case PG_ALGO_ASYNC_N_STEP_Q: return &pg__async_qn_ops;
-  default: return NULL;
-  }
-}
-
-const char *pg_algorithm_name(pg_algorithm algorithm) {
-  switch (algorithm) {
-  case PG_ALGO_REINFORCE: return "reinforce";
-  case PG_ALGO_REINFORCE_BASELINE: return "reinforce_baseline";
-  case PG_ALGO_ACTOR_CRITIC: return "actor_critic";
-  case PG_ALGO_PAAC: return "paac";
-  case PG_ALGO_A3C: return "a3c";
-  case PG_ALGO_ASYNC_ONE_STEP_Q: return "async_one_step_q";
-  case PG_ALGO_ASYNC_ONE_STEP_SARSA: return "async_one_step_sarsa";
-  case PG_ALGO_ASYNC_N_STEP_Q: return "async_n_step_q";
-  default: return "unknown";
-  }
 }
 
 /* ---- parameter table: names and global bounds ---------------------------- */
@@ -136,7 +104,11 @@ static bool accepts(const pg_agent *a, pg_param p) {
 static void bounds(const pg_agent *a, const pinfo *pi, double *lo, double *hi) {
   *lo = pi->lo;
   *hi = pi->hi;
-  if (a->algorithm == PG_ALGO_ACTOR_CRITIC && pi->p == PG_PARAM_T_MAX) *hi = 1.0;
+  for (const pg__param_bound *b = a->ops->bounds; b && b->param; b++)
+    if (b->param == pi->p) {
+      *lo = b->lo;
+      *hi = b->hi;
+    }
 }
 
 static bool user_set(const pg_agent *a, pg_param p) {
@@ -148,18 +120,10 @@ static void derive_defaults(pg_agent *a) {
   int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
   if (!user_set(a, PG_PARAM_OPTIM_EPSILON))
     a->param[PG_PARAM_OPTIM_EPSILON] = kind == PG_OPTIM_ADAM ? 1e-8 : 1e-5;
-  if (a->algorithm == PG_ALGO_PAAC && !user_set(a, PG_PARAM_LR))
-    a->param[PG_PARAM_LR] = 0.0007 * pg__p(a, PG_PARAM_NUM_ENVS);
+  if (a->ops->lr_per_env > 0.0 && !user_set(a, PG_PARAM_LR))
+    a->param[PG_PARAM_LR] = a->ops->lr_per_env * pg__p(a, PG_PARAM_NUM_ENVS);
 }
 
-double pg__agent_lr(const pg_agent *a) {
-  double lr = pg__p(a, PG_PARAM_LR), n = pg__p(a, PG_PARAM_LR_ANNEAL_STEPS);
-  if (n > 0.0) {
-    double f = 1.0 - (double)a->total_steps / n;
-    lr *= f > 0.0 ? f : 0.0;
-  }
-  return lr;
-}
 
 /* ---- creation --------------------------------------------------------------- */
 
@@ -184,10 +148,22 @@ void pg_agent_destroy(pg_agent *agent) {
   pg__ctx_release(ctx);
 }
 
+static pg_status check_q_net(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg_net *vnet,
+                             const char *fn) {
+  if (!pg__net_ready(net))
+    return pg__fail(ctx, PG_ERR_SHAPE, "%s: the network must be finalized", fn);
+  (void)ops;
+  if (vnet) return pg__fail(ctx, PG_ERR_SHAPE, "%s: the async Q methods use no value network", fn);
+  if (pg__net_n_q(net) < 2 || pg__net_n_actions(net) > 0 || pg__net_action_dim(net) > 0)
+    return pg__fail(ctx, PG_ERR_SHAPE,
+                    "%s: the async Q methods need a net with a Q head (>= 2 actions) and no "
+                    "policy head", fn);
+  return PG_OK;
+}
+
 static pg_status check_nets(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
                             pg_net *vnet, const char *fn) {
-  if (ops->train == pg__async_train && !ops->needs_value)
-    return pg__async_check_q_net(ctx, net, vnet, fn);
+  if (ops->traits & PG__TRAIT_Q_HEAD) return check_q_net(ctx, ops, net, vnet, fn);
   if (!pg__net_ready(net) || (vnet && !pg__net_ready(vnet)))
     return pg__fail(ctx, PG_ERR_SHAPE, "%s: the networks must be finalized", fn);
   bool cat = pg__net_n_actions(net) > 0, gauss = pg__net_action_dim(net) > 0;
@@ -207,7 +183,7 @@ static pg_status check_nets(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
 
 static pg_status agent_new(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *vnet,
                            bool own, const char *fn, pg_agent **out) {
-  const pg__algo_ops *ops = algo_ops(algo);
+  const pg__algo_ops *ops = pg__algo_lookup(algo);
   pg_agent *a = pg__calloc(ctx, 1, sizeof *a);
   if (!a) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   pg__ctx_retain(ctx);
@@ -217,6 +193,7 @@ static pg_status agent_new(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *
   a->net = net;
   a->vnet = vnet;
   a->own_nets = own;
+  a->root = a;
   a->obs_size = pg__net_input_dim(net);
   a->discrete = pg__net_n_actions(net) > 0 || pg__net_n_q(net) > 0;
   a->n_actions = pg__net_n_q(net) > 0 ? pg__net_n_q(net)
@@ -241,10 +218,7 @@ static pg_status agent_new(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *
 }
 
 static pg_status check_algo(pg_ctx *ctx, pg_algorithm algo, const char *fn) {
-  if (algo_ops(algo)) return PG_OK;
-  if (algo >= PG_ALGO_A3C && algo <= PG_ALGO_ASYNC_N_STEP_Q)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: algorithm '%s' is not implemented in this build",
-                    fn, pg_algorithm_name(algo));
+  if (pg__algo_lookup(algo)) return PG_OK;
   return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d", fn, (int)algo);
 }
 
@@ -258,18 +232,23 @@ pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm, pg_net *net, pg_n
   if (value_net == net) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: value_net is net", fn);
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
-  st = check_nets(ctx, algo_ops(algorithm), net, value_net, fn);
+  st = check_nets(ctx, pg__algo_lookup(algorithm), net, value_net, fn);
   if (st != PG_OK) return st;
   return agent_new(ctx, algorithm, net, value_net, false, fn, out);
 }
 
+/* The nets pg_agent_create_for_env builds: a ReLU trunk, then the heads. */
+enum { HEAD_POLICY = 1, HEAD_VALUE = 2, HEAD_Q = 4 };
+
 static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, int32_t units,
-                           int32_t layers, bool policy, bool value, uint64_t seed,
-                           pg_net **out) {
+                           int32_t layers, unsigned heads, uint64_t seed, pg_net **out) {
+  bool policy = heads & HEAD_POLICY, value = heads & HEAD_VALUE;
   pg_net *net = NULL;
   pg_status st = pg_net_create(ctx, in, 512, seed, &net);
   for (int32_t l = 0; st == PG_OK && l < layers; l++)
     st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0));
+  if (st == PG_OK && (heads & HEAD_Q))
+    st = pg_net_add_q_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 1.0);
   if (st == PG_OK && policy) {
     if (env->kind == PG_ACTION_DISCRETE)
       st = pg_net_add_categorical_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 0.01);
@@ -303,20 +282,23 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   if (st != PG_OK) return st;
   if (env->kind == PG_ACTION_DISCRETE && env->n < 2)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: a discrete policy needs >= 2 actions", fn);
-  const pg__algo_ops *ops = algo_ops(algorithm);
+  const pg__algo_ops *ops = pg__algo_lookup(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
-  ** network (the lecture's theta and w); PAAC: shared trunk. */
-  bool separate = ops->needs_value && algorithm != PG_ALGO_PAAC;
+  ** network (the lecture's theta and w), also A3C; PAAC: shared trunk. */
+  bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE);
+  unsigned heads = HEAD_POLICY | (ops->needs_value && !separate ? HEAD_VALUE : 0);
+  if (ops->traits & PG__TRAIT_Q_HEAD) {
+    if (env->kind != PG_ACTION_DISCRETE)
+      return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                      "%s: the async Q methods need a discrete action space", fn);
+    heads = HEAD_Q;
+  }
   uint64_t seed = ctx->seed;
   pg_net *net = NULL, *vnet = NULL;
   size_t in = (size_t)env->obs_size;
-  if (pg__async_is_q(algorithm))
-    st = pg__async_build_q_net(ctx, env, hidden_units, hidden_layers, pg__mix64(seed, 1), &net);
-  else
-    st = build_net(ctx, env, in, hidden_units, hidden_layers, true,
-                   ops->needs_value && !separate, pg__mix64(seed, 1), &net);
+  st = build_net(ctx, env, in, hidden_units, hidden_layers, heads, pg__mix64(seed, 1), &net);
   if (st == PG_OK && separate)
-    st = build_net(ctx, env, in, hidden_units, hidden_layers, false, true, pg__mix64(seed, 2),
+    st = build_net(ctx, env, in, hidden_units, hidden_layers, HEAD_VALUE, pg__mix64(seed, 2),
                    &vnet);
   if (st == PG_OK) st = agent_new(ctx, algorithm, net, vnet, true, fn, out);
   if (st != PG_OK) {
@@ -533,7 +515,7 @@ void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, s
       if (o.q) { /* async Q methods: greedy, or epsilon-greedy when learning */
         const uint8_t *mr = mk ? mk + j * k : NULL;
         act[0] = (float)(deterministic ? pg__argmax(o.q + j * k, mr, k)
-                                       : pg__async_q_act(a, o.q + j * k, mr));
+                                       : a->ops->act_q(a, o.q + j * k, mr));
       } else if (a->discrete) {
         const float *p = o.probs + j * k;
         act[0] = (float)(deterministic ? pg__argmax(p, mk ? mk + j * k : NULL, k)

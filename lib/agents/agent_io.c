@@ -119,7 +119,7 @@ static void agent_ckpt(pg__writer *w, const void *obj) {
 }
 
 static pg_status check_save(const pg_agent *a, const char *fn) {
-  if (a->algorithm >= PG_ALGO_A3C)
+  if (a->ops->traits & PG__TRAIT_ASYNC)
     return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
                     "%s: saving '%s' agents is not supported (their state lives in worker "
                     "threads); save the net with pg_net_save_* instead",
@@ -228,11 +228,11 @@ static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
   im->n_nets = pg__r_u32(&r);
   im->opt_kind = pg__r_u32(&r);
   if (r.bad || r.left) FAIL("%s: AGNT section has %s bytes", fn, r.bad ? "too few" : "extra");
-  if (im->algorithm >= PG_ALGO_A3C && im->algorithm <= PG_ALGO_ASYNC_N_STEP_Q)
+  const pg__algo_ops *ops = pg__algo_lookup((pg_algorithm)im->algorithm);
+  if (!ops) FAIL("%s: AGNT: unknown algorithm %u", fn, im->algorithm);
+  if (ops->traits & PG__TRAIT_ASYNC)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: '%s' agents cannot be loaded by this build",
                     fn, pg_algorithm_name((pg_algorithm)im->algorithm));
-  if (im->algorithm < PG_ALGO_REINFORCE || im->algorithm > PG_ALGO_PAAC)
-    FAIL("%s: AGNT: unknown algorithm %u", fn, im->algorithm);
   if (features & ~FEATURES_KNOWN)
     return pg__fail(ctx, PG_ERR_VERSION,
                     "%s: AGNT: feature bits 0x%x come from a newer library", fn,
@@ -353,7 +353,7 @@ static pg_status load_optim(pg_ctx *ctx, const char *fn, pg_net *net, uint32_t k
   if (kind != PG_OPTIM_ADAM && t != 0) FAIL("%s: %s: step count %llu without Adam", fn, name,
                                             (unsigned long long)t);
   pg_optim *o = NULL;
-  pg_status st = pg_optim_create(net, (pg_optim_kind)kind, &o);
+  pg_status st = pg__optim_for_net(net, (pg_optim_kind)kind, fn, &o);
   if (st != PG_OK) return refail(ctx, st, fn, name);
   pg_optim_kind got;
   size_t n;

@@ -12,40 +12,27 @@
 
 static const char *const TRAIN = "pg_agent_train";
 
-bool pg__async_is_q(pg_algorithm algo) {
-  return algo == PG_ALGO_ASYNC_ONE_STEP_Q || algo == PG_ALGO_ASYNC_ONE_STEP_SARSA ||
-         algo == PG_ALGO_ASYNC_N_STEP_Q;
+static bool is_async(const pg_agent *a) { return (a->ops->traits & PG__TRAIT_ASYNC) != 0; }
+static bool is_q(const pg_agent *a) { return (a->ops->traits & PG__TRAIT_Q_HEAD) != 0; }
+
+/* ---- exploration of the Q methods' workers --------------------------------- */
+
+double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T) {
+  if (!(anneal_steps > 0.0)) return final_eps;
+  double f = (double)T / anneal_steps;
+  if (f > 1.0) f = 1.0;
+  return 1.0 + (final_eps - 1.0) * f;
 }
 
-static bool is_async(const pg_agent *a) {
-  return a->algorithm >= PG_ALGO_A3C && a->algorithm <= PG_ALGO_ASYNC_N_STEP_Q;
+double pg__async_draw_final_eps(pg__rng *rng) {
+  double u = pg__rng_uniform(rng);
+  return u < 0.4 ? 0.1 : u < 0.7 ? 0.01 : 0.5;
 }
+
 
 pg_agent *pg__async_root(pg_agent *a) {
   const pg__async *s = a->algo;
   return s && s->parent ? s->parent : a;
-}
-
-static const pg__algo_ops *worker_ops(pg_algorithm algo) {
-  switch (algo) {
-  case PG_ALGO_A3C: return &pg__a3c_worker_ops;
-  case PG_ALGO_ASYNC_ONE_STEP_Q: return &pg__async_q1_worker_ops;
-  case PG_ALGO_ASYNC_ONE_STEP_SARSA: return &pg__async_sarsa_worker_ops;
-  default: return &pg__async_qn_worker_ops;
-  }
-}
-
-/* ---- float bits for the Hogwild arrays ------------------------------------ */
-
-static inline uint32_t f2u(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-static inline float u2f(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
 }
 
 /* ---- shared state -------------------------------------------------------- */
@@ -54,8 +41,6 @@ static void shared_free(pg_ctx *ctx, pg__async_shared *sh) {
   if (!sh) return;
   pthread_mutex_destroy(&sh->mu);
   pg__free(ctx, sh->target);
-  pg__free(ctx, sh->hw_theta_mem);
-  pg__free(ctx, sh->hw_sq_mem);
   pg_net_destroy(sh->proto);
   pg_net_destroy(sh->vproto);
   pg__free(ctx, sh);
@@ -74,12 +59,11 @@ static pg_status shared_new(pg_agent *a, pg__async_shared **out) {
   atomic_init(&sh->live_workers, 0);
   atomic_init(&sh->training, false);
   atomic_init(&sh->target_version, 1);
-  atomic_init(&sh->hw_on, false);
   sh->updates = a->updates;
   size_t np = pg__net_param_count(a->net);
   pg_status st = pg__net_clone(a->net, &sh->proto);
   if (st == PG_OK && a->vnet) st = pg__net_clone(a->vnet, &sh->vproto);
-  if (st == PG_OK && pg__async_is_q(a->algorithm)) {
+  if (st == PG_OK && is_q(a)) {
     sh->target = pg__malloc(ctx, np * sizeof(float));
     if (!sh->target) st = PG_ERR_NOMEM;
     else memcpy(sh->target, pg__net_params(a->net), np * sizeof(float));
@@ -142,11 +126,11 @@ pg_status pg__async_setup(pg_agent *a) {
     if (st != PG_OK)
       return pg__fail(ctx, st, "%s: %s for the shared state", fn,
                       st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
-    if (pg__async_is_q(a->algorithm)) s->eps_final = pg__async_draw_final_eps(&a->rng);
+    if (is_q(a)) s->eps_final = pg__async_draw_final_eps(&a->rng);
   }
   pg__async n;
   pg_status st = seg_alloc(a, pg__pz(a, PG_PARAM_T_MAX), &n);
-  if (st == PG_OK && pg__async_is_q(a->algorithm) && !s->tgt) {
+  if (st == PG_OK && is_q(a) && !s->tgt) {
     pthread_mutex_lock(&s->sh->mu);
     st = pg__net_clone(s->sh->proto, &s->tgt);
     pthread_mutex_unlock(&s->sh->mu);
@@ -225,39 +209,15 @@ void pg__async_teardown(pg_agent *a) {
 
 /* ---- theta' <- theta, the target network ------------------------------------ */
 
-static void read_theta(pg_agent *a) {
-  pg__async *s = a->algo;
-  pg_agent *P = s->parent;
-  if (!P) return; /* the parent acts on theta itself */
-  float *p = pg__net_params(a->net);
-  if (atomic_load_explicit(&s->sh->hw_on, memory_order_acquire)) {
-    pg__async_shared *sh = s->sh;
-    float *pv = a->vnet ? pg__net_params(a->vnet) : NULL;
-    for (size_t i = 0; i < sh->hw_n1; i++)
-      p[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
-    for (size_t i = sh->hw_n1; i < sh->hw_n; i++)
-      pv[i - sh->hw_n1] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
-  } else {
-    pg__optim_read_params(P->opt, p);
-    if (a->vnet) pg__optim_read_params(P->vopt, pg__net_params(a->vnet));
-  }
-  pg__net_params_changed(a->net);
-  if (a->vnet) pg__net_params_changed(a->vnet);
-}
-
 static void refresh_target(pg_agent *a) {
   pg__async *s = a->algo;
   pg__async_shared *sh = s->sh;
   pg_agent *P = pg__async_root(a);
   pthread_mutex_lock(&sh->mu);
-  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
-    for (size_t i = 0; i < sh->hw_n1; i++)
-      sh->target[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
-  } else if (P == a) {
+  if (P == a) /* the parent acting alone: theta is its own net */
     memcpy(sh->target, pg__net_params(P->net), pg__net_param_count(P->net) * sizeof(float));
-  } else {
+  else
     pg__optim_read_params(P->opt, sh->target);
-  }
   atomic_fetch_add_explicit(&sh->target_version, 1, memory_order_release);
   pthread_mutex_unlock(&sh->mu);
 }
@@ -318,7 +278,7 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
   s->ep_len++;
   uint64_t T = atomic_fetch_add_explicit(&sh->T, 1, memory_order_relaxed) + 1;
   if (term[0] || trunc[0]) post_episode(s);
-  if (pg__async_is_q(a->algorithm)) {
+  if (is_q(a)) {
     uint64_t every = pg__pz(a, PG_PARAM_TARGET_INTERVAL);
     if (every && T % every == 0) refresh_target(a);
   }
@@ -328,84 +288,27 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
 bool pg__async_due(const pg_agent *a) {
   const pg__async *s = a->algo;
   if (!s || !s->t) return false;
-  size_t full = a->algorithm == PG_ALGO_ASYNC_ONE_STEP_SARSA ? s->T + 1 : s->T;
+  size_t full = a->ops->traits & PG__TRAIT_NEXT_ACTION ? s->T + 1 : s->T;
   return s->t >= full || s->term[s->t - 1] || s->trunc[s->t - 1];
 }
 
 /* ---- the shared update -------------------------------------------------------- */
 
-double pg__async_lr(const pg_agent *a, uint64_t T) {
-  double lr = pg__p(a, PG_PARAM_LR), n = pg__p(a, PG_PARAM_LR_ANNEAL_STEPS);
-  if (n > 0.0) {
-    double f = 1.0 - (double)T / n;
-    lr *= f > 0.0 ? f : 0.0;
-  }
-  return lr;
-}
-
-/* RMSProp on the Hogwild arrays: relaxed loads and stores of the statistics
-** (a lost update only perturbs a running average), a compare-exchange loop
-** on each parameter so that no worker's step is lost. */
-static void hw_apply(pg__async_shared *sh, size_t lo, size_t hi, const float *g, float lr,
-                     float decay, float eps) {
-  for (size_t i = lo; i < hi; i++) {
-    float gi = g[i - lo];
-    float sq = u2f(atomic_load_explicit(&sh->hw_sq[i], memory_order_relaxed));
-    sq = decay * sq + (1.0f - decay) * gi * gi;
-    atomic_store_explicit(&sh->hw_sq[i], f2u(sq), memory_order_relaxed);
-    float d = lr * gi / sqrtf(sq + eps);
-    uint32_t old = atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed);
-    while (!atomic_compare_exchange_weak_explicit(&sh->hw_theta[i], &old, f2u(u2f(old) - d),
-                                                  memory_order_relaxed, memory_order_relaxed)) {
-    }
-  }
-}
-
 pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl, double ent) {
   pg__async *s = a->algo;
   pg__async_shared *sh = s->sh;
-  pg_agent *P = pg__async_root(a);
-  float *g1 = pg__net_grads(a->net), *g2 = a->vnet ? pg__net_grads(a->vnet) : NULL;
-  size_t n1 = pg__net_param_count(a->net);
-  if (!isfinite(pg__agent_clip_grads(a))) {
-    read_theta(a);
-    return pg__fail(a->ctx, PG_ERR_NUMERIC,
-                    "%s: non-finite gradient: update skipped, shared parameters unchanged", fn);
-  }
   uint64_t T = atomic_load_explicit(&sh->T, memory_order_relaxed);
-  double lr = pg__async_lr(a, T);
-  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
-    float decay = (float)pg__p(a, PG_PARAM_RMSPROP_DECAY);
-    float eps = (float)pg__p(a, PG_PARAM_OPTIM_EPSILON);
-    hw_apply(sh, 0, sh->hw_n1, g1, (float)lr, decay, eps);
-    if (g2) hw_apply(sh, sh->hw_n1, sh->hw_n, g2, (float)pg__p(a, PG_PARAM_VALUE_LR), decay, eps);
-  } else {
-    if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(P->opt, lr);
-    /* A worker re-reads theta' in the same pass (the parent acting alone
-    ** updates theta itself). */
-    bool worker = s->parent != NULL;
-    (void)pg__optim_apply_shared_read(P->opt, g1, worker ? pg__net_params(a->net) : NULL);
-    if (g2)
-      (void)pg__optim_apply_shared_read(P->vopt, g2, worker ? pg__net_params(a->vnet) : NULL);
+  bool stepped = false;
+  pg_status st = pg__agent_apply(a, fn, T, pl, vl, ent, &stepped);
+  if (stepped) {
+    pthread_mutex_lock(&sh->mu);
+    sh->updates++;
+    sh->pl = pl;
+    sh->vl = vl;
+    sh->ent = ent;
+    pthread_mutex_unlock(&sh->mu);
   }
-  if (atomic_load_explicit(&sh->hw_on, memory_order_acquire)) {
-    read_theta(a);
-  } else {
-    pg__net_params_changed(a->net);
-    if (a->vnet) pg__net_params_changed(a->vnet);
-  }
-  pthread_mutex_lock(&sh->mu);
-  sh->updates++;
-  sh->pl = pl;
-  sh->vl = vl;
-  sh->ent = ent;
-  pthread_mutex_unlock(&sh->mu);
-  a->policy_loss = pl;
-  a->value_loss = vl;
-  a->entropy = ent;
-  if (!pg__all_finite(pg__net_params(a->net), n1))
-    return pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: the shared parameters diverged (NaN/Inf)", fn);
-  return PG_OK;
+  return st;
 }
 
 /* ---- workers ------------------------------------------------------------------------ */
@@ -429,7 +332,7 @@ static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t
   pg__ctx_retain(ectx);
   w->ctx = ectx;
   w->algorithm = P->algorithm;
-  w->ops = worker_ops(P->algorithm);
+  w->ops = P->ops->worker_ops;
   w->own_nets = true;
   w->obs_size = P->obs_size;
   w->discrete = P->discrete;
@@ -437,6 +340,7 @@ static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t
   w->action_len = P->action_len;
   memcpy(w->param, P->param, sizeof w->param);
   w->user_set = P->user_set;
+  w->root = P;
   w->dirty = true;
   pg__rng_seed(&w->rng, seed, index + 1);
   s->parent = P;
@@ -444,7 +348,7 @@ static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t
   s->internal = internal;
   s->index = index;
   s->err_ctx = ectx;
-  if (pg__async_is_q(P->algorithm)) s->eps_final = pg__async_draw_final_eps(&w->rng);
+  if (is_q(P)) s->eps_final = pg__async_draw_final_eps(&w->rng);
   w->algo = s;
   pthread_mutex_lock(&sh->mu);
   pg_status st = pg__net_clone(sh->proto, &w->net);
@@ -455,7 +359,7 @@ static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t
     pg_agent_destroy(w);
     return pg__fail(pctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
-  read_theta(w);
+  pg__agent_pull_params(w);
   *out = w;
   return PG_OK;
 }
@@ -615,44 +519,19 @@ static pg_status slot_alloc(pg_agent *P, wslot *ws) {
   return PG_OK;
 }
 
+/* Hogwild mode of the shared optimizers for one pg_agent_train call. */
 static pg_status hogwild_on(pg_agent *P) {
-  pg__async_shared *sh = ((pg__async *)P->algo)->sh;
-  if (P->opt_kind != PG_OPTIM_RMSPROP)
-    return pg__fail(P->ctx, PG_ERR_UNSUPPORTED, "%s: hogwild = 1 needs the RMSProp optimizer",
-                    TRAIN);
-  size_t n1 = pg__net_param_count(P->net), np = n1 + (P->vnet ? pg__net_param_count(P->vnet) : 0);
-  if (!sh->hw_theta) {
-    void *m1 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
-    void *m2 = pg__malloc(P->ctx, np * sizeof(_Atomic uint32_t));
-    if (!m1 || !m2) {
-      pg__free(P->ctx, m1);
-      pg__free(P->ctx, m2);
-      return pg__fail(P->ctx, PG_ERR_NOMEM, "%s: out of memory", TRAIN);
-    }
-    sh->hw_theta_mem = m1;
-    sh->hw_sq_mem = m2;
-    sh->hw_theta = m1;
-    sh->hw_sq = m2;
-    for (size_t i = 0; i < np; i++) atomic_init(&sh->hw_sq[i], f2u(0.0f));
-    sh->hw_n = np;
-    sh->hw_n1 = n1;
+  pg_status st = pg__optim_hogwild_begin(P->opt, TRAIN);
+  if (st == PG_OK && P->vopt) {
+    st = pg__optim_hogwild_begin(P->vopt, TRAIN);
+    if (st != PG_OK) pg__optim_hogwild_end(P->opt);
   }
-  const float *p = pg__net_params(P->net), *pv = P->vnet ? pg__net_params(P->vnet) : NULL;
-  for (size_t i = 0; i < n1; i++) atomic_init(&sh->hw_theta[i], f2u(p[i]));
-  for (size_t i = n1; i < np; i++) atomic_init(&sh->hw_theta[i], f2u(pv[i - n1]));
-  atomic_store(&sh->hw_on, true);
-  return PG_OK;
+  return st;
 }
 
 static void hogwild_off(pg_agent *P) {
-  pg__async_shared *sh = ((pg__async *)P->algo)->sh;
-  if (!atomic_load(&sh->hw_on)) return;
-  atomic_store(&sh->hw_on, false);
-  float *p = pg__net_params(P->net), *pv = P->vnet ? pg__net_params(P->vnet) : NULL;
-  for (size_t i = 0; i < sh->hw_n1; i++)
-    p[i] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
-  for (size_t i = sh->hw_n1; i < sh->hw_n; i++)
-    pv[i - sh->hw_n1] = u2f(atomic_load_explicit(&sh->hw_theta[i], memory_order_relaxed));
+  pg__optim_hogwild_end(P->opt);
+  if (P->vopt) pg__optim_hogwild_end(P->vopt);
   pg__net_params_changed(P->net);
   if (P->vnet) pg__net_params_changed(P->vnet);
 }

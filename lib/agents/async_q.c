@@ -19,18 +19,6 @@
 
 #include <string.h>
 
-double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T) {
-  if (!(anneal_steps > 0.0)) return final_eps;
-  double f = (double)T / anneal_steps;
-  if (f > 1.0) f = 1.0;
-  return 1.0 + (final_eps - 1.0) * f;
-}
-
-double pg__async_draw_final_eps(pg__rng *rng) {
-  double u = pg__rng_uniform(rng);
-  return u < 0.4 ? 0.1 : u < 0.7 ? 0.01 : 0.5;
-}
-
 uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask) {
   const pg__async *s = a->algo;
   size_t k = a->n_actions;
@@ -75,7 +63,7 @@ static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
 pg_status pg__async_q_update(pg_agent *a) {
   pg__async *s = a->algo;
   size_t t = s->t, os = a->obs_size, k = a->n_actions;
-  bool sarsa = a->algorithm == PG_ALGO_ASYNC_ONE_STEP_SARSA;
+  bool sarsa = (a->ops->traits & PG__TRAIT_NEXT_ACTION) != 0;
   bool ended = s->term[t - 1] || s->trunc[t - 1];
   size_t n = sarsa && !ended ? t - 1 : t; /* rows whose target is known */
   float gamma = (float)pg__p(a, PG_PARAM_GAMMA);
@@ -118,38 +106,6 @@ pg_status pg__async_q_update(pg_agent *a) {
   return pg__async_apply(a, "pg_agent_update", 0.0, td / (double)n, 0.0);
 }
 
-/* ---- networks --------------------------------------------------------------------- */
-
-pg_status pg__async_build_q_net(pg_ctx *ctx, const pg_env *env, int32_t units, int32_t layers,
-                                uint64_t seed, pg_net **out) {
-  if (env->kind != PG_ACTION_DISCRETE)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "pg_agent_create_for_env: the async Q methods need a discrete action space");
-  pg_net *net = NULL;
-  pg_status st = pg_net_create(ctx, (size_t)env->obs_size, 512, seed, &net);
-  for (int32_t l = 0; st == PG_OK && l < layers; l++)
-    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.4142135623730951);
-  if (st == PG_OK) st = pg_net_add_q_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 1.0);
-  if (st == PG_OK) st = pg_net_finalize(net);
-  if (st != PG_OK) {
-    pg_net_destroy(net);
-    return st;
-  }
-  *out = net;
-  return PG_OK;
-}
-
-pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet, const char *fn) {
-  if (!pg__net_ready(net))
-    return pg__fail(ctx, PG_ERR_SHAPE, "%s: the network must be finalized", fn);
-  if (vnet) return pg__fail(ctx, PG_ERR_SHAPE, "%s: the async Q methods use no value network", fn);
-  if (pg__net_n_q(net) < 2 || pg__net_n_actions(net) > 0 || pg__net_action_dim(net) > 0)
-    return pg__fail(ctx, PG_ERR_SHAPE,
-                    "%s: the async Q methods need a net with a Q head (>= 2 actions) and no "
-                    "policy head", fn);
-  return PG_OK;
-}
-
 /* ---- operations -------------------------------------------------------------------- */
 
 #define Q_PARAMS(T)                                                                     \
@@ -172,14 +128,26 @@ pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet, const ch
 static const pg__param_default Q_DEFAULTS[] = {Q_PARAMS(5)};
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
-#define Q_OPS(name, params)                                                             \
-  {name, params, false, pg__async_setup, pg__async_record, pg__async_due,              \
-   pg__async_q_update, pg__async_clear, pg__async_train, pg__async_teardown}
+#define Q_OPS(nm, id, extra, defaults, worker)                                             \
+  {.name = nm, .algorithm = id, .traits = PG__TRAIT_ASYNC | PG__TRAIT_Q_HEAD | (extra),  \
+   .params = defaults, .act_q = pg__async_q_act, .worker_ops = worker,                    \
+   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,    \
+   .update = pg__async_q_update, .clear = pg__async_clear, .train = pg__async_train,     \
+   .teardown = pg__async_teardown}
 
-const pg__algo_ops pg__async_q1_ops = Q_OPS("async_one_step_q", Q_DEFAULTS);
-const pg__algo_ops pg__async_q1_worker_ops = Q_OPS("async_one_step_q_worker", WORKER_PARAMS);
-const pg__algo_ops pg__async_sarsa_ops = Q_OPS("async_one_step_sarsa", Q_DEFAULTS);
+#define SARSA PG_ALGO_ASYNC_ONE_STEP_SARSA
+#define NEXT PG__TRAIT_NEXT_ACTION
+const pg__algo_ops pg__async_q1_ops = Q_OPS("async_one_step_q", PG_ALGO_ASYNC_ONE_STEP_Q, 0,
+                                            Q_DEFAULTS, &pg__async_q1_worker_ops);
+const pg__algo_ops pg__async_q1_worker_ops =
+    Q_OPS("async_one_step_q_worker", PG_ALGO_ASYNC_ONE_STEP_Q, 0, WORKER_PARAMS,
+          &pg__async_q1_worker_ops);
+const pg__algo_ops pg__async_sarsa_ops =
+    Q_OPS("async_one_step_sarsa", SARSA, NEXT, Q_DEFAULTS, &pg__async_sarsa_worker_ops);
 const pg__algo_ops pg__async_sarsa_worker_ops =
-    Q_OPS("async_one_step_sarsa_worker", WORKER_PARAMS);
-const pg__algo_ops pg__async_qn_ops = Q_OPS("async_n_step_q", Q_DEFAULTS);
-const pg__algo_ops pg__async_qn_worker_ops = Q_OPS("async_n_step_q_worker", WORKER_PARAMS);
+    Q_OPS("async_one_step_sarsa_worker", SARSA, NEXT, WORKER_PARAMS, &pg__async_sarsa_worker_ops);
+const pg__algo_ops pg__async_qn_ops = Q_OPS("async_n_step_q", PG_ALGO_ASYNC_N_STEP_Q, 0,
+                                            Q_DEFAULTS, &pg__async_qn_worker_ops);
+const pg__algo_ops pg__async_qn_worker_ops =
+    Q_OPS("async_n_step_q_worker", PG_ALGO_ASYNC_N_STEP_Q, 0, WORKER_PARAMS,
+          &pg__async_qn_worker_ops);

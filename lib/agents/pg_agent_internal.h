@@ -38,6 +38,28 @@ typedef struct pg__param_default {
   double value;
 } pg__param_default;
 
+/* Bounds of an algorithm's parameter narrower than the registry's. */
+typedef struct pg__param_bound {
+  pg_param param;
+  double lo, hi;
+} pg__param_bound;
+
+/* Algorithm traits (pg__algo_ops.traits): what generic code asks instead of
+** comparing algorithm numbers or function pointers. */
+enum {
+  /* Asynchronous: parameters shared with worker handles and threads, updated
+  ** through the root's optimizers; its own pg_agent_train (threads). */
+  PG__TRAIT_ASYNC = 1u << 0,
+  /* Acts on a Q head (epsilon-greedy through act_q), no policy head. */
+  PG__TRAIT_Q_HEAD = 1u << 1,
+  /* pg_agent_create_for_env builds a separate value network (the lecture's
+  ** theta and w) instead of a value head on the shared trunk. */
+  PG__TRAIT_SEPARATE_VALUE = 1u << 2,
+  /* A row's target needs the next row's action (Sarsa): a segment holds
+  ** t_max + 1 rows before it is due. */
+  PG__TRAIT_NEXT_ACTION = 1u << 3
+};
+
 /* Host-driven loop phases. */
 typedef enum pg__phase {
   PG__PHASE_READY = 0,   /* may call pg_agent_step */
@@ -46,10 +68,24 @@ typedef enum pg__phase {
 
 typedef struct pg__algo_ops {
   const char *name;
+  /* Its number, or 0 for an algorithm without one (a test's toy). */
+  pg_algorithm algorithm;
+  /* PG__TRAIT_* bits. */
+  unsigned traits;
   /* Accepted parameters and defaults, ended by {0, 0}. */
   const pg__param_default *params;
+  /* Narrower bounds, ended by {0, 0, 0}; NULL = none. */
+  const pg__param_bound *bounds;
   /* Needs a value estimate (a value head on net or a value net). */
   bool needs_value;
+  /* > 0: the default learning rate is this times num_envs unless the caller
+  ** set lr (PAAC's linear scaling). */
+  double lr_per_env;
+  /* PG__TRAIT_Q_HEAD: the action when sampling from one row of Q-values
+  ** (mask may be NULL). */
+  uint32_t (*act_q)(pg_agent *a, const float *q, const uint8_t *mask);
+  /* PG__TRAIT_ASYNC: the operations of its worker handles. */
+  const struct pg__algo_ops *worker_ops;
   /* (Re)allocates the rollout buffers for the current parameters (a->n_slots
   ** etc. are set); called lazily before the first step after a structural
   ** change. Must leave the previous buffers intact on failure. */
@@ -87,6 +123,16 @@ struct pg_agent {
   bool own_nets;
   pg_optim *opt, *vopt;
   int opt_kind;       /* kind of opt/vopt, 0 before creation */
+  /* Whose optimizers update this agent's parameters: the agent itself, or
+  ** an asynchronous worker's parent (the shared theta). */
+  pg_agent *root;
+  /* The gradient-reduce hook of the apply point (lib/agents/apply.c):
+  ** called once per gradient block when an update's gradients are
+  ** complete, before clipping; a multi-process build sums or averages them
+  ** across processes here. NULL: one process. Not settable through the
+  ** public API yet. */
+  pg_status (*grad_reduce)(void *user, float *grads, size_t n);
+  void *grad_reduce_user;
 
   /* spaces, from the policy net */
   size_t obs_size;
@@ -136,12 +182,31 @@ struct pg_agent {
 /* ---- parameters (agent.c) ---- */
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
-/* The current (annealed) policy learning rate. */
+/* The current (annealed) policy learning rate (apply.c). */
 double pg__agent_lr(const pg_agent *a);
 
-/* ---- shared machinery (rollout.c) ---- */
-/* Creates the optimizers if missing, and applies lr/decay/epsilon/clip. */
+/* ---- optimizers and the apply point (apply.c, optim_net.c) ---- */
+/* A flat-block optimizer bound to net's parameter and gradient blocks; the
+** net is retained until pg_optim_destroy (the public pg_optim_create). */
+pg_status pg__optim_for_net(pg_net *net, pg_optim_kind kind, const char *fn, pg_optim **out);
+/* Creates the optimizers if missing, and applies lr and its schedule,
+** value_lr, decay and epsilon. */
 pg_status pg__agent_setup_optim(pg_agent *a, const char *fn);
+/* The one apply point. The gradients of a->net (and a->vnet) are complete:
+** reduce them (a->grad_reduce), clip them jointly to CLIP_NORM, and step
+** the optimizers at the learning rate of schedule step `step` (the agent's
+** step count; an asynchronous agent's global T). A synchronous agent's
+** parameters are restored when they come out non-finite; an asynchronous
+** agent updates its root's shared parameters and re-reads its own from
+** them. Records pl/vl/ent (the update's losses) as statistics on success.
+** *out_stepped (may be NULL): whether the optimizers stepped. */
+pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl, double vl,
+                          double ent, bool *out_stepped);
+/* theta' <- theta: an asynchronous worker re-reads its parameters from its
+** root's optimizers (no-op when a is its own root). */
+void pg__agent_pull_params(pg_agent *a);
+
+/* ---- returns and the loss (rollout.c) ---- */
 /* n-step returns over t_max steps of n slots (row t*n + i): bootstrapped
 ** from boot_last[i] after the last step, cut at terminated (0) and at
 ** truncated steps (boot_trunc[t*n+i], the value of the true final obs). */
@@ -168,17 +233,8 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
 void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *returns,
                                float *adv, size_t n, float scale, double *pl, double *vl,
                                double *ent);
-/* The global gradient norm over the agent's net(s) (NaN/Inf if a gradient
-** is not finite); scales both gradients so it is at most CLIP_NORM when
-** that is set. */
-double pg__agent_clip_grads(const pg_agent *a);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
-/* Checks and applies the gradients (clip, optimizer step); on non-finite
-** gradients or resulting parameters the parameters are restored and
-** PG_ERR_NUMERIC is recorded. Updates the loss statistics on success. */
-pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl,
-                          double ent);
 
 /* ---- statistics (agent.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
@@ -203,11 +259,17 @@ double pg__now(void);
 unsigned pg__ftz_enter(void);
 void pg__ftz_leave(unsigned saved);
 
-/* ---- the algorithms ---- */
+/* ---- the algorithms (registry.c: number -> operations) ---- */
+/* The operations of algo, or NULL for a number without an algorithm. */
+const pg__algo_ops *pg__algo_lookup(pg_algorithm algo);
 extern const pg__algo_ops pg__reinforce_ops;
 extern const pg__algo_ops pg__reinforce_baseline_ops;
 extern const pg__algo_ops pg__actor_critic_ops;
 extern const pg__algo_ops pg__paac_ops;
+extern const pg__algo_ops pg__a3c_ops;
+extern const pg__algo_ops pg__async_q1_ops;
+extern const pg__algo_ops pg__async_sarsa_ops;
+extern const pg__algo_ops pg__async_qn_ops;
 /* The generic library-driven loop (train.c). */
 pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
                             pg_progress_fn progress, void *user);

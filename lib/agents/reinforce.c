@@ -146,8 +146,8 @@ static pg_status rf_learn(pg_agent *a, episode *e) {
       pg__agent_ac_grads(a, e->obs + t * os, a->discrete ? e->mask + t * k : NULL,
                          e->act + t * al, e->ret + t, e->adv + t, 1, 1.0f, s->baseline, &pl,
                          &vl, &ent);
-      st = pg__agent_apply(a, "pg_agent_update", pl / (double)(t + 1), vl / (double)(t + 1),
-                           ent / (double)(t + 1));
+      st = pg__agent_apply(a, "pg_agent_update", a->total_steps, pl / (double)(t + 1), vl / (double)(t + 1),
+                           ent / (double)(t + 1), NULL);
     }
     return st;
   }
@@ -155,7 +155,7 @@ static pg_status rf_learn(pg_agent *a, episode *e) {
   pg__agent_ac_grads(a, e->obs, a->discrete ? e->mask : NULL, e->act, e->ret, e->adv, e->len,
                      1.0f, s->baseline, &pl, &vl, &ent);
   double n = (double)e->len;
-  return pg__agent_apply(a, "pg_agent_update", pl / n, vl / n, ent / n);
+  return pg__agent_apply(a, "pg_agent_update", a->total_steps, pl / n, vl / n, ent / n, NULL);
 }
 
 static pg_status rf_update(pg_agent *a) {
@@ -207,10 +207,16 @@ static const pg__param_default RFB_PARAMS[] = {
     {PG_PARAM_PER_STEP_UPDATES, 0},
     {(pg_param)0, 0}};
 
-const pg__algo_ops pg__reinforce_ops = {
-    "reinforce", RF_PARAMS, false, rf_setup, rf_record, rf_due, rf_update, rf_clear, NULL,
-    rf_teardown};
+#define RF_OPS                                                                          \
+  .setup = rf_setup, .record = rf_record, .update_due = rf_due, .update = rf_update,     \
+  .clear = rf_clear, .teardown = rf_teardown
 
-const pg__algo_ops pg__reinforce_baseline_ops = {
-    "reinforce_baseline", RFB_PARAMS, true, rf_setup, rf_record, rf_due, rf_update, rf_clear,
-    NULL, rf_teardown};
+const pg__algo_ops pg__reinforce_ops = {
+    .name = "reinforce", .algorithm = PG_ALGO_REINFORCE, .params = RF_PARAMS, RF_OPS};
+
+const pg__algo_ops pg__reinforce_baseline_ops = {.name = "reinforce_baseline",
+                                                 .algorithm = PG_ALGO_REINFORCE_BASELINE,
+                                                 .traits = PG__TRAIT_SEPARATE_VALUE,
+                                                 .params = RFB_PARAMS,
+                                                 .needs_value = true,
+                                                 RF_OPS};

@@ -1,43 +1,9 @@
-/* Shared machinery of the policy-gradient agents: optimizers, n-step
-** returns, the loss (pg_loss_desc) over a batch of rows, and the checked
-** parameter update. Nothing here allocates. */
+/* Shared machinery of the policy-gradient agents: n-step returns and the
+** loss (pg_loss_desc) over a batch of rows. Nothing here allocates. */
 #include "agents/pg_agent_internal.h"
 
 #include <math.h>
 #include <string.h>
-
-/* ---- optimizers ------------------------------------------------------------- */
-
-static void set_optim(pg_agent *a, pg_optim *o, double lr) {
-  int kind = a->opt_kind;
-  (void)pg_optim_set_param(o, PG_OPTIM_LR, lr);
-  if (kind == PG_OPTIM_RMSPROP)
-    (void)pg_optim_set_param(o, PG_OPTIM_DECAY, pg__p(a, PG_PARAM_RMSPROP_DECAY));
-  if (kind != PG_OPTIM_SGD)
-    (void)pg_optim_set_param(o, PG_OPTIM_EPSILON, pg__p(a, PG_PARAM_OPTIM_EPSILON));
-}
-
-pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
-  int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
-  if (!a->opt || a->opt_kind != kind) {
-    pg_optim *o = NULL, *vo = NULL;
-    pg_status st = pg_optim_create(a->net, (pg_optim_kind)kind, &o);
-    if (st == PG_OK && a->vnet) st = pg_optim_create(a->vnet, (pg_optim_kind)kind, &vo);
-    if (st != PG_OK) {
-      pg_optim_destroy(o);
-      return pg__fail(a->ctx, st, "%s: cannot create the optimizer: %s", fn,
-                      pg_ctx_last_error(a->ctx));
-    }
-    pg_optim_destroy(a->opt);
-    pg_optim_destroy(a->vopt);
-    a->opt = o;
-    a->vopt = vo;
-    a->opt_kind = kind;
-  }
-  set_optim(a, a->opt, pg__agent_lr(a));
-  if (a->vopt) set_optim(a, a->vopt, pg__p(a, PG_PARAM_VALUE_LR));
-  return PG_OK;
-}
 
 /* ---- returns -------------------------------------------------------------------- */
 
@@ -135,51 +101,3 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
   }
 }
 
-/* ---- the checked update ------------------------------------------------------------ */
-
-double pg__agent_clip_grads(const pg_agent *a) {
-  float *g1 = pg__net_grads(a->net), *g2 = a->vnet ? pg__net_grads(a->vnet) : NULL;
-  size_t n1 = pg__net_param_count(a->net), n2 = a->vnet ? pg__net_param_count(a->vnet) : 0;
-  double m1 = pg__grad_norm(g1, n1), m2 = g2 ? pg__grad_norm(g2, n2) : 0.0;
-  double norm = sqrt(m1 * m1 + m2 * m2);
-  double clip = pg__p(a, PG_PARAM_CLIP_NORM);
-  if (isfinite(norm) && clip > 0.0 && norm > clip) {
-    pg__scale(g1, n1, (float)(clip / norm));
-    if (g2) pg__scale(g2, n2, (float)(clip / norm));
-  }
-  return norm;
-}
-
-static bool step_net(pg_optim *o, pg_net *net, float *backup) {
-  size_t np = pg__net_param_count(net);
-  float *p = pg__net_params(net);
-  memcpy(backup, p, np * sizeof(float));
-  (void)pg__optim_apply_shared(o, pg__net_grads(net));
-  pg__net_params_changed(net);
-  return pg__all_finite(p, np);
-}
-
-pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl, double ent) {
-  /* Only the gradient matters: the loss is a statistic, and log pi of a
-  ** sampled action whose probability underflowed is -inf while its
-  ** gradient (onehot - p) is finite. */
-  if (!isfinite(pg__agent_clip_grads(a)))
-    return pg__fail(a->ctx, PG_ERR_NUMERIC,
-                    "%s: non-finite gradient: update skipped, parameters unchanged", fn);
-  if (pg__p(a, PG_PARAM_LR_ANNEAL_STEPS) > 0.0) pg__optim_set_lr(a->opt, pg__agent_lr(a));
-  bool ok = step_net(a->opt, a->net, a->backup);
-  if (ok && a->vnet) {
-    ok = step_net(a->vopt, a->vnet, a->vbackup);
-    if (!ok) memcpy(pg__net_params(a->vnet), a->vbackup,
-                    pg__net_param_count(a->vnet) * sizeof(float));
-  }
-  if (!ok) {
-    memcpy(pg__net_params(a->net), a->backup, pg__net_param_count(a->net) * sizeof(float));
-    return pg__fail(a->ctx, PG_ERR_NUMERIC,
-                    "%s: the update diverged (non-finite parameters): parameters restored", fn);
-  }
-  a->policy_loss = pl;
-  a->value_loss = vl;
-  a->entropy = ent;
-  return PG_OK;
-}
