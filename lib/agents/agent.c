@@ -248,12 +248,12 @@ static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, int32_t un
   for (int32_t l = 0; st == PG_OK && l < layers; l++)
     st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0));
   if (st == PG_OK && (heads & HEAD_Q))
-    st = pg_net_add_q_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 1.0);
+    st = pg_net_add_q_head(net, (size_t)pg__env_n(env), PG_INIT_ORTHOGONAL, 1.0);
   if (st == PG_OK && policy) {
-    if (env->kind == PG_ACTION_DISCRETE)
-      st = pg_net_add_categorical_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 0.01);
+    if (pg__env_kind(env) == PG_ACTION_DISCRETE)
+      st = pg_net_add_categorical_head(net, (size_t)pg__env_n(env), PG_INIT_ORTHOGONAL, 0.01);
     else
-      st = pg_net_add_gaussian_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 0.01, 0.0);
+      st = pg_net_add_gaussian_head(net, (size_t)pg__env_n(env), PG_INIT_ORTHOGONAL, 0.01, 0.0);
   }
   if (st == PG_OK && value) st = pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0);
   if (st == PG_OK) st = pg_net_finalize(net);
@@ -280,7 +280,7 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
                     fn, (int)hidden_layers, (int)hidden_units);
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
-  if (env->kind == PG_ACTION_DISCRETE && env->n < 2)
+  if (pg__env_kind(env) == PG_ACTION_DISCRETE && pg__env_n(env) < 2)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: a discrete policy needs >= 2 actions", fn);
   const pg__algo_ops *ops = pg__algo_lookup(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
@@ -288,14 +288,14 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE);
   unsigned heads = HEAD_POLICY | (ops->needs_value && !separate ? HEAD_VALUE : 0);
   if (ops->traits & PG__TRAIT_Q_HEAD) {
-    if (env->kind != PG_ACTION_DISCRETE)
+    if (pg__env_kind(env) != PG_ACTION_DISCRETE)
       return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                       "%s: the async Q methods need a discrete action space", fn);
     heads = HEAD_Q;
   }
   uint64_t seed = ctx->seed;
   pg_net *net = NULL, *vnet = NULL;
-  size_t in = (size_t)env->obs_size;
+  size_t in = (size_t)pg__env_obs_size(env);
   st = build_net(ctx, env, in, hidden_units, hidden_layers, heads, pg__mix64(seed, 1), &net);
   if (st == PG_OK && separate)
     st = build_net(ctx, env, in, hidden_units, hidden_layers, HEAD_VALUE, pg__mix64(seed, 2),

@@ -455,12 +455,13 @@ static void run_worker(wslot *ws, bool inline_progress) {
   pg_agent *w = ws->w;
   pg_env *env = ws->env;
   size_t os = w->obs_size, k = w->n_actions;
-  bool masked = w->discrete && env->mask && env->vt.action_mask;
+  const uint8_t *env_mask = w->discrete ? pg__env_mask(env) : NULL;
+  bool masked = env_mask != NULL;
   pg_status st = pg__env_reset(env, ws->obs);
   if (st != PG_OK) ws->env_err = true;
   while (st == PG_OK && !atomic_load_explicit(&tr->stop, memory_order_relaxed)) {
     if (atomic_fetch_add_explicit(&tr->claimed, 1, memory_order_relaxed) >= tr->budget) break;
-    if (masked) memcpy(ws->mask, env->mask, k);
+    if (masked) memcpy(ws->mask, env_mask, k);
     st = pg__agent_step(w, ws->obs, masked ? ws->mask : NULL, ws->act, true);
     if (st != PG_OK) break;
     st = pg__env_step(env, ws->act, ws->next, ws->rew, ws->te, ws->tru);
@@ -563,8 +564,8 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   fold_stats(P);
   tr.next_report = P->total_steps + pg__pz(P, PG_PARAM_REPORT_INTERVAL);
   tr.last_episodes = P->episodes;
-  uint64_t cap = pg__pz(P, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
-  if (cap) env->max_steps = cap;
+  uint64_t cap = pg__pz(P, PG_PARAM_MAX_EPISODE_STEPS), old_cap = pg__env_max_steps(env);
+  if (cap) pg__env_set_max_steps(env, cap);
   uint64_t base = pg__rng_next(&P->rng);
   pg_status st = PG_OK;
   if (pg__p(P, PG_PARAM_HOGWILD) != 0.0) st = hogwild_on(P);
@@ -575,7 +576,7 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
     if (st == PG_OK) st = worker_new(P, true, i, base, TRAIN, &ws->w);
     if (st == PG_OK && n > 1) {
       st = pg_env_clone(env, (int32_t)i, pg__mix64(base, i), &ws->env);
-      if (st != PG_OK) st = pg__fail(P->ctx, st, "%s: %s", TRAIN, pg_ctx_last_error(env->ctx));
+      if (st != PG_OK) st = pg__fail(P->ctx, st, "%s: %s", TRAIN, pg_ctx_last_error(pg__env_ctx(env)));
       ws->own_env = st == PG_OK;
     } else {
       ws->env = env;
@@ -614,8 +615,8 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
     if (ws->st == PG_OK) continue;
     if (ws->env_err) {
       st = pg__env_report(ws->env, TRAIN);
-      if (ws->env->ctx != P->ctx)
-        (void)pg__fail(P->ctx, st, "%s", pg_ctx_last_error(ws->env->ctx));
+      if (pg__env_ctx(ws->env) != P->ctx)
+        (void)pg__fail(P->ctx, st, "%s", pg_ctx_last_error(pg__env_ctx(ws->env)));
     } else {
       st = pg__fail(P->ctx, ws->st, "%s: worker %zu: %s", TRAIN, i,
                     pg_ctx_last_error(ws->w->ctx));
@@ -623,7 +624,7 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   }
   for (size_t i = 0; i < n; i++) slot_free(P->ctx, &slots[i]);
   pg__free(P->ctx, slots);
-  env->max_steps = old_cap;
+  pg__env_set_max_steps(env, old_cap);
   return st;
 }
 
