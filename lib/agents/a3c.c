@@ -14,17 +14,17 @@
 
 pg_status pg__a3c_update(pg_agent *a) {
   pg__async *s = a->algo;
-  size_t n = s->t;
+  pg__rollout *rb = &s->rb;
+  size_t n = rb->t;
   /* V(s') of every row: the bootstrap of the last row and of truncations */
-  pg__agent_values(a, s->next, n, s->boot);
-  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), s->rew, s->term, s->trunc, s->boot,
-                    s->boot + (n - 1), s->ret);
+  pg__agent_values(a, rb->next, n, rb->boot);
+  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), rb->rew, rb->term, rb->trunc,
+                    rb->boot, rb->boot + (n - 1), rb->ret);
   double pl = 0.0, vl = 0.0, ent = 0.0;
   pg__agent_zero_grads(a);
-  pg__agent_ac_grads(a, s->obs, s->any_mask ? s->mask : NULL, s->act, s->ret, s->adv, n, 1.0f,
-                     true, &pl, &vl, &ent);
-  s->t = 0;
-  s->any_mask = false;
+  pg__agent_ac_grads(a, rb->obs, rb->any_mask ? rb->mask : NULL, rb->act, rb->ret, rb->adv, n,
+                     1.0f, true, &pl, &vl, &ent);
+  pg__rollout_clear(rb);
   return pg__async_apply(a, "pg_agent_update", pl / (double)n, vl / (double)n,
                          ent / (double)n);
 }

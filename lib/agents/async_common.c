@@ -78,36 +78,6 @@ static pg_status shared_new(pg_agent *a, pg__async_shared **out) {
 
 /* ---- segment buffers -------------------------------------------------------- */
 
-static void seg_free(pg_ctx *ctx, pg__async *s) {
-  void *p[] = {s->obs, s->act, s->rew, s->next, s->ret, s->adv, s->boot,
-               s->term, s->trunc, s->mask};
-  for (size_t i = 0; i < sizeof p / sizeof *p; i++) pg__free(ctx, p[i]);
-}
-
-static pg_status seg_alloc(pg_agent *a, size_t T, pg__async *n) {
-  pg_ctx *ctx = a->ctx;
-  size_t cap = T + 1, os = a->obs_size;
-  memset(n, 0, sizeof *n);
-  n->T = T;
-  n->cap = cap;
-  n->obs = pg__malloc(ctx, cap * os * sizeof(float));
-  n->next = pg__malloc(ctx, cap * os * sizeof(float));
-  n->act = pg__malloc(ctx, cap * a->action_len * sizeof(float));
-  n->rew = pg__malloc(ctx, cap * sizeof(float));
-  n->ret = pg__malloc(ctx, cap * sizeof(float));
-  n->adv = pg__malloc(ctx, cap * sizeof(float));
-  n->boot = pg__malloc(ctx, (cap + 1) * sizeof(float));
-  n->term = pg__malloc(ctx, cap * sizeof(int32_t));
-  n->trunc = pg__malloc(ctx, cap * sizeof(int32_t));
-  if (a->discrete) n->mask = pg__malloc(ctx, cap * a->n_actions);
-  if (!n->obs || !n->next || !n->act || !n->rew || !n->ret || !n->adv || !n->boot || !n->term ||
-      !n->trunc || (a->discrete && !n->mask)) {
-    seg_free(ctx, n);
-    return PG_ERR_NOMEM;
-  }
-  return PG_OK;
-}
-
 pg_status pg__async_setup(pg_agent *a) {
   static const char *fn = "pg_agent_step";
   pg_ctx *ctx = a->ctx;
@@ -128,39 +98,29 @@ pg_status pg__async_setup(pg_agent *a) {
                       st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
     if (is_q(a)) s->eps_final = pg__async_draw_final_eps(&a->rng);
   }
-  pg__async n;
-  pg_status st = seg_alloc(a, pg__pz(a, PG_PARAM_T_MAX), &n);
+  /* up to t_max rows, one more for Sarsa's row that waits for its next action */
+  size_t T = pg__pz(a, PG_PARAM_T_MAX);
+  pg__rollout rb;
+  pg_status st = pg__rollout_init(ctx, &rb, 1, T + 1, a->obs_size, a->action_len,
+                                  a->discrete ? a->n_actions : 0, PG__RB_NEXT);
   if (st == PG_OK && is_q(a) && !s->tgt) {
     pthread_mutex_lock(&s->sh->mu);
     st = pg__net_clone(s->sh->proto, &s->tgt);
     pthread_mutex_unlock(&s->sh->mu);
-    if (st != PG_OK) seg_free(ctx, &n);
+    if (st != PG_OK) pg__rollout_free(ctx, &rb);
     s->tgt_version = 0;
   }
   if (st != PG_OK) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the segment", fn);
-  seg_free(ctx, s);
-  s->T = n.T;
-  s->cap = n.cap;
-  s->obs = n.obs;
-  s->next = n.next;
-  s->act = n.act;
-  s->rew = n.rew;
-  s->ret = n.ret;
-  s->adv = n.adv;
-  s->boot = n.boot;
-  s->term = n.term;
-  s->trunc = n.trunc;
-  s->mask = n.mask;
-  s->t = 0;
-  s->any_mask = false;
+  pg__rollout_free(ctx, &s->rb);
+  s->rb = rb;
+  s->T = T;
   return PG_OK;
 }
 
 void pg__async_clear(pg_agent *a) {
   pg__async *s = a->algo;
   if (!s) return;
-  s->t = 0;
-  s->any_mask = false;
+  pg__rollout_clear(&s->rb);
   s->ep_ret = 0.0;
   s->ep_len = 0;
 }
@@ -191,7 +151,7 @@ void pg__async_teardown(pg_agent *a) {
   pg__async *s = a->algo;
   if (!s) return;
   pg_ctx *ctx = a->ctx;
-  seg_free(ctx, s);
+  pg__rollout_free(ctx, &s->rb);
   pg_net_destroy(s->tgt);
   if (s->parent) {
     if (s->counted) {
@@ -258,22 +218,7 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "pg_agent_report: the agent has live worker handles: learn through them "
                     "(the step is dropped)");
-  size_t t = s->t, os = a->obs_size, al = a->action_len, k = a->n_actions;
-  memcpy(s->obs + t * os, obs, os * sizeof(float));
-  memcpy(s->next + t * os, next_obs, os * sizeof(float));
-  memcpy(s->act + t * al, actions, al * sizeof(float));
-  s->rew[t] = rewards[0];
-  s->term[t] = term[0];
-  s->trunc[t] = trunc[0];
-  if (a->discrete) {
-    if (mask) {
-      memcpy(s->mask + t * k, mask, k);
-      s->any_mask = true;
-    } else {
-      memset(s->mask + t * k, 1, k);
-    }
-  }
-  s->t = t + 1;
+  pg__rollout_record(&s->rb, obs, mask, actions, rewards, term, trunc, next_obs, NULL, NULL);
   s->ep_ret += (double)rewards[0];
   s->ep_len++;
   uint64_t T = atomic_fetch_add_explicit(&sh->T, 1, memory_order_relaxed) + 1;
@@ -287,9 +232,10 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
 
 bool pg__async_due(const pg_agent *a) {
   const pg__async *s = a->algo;
-  if (!s || !s->t) return false;
+  if (!s || !s->rb.t) return false;
+  const pg__rollout *rb = &s->rb;
   size_t full = a->ops->traits & PG__TRAIT_NEXT_ACTION ? s->T + 1 : s->T;
-  return s->t >= full || s->term[s->t - 1] || s->trunc[s->t - 1];
+  return rb->t >= full || rb->term[rb->t - 1] || rb->trunc[rb->t - 1];
 }
 
 /* ---- the shared update -------------------------------------------------------- */

@@ -41,20 +41,21 @@ uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask) {
 /* boot[i] for rows [0, n): max_a Q^-(s'_i, a), or for Sarsa Q^-(s'_i, a'_i). */
 static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
   size_t mb = pg__net_max_batch(s->tgt), os = a->obs_size, k = a->n_actions;
+  pg__rollout *rb = &s->rb;
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
-    pg__net_forward(s->tgt, s->next + off * os, m, NULL, &o);
+    pg__net_forward(s->tgt, rb->next + off * os, m, NULL, &o);
     for (size_t j = 0; j < m; j++) {
       size_t i = off + j;
       const float *q = o.q + j * k;
-      if (s->term[i]) {
-        s->boot[i] = 0.0f;
+      if (rb->term[i]) {
+        rb->boot[i] = 0.0f;
       } else if (sarsa) {
-        size_t an = s->trunc[i] ? pg__async_q_act(a, q, NULL) : (size_t)s->act[i + 1];
-        s->boot[i] = q[an];
+        size_t an = rb->trunc[i] ? pg__async_q_act(a, q, NULL) : (size_t)rb->act[i + 1];
+        rb->boot[i] = q[an];
       } else {
-        s->boot[i] = q[pg__argmax(q, NULL, k)];
+        rb->boot[i] = q[pg__argmax(q, NULL, k)];
       }
     }
   }
@@ -62,47 +63,38 @@ static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
 
 pg_status pg__async_q_update(pg_agent *a) {
   pg__async *s = a->algo;
-  size_t t = s->t, os = a->obs_size, k = a->n_actions;
+  pg__rollout *rb = &s->rb;
+  size_t t = rb->t, os = a->obs_size, k = a->n_actions;
   bool sarsa = (a->ops->traits & PG__TRAIT_NEXT_ACTION) != 0;
-  bool ended = s->term[t - 1] || s->trunc[t - 1];
+  bool ended = rb->term[t - 1] || rb->trunc[t - 1];
   size_t n = sarsa && !ended ? t - 1 : t; /* rows whose target is known */
   float gamma = (float)pg__p(a, PG_PARAM_GAMMA);
   pg__async_target_sync(a);
   target_values(a, s, n, sarsa);
   if (a->algorithm == PG_ALGO_ASYNC_N_STEP_Q)
-    pg__nstep_returns(n, 1, gamma, s->rew, s->term, s->trunc, s->boot, s->boot + (n - 1),
-                      s->ret);
+    pg__nstep_returns(n, 1, gamma, rb->rew, rb->term, rb->trunc, rb->boot, rb->boot + (n - 1),
+                      rb->ret);
   else
-    for (size_t i = 0; i < n; i++) s->ret[i] = s->rew[i] + gamma * s->boot[i];
+    for (size_t i = 0; i < n; i++) rb->ret[i] = rb->rew[i] + gamma * rb->boot[i];
   pg__agent_zero_grads(a);
   double td = 0.0;
   size_t mb = pg__net_max_batch(a->net);
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
-    pg__net_forward(a->net, s->obs + off * os, m, NULL, &o);
+    pg__net_forward(a->net, rb->obs + off * os, m, NULL, &o);
     for (size_t j = 0; j < m; j++) {
-      double d = (double)s->ret[off + j] - (double)o.q[j * k + (size_t)s->act[off + j]];
+      double d = (double)rb->ret[off + j] - (double)o.q[j * k + (size_t)rb->act[off + j]];
       td += d * d;
     }
     pg_loss_desc L = {sizeof(pg_loss_desc), 1.0f, 0.0f, 0.0f, 0.0f, 1.0f,
-                      s->act + off, NULL, NULL, s->ret + off, NULL};
+                      rb->act + off, NULL, NULL, rb->ret + off, NULL};
     (void)pg__net_backward(a->net, m, &L);
   }
-  if (n < t) { /* Sarsa: the last row waits for its next action */
-    size_t l = t - 1, al = a->action_len;
-    memcpy(s->obs, s->obs + l * os, os * sizeof(float));
-    memcpy(s->next, s->next + l * os, os * sizeof(float));
-    memcpy(s->act, s->act + l * al, al * sizeof(float));
-    memcpy(s->mask, s->mask + l * k, k);
-    s->rew[0] = s->rew[l];
-    s->term[0] = s->term[l];
-    s->trunc[0] = s->trunc[l];
-    s->t = 1;
-  } else {
-    s->t = 0;
-    s->any_mask = false;
-  }
+  if (n < t) /* Sarsa: the last row waits for its next action */
+    pg__rollout_keep_last(rb);
+  else
+    pg__rollout_clear(rb);
   return pg__async_apply(a, "pg_agent_update", 0.0, td / (double)n, 0.0);
 }
 

@@ -25,6 +25,7 @@
 #include "env/pg_env_internal.h"
 #include "nn/pg_nn.h"
 #include "optim/pg_optim.h"
+#include "agents/pg_rollout.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -206,14 +207,7 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl,
 ** root's optimizers (no-op when a is its own root). */
 void pg__agent_pull_params(pg_agent *a);
 
-/* ---- returns and the loss (rollout.c) ---- */
-/* n-step returns over t_max steps of n slots (row t*n + i): bootstrapped
-** from boot_last[i] after the last step, cut at terminated (0) and at
-** truncated steps (boot_trunc[t*n+i], the value of the true final obs). */
-void pg__nstep_returns(size_t t_max, size_t n, float gamma, const float *rewards,
-                       const int32_t *term, const int32_t *trunc,
-                       const float *boot_trunc, const float *boot_last,
-                       float *returns);
+/* ---- the loss (loss.c); the rollout buffer and returns: pg_rollout.h ---- */
 /* v(s) for n rows of obs into out (chunks of the net's max batch). */
 void pg__agent_values(pg_agent *a, const float *obs, size_t n, float *out);
 /* Accumulates the policy-gradient loss gradients over n rows (chunked by

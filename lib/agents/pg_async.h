@@ -54,12 +54,9 @@ typedef struct pg__async {
   bool counted;                 /* counted in sh->live_workers */
   uint64_t index;
   pg_ctx *err_ctx;              /* worker: its own message buffer */
-  /* segment: up to T (+1 for Sarsa) rows */
-  size_t T, cap, t;
-  bool any_mask;
-  float *obs, *act, *rew, *next, *ret, *adv, *boot;
-  int32_t *term, *trunc;
-  uint8_t *mask;
+  /* segment: up to T (t_max; +1 for Sarsa) rows of one slot */
+  size_t T;
+  pg__rollout rb;
   /* episode bookkeeping for the shared statistics */
   double ep_ret;
   uint64_t ep_len;
