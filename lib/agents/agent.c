@@ -140,6 +140,8 @@ void pg_agent_destroy(pg_agent *agent) {
   pg__free(ctx, agent->actions);
   pg__free(ctx, agent->mask_buf);
   pg__free(ctx, agent->pend_obs);
+  pg__free(ctx, agent->pend_value);
+  pg__free(ctx, agent->pend_logp);
   pg__free(ctx, agent->ep_return);
   pg__free(ctx, agent->ep_length);
   pg__free(ctx, agent->backup);
@@ -181,9 +183,9 @@ static pg_status check_nets(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
   return PG_OK;
 }
 
-static pg_status agent_new(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *vnet,
+static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg_net *vnet,
                            bool own, const char *fn, pg_agent **out) {
-  const pg__algo_ops *ops = pg__algo_lookup(algo);
+  pg_algorithm algo = ops->algorithm;
   pg_agent *a = pg__calloc(ctx, 1, sizeof *a);
   if (!a) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   pg__ctx_retain(ctx);
@@ -222,19 +224,36 @@ static pg_status check_algo(pg_ctx *ctx, pg_algorithm algo, const char *fn) {
   return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d", fn, (int)algo);
 }
 
-pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm, pg_net *net, pg_net *value_net,
-                          pg_agent **out) {
-  static const char *fn = "pg_agent_create";
-  if (!ctx) return PG_ERR_INVALID_ARG;
+/* pg_agent_create's checks and creation for the operations ops. */
+static pg_status create_with(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg_net *value_net,
+                             const char *fn, pg_agent **out) {
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   if (!net) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: net is NULL", fn);
   if (value_net == net) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: value_net is net", fn);
+  pg_status st = check_nets(ctx, ops, net, value_net, fn);
+  if (st != PG_OK) return st;
+  return agent_new(ctx, ops, net, value_net, false, fn, out);
+}
+
+pg_status pg_agent_create(pg_ctx *ctx, pg_algorithm algorithm, pg_net *net, pg_net *value_net,
+                          pg_agent **out) {
+  static const char *fn = "pg_agent_create";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (out) *out = NULL;
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
-  st = check_nets(ctx, pg__algo_lookup(algorithm), net, value_net, fn);
-  if (st != PG_OK) return st;
-  return agent_new(ctx, algorithm, net, value_net, false, fn, out);
+  return create_with(ctx, pg__algo_lookup(algorithm), net, value_net, fn, out);
+}
+
+pg_status pg__agent_create_ops(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
+                               pg_net *value_net, pg_agent **out) {
+  static const char *fn = "pg_agent_create";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!ops || !ops->setup || !ops->record || !ops->update_due || !ops->update || !ops->clear ||
+      !ops->params)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: incomplete algorithm operations", fn);
+  return create_with(ctx, ops, net, value_net, fn, out);
 }
 
 /* The nets pg_agent_create_for_env builds: a ReLU trunk, then the heads. */
@@ -300,7 +319,7 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   if (st == PG_OK && separate)
     st = build_net(ctx, env, in, hidden_units, hidden_layers, HEAD_VALUE, pg__mix64(seed, 2),
                    &vnet);
-  if (st == PG_OK) st = agent_new(ctx, algorithm, net, vnet, true, fn, out);
+  if (st == PG_OK) st = agent_new(ctx, ops, net, vnet, true, fn, out);
   if (st != PG_OK) {
     pg_net_destroy(net);
     pg_net_destroy(vnet);
@@ -457,14 +476,19 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   if (!a->dirty) return PG_OK;
   pg_ctx *ctx = a->ctx;
   size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
-  float *act = pg__calloc(ctx, n * a->action_len, sizeof(float));
-  float *pend = pg__calloc(ctx, n * a->obs_size, sizeof(float));
-  uint8_t *mask = a->discrete ? pg__calloc(ctx, n * a->n_actions, 1) : NULL;
-  double *er = pg__calloc(ctx, n, sizeof(double));
-  uint64_t *el = pg__calloc(ctx, n, sizeof(uint64_t));
+  bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;
+  /* the per-slot buffers, in the order of the fields below */
+  void *buf[7] = {pg__calloc(ctx, n * a->action_len, sizeof(float)),
+                  pg__calloc(ctx, n * a->obs_size, sizeof(float)),
+                  a->discrete ? pg__calloc(ctx, n * a->n_actions, 1) : NULL,
+                  pg__calloc(ctx, n, sizeof(double)),
+                  pg__calloc(ctx, n, sizeof(uint64_t)),
+                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL,
+                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL};
+  const bool need[7] = {true, true, a->discrete, true, true, acting, acting};
   pg_status st = PG_OK;
-  if (!act || !pend || (a->discrete && !mask) || !er || !el)
-    st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu slots", fn, n);
+  for (int i = 0; i < 7 && st == PG_OK; i++)
+    if (need[i] && !buf[i]) st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu slots", fn, n);
   size_t old_n = a->n_slots;
   if (st == PG_OK) {
     a->n_slots = n;
@@ -472,24 +496,18 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
     if (st != PG_OK) a->n_slots = old_n;
   }
   if (st == PG_OK) st = pg__agent_setup_optim(a, fn);
-  if (st != PG_OK) {
-    pg__free(ctx, act);
-    pg__free(ctx, pend);
-    pg__free(ctx, mask);
-    pg__free(ctx, er);
-    pg__free(ctx, el);
-    return st;
-  }
-  pg__free(ctx, a->actions);
-  pg__free(ctx, a->pend_obs);
-  pg__free(ctx, a->mask_buf);
-  pg__free(ctx, a->ep_return);
-  pg__free(ctx, a->ep_length);
-  a->actions = act;
-  a->pend_obs = pend;
-  a->mask_buf = mask;
-  a->ep_return = er;
-  a->ep_length = el;
+  void *old[7] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
+                  a->ep_length, a->pend_value, a->pend_logp};
+  void **drop = st == PG_OK ? old : buf;
+  for (int i = 0; i < 7; i++) pg__free(ctx, drop[i]);
+  if (st != PG_OK) return st;
+  a->actions = buf[0];
+  a->pend_obs = buf[1];
+  a->mask_buf = buf[2];
+  a->ep_return = buf[3];
+  a->ep_length = buf[4];
+  a->pend_value = buf[5];
+  a->pend_logp = buf[6];
   a->dirty = false;
   return PG_OK;
 }
@@ -525,6 +543,10 @@ void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, s
       } else {
         pg__sample_gaussian(o.mean + j * k, o.log_std, k, &a->rng, act);
       }
+      if (a->capturing) {
+        a->pend_logp[off + j] = o.q ? 0.0f : (float)pg__agent_row_log_prob(a, &o, j, act);
+        a->pend_value[off + j] = o.value ? o.value[j] : 0.0f;
+      }
     }
   }
 }
@@ -558,6 +580,7 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   size_t n = a->n_slots;
   st = check_obs_mask(a, obs, mask, n, fn);
   if (st != PG_OK) return st;
+  a->capturing = record && a->pend_logp;
   if (record && a->step_cache) {
     a->step_stamp0 = pg__net_forward_stamp(a->net);
     pg__agent_act_rows_at(a, obs, mask, n, false, a->actions, a->step_row0);
@@ -565,6 +588,8 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   } else {
     pg__agent_act_rows(a, obs, mask, n, !record, a->actions);
   }
+  if (a->capturing && a->vnet) pg__agent_values(a, obs, n, a->pend_value);
+  a->capturing = false;
   memcpy(actions, a->actions, n * a->action_len * sizeof(float));
   memcpy(a->pend_obs, obs, n * a->obs_size * sizeof(float));
   a->have_mask = mask != NULL;

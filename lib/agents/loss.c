@@ -26,8 +26,8 @@ void pg__agent_zero_grads(pg_agent *a) {
   if (a->vnet) pg__net_zero_grads(a->vnet);
 }
 
-static double row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
-                           const float *act) {
+double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
+                              const float *act) {
   if (a->discrete) return (double)o->log_probs[j * a->n_actions + (size_t)act[0]];
   return pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
 }
@@ -41,7 +41,7 @@ static void rows_backward(pg_agent *a, const pg__net_out *o, const float *v,
   for (size_t j = 0; j < m; j++) {
     float R = returns[j], d = baseline ? R - v[j] : R;
     adv[j] = d;
-    *pl -= (double)d * row_log_prob(a, o, j, actions + j * al);
+    *pl -= (double)d * pg__agent_row_log_prob(a, o, j, actions + j * al);
     if (baseline) *vl += (double)d * (double)d;
     *ent += (double)o->entropy[j];
   }

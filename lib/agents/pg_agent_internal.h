@@ -58,7 +58,11 @@ enum {
   PG__TRAIT_SEPARATE_VALUE = 1u << 2,
   /* A row's target needs the next row's action (Sarsa): a segment holds
   ** t_max + 1 rows before it is due. */
-  PG__TRAIT_NEXT_ACTION = 1u << 3
+  PG__TRAIT_NEXT_ACTION = 1u << 3,
+  /* Records the value estimate and the log-probability of the action at
+  ** acting time (a->pend_value, a->pend_logp; PPO's ratio and GAE need
+  ** them). */
+  PG__TRAIT_ACTING = 1u << 4
 };
 
 /* Host-driven loop phases. */
@@ -152,6 +156,10 @@ struct pg_agent {
   bool recorded;      /* the pending step is a learning step */
   bool have_mask;     /* the pending step came with a mask */
   float *pend_obs;    /* n_slots*obs_size: the pending step's observations */
+  /* PG__TRAIT_ACTING: v(s) and log pi(a|s) of the pending step (n_slots
+  ** each; v is 0 without a value estimate), else NULL. */
+  float *pend_value, *pend_logp;
+  bool capturing;     /* acting fills pend_value/pend_logp */
   size_t n_slots;     /* slots the buffers are sized for */
   float *actions;     /* n_slots*action_len: last sampled actions */
   uint8_t *mask_buf;  /* n_slots*n_actions (discrete) */
@@ -229,9 +237,19 @@ void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *r
                                double *ent);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
+/* log pi(act | row j) of forward outputs o (categorical or Gaussian). */
+double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
+                              const float *act);
 
 /* ---- statistics (agent.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
+
+/* ---- creation (agent.c) ---- */
+/* An agent of the algorithm `ops` (for a registered algorithm: the same as
+** pg_agent_create; tests add algorithms of their own through it): checks
+** the nets against the ops (as pg_agent_create), does not own them. */
+pg_status pg__agent_create_ops(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
+                               pg_net *value_net, pg_agent **out);
 
 /* ---- internal loop entry points (agent.c), shared with train.c ---- */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn);
