@@ -49,7 +49,9 @@ static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
   .needs_value = true,                                                                  \
   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
   .update = pg__a3c_update, .clear = pg__async_clear, .train = pg__async_train,          \
-  .teardown = pg__async_teardown, .worker_ops = &pg__a3c_worker_ops
+  .teardown = pg__async_teardown, .worker_ops = &pg__a3c_worker_ops,                     \
+  .check_save = pg__async_check_save, .save_state = pg__async_save_state,               \
+  .load_state = pg__async_load_state
 
 const pg__algo_ops pg__a3c_ops = {.name = "a3c", .params = A3C_PARAMS, A3C_OPS};
 const pg__algo_ops pg__a3c_worker_ops = {.name = "a3c_worker", .params = WORKER_PARAMS, A3C_OPS};

@@ -60,6 +60,12 @@ static pg_status shared_new(pg_agent *a, pg__async_shared **out) {
   atomic_init(&sh->training, false);
   atomic_init(&sh->target_version, 1);
   sh->updates = a->updates;
+  /* a loaded parent's statistics carry on */
+  sh->last_return = a->last_return;
+  sh->last_length = a->last_length;
+  memcpy(sh->ring, a->ring, sizeof sh->ring);
+  sh->ring_n = a->ring_n;
+  sh->ring_pos = a->ring_pos;
   size_t np = pg__net_param_count(a->net);
   pg_status st = pg__net_clone(a->net, &sh->proto);
   if (st == PG_OK && a->vnet) st = pg__net_clone(a->vnet, &sh->vproto);
@@ -284,8 +290,16 @@ static pg_status worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t
   w->discrete = P->discrete;
   w->n_actions = P->n_actions;
   w->action_len = P->action_len;
-  memcpy(w->param, P->param, sizeof w->param);
-  w->user_set = P->user_set;
+  if (pg__params_alloc(w) != PG_OK) {
+    pg__free(ectx, s);
+    pg__free(ectx, w);
+    pg__ctx_release(ectx);
+    pg_ctx_destroy(ectx);
+    return pg__fail(pctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  }
+  size_t end = pg__param_end();
+  memcpy(w->param, P->param, end * sizeof *w->param);
+  memcpy(w->user_set, P->user_set, end);
   w->root = P;
   w->dirty = true;
   pg__rng_seed(&w->rng, seed, index + 1);
@@ -572,6 +586,66 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   pg__free(P->ctx, slots);
   pg__env_set_max_steps(env, old_cap);
   return st;
+}
+
+/* ---- checkpoints (agent_io.c's ALGO section) --------------------------------------
+** Body: u32 version (1), u32 has_state (0: never stepped), f64 the parent's
+** final epsilon, u64 count, count f32: the target network theta^- (Q
+** methods; 0 for A3C). The shared parameters, the shared optimizer's
+** statistics and the counters are the agent's NETP/NETV, OPTP/OPTV and STAT
+** sections. Hogwild's own RMSProp statistics are not saved. */
+
+pg_status pg__async_check_save(const pg_agent *a, const char *fn) {
+  const pg__async *s = a->algo;
+  if (s && s->parent)
+    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED, "%s: a worker handle is not saved: save its parent",
+                    fn);
+  if (s && s->sh && atomic_load(&s->sh->training))
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: the agent is training", fn);
+  if (s && s->sh && atomic_load(&s->sh->live_workers) > 0)
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "%s: the agent has live worker handles: destroy them before saving", fn);
+  return PG_OK;
+}
+
+void pg__async_save_state(pg__writer *w, const void *agent) {
+  const pg_agent *a = agent;
+  const pg__async *s = a->algo;
+  const float *target = s && s->sh ? s->sh->target : NULL;
+  uint64_t count = target ? pg__net_param_count(a->net) : 0;
+  pg__w_u32(w, 1u);
+  pg__w_u32(w, s && s->sh ? 1u : 0u);
+  pg__w_f64(w, s ? s->eps_final : 0.0);
+  pg__w_u64(w, count);
+  if (count) pg__w_f32s(w, target, (size_t)count);
+}
+
+pg_status pg__async_load_state(pg_agent *a, const char *fn, pg__reader *r) {
+  pg_ctx *ctx = a->ctx;
+  uint32_t version = pg__r_u32(r), has_state = pg__r_u32(r);
+  double eps = pg__r_f64(r);
+  uint64_t count = pg__r_u64(r);
+  if (r->bad) return pg__fail(ctx, PG_ERR_FORMAT, "%s: ALGO section too short", fn);
+  if (version != 1)
+    return pg__fail(ctx, PG_ERR_VERSION, "%s: ALGO section version %u is not 1", fn, version);
+  size_t want = has_state && is_q(a) ? pg__net_param_count(a->net) : 0;
+  if (has_state > 1 || count != want || r->left != want * 4 || !(eps >= 0.0 && eps <= 1.0))
+    return pg__fail(ctx, PG_ERR_FORMAT,
+                    "%s: ALGO: state %u, epsilon %g and %llu target values (%zu bytes) do not "
+                    "fit this agent", fn, has_state, eps, (unsigned long long)count, r->left);
+  if (!has_state) return PG_OK;
+  /* the shared state as the first step would make it, then the saved parts */
+  pg_status st = pg__agent_prepare(a, fn);
+  if (st != PG_OK) return st;
+  pg__async *s = a->algo;
+  s->eps_final = eps;
+  if (want) {
+    pg__r_f32s(r, s->sh->target, want);
+    if (!pg__all_finite(s->sh->target, want))
+      return pg__fail(ctx, PG_ERR_FORMAT, "%s: ALGO: the target network is not finite", fn);
+    atomic_fetch_add(&s->sh->target_version, 1);
+  }
+  return PG_OK;
 }
 
 const char *pg_agent_last_error(const pg_agent *agent) {

@@ -125,7 +125,8 @@ static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
    .params = defaults, .act_q = pg__async_q_act, .worker_ops = worker,                    \
    .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,    \
    .update = pg__async_q_update, .clear = pg__async_clear, .train = pg__async_train,     \
-   .teardown = pg__async_teardown}
+   .teardown = pg__async_teardown, .check_save = pg__async_check_save,                  \
+   .save_state = pg__async_save_state, .load_state = pg__async_load_state}
 
 #define SARSA PG_ALGO_ASYNC_ONE_STEP_SARSA
 #define NEXT PG__TRAIT_NEXT_ACTION

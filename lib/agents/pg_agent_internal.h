@@ -26,12 +26,13 @@
 #include "nn/pg_nn.h"
 #include "optim/pg_optim.h"
 #include "agents/pg_rollout.h"
+#include "pg_serial.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum { PG__PARAM_SLOTS = 32, PG__RING = 100 };
+enum { PG__RING = 100 };
 
 /* One accepted parameter of an algorithm with its default. */
 typedef struct pg__param_default {
@@ -117,6 +118,14 @@ typedef struct pg__algo_ops {
                      pg_progress_fn progress, void *user);
   /* Frees the algorithm's state (a->algo). */
   void (*teardown)(pg_agent *a);
+  /* Checkpoints (agent_io.c), all optional: check_save refuses states that
+  ** cannot be saved (recorded message); save_state writes the body of the
+  ** ALGO section (obj: the agent), load_state reads it after the agent's
+  ** parameters, optimizers and counters are in place (PG_ERR_FORMAT with a
+  ** message on a bad body). */
+  pg_status (*check_save)(const pg_agent *a, const char *fn);
+  void (*save_state)(pg__writer *w, const void *agent);
+  pg_status (*load_state)(pg_agent *a, const char *fn, pg__reader *body);
 } pg__algo_ops;
 
 struct pg_agent {
@@ -145,9 +154,10 @@ struct pg_agent {
   size_t n_actions;   /* discrete: choices; continuous: dimension */
   size_t action_len;  /* floats per action: 1 or n_actions */
 
-  /* parameters */
-  double param[PG__PARAM_SLOTS];
-  uint32_t user_set;  /* bit p: set by the caller */
+  /* parameters: pg__param_end() values indexed by pg_param, then as many
+  ** set-by-the-caller flags (user_set points into the same block) */
+  double *param;
+  uint8_t *user_set;
   bool dirty;         /* structural change: setup before the next step */
 
   /* runtime */
@@ -188,7 +198,20 @@ struct pg_agent {
   uint64_t train_steps0;
 };
 
-/* ---- parameters (agent.c) ---- */
+/* ---- parameters (params.c, the registry) ---- */
+/* One past the largest registered pg_param: the length of a->param. */
+size_t pg__param_end(void);
+/* Whether p is a registered parameter. */
+bool pg__param_known(uint32_t p);
+/* The values of a new agent of ops (ops's defaults, the seed, the derived
+** defaults) with no flag set; param and user_set hold pg__param_end(). */
+void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
+                         uint8_t *user_set);
+/* Re-derives the defaults that follow other parameters (optimizer epsilon,
+** PAAC's lr) unless the caller set them. */
+void pg__params_derive(const pg__algo_ops *ops, double *param, const uint8_t *user_set);
+/* Allocates a->param and a->user_set (one block); PG_ERR_NOMEM. */
+pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
 /* The current (annealed) policy learning rate (apply.c). */

@@ -82,6 +82,10 @@ void pg__async_clear(pg_agent *a);
 void pg__async_teardown(pg_agent *a);
 pg_status pg__async_train(pg_agent *a, pg_env *env, int64_t max_steps,
                           pg_progress_fn progress, void *user);
+/* Checkpoints: the ops' check_save, save_state and load_state. */
+pg_status pg__async_check_save(const pg_agent *a, const char *fn);
+void pg__async_save_state(pg__writer *w, const void *agent);
+pg_status pg__async_load_state(pg_agent *a, const char *fn, pg__reader *r);
 /* The apply point (pg__agent_apply) at global step T, then the shared
 ** statistics of the update. */
 pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl,
