@@ -305,3 +305,7 @@ pg_status pg_agent_get_net(pg_agent *agent, int32_t which, pg_net **out_net) {
   return PG_OK;
 }
 
+const char *pg_agent_last_error(const pg_agent *agent) {
+  if (!agent) return "no agent (NULL pg_agent)";
+  return pg_ctx_last_error(agent->ctx);
+}

@@ -66,6 +66,12 @@ typedef struct pg__async {
   uint64_t tgt_version;
 } pg__async;
 
+/* Traits of a's algorithm. */
+static inline bool pg__is_async(const pg_agent *a) { return (a->ops->traits & PG__TRAIT_ASYNC) != 0; }
+static inline bool pg__async_is_q(const pg_agent *a) {
+  return (a->ops->traits & PG__TRAIT_Q_HEAD) != 0;
+}
+
 /* ---- async_common.c ---- */
 /* epsilon at global step T: linear from 1 to final over anneal steps. */
 double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T);
@@ -80,6 +86,17 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
 bool pg__async_due(const pg_agent *a);
 void pg__async_clear(pg_agent *a);
 void pg__async_teardown(pg_agent *a);
+/* Copies the shared statistics into the parent's fields (parent's thread). */
+void pg__async_fold_stats(pg_agent *P);
+
+/* ---- async_workers.c ---- */
+/* A worker of parent P (internal: one of pg_agent_train's; index and seed
+** pick its random stream): theta' cloned from the shared prototype and read
+** from the shared parameters. */
+pg_status pg__async_worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t seed,
+                               const char *fn, pg_agent **out);
+
+/* ---- async_train.c ---- */
 pg_status pg__async_train(pg_agent *a, pg_env *env, int64_t max_steps,
                           pg_progress_fn progress, void *user);
 /* Checkpoints: the ops' check_save, save_state and load_state. */
