@@ -147,36 +147,19 @@ void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
   pg__params_derive(ops, param, user_set);
 }
 
-/* The registry row and the algorithm of a handle-free query. */
-static pg_status query(pg_algorithm algorithm, pg_param param, const pg__algo_ops **ops,
-                       const pinfo **pi) {
-  *ops = pg__algo_lookup(algorithm);
-  *pi = param_info(param);
-  if (!*ops || !*pi) return PG_ERR_INVALID_ARG;
-  return ops_accepts(*ops, param) ? PG_OK : PG_ERR_UNSUPPORTED;
-}
-
-pg_status pg_param_get_bounds(pg_algorithm algorithm, pg_param param, double *out_low,
-                              double *out_high) {
-  const pg__algo_ops *ops;
-  const pinfo *pi;
-  if (!out_low || !out_high) return PG_ERR_INVALID_ARG;
-  pg_status st = query(algorithm, param, &ops, &pi);
-  if (st == PG_OK) ops_bounds(ops, pi, out_low, out_high);
-  return st;
-}
-
-pg_status pg_param_get_default(pg_algorithm algorithm, pg_param param, double *out_value) {
-  const pg__algo_ops *ops;
-  const pinfo *pi;
-  if (!out_value) return PG_ERR_INVALID_ARG;
-  pg_status st = query(algorithm, param, &ops, &pi);
-  if (st != PG_OK) return st;
-  /* seed: the creating context's seed, 0 for a context made with defaults */
-  *out_value = param == PG_PARAM_SEED ? 0.0 : table_default(ops, param);
-  if (derives(ops, param))
-    *out_value = derived(ops, param, table_default(ops, PG_PARAM_OPTIMIZER),
-                         table_default(ops, PG_PARAM_NUM_ENVS));
+pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_low,
+                           double *out_high, double *out_default) {
+  const pinfo *pi = param_info(param);
+  if (!pi) return PG_ERR_INVALID_ARG;
+  if (!ops_accepts(ops, param)) return PG_ERR_UNSUPPORTED;
+  if (out_low) ops_bounds(ops, pi, out_low, out_high);
+  if (out_default) {
+    /* seed: the creating context's seed, 0 for a context made with defaults */
+    *out_default = param == PG_PARAM_SEED ? 0.0 : table_default(ops, param);
+    if (derives(ops, param))
+      *out_default = derived(ops, param, table_default(ops, PG_PARAM_OPTIMIZER),
+                             table_default(ops, PG_PARAM_NUM_ENVS));
+  }
   return PG_OK;
 }
 

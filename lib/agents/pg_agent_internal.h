@@ -1,18 +1,23 @@
 /*
 ** Agents, internal view: the pg_agent struct shared by the agent sources and
-** the per-algorithm operations table that every algorithm plugs into.
+** the per-algorithm operations table (pg__algo_ops) that every algorithm
+** plugs into. docs/ARCHITECTURE.md draws the data flow with the file that
+** owns each step.
 **
-** Data flow (one way): environment -> rollout buffer (the algorithm's state)
-** -> loss descriptor (pg_loss_desc) -> gradients (pg__net_backward) ->
-** optimizer (pg__agent_apply) -> parameters.
+** Data flow (one way): environment (pg__env_*) -> rollout buffer
+** (rollout.c) -> loss (loss.c: pg_loss_desc, pg__net_backward) -> gradients
+** -> the apply point (apply.c: reduce hook, clipping, optimizer step in
+** lib/optim) -> parameters.
 **
 ** Adding an algorithm (e.g. lib/agents/a3c.c):
-**   1. define `const pg__algo_ops pg__a3c_ops = {...}` (members below);
+**   1. define `const pg__algo_ops pg__a3c_ops = {...}` (members below) in
+**      its own file, with its traits (PG__TRAIT_*);
 **   2. list the parameters it accepts with their defaults in its `params`
-**      array (names and bounds live in agent.c's global table: add a row there
-**      only for a new pg_param);
-**   3. register it in pg__algo_table() in agent.c (one line per algorithm).
-** Algorithms without ops give PG_ERR_UNSUPPORTED from the create functions.
+**      array (names, bounds and components live in params.c's registry: add
+**      a row there only for a new pg_param);
+**   3. give it a number: one line in registry.c. (A test's algorithm needs
+**      no number: pg__agent_create_ops.)
+** Generic code asks traits, never algorithm numbers or function pointers.
 **
 ** Threads: the public entry points run on the caller's thread. An algorithm
 ** with its own threads (A3C) does that inside its `train` member and must
@@ -210,6 +215,11 @@ void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
 /* Re-derives the defaults that follow other parameters (optimizer epsilon,
 ** PAAC's lr) unless the caller set them. */
 void pg__params_derive(const pg__algo_ops *ops, double *param, const uint8_t *user_set);
+/* Bounds (out_low/out_high may be NULL) and default (may be NULL) of
+** param for ops: PG_ERR_INVALID_ARG for an unregistered parameter,
+** PG_ERR_UNSUPPORTED for one the algorithm does not use. */
+pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_low,
+                           double *out_high, double *out_default);
 /* Allocates a->param and a->user_set (one block); PG_ERR_NOMEM. */
 pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
@@ -264,7 +274,7 @@ void pg__agent_zero_grads(pg_agent *a);
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act);
 
-/* ---- statistics (agent.c) ---- */
+/* ---- statistics (handle.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
 
 /* ---- creation (agent.c) ---- */
@@ -274,7 +284,7 @@ void pg__agent_episode_end(pg_agent *a, size_t slot);
 pg_status pg__agent_create_ops(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
                                pg_net *value_net, pg_agent **out);
 
-/* ---- internal loop entry points (agent.c), shared with train.c ---- */
+/* ---- internal loop entry points (loop.c), shared with the train loops ---- */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn);
 pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask,
                          float *actions, bool record);
@@ -288,9 +298,10 @@ void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
 ** <= its max batch; see pg__net_forward_rows). */
 void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
                            size_t n, bool deterministic, float *actions, size_t row0);
+/* Monotonic seconds (handle.c). */
 double pg__now(void);
 
-/* ---- flush-to-zero around arithmetic (restores the caller's mode) ---- */
+/* ---- flush-to-zero around arithmetic (restores the caller's mode; handle.c) ---- */
 unsigned pg__ftz_enter(void);
 void pg__ftz_leave(unsigned saved);
 
