@@ -48,6 +48,7 @@ static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
   .algorithm = PG_ALGO_A3C, .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE,          \
   .needs_value = true,                                                                  \
   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
+  .step_obs = pg__async_step_obs,                                                        \
   .update = pg__a3c_update, .clear = pg__async_clear, .train = pg__async_train,          \
   .teardown = pg__async_teardown, .worker_ops = &pg__a3c_worker_ops,                     \
   .check_save = pg__async_check_save, .save_state = pg__async_save_state,               \

@@ -60,6 +60,8 @@ static pg_status ac_record(pg_agent *a, const float *obs, const uint8_t *mask,
   return PG_OK;
 }
 
+static float *ac_step_obs(pg_agent *a) { return pg__rollout_step_obs(&((ac_state *)a->algo)->rb); }
+
 static bool ac_due(const pg_agent *a) {
   const ac_state *s = a->algo;
   return s && s->rb.t == s->rb.cap;
@@ -136,7 +138,8 @@ static const pg__param_default PAAC_PARAMS[] = {
     {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}};
 
 #define AC_OPS                                                                          \
-  .needs_value = true, .setup = ac_setup, .record = ac_record, .update_due = ac_due,     \
+  .needs_value = true, .setup = ac_setup, .record = ac_record, .step_obs = ac_step_obs,  \
+  .update_due = ac_due,                                                                  \
   .update = ac_update, .clear = ac_clear, .teardown = ac_teardown
 
 /* One-step: the lecture's Algorithm 13.5 updates after every step. */

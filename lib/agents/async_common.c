@@ -232,6 +232,11 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
   return PG_OK;
 }
 
+float *pg__async_step_obs(pg_agent *a) {
+  pg__async *s = a->algo;
+  return s ? pg__rollout_step_obs(&s->rb) : NULL;
+}
+
 bool pg__async_due(const pg_agent *a) {
   const pg__async *s = a->algo;
   if (!s || !s->rb.t) return false;

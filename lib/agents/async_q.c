@@ -124,6 +124,7 @@ static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
   {.name = nm, .algorithm = id, .traits = PG__TRAIT_ASYNC | PG__TRAIT_Q_HEAD | (extra),  \
    .params = defaults, .act_q = pg__async_q_act, .worker_ops = worker,                    \
    .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,    \
+   .step_obs = pg__async_step_obs,                                                       \
    .update = pg__async_q_update, .clear = pg__async_clear, .train = pg__async_train,     \
    .teardown = pg__async_teardown, .check_save = pg__async_check_save,                  \
    .save_state = pg__async_save_state, .load_state = pg__async_load_state}

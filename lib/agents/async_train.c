@@ -64,7 +64,7 @@ static void run_worker(wslot *ws, bool inline_progress) {
   trainer *tr = ws->tr;
   pg_agent *w = ws->w;
   pg_env *env = ws->env;
-  size_t os = w->obs_size, k = w->n_actions;
+  size_t k = w->n_actions;
   const uint8_t *env_mask = w->discrete ? pg__env_mask(env) : NULL;
   bool masked = env_mask != NULL;
   pg_status st = pg__env_reset(env, ws->obs);
@@ -86,8 +86,10 @@ static void run_worker(wslot *ws, bool inline_progress) {
     if (ws->te[0] || ws->tru[0]) {
       st = pg__env_reset(env, ws->obs);
       if (st != PG_OK) ws->env_err = true;
-    } else {
-      memcpy(ws->obs, ws->next, os * sizeof(float));
+    } else { /* the next observation is the next step's: swap, no copy */
+      float *t = ws->obs;
+      ws->obs = ws->next;
+      ws->next = t;
     }
     if (inline_progress && (tr->solo || ++ws->since_check % REPORT_CHECK_STEPS == 0) &&
         maybe_report(tr)) {

@@ -131,7 +131,10 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   if (a->capturing && a->vnet) pg__agent_values(a, obs, n, a->pend_value);
   a->capturing = false;
   memcpy(actions, a->actions, n * a->action_len * sizeof(float));
-  memcpy(a->pend_obs, obs, n * a->obs_size * sizeof(float));
+  /* the observations' one copy into the rollout (or the agent's own) */
+  a->step_obs = record && a->ops->step_obs ? a->ops->step_obs(a) : NULL;
+  if (!a->step_obs) a->step_obs = a->pend_obs;
+  memcpy(a->step_obs, obs, n * a->obs_size * sizeof(float));
   a->have_mask = mask != NULL;
   if (mask) memcpy(a->mask_buf, mask, n * a->n_actions);
   a->recorded = record;
@@ -152,7 +155,7 @@ pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *ter
   if (st == PG_OK && !pg__all_finite(next_obs, n * a->obs_size))
     st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in next_obs: the step is dropped", fn);
   if (st == PG_OK && a->recorded)
-    st = a->ops->record(a, a->pend_obs, a->have_mask ? a->mask_buf : NULL, a->actions, rewards,
+    st = a->ops->record(a, a->step_obs, a->have_mask ? a->mask_buf : NULL, a->actions, rewards,
                         term, trunc, next_obs);
   a->phase = PG__PHASE_READY;
   if (st != PG_OK) return st;

@@ -110,6 +110,10 @@ typedef struct pg__algo_ops {
                       const float *actions, const float *rewards,
                       const int32_t *term, const int32_t *trunc,
                       const float *next_obs);
+  /* Optional: where a recorded step's n_slots observation rows go in the
+  ** algorithm's rollout buffer (then record receives that pointer as obs
+  ** and finds them in place), or NULL to use the agent's own copy. */
+  float *(*step_obs)(pg_agent *a);
   /* True when pg_agent_update must learn before the next step. */
   bool (*update_due)(const pg_agent *a);
   /* Learns from the buffer and empties it. On error the parameters are as
@@ -171,6 +175,10 @@ struct pg_agent {
   bool recorded;      /* the pending step is a learning step */
   bool have_mask;     /* the pending step came with a mask */
   float *pend_obs;    /* n_slots*obs_size: the pending step's observations */
+  /* Where the pending step's observations were copied: the algorithm's
+  ** rollout row (ops->step_obs: copied once, record finds them in place) or
+  ** pend_obs. */
+  float *step_obs;
   /* PG__TRAIT_ACTING: v(s) and log pi(a|s) of the pending step (n_slots
   ** each; v is 0 without a value estimate), else NULL. */
   float *pend_value, *pend_logp;

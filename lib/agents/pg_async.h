@@ -84,6 +84,7 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
                            const int32_t *term, const int32_t *trunc,
                            const float *next_obs);
 bool pg__async_due(const pg_agent *a);
+float *pg__async_step_obs(pg_agent *a);
 void pg__async_clear(pg_agent *a);
 void pg__async_teardown(pg_agent *a);
 /* Copies the shared statistics into the parent's fields (parent's thread). */

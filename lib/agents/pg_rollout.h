@@ -70,6 +70,10 @@ void pg__rollout_record(pg__rollout *rb, const float *obs, const uint8_t *mask,
                         const int32_t *term, const int32_t *trunc,
                         const float *next_obs, const float *value,
                         const float *logp);
+/* Where the next step's n observation rows go (NULL when the buffer is
+** full): the host loop copies a step's observations there once, and
+** pg__rollout_record given that pointer as obs leaves them in place. */
+float *pg__rollout_step_obs(pg__rollout *rb);
 /* Appends one row of slot `slot` of a multi-slot step into a one-slot
 ** buffer (REINFORCE keeps one buffer per slot). */
 void pg__rollout_record_slot(pg__rollout *rb, size_t slot, const float *obs,

@@ -107,7 +107,7 @@ void pg__rollout_record(pg__rollout *rb, const float *obs, const uint8_t *mask,
                         const int32_t *trunc, const float *next_obs, const float *value,
                         const float *logp) {
   size_t n = rb->n, t = rb->t, os = rb->obs_size, r0 = t * n;
-  memcpy(rb->obs + r0 * os, obs, n * os * sizeof(float));
+  if (obs != rb->obs + r0 * os) memcpy(rb->obs + r0 * os, obs, n * os * sizeof(float));
   memcpy(rb->act + r0 * rb->action_len, actions, n * rb->action_len * sizeof(float));
   memcpy(rb->rew + r0, rewards, n * sizeof(float));
   memcpy(rb->term + r0, term, n * sizeof(int32_t));
@@ -127,6 +127,10 @@ void pg__rollout_record(pg__rollout *rb, const float *obs, const uint8_t *mask,
     if (t + 1 == rb->cap) memcpy(rb->boot_obs, next_obs, n * os * sizeof(float));
   }
   rb->t = t + 1;
+}
+
+float *pg__rollout_step_obs(pg__rollout *rb) {
+  return rb->t < rb->cap ? rb->obs + rb->t * rb->n * rb->obs_size : NULL;
 }
 
 void pg__rollout_record_slot(pg__rollout *rb, size_t slot, const float *obs,

@@ -87,7 +87,6 @@ static uint64_t cap_episodes(pg_agent *a, pg_env *env) {
 static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) {
   static const char *fn = "pg_agent_train";
   pg_agent *a = L->a;
-  size_t os = a->obs_size;
   bool masked = a->discrete && pg__env_mask(env);
   pg_status st = pg__env_reset(env, b->obs);
   if (st != PG_OK) return pg__env_report(env, fn);
@@ -106,8 +105,10 @@ static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) 
     if (b->te[0] || b->tr[0]) {
       st = pg__env_reset(env, b->obs);
       if (st != PG_OK) return pg__env_report(env, fn);
-    } else {
-      memcpy(b->obs, b->next, os * sizeof(float));
+    } else { /* the next observation is the next step's: swap, no copy */
+      float *t = b->obs;
+      b->obs = b->next;
+      b->next = t;
     }
     if (maybe_report(L)) break;
   }
