@@ -142,14 +142,22 @@ static float param0(pg_net *net) {
   return p;
 }
 
+/* A toy agent on a fresh net (*net: borrowed by the agent, destroyed by the
+** caller). */
+static pg_agent *toy_agent(pg_ctx *ctx, pg_net **net) {
+  *net = toy_net(ctx);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg__agent_create_ops(ctx, &TOY_OPS, *net, NULL, &a), PG_OK);
+  return a;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 START_TEST(test_toy_through_the_library_loop) {
   pg_test_alloc c = {0};
   pg_ctx *ctx = pg_test_ctx(&c);
-  pg_net *net = toy_net(ctx);
-  pg_agent *a = NULL;
-  ck_assert_int_eq(pg__agent_create_ops(ctx, &TOY_OPS, net, NULL, &a), PG_OK);
+  pg_net *net = NULL;
+  pg_agent *a = toy_agent(ctx, &net);
   /* the registry's names and the toy's own bounds and parameters */
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 1), PG_ERR_OUT_OF_RANGE);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 5), PG_OK);
@@ -183,9 +191,8 @@ END_TEST
 START_TEST(test_toy_through_the_host_loop) {
   pg_test_alloc c = {0};
   pg_ctx *ctx = pg_test_ctx(&c);
-  pg_net *net = toy_net(ctx);
-  pg_agent *a = NULL;
-  ck_assert_int_eq(pg__agent_create_ops(ctx, &TOY_OPS, net, NULL, &a), PG_OK);
+  pg_net *net = NULL;
+  pg_agent *a = toy_agent(ctx, &net);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 2), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 4), PG_OK);
   enum { N = 2 };

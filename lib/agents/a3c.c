@@ -30,16 +30,12 @@ pg_status pg__a3c_update(pg_agent *a) {
 }
 
 static const pg__param_default A3C_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},        {PG_PARAM_LR, 0.0007},
-    {PG_PARAM_VALUE_LR, 0.0007},   {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.01}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_T_MAX, 5},           {PG_PARAM_NUM_ENVS, 1},
-    {PG_PARAM_NUM_THREADS, 2},     {PG_PARAM_SEED, 0},
-    {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP}, {PG_PARAM_RMSPROP_DECAY, 0.99},
-    {PG_PARAM_OPTIM_EPSILON, 1e-5}, {PG_PARAM_LR_ANNEAL_STEPS, 0},
-    {PG_PARAM_DETERMINISTIC, 0},   {PG_PARAM_REPORT_INTERVAL, 0},
-    {PG_PARAM_HOGWILD, 0},         {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.0007},
+    {PG_PARAM_VALUE_LR, 0.0007},    {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 1},
+    {PG_PARAM_HOGWILD, 0},          PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0),
+    PG__PARAMS_LOOP(2),             {(pg_param)0, 0}};
 
 /* Worker handles take their parameters from the parent at creation. */
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};

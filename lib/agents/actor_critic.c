@@ -116,26 +116,18 @@ static void ac_teardown(pg_agent *a) {
 ** the softmax in 2 of 5 CartPole seeds (return ~9, entropy 0, no recovery);
 ** 3e-4 solved 10 of 10 seeds (docs/AGENTS.md, docs/RESULTS.md). */
 static const pg__param_default AC_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.0003},
-    {PG_PARAM_VALUE_LR, 0.005},   {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_T_MAX, 1},          {PG_PARAM_NUM_ENVS, 1},
-    {PG_PARAM_NUM_THREADS, 1},    {PG_PARAM_SEED, 0},
-    {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM}, {PG_PARAM_RMSPROP_DECAY, 0.99},
-    {PG_PARAM_OPTIM_EPSILON, 1e-8}, {PG_PARAM_LR_ANNEAL_STEPS, 0},
-    {PG_PARAM_DETERMINISTIC, 0},  {PG_PARAM_REPORT_INTERVAL, 0},
-    {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.0003},
+    {PG_PARAM_VALUE_LR, 0.005},     {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.0},   {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_T_MAX, 1},            {PG_PARAM_NUM_ENVS, 1},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 static const pg__param_default PAAC_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.0224},
-    {PG_PARAM_VALUE_LR, 0.0224},  {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.01}, {PG_PARAM_CLIP_NORM, 0.5},
-    {PG_PARAM_T_MAX, 5},          {PG_PARAM_NUM_ENVS, 32},
-    {PG_PARAM_NUM_THREADS, 1},    {PG_PARAM_SEED, 0},
-    {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP}, {PG_PARAM_RMSPROP_DECAY, 0.99},
-    {PG_PARAM_OPTIM_EPSILON, 1e-5}, {PG_PARAM_LR_ANNEAL_STEPS, 0},
-    {PG_PARAM_DETERMINISTIC, 0},  {PG_PARAM_REPORT_INTERVAL, 0},
-    {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.0224},
+    {PG_PARAM_VALUE_LR, 0.0224},    {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.5},
+    {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 32},
+    PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define AC_OPS                                                                          \
   .needs_value = true, .setup = ac_setup, .record = ac_record, .step_obs = ac_step_obs,  \

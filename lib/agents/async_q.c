@@ -102,13 +102,9 @@ pg_status pg__async_q_update(pg_agent *a) {
 
 #define Q_PARAMS(T)                                                                     \
   {PG_PARAM_GAMMA, 0.99}, {PG_PARAM_LR, 0.001}, {PG_PARAM_CLIP_NORM, 0.0},             \
-      {PG_PARAM_T_MAX, T}, {PG_PARAM_NUM_ENVS, 1}, {PG_PARAM_NUM_THREADS, 2},          \
-      {PG_PARAM_SEED, 0}, {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP},                      \
-      {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-5},                  \
-      {PG_PARAM_LR_ANNEAL_STEPS, 500000}, {PG_PARAM_DETERMINISTIC, 0},                 \
-      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_EPSILON_ANNEAL_STEPS, 40000},           \
+      {PG_PARAM_T_MAX, T}, {PG_PARAM_NUM_ENVS, 1}, {PG_PARAM_EPSILON_ANNEAL_STEPS, 40000}, \
       {PG_PARAM_TARGET_INTERVAL, 1000}, {PG_PARAM_HOGWILD, 0},                         \
-      {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}
+      PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 500000), PG__PARAMS_LOOP(2), {(pg_param)0, 0}
 
 /* lr_anneal_steps 500000: the learning rate falls linearly to 0 over the
 ** first 500k global steps (the paper anneals it to 0 over training), which

@@ -45,6 +45,16 @@ typedef struct pg__param_default {
   double value;
 } pg__param_default;
 
+/* Entries most algorithms' parameter tables share: the optimizer's (kind,
+** its epsilon's default, lr annealing) and the loops' (num_threads and the
+** ones that default to 0). */
+#define PG__PARAMS_OPTIM(kind, eps, anneal)                                   \
+  {PG_PARAM_OPTIMIZER, kind}, {PG_PARAM_RMSPROP_DECAY, 0.99},                 \
+      {PG_PARAM_OPTIM_EPSILON, eps}, {PG_PARAM_LR_ANNEAL_STEPS, anneal}
+#define PG__PARAMS_LOOP(threads)                                              \
+  {PG_PARAM_NUM_THREADS, threads}, {PG_PARAM_SEED, 0}, {PG_PARAM_DETERMINISTIC, 0}, \
+      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0}
+
 /* Bounds of an algorithm's parameter narrower than the registry's. */
 typedef struct pg__param_bound {
   pg_param param;

@@ -139,27 +139,17 @@ static void rf_teardown(pg_agent *a) {
 }
 
 static const pg__param_default RF_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
-    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
-    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
-    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
-    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
-    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {PG_PARAM_PER_STEP_UPDATES, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.01},
+    {PG_PARAM_ENTROPY_BETA, 0.0},   {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},         {PG_PARAM_PER_STEP_UPDATES, 0},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 static const pg__param_default RFB_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
-    {PG_PARAM_VALUE_LR, 0.01},    {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
-    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
-    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
-    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
-    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {PG_PARAM_PER_STEP_UPDATES, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.01},
+    {PG_PARAM_VALUE_LR, 0.01},      {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.0},   {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},         {PG_PARAM_PER_STEP_UPDATES, 0},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define RF_OPS                                                                          \
   .setup = rf_setup, .record = rf_record, .update_due = rf_due, .update = rf_update,     \

@@ -18,13 +18,8 @@ pg_status pg__rollout_init(pg_ctx *ctx, pg__rollout *rb, size_t n, size_t cap,
                            size_t obs_size, size_t action_len, size_t mask_len,
                            unsigned parts) {
   size_t R = n * cap;
-  memset(rb, 0, sizeof *rb);
-  rb->n = n;
-  rb->cap = cap;
-  rb->obs_size = obs_size;
-  rb->action_len = action_len;
-  rb->mask_len = mask_len;
-  rb->parts = parts;
+  *rb = (pg__rollout){.n = n, .cap = cap, .obs_size = obs_size, .action_len = action_len,
+                      .mask_len = mask_len, .parts = parts};
   rb->obs = pg__calloc(ctx, R * obs_size, sizeof(float));
   rb->act = pg__calloc(ctx, R * action_len, sizeof(float));
   rb->rew = pg__calloc(ctx, R, sizeof(float));
