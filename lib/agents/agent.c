@@ -63,6 +63,7 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
                                       : pg__net_action_dim(net);
   a->action_len = a->discrete ? 1 : a->n_actions;
   if (pg__params_alloc(a) != PG_OK) {
+    a->own_nets = false; /* the caller frees them on failure */
     pg_agent_destroy(a);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
