@@ -68,18 +68,33 @@ static pg_status bufs_alloc(pg_agent *a, size_t n, bufs *b) {
   return PG_OK;
 }
 
-static bool env_has_mask(const pg_env *env) { return env->mask && env->vt.action_mask; }
+/* PG_ERR_SHAPE unless env's spaces are the agent's. */
+static pg_status check_env_spaces(pg_agent *a, const pg_env *env, const char *fn) {
+  if ((size_t)pg__env_obs_size(env) == a->obs_size &&
+      (pg__env_kind(env) == PG_ACTION_DISCRETE) == a->discrete &&
+      (size_t)pg__env_n(env) == a->n_actions)
+    return PG_OK;
+  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: env '%s' does not match the agent's spaces", fn,
+                  pg__env_name(env));
+}
+
+/* Runs the loop with env's episode cap replaced by MAX_EPISODE_STEPS when
+** that is set. */
+static uint64_t cap_episodes(pg_agent *a, pg_env *env) {
+  uint64_t cap = pg__pz(a, PG_PARAM_MAX_EPISODE_STEPS), old_cap = pg__env_max_steps(env);
+  if (cap) pg__env_set_max_steps(env, cap);
+  return old_cap;
+}
 
 /* One slot on the caller's env. */
 static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) {
   static const char *fn = "pg_agent_train";
   pg_agent *a = L->a;
-  size_t os = a->obs_size;
-  bool masked = a->discrete && env_has_mask(env);
+  bool masked = a->discrete && pg__env_mask(env);
   pg_status st = pg__env_reset(env, b->obs);
   if (st != PG_OK) return pg__env_report(env, fn);
   for (int64_t s = 0; s < max_steps; s++) {
-    if (masked) memcpy(b->mask, env->mask, a->n_actions);
+    if (masked) memcpy(b->mask, pg__env_mask(env), a->n_actions);
     st = pg__agent_step(a, b->obs, masked ? b->mask : NULL, b->act, true);
     if (st != PG_OK) return st;
     st = pg__env_step(env, b->act, b->next, b->rew, b->te, b->tr);
@@ -93,8 +108,10 @@ static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) 
     if (b->te[0] || b->tr[0]) {
       st = pg__env_reset(env, b->obs);
       if (st != PG_OK) return pg__env_report(env, fn);
-    } else {
-      memcpy(b->obs, b->next, os * sizeof(float));
+    } else { /* the next observation is the next step's: swap, no copy */
+      float *t = b->obs;
+      b->obs = b->next;
+      b->next = t;
     }
     if (maybe_report(L)) break;
   }
@@ -106,13 +123,13 @@ static pg_status train_vec(loop *L, pg_vec_env *vec, int64_t max_steps, bufs *b)
   static const char *fn = "pg_agent_train";
   pg_agent *a = L->a;
   size_t n = a->n_slots, os = a->obs_size;
-  bool masked = a->discrete && env_has_mask(pg__vec_env_instance(vec, 0));
+  bool masked = a->discrete && pg__env_mask(pg__vec_env_instance(vec, 0));
   pg_status st = pg__vec_env_reset(vec, fn, b->obs);
   if (st != PG_OK) return st;
   for (int64_t s = 0; s < max_steps; s += (int64_t)n) {
     if (masked)
       for (size_t i = 0; i < n; i++)
-        memcpy(b->mask + i * a->n_actions, pg__vec_env_instance(vec, (int32_t)i)->mask,
+        memcpy(b->mask + i * a->n_actions, pg__env_mask(pg__vec_env_instance(vec, (int32_t)i)),
                a->n_actions);
     st = pg__agent_step(a, b->obs, masked ? b->mask : NULL, b->act, true);
     if (st != PG_OK) return st;
@@ -145,8 +162,7 @@ pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
   bufs b = {0};
   pg_status st = bufs_alloc(a, n, &b);
   if (st != PG_OK) return st;
-  uint64_t cap = pg__pz(a, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
-  if (cap) env->max_steps = cap;
+  uint64_t old_cap = cap_episodes(a, env);
   if (n == 1) {
     st = train_single(&L, env, max_steps, &b);
   } else {
@@ -159,7 +175,7 @@ pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
       st = train_vec(&L, vec, max_steps, &b);
     pg_vec_env_destroy(vec);
   }
-  env->max_steps = old_cap;
+  pg__env_set_max_steps(env, old_cap);
   a->train_elapsed = pg__now() - L.t0;
   bufs_free(a->ctx, &b);
   return st;
@@ -214,9 +230,8 @@ pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
                     (long long)max_steps);
   if (agent->phase != PG__PHASE_READY)
     return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: a host-driven step awaits pg_agent_report", fn);
-  pg_status chk = check_env_spaces(agent, env, fn);
-  if (chk == PG_OK) chk = check_env_factory(agent, env, fn);
-  if (chk != PG_OK) return chk;
+  pg_status sp = check_env_spaces(agent, env, fn);
+  if (sp != PG_OK) return sp;
   unsigned fz = pg__ftz_enter();
   pg_status st = pg__agent_prepare(agent, fn);
   if (st == PG_OK) {
@@ -252,8 +267,8 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
                     (int)episodes);
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
-  pg_status chk = check_env_spaces(agent, env, fn);
-  if (chk != PG_OK) return chk;
+  pg_status sp = check_env_spaces(agent, env, fn);
+  if (sp != PG_OK) return sp;
   size_t os = agent->obs_size;
   float *obs = pg__malloc(ctx, 2 * os * sizeof(float) + agent->action_len * sizeof(float));
   uint8_t *mask = agent->discrete ? pg__malloc(ctx, agent->n_actions) : NULL;
@@ -263,9 +278,8 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
   float *act = obs + 2 * os;
-  bool masked = agent->discrete && env_has_mask(env);
-  uint64_t cap = pg__pz(agent, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
-  if (cap) env->max_steps = cap;
+  bool masked = agent->discrete && pg__env_mask(env);
+  uint64_t old_cap = cap_episodes(agent, env);
   unsigned fz = pg__ftz_enter();
   double sum = 0.0, sq = 0.0;
   pg_status st = PG_OK;
@@ -274,7 +288,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     st = pg__env_reset(env, obs);
     int32_t te = 0, tr = 0;
     while (st == PG_OK && !te && !tr) {
-      if (masked) memcpy(mask, env->mask, agent->n_actions);
+      if (masked) memcpy(mask, pg__env_mask(env), agent->n_actions);
       pg__agent_act_rows(agent, obs, masked ? mask : NULL, 1, deterministic != 0, act);
       float r = 0.0f;
       st = pg__env_step(env, act, obs, &r, &te, &tr);
@@ -284,7 +298,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     sq += ret * ret;
   }
   pg__ftz_leave(fz);
-  env->max_steps = old_cap;
+  pg__env_set_max_steps(env, old_cap);
   pg__free(ctx, obs);
   pg__free(ctx, mask);
   if (st != PG_OK) return pg__env_report(env, fn);

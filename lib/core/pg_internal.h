@@ -96,6 +96,12 @@ static inline bool pg__finite_f(float x) {
   return x == x && x - x == 0.0f; /* false for NaN and +-Inf */
 }
 bool pg__all_finite(const float *x, size_t n);
+/* Global L2 norm of g[0..n), computed in double; NaN or Inf when g holds
+** one (so it doubles as the finiteness check). Shared by lib/nn and the
+** optimizers' clipping in lib/optim (lib/core/numeric.c). */
+double pg__grad_norm(const float *g, size_t n);
+/* g *= s. */
+void pg__scale(float *g, size_t n, float s);
 static inline double pg__clamp(double x, double lo, double hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
