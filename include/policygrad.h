@@ -808,7 +808,7 @@ PG_API pg_status pg_param_get_default(pg_algorithm algorithm, pg_param param,
 ** or NULL for an unknown parameter. Thread-safe. Since 0.2.0. */
 PG_API const char *pg_param_component(pg_param param);
 
-/* Statistics read with pg_agent_get_stat (in progress callbacks, or any
+/** Statistics read with pg_agent_get_stat (in progress callbacks, or any
 ** time). Numbers are ABI. */
 typedef enum pg_stat {
   PG_STAT_EPISODES = 1,           /**< finished episodes                      */

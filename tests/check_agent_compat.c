@@ -1,6 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 /* Agent checkpoints written by libpolicygrad 0.1.0 (tests/data/fixtures-0.1.0,
-** made by make_fixtures.c there before the agents were restructured) still
+** made by make_agent_fixtures.c there before the agents were restructured) still
 ** load: algorithm, the parameters the caller had set, counters and the
 ** optimizer state come back, the agent trains on from there, and a checkpoint
 ** of the loaded agent loads again. */
@@ -50,7 +50,7 @@ START_TEST(test_load_and_continue) {
   pg_agent *a = NULL;
   pg_status st = pg_agent_load_file(ctx, path, &a);
   ck_assert_msg(st == PG_OK, "%s: %s", path, pg_ctx_last_error(ctx));
-  /* what make_fixtures.c set */
+  /* what make_agent_fixtures.c set */
   ck_assert_double_eq(param(a, PG_PARAM_GAMMA), 0.98);
   ck_assert_double_eq(param(a, PG_PARAM_SEED), 11.0);
   ck_assert_double_eq(param(a, PG_PARAM_CLIP_NORM), 5.0);

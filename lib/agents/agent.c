@@ -85,7 +85,12 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
 
 static pg_status check_algo(pg_ctx *ctx, pg_algorithm algo, const char *fn) {
   if (pg__algo_lookup(algo)) return PG_OK;
-  return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d", fn, (int)algo);
+  char names[PG__ERRMSG_SIZE / 2] = "";
+  size_t used = 0;
+  for (int i = PG_ALGO_REINFORCE; pg__algo_lookup((pg_algorithm)i); i++)
+    pg__list_append(names, sizeof names, &used, pg_algorithm_name((pg_algorithm)i));
+  return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown algorithm %d (the algorithms: %s)", fn,
+                  (int)algo, names);
 }
 
 /* pg_agent_create's checks and creation for the operations ops. */
@@ -164,7 +169,9 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
   if (pg__env_kind(env) == PG_ACTION_DISCRETE && pg__env_n(env) < 2)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: a discrete policy needs >= 2 actions", fn);
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: environment '%s' has %d discrete action; a policy needs >= 2 actions",
+                    fn, pg__env_name(env), (int)pg__env_n(env));
   const pg__algo_ops *ops = pg__algo_lookup(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
   ** network (the lecture's theta and w), also A3C; PAAC: shared trunk. */
@@ -173,7 +180,10 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   if (ops->traits & PG__TRAIT_Q_HEAD) {
     if (pg__env_kind(env) != PG_ACTION_DISCRETE)
       return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                      "%s: the async Q methods need a discrete action space", fn);
+                      "%s: the async Q methods learn Q-values of discrete actions, but "
+                      "environment '%s' has continuous actions: use PG_ALGO_A3C, PG_ALGO_PAAC or "
+                      "another policy-gradient algorithm (docs/AGENTS.md)",
+                      fn, pg__env_name(env));
     heads = HEAD_Q;
   }
   uint64_t seed = ctx->seed;

@@ -1,7 +1,8 @@
-/* The pg_agent handle once it exists: destruction, statistics, the nets,
+/* The pg_agent handle once it exists: destruction, episode bookkeeping, the nets,
 ** the last error, and the small helpers every agent source uses (clock,
 ** flush-to-zero). Calls nothing above it (no registry, no algorithm). */
 #include "agents/pg_agent_internal.h"
+#include "agents/pg_train_log.h" /* pg__train_log_free */
 
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ void pg__ftz_leave(unsigned saved) {
 void pg_agent_destroy(pg_agent *agent) {
   if (!agent) return;
   pg_ctx *ctx = agent->ctx;
+  pg__train_log_free(agent);
   if (agent->ops && agent->ops->teardown) agent->ops->teardown(agent);
   pg_optim_destroy(agent->opt);
   pg_optim_destroy(agent->vopt);
@@ -65,7 +67,7 @@ void pg_agent_destroy(pg_agent *agent) {
   pg__ctx_release(ctx);
 }
 
-/* ---- statistics ------------------------------------------------------------------ */
+/* ---- episode bookkeeping --------------------------------------------------------- */
 
 void pg__agent_episode_end(pg_agent *a, size_t slot) {
   double r = a->ep_return[slot];
@@ -77,38 +79,6 @@ void pg__agent_episode_end(pg_agent *a, size_t slot) {
   if (a->ring_n < PG__RING) a->ring_n++;
   a->ep_return[slot] = 0.0;
   a->ep_length[slot] = 0;
-}
-
-pg_status pg_agent_get_stat(pg_agent *agent, pg_stat stat, double *out_value) {
-  static const char *fn = "pg_agent_get_stat";
-  if (!agent) return PG_ERR_INVALID_ARG;
-  if (!out_value) return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: out_value is NULL", fn);
-  double v, el = agent->train_elapsed;
-  switch (stat) {
-  case PG_STAT_EPISODES: v = (double)agent->episodes; break;
-  case PG_STAT_LAST_RETURN: v = agent->last_return; break;
-  case PG_STAT_LAST_LENGTH: v = (double)agent->last_length; break;
-  case PG_STAT_MEAN_RETURN_100: {
-    double s = 0.0;
-    for (int i = 0; i < agent->ring_n; i++) s += agent->ring[i];
-    v = agent->ring_n ? s / agent->ring_n : 0.0;
-    break;
-  }
-  case PG_STAT_TOTAL_STEPS: v = (double)agent->total_steps; break;
-  case PG_STAT_UPDATES: v = (double)agent->updates; break;
-  case PG_STAT_STEPS_PER_SECOND:
-    v = el > 0.0 ? (double)(agent->total_steps - agent->train_steps0) / el : 0.0;
-    break;
-  case PG_STAT_POLICY_LOSS: v = agent->policy_loss; break;
-  case PG_STAT_VALUE_LOSS: v = agent->value_loss; break;
-  case PG_STAT_ENTROPY: v = agent->entropy; break;
-  case PG_STAT_ELAPSED_SECONDS: v = el; break;
-  case PG_STAT_LEARNING_RATE: v = pg__agent_lr(agent); break;
-  default:
-    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: unknown statistic %d", fn, (int)stat);
-  }
-  *out_value = v;
-  return PG_OK;
 }
 
 pg_status pg_agent_get_net(pg_agent *agent, int32_t which, pg_net **out_net) {

@@ -192,8 +192,13 @@ static size_t expected_slots(const pg_agent *a) {
 static pg_status check_len(pg_agent *a, const char *fn, const char *arg, size_t given,
                            size_t rows, const char *unit, size_t per) {
   if (given == rows * per) return PG_OK;
-  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)", fn, arg,
-                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per);
+  /* The usual cause: one row for an agent with several slots (PAAC: 32). */
+  const char *hint = rows > 1 && given == per && strcmp(unit, "slot") == 0
+                         ? ": one row per slot (PG_PARAM_NUM_ENVS; set it to 1 for a single "
+                           "environment, pg_agent_get_shape gives the sizes)"
+                         : "";
+  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)%s", fn, arg,
+                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per, hint);
 }
 
 /* obs/mask/action lengths of rows rows. A mask on a continuous policy is
@@ -229,7 +234,8 @@ pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *
   static const char *fn = "pg_agent_report";
   if (!agent) return PG_ERR_INVALID_ARG;
   if (agent->phase != PG__PHASE_STEPPED)
-    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report", fn);
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report (call pg_agent_step first)",
+                    fn);
   if (!rewards || !terminated || !truncated || !next_obs)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
                     "%s: rewards, terminated, truncated or next_obs is NULL", fn);

@@ -179,8 +179,9 @@ static pg_status lookup_param(pg_agent *a, pg_param p, const char *fn, const pin
   const pinfo *pi = param_info(p);
   if (!pi) return pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: unknown parameter %d", fn, (int)p);
   if (!ops_accepts(a->ops, p))
-    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED, "%s: %s does not use parameter '%s'", fn,
-                    a->ops->name, pi->name);
+    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s does not use parameter '%s' (docs/AGENTS.md lists the parameters "
+                    "of each algorithm)", fn, a->ops->name, pi->name);
   *out = pi;
   return PG_OK;
 }
@@ -234,9 +235,15 @@ pg_status pg_agent_set_param_by_name(pg_agent *agent, const char *name, double v
   if (!name)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "pg_agent_set_param_by_name: name is NULL");
   pg_param p;
-  if (pg_param_from_name(name, &p) != PG_OK)
+  if (pg_param_from_name(name, &p) != PG_OK) {
+    char names[PG__ERRMSG_SIZE / 2] = "";
+    size_t used = 0;
+    for (const pg__param_default *d = agent->ops->params; d->param; d++)
+      pg__list_append(names, sizeof names, &used, pg_param_name(d->param));
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
-                    "pg_agent_set_param_by_name: unknown parameter name '%.64s'", name);
+                    "pg_agent_set_param_by_name: unknown parameter name '%.64s'; %s takes: %s",
+                    name, agent->ops->name, names);
+  }
   return pg_agent_set_param(agent, p, value);
 }
 

@@ -4,7 +4,6 @@
 ** instances stepped by NUM_THREADS threads. Buffers are allocated once per
 ** call; the loop itself does not allocate. */
 #include "agents/pg_agent_internal.h"
-#include "agents/pg_async.h" /* pg__async_train */
 #include "agents/pg_train_log.h"
 
 #include <math.h>
@@ -66,16 +65,6 @@ static pg_status bufs_alloc(pg_agent *a, size_t n, bufs *b) {
     return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_train: out of memory");
   }
   return PG_OK;
-}
-
-/* PG_ERR_SHAPE unless env's spaces are the agent's. */
-static pg_status check_env_spaces(pg_agent *a, const pg_env *env, const char *fn) {
-  if ((size_t)pg__env_obs_size(env) == a->obs_size &&
-      (pg__env_kind(env) == PG_ACTION_DISCRETE) == a->discrete &&
-      (size_t)pg__env_n(env) == a->n_actions)
-    return PG_OK;
-  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: env '%s' does not match the agent's spaces", fn,
-                  pg__env_name(env));
 }
 
 /* Runs the loop with env's episode cap replaced by MAX_EPISODE_STEPS when
@@ -190,25 +179,25 @@ static void describe_spaces(char *out, size_t size, size_t obs_size, bool discre
 
 /* PG_ERR_SHAPE unless env has the spaces the agent was made for. */
 static pg_status check_env_spaces(pg_agent *a, const pg_env *env, const char *fn) {
-  bool discrete = env->kind == PG_ACTION_DISCRETE;
-  if ((size_t)env->obs_size == a->obs_size && discrete == a->discrete &&
-      (size_t)env->n == a->n_actions)
-    return PG_OK;
+  bool discrete = pg__env_kind(env) == PG_ACTION_DISCRETE;
+  size_t obs_size = (size_t)pg__env_obs_size(env), n = (size_t)pg__env_n(env);
+  if (obs_size == a->obs_size && discrete == a->discrete && n == a->n_actions) return PG_OK;
   char have[96], want[96];
-  describe_spaces(have, sizeof have, (size_t)env->obs_size, discrete, (size_t)env->n);
+  describe_spaces(have, sizeof have, obs_size, discrete, n);
   describe_spaces(want, sizeof want, a->obs_size, a->discrete, a->n_actions);
   return pg__fail(a->ctx, PG_ERR_SHAPE,
                   "%s: environment '%s' has %s, but the agent was made for %s: use an agent "
                   "made for this environment (pg_agent_create_for_env)",
-                  fn, env->name, have, want);
+                  fn, pg__env_name(env), have, want);
 }
 
 /* Several slots (pg_vec_env) or several async workers each need their own
 ** instance of env, made by its factory: say so before training starts. */
 static pg_status check_env_factory(pg_agent *a, const pg_env *env, const char *fn) {
-  if (env->vt.create) return PG_OK;
-  bool async = a->ops->train == pg__async_train;
-  int n = (int)pg__p(a, async ? PG_PARAM_NUM_THREADS : PG_PARAM_NUM_ENVS);
+  if (pg__env_has_factory(env)) return PG_OK;
+  bool async = (a->ops->traits & PG__TRAIT_ASYNC) != 0;
+  pg_param which = async ? PG_PARAM_NUM_THREADS : PG_PARAM_NUM_ENVS;
+  int n = (int)pg__p(a, which);
   if (n <= 1) return PG_OK;
   const char *param = async ? "PG_PARAM_NUM_THREADS" : "PG_PARAM_NUM_ENVS";
   return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
@@ -216,7 +205,7 @@ static pg_status check_env_factory(pg_agent *a, const pg_env *env, const char *f
                   "factory to make them: set %s to 1 or give the environment a factory "
                   "(pg_env_vtable.create), see docs/ENVIRONMENTS.md",
                   fn, a->ops->name, async ? "runs its workers on" : "steps", n, param, n,
-                  env->name, param);
+                  pg__env_name(env), param);
 }
 
 pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
@@ -230,8 +219,9 @@ pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
                     (long long)max_steps);
   if (agent->phase != PG__PHASE_READY)
     return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: a host-driven step awaits pg_agent_report", fn);
-  pg_status sp = check_env_spaces(agent, env, fn);
-  if (sp != PG_OK) return sp;
+  pg_status chk = check_env_spaces(agent, env, fn);
+  if (chk == PG_OK) chk = check_env_factory(agent, env, fn);
+  if (chk != PG_OK) return chk;
   unsigned fz = pg__ftz_enter();
   pg_status st = pg__agent_prepare(agent, fn);
   if (st == PG_OK) {
@@ -267,8 +257,8 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
                     (int)episodes);
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
-  pg_status sp = check_env_spaces(agent, env, fn);
-  if (sp != PG_OK) return sp;
+  pg_status chk = check_env_spaces(agent, env, fn);
+  if (chk != PG_OK) return chk;
   size_t os = agent->obs_size;
   float *obs = pg__malloc(ctx, 2 * os * sizeof(float) + agent->action_len * sizeof(float));
   uint8_t *mask = agent->discrete ? pg__malloc(ctx, agent->n_actions) : NULL;

@@ -51,6 +51,9 @@ pg_status pg__fail(pg_ctx *ctx, pg_status status, const char *fmt, ...)
     PG__PRINTF(3, 4);
 pg_status pg__vfail(pg_ctx *ctx, pg_status status, const char *fmt,
                     va_list ap) PG__PRINTF(3, 0);
+/* Appends ", item" (or "item" first) to the list in buf (size bytes, used
+** so far *used) for messages that name the valid choices; stops when full. */
+void pg__list_append(char *buf, size_t size, size_t *used, const char *item);
 
 /* ---- memory --------------------------------------------------------------
 ** Every allocation goes through the context's hook. Blocks carry a small

@@ -305,6 +305,7 @@ const char *pg__env_name(const pg_env *env) { return env->name; }
 int32_t pg__env_obs_size(const pg_env *env) { return env->obs_size; }
 pg_action_kind pg__env_kind(const pg_env *env) { return env->kind; }
 int32_t pg__env_n(const pg_env *env) { return env->n; }
+bool pg__env_has_factory(const pg_env *env) { return env->vt.create != NULL; }
 const uint8_t *pg__env_mask(const pg_env *env) {
   return env->mask && env->vt.action_mask ? env->mask : NULL;
 }

@@ -30,6 +30,9 @@ int32_t pg__env_n(const pg_env *env); /* choices (discrete) or dimension */
 /* The next step's action mask (n bytes), or NULL when the env gives none
 ** (continuous, or no action_mask callback). Valid until the next step. */
 const uint8_t *pg__env_mask(const pg_env *env);
+/* Whether env has a factory (pg_env_vtable.create), so pg_env_clone can
+** make the instances that several slots or workers need. */
+bool pg__env_has_factory(const pg_env *env);
 /* The episode step cap (0 = none), as pg_agent_train and pg_agent_evaluate
 ** override it for their duration. */
 uint64_t pg__env_max_steps(const pg_env *env);
