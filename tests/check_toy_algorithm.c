@@ -7,7 +7,8 @@
 ** pg_agent_update. It uses only the internal building blocks: the rollout
 ** buffer (records, bootstrap rows, GAE), the loss over rows (pg_loss_desc)
 ** and the one apply point. Also the rollout buffer's returns: GAE with
-** lambda = 1 and lambda = 0 against n-step returns and TD errors. */
+** lambda = 1 and lambda = 0 against n-step returns and TD errors, and the
+** apply point's gradient-reduce hook. */
 #include "testutil.h"
 
 #include "agents/pg_agent_internal.h"
@@ -234,6 +235,54 @@ START_TEST(test_toy_through_the_host_loop) {
 }
 END_TEST
 
+/* The apply point's gradient-reduce hook (where multi-process training sums
+** gradients): called once per gradient block and update, before clipping;
+** a failing reduction skips the update and leaves the parameters alone. */
+typedef struct reduce_log {
+  long calls;
+  size_t n;
+  pg_status fail_with;
+} reduce_log;
+
+static pg_status count_reduce(void *user, float *grads, size_t n) {
+  reduce_log *log = user;
+  log->calls++;
+  log->n = n;
+  for (size_t i = 0; i < n; i++) grads[i] *= 2.0f; /* two identical "processes" summed */
+  return log->fail_with;
+}
+
+START_TEST(test_gradient_reduce_hook) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = NULL;
+  pg_agent *a = toy_agent(ctx, &net);
+  reduce_log log = {0, 0, PG_OK};
+  a->grad_reduce = count_reduce;
+  a->grad_reduce_user = &log;
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 3, &env), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, 400, NULL, NULL), PG_OK);
+  ck_assert_int_eq(log.calls, (long)stat(a, PG_STAT_UPDATES)); /* one block: shared trunk */
+  ck_assert_int_eq(log.calls, 400 / (4 * 8));
+  size_t np = 0;
+  ck_assert_int_eq(pg_net_param_count(net, &np), PG_OK);
+  ck_assert_uint_eq(log.n, np);
+  /* a failing reduction: the update is skipped, the parameters stay */
+  log.fail_with = PG_ERR_IO;
+  float before = param0(net);
+  double updates = stat(a, PG_STAT_UPDATES);
+  ck_assert_int_eq(pg_agent_train(a, env, 64, NULL, NULL), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "gradient reduction"));
+  ck_assert(param0(net) == before);
+  ck_assert_double_eq(stat(a, PG_STAT_UPDATES), updates);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 START_TEST(test_incomplete_ops_refused) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
@@ -284,6 +333,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_toy_through_the_library_loop);
   tcase_add_test(tc, test_toy_through_the_host_loop);
+  tcase_add_test(tc, test_gradient_reduce_hook);
   tcase_add_test(tc, test_incomplete_ops_refused);
   tcase_add_test(tc, test_gae_limits);
   suite_add_tcase(s, tc);

@@ -35,7 +35,8 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
     st = a->ops->setup(a);
     if (st != PG_OK) a->n_slots = old_n;
   }
-  if (st == PG_OK) st = pg__agent_setup_optim(a, fn);
+  /* an asynchronous worker updates through its root's optimizers: none of its own */
+  if (st == PG_OK && a->root == a) st = pg__agent_setup_optim(a, fn);
   void *old[7] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
                   a->ep_length, a->pend_value, a->pend_logp};
   void **drop = st == PG_OK ? old : buf;

@@ -75,7 +75,8 @@ void pg__rollout_record(pg__rollout *rb, const float *obs, const uint8_t *mask,
 ** pg__rollout_record given that pointer as obs leaves them in place. */
 float *pg__rollout_step_obs(pg__rollout *rb);
 /* Appends one row of slot `slot` of a multi-slot step into a one-slot
-** buffer (REINFORCE keeps one buffer per slot). */
+** buffer (REINFORCE keeps one buffer per slot); obs of slot 0 may already be
+** in place (pg__rollout_step_obs). */
 void pg__rollout_record_slot(pg__rollout *rb, size_t slot, const float *obs,
                              const uint8_t *mask, const float *actions,
                              const float *rewards, const int32_t *term,

@@ -79,6 +79,18 @@ static pg_status rf_record(pg_agent *a, const float *obs, const uint8_t *mask,
   return PG_OK;
 }
 
+/* One slot: the step's observation goes straight into the episode's next
+** row (growing the buffer first when it is full; NULL when that fails: the
+** agent's own copy is used and record reports the failure). Several slots
+** have one buffer each, so no one place holds a step's rows. */
+static float *rf_step_obs(pg_agent *a) {
+  rf_state *s = a->algo;
+  if (!s || s->n != 1) return NULL;
+  pg__rollout *rb = &s->ep[0].rb;
+  if (rb->t == rb->cap && pg__rollout_grow(a->ctx, rb, 2 * rb->cap) != PG_OK) return NULL;
+  return pg__rollout_step_obs(rb);
+}
+
 static bool rf_due(const pg_agent *a) {
   const rf_state *s = a->algo;
   for (size_t i = 0; s && i < s->n; i++)
@@ -152,7 +164,8 @@ static const pg__param_default RFB_PARAMS[] = {
     PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define RF_OPS                                                                          \
-  .setup = rf_setup, .record = rf_record, .update_due = rf_due, .update = rf_update,     \
+  .setup = rf_setup, .record = rf_record, .step_obs = rf_step_obs, .update_due = rf_due, \
+  .update = rf_update,                                                                   \
   .clear = rf_clear, .teardown = rf_teardown
 
 const pg__algo_ops pg__reinforce_ops = {

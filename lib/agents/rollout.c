@@ -132,7 +132,8 @@ void pg__rollout_record_slot(pg__rollout *rb, size_t slot, const float *obs,
                              const uint8_t *mask, const float *actions, const float *rewards,
                              const int32_t *term, const int32_t *trunc) {
   size_t t = rb->t, os = rb->obs_size, al = rb->action_len, k = rb->mask_len;
-  memcpy(rb->obs + t * os, obs + slot * os, os * sizeof(float));
+  if (obs + slot * os != rb->obs + t * os)
+    memcpy(rb->obs + t * os, obs + slot * os, os * sizeof(float));
   memcpy(rb->act + t * al, actions + slot * al, al * sizeof(float));
   rb->rew[t] = rewards[slot];
   rb->term[t] = term[slot];
