@@ -120,7 +120,7 @@ static void draw_cartpole(pgr_canvas *c, const float *obs, int32_t n) {
   pgr_to_px(&v, x, 0.0, &px, &py);
   pgr_fill_rect(c, px - 0.25 * v.scale, py - 0.3 * v.scale, px + 0.25 * v.scale, py, PGR_BODY);
   double ay = py - 0.2 * v.scale;
-  pgr_to_px(&v, x + sin(th), 0.1 + cos(th), &qx, &qy);
+  pgr_to_px(&v, x + sin(th), 0.2 + cos(th), &qx, &qy);
   pgr_line(c, px, ay, qx, qy, fmax(2.0, 0.08 * v.scale), PGR_POLE);
   pgr_fill_circle(c, px, ay, fmax(1.5, 0.05 * v.scale), PGR_AXLE);
   /* the ±2.4 limits */

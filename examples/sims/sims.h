@@ -17,7 +17,7 @@
 
 #include "render.h"
 
-enum { SIM_MAX_PARAMS = 12 };
+enum { SIM_MAX_PARAMS = 12, SIM_MAX_PRESETS = 4 };
 
 typedef struct sim_param {
   pg_param param;
@@ -42,7 +42,9 @@ typedef struct sim_task {
   pgr_draw_fn (*drawer)(const char *name);
   /* seconds per env step in the engine alone (NULL for built-ins) */
   double (*engine_step_seconds)(const char *name, long n);
-  sim_preset preset;
+  /* presets[0] is the default; more are more columns of bench_sims (one
+  ** per algorithm, e.g. PPO when it exists). Unused ones have algorithm 0. */
+  sim_preset presets[SIM_MAX_PRESETS];
 } sim_task;
 
 /* Task i (built-ins first, then the simulators that were built), or NULL
@@ -67,6 +69,7 @@ typedef struct sim_result {
 } sim_result;
 
 typedef struct sim_run_opts {
+  int preset;               /* index into the task's presets */
   uint64_t seed;
   int64_t steps;            /* 0 = the preset's */
   int stop_at_threshold;    /* stop training at the first report past it */
@@ -74,6 +77,8 @@ typedef struct sim_run_opts {
   const char *log_path;     /* CSV training log (pg_agent_set_log_file), may be NULL */
   const char *policy_path;  /* save the trained policy here, may be NULL */
   int verbose;              /* print a line per report */
+  int n_overrides;          /* "name=value" hyperparameters set after the preset's */
+  const char *const *overrides;
 } sim_run_opts;
 
 /* Trains task t with its preset; fills *out. Returns 0, or -1 with a

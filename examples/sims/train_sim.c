@@ -6,6 +6,7 @@
 **
 ** usage: train_sim TASK [--seed N] [--steps N] [--log FILE.csv]
 **                        [--policy FILE.pgck] [--report N] [--smoke]
+**                        [--set name=value]... (a hyperparameter after the preset's)
 **        train_sim --list */
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +17,8 @@
 
 static int usage(void) {
   fprintf(stderr, "usage: train_sim TASK [--seed N] [--steps N] [--log FILE.csv] "
-                  "[--policy FILE.pgck] [--report N] [--smoke]\n       train_sim --list\n");
+                  "[--policy FILE.pgck] [--report N] [--smoke] [--set name=value]...\n"
+                  "       train_sim --list\n");
   return 2;
 }
 
@@ -34,6 +36,7 @@ int main(int argc, char **argv) {
   }
   sim_run_opts o = {.seed = 1, .verbose = 1, .report_interval = 20000};
   int smoke = 0;
+  const char *overrides[32];
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--smoke") == 0) {
@@ -47,8 +50,10 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--log") == 0) o.log_path = v;
     else if (strcmp(a, "--policy") == 0) o.policy_path = v;
     else if (strcmp(a, "--report") == 0) o.report_interval = strtoll(v, NULL, 10);
+    else if (strcmp(a, "--set") == 0 && o.n_overrides < 32) overrides[o.n_overrides++] = v;
     else return usage();
   }
+  o.overrides = overrides;
   if (smoke) {
     o.steps = 3000;
     o.report_interval = 1000;
