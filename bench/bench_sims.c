@@ -13,7 +13,8 @@
 ** Built only when MuJoCo or Box2D was found.
 **
 ** usage: bench_sims [--tasks A,B] [--seeds N (5)] [--steps N (the preset's)]
-**                   [--logs DIR (bench-sims-logs)] [--no-stop] [--preset K] */
+**                   [--logs DIR (bench-sims-logs)] [--no-stop] [--preset K]
+**                   [--set name=value]... (hyperparameters after the preset's) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ int main(int argc, char **argv) {
   const char *tasks = NULL, *logs = "bench-sims-logs";
   int seeds = 5, stop = 1, only_preset = -1;
   long long steps = 0;
+  const char *overrides[32];
+  int n_overrides = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--no-stop") == 0) {
@@ -47,6 +50,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--steps") == 0) steps = atoll(v);
     else if (strcmp(a, "--logs") == 0) logs = v;
     else if (strcmp(a, "--preset") == 0) only_preset = atoi(v);
+    else if (strcmp(a, "--set") == 0 && n_overrides < 32) overrides[n_overrides++] = v;
     else goto usage;
   }
   if (seeds < 1) goto usage;
@@ -73,7 +77,8 @@ int main(int argc, char **argv) {
         snprintf(log, sizeof log, "%s/%s_%s_seed%d.csv", logs, t->name, algo, s);
         sim_run_opts o = {.preset = p, .seed = (uint64_t)s, .steps = steps,
                           .stop_at_threshold = stop, .report_interval = 10000,
-                          .log_path = log};
+                          .log_path = log, .n_overrides = n_overrides,
+                          .overrides = overrides};
         sim_result r;
         if (sim_train_run(t, &o, &r, err, sizeof err)) {
           fprintf(stderr, "bench_sims: %s seed %d: %s\n", t->name, s, err);
@@ -110,6 +115,6 @@ int main(int argc, char **argv) {
   return 0;
 usage:
   fprintf(stderr, "usage: bench_sims [--tasks A,B] [--seeds N] [--steps N] [--logs DIR] "
-                  "[--no-stop] [--preset K]\n");
+                  "[--no-stop] [--preset K] [--set name=value]...\n");
   return 2;
 }

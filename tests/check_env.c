@@ -738,10 +738,13 @@ END_TEST
 /* ---- the factory's shared data and its release callback ------------------ */
 
 /* A "model" shared by every instance, as a simulator host has one. */
+/* Atomic counters: A3C's workers may close their instances on their own
+** threads. */
 typedef struct shared_model {
-  int live;      /* instances alive (incremented on create, decremented on close) */
-  int released;  /* release calls */
+  _Atomic int live;     /* instances alive (incremented on create, decremented on close) */
+  _Atomic int released; /* release calls */
   int live_at_release;
+  int max_live;  /* the most instances seen alive at a progress report */
 } shared_model;
 
 typedef struct shared_host {
@@ -788,6 +791,15 @@ static pg_env *make_shared_env(pg_ctx *ctx, shared_model *m) {
   return env;
 }
 
+/* After the last env of a family is gone: one release, after every close;
+** then the context frees everything. */
+static void check_released_once(const shared_model *m, pg_ctx *ctx, const pg_test_alloc *counter) {
+  ck_assert_int_eq(m->released, 1);
+  ck_assert_int_eq(m->live_at_release, 0);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter->live_blocks, 0);
+}
+
 /* Original, a clone, a clone of the clone and another clone of the
 ** original, destroyed in each of the 4! orders: release runs once, after
 ** the last close, and never before. */
@@ -815,9 +827,7 @@ START_TEST(test_shared_release_every_order) {
       ck_assert_int_eq(m.live, N - 1 - k);
       ck_assert_int_eq(m.released, k == N - 1);
     }
-    ck_assert_int_eq(m.live_at_release, 0);
-    pg_ctx_destroy(ctx);
-    ck_assert_int_eq(counter.live_blocks, 0);
+    check_released_once(&m, ctx, &counter);
   }
 }
 END_TEST
@@ -836,23 +846,25 @@ START_TEST(test_shared_release_vec_env) {
       ck_assert_int_eq(m.live, 6);
       float obs[15];
       ck_assert_int_eq(pg_vec_env_reset(vec, obs, 15), PG_OK);
-      if (original_first) {
-        pg_env_destroy(env);
-        ck_assert_int_eq(m.released, 0);
-        pg_vec_env_destroy(vec);
-      } else {
-        pg_vec_env_destroy(vec);
+      if (original_first) pg_env_destroy(env);
+      ck_assert_int_eq(m.released, 0);
+      pg_vec_env_destroy(vec);
+      if (!original_first) {
         ck_assert_int_eq(m.released, 0);
         pg_env_destroy(env);
       }
-      ck_assert_int_eq(m.released, 1);
-      ck_assert_int_eq(m.live_at_release, 0);
-      pg_ctx_destroy(ctx);
-      ck_assert_int_eq(counter.live_blocks, 0);
+      check_released_once(&m, ctx, &counter);
     }
   }
 }
 END_TEST
+
+static int count_live(void *user, pg_agent *agent) {
+  (void)agent;
+  shared_model *m = user;
+  if (m->live > m->max_live) m->max_live = m->live;
+  return 0;
+}
 
 /* Clones made by agents: PAAC's slots and A3C's worker threads. */
 START_TEST(test_shared_release_agents) {
@@ -870,19 +882,17 @@ START_TEST(test_shared_release_agents) {
                                                                           : PG_PARAM_NUM_THREADS,
                                           3),
                        PG_OK);
-      ck_assert_int_eq(pg_agent_train(agent, env, 200, NULL, NULL), PG_OK);
-      ck_assert_int_eq(m.released, 0);
-      if (env_first) {
-        pg_env_destroy(env);
-        pg_agent_destroy(agent);
-      } else {
-        pg_agent_destroy(agent);
-        pg_env_destroy(env);
-      }
-      ck_assert_int_eq(m.released, 1);
-      ck_assert_int_eq(m.live_at_release, 0);
-      pg_ctx_destroy(ctx);
-      ck_assert_int_eq(counter.live_blocks, 0);
+      ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, 50), PG_OK);
+      ck_assert_int_eq(pg_agent_train(agent, env, 200, count_live, &m), PG_OK);
+      ck_assert_int_ge(m.max_live, 4); /* the original and 3 clones during training */
+      /* The agent may keep its clones after training or not: either way
+      ** release comes with the last instance. */
+      if (env_first) pg_env_destroy(env);
+      ck_assert_int_eq(m.released, m.live == 0);
+      pg_agent_destroy(agent);
+      ck_assert_int_eq(m.released, m.live == 0);
+      if (!env_first) pg_env_destroy(env);
+      check_released_once(&m, ctx, &counter);
     }
   }
 }

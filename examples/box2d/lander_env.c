@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lander_shim.h"
+#include "sim_host.h"
 
 enum { FPS = 50 };
 static const double SCALE = 30.0, LEG_DOWN = 18, INITIAL_RANDOM = 1000.0;
@@ -28,18 +28,10 @@ typedef struct lander {
   double prev_shaping;
 } lander;
 
-static double uniform(uint64_t *s, double lo, double hi) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull); /* splitmix64 */
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return lo + (hi - lo) * (double)(z >> 11) * 0x1.0p-53;
-}
-
 /* One step with the given engine powers: observation, reward, terminal. */
 static void advance(lander *l, double m_power, double s_power, double direction, float *obs,
                     float *reward, int32_t *terminated) {
-  double disp[2] = {uniform(&l->rng, -1, 1) / SCALE, uniform(&l->rng, -1, 1) / SCALE};
+  double disp[2] = {sim_uniform(&l->rng, -1, 1) / SCALE, sim_uniform(&l->rng, -1, 1) / SCALE};
   double st[8];
   int game_over = 0, awake = 1;
   lander_sim_step(l->sim, m_power, s_power, direction, disp, st, &game_over, &awake);
@@ -74,11 +66,11 @@ static int cb_reset(void *user, uint64_t seed, float *obs) {
   lander *l = user;
   l->rng = seed;
   double h[LANDER_CHUNKS + 1];
-  for (int i = 0; i <= LANDER_CHUNKS; i++) h[i] = uniform(&l->rng, 0, H / 2);
+  for (int i = 0; i <= LANDER_CHUNKS; i++) h[i] = sim_uniform(&l->rng, 0, H / 2);
   l->helipad_y = H / 4;
   for (int i = LANDER_CHUNKS / 2 - 2; i <= LANDER_CHUNKS / 2 + 2; i++) h[i] = l->helipad_y;
-  double fx = uniform(&l->rng, -INITIAL_RANDOM, INITIAL_RANDOM);
-  double fy = uniform(&l->rng, -INITIAL_RANDOM, INITIAL_RANDOM);
+  double fx = sim_uniform(&l->rng, -INITIAL_RANDOM, INITIAL_RANDOM);
+  double fy = sim_uniform(&l->rng, -INITIAL_RANDOM, INITIAL_RANDOM);
   if (lander_sim_reset(l->sim, h, fx, fy)) return -1;
   /* As Gymnasium: the first observation comes from one step with the
   ** engines off, which also sets the shaping baseline. */
@@ -179,25 +171,9 @@ pg_status lander_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env
   vt.create = cb_create;
   vt.shared = def;
   vt.release = cb_release;
-  pg_env *env = NULL;
-  pg_status st = pg_env_create(ctx, &vt, l, task, 8,
-                               kind ? PG_ACTION_CONTINUOUS : PG_ACTION_DISCRETE, kind ? 2 : 4,
-                               &env);
-  if (st != PG_OK) { /* neither close nor release ran */
-    if (err) snprintf(err, err_len, "%s", pg_ctx_last_error(ctx));
-    cb_close(l);
-    free(def);
-    return st;
-  }
-  st = pg_env_set_max_episode_steps(env, 1000);
-  if (st == PG_OK) st = pg_env_set_seed(env, seed);
-  if (st != PG_OK) {
-    if (err) snprintf(err, err_len, "%s", pg_ctx_last_error(ctx));
-    pg_env_destroy(env);
-    return st;
-  }
-  *out = env;
-  return PG_OK;
+  sim_env_spec spec = {task, 8, kind ? PG_ACTION_CONTINUOUS : PG_ACTION_DISCRETE, kind ? 2 : 4,
+                       NULL, NULL, 1000};
+  return sim_host_env_create(ctx, &vt, l, &spec, seed, out, err, err_len);
 }
 
 /* From the observation: the hull's position and angle, the legs' contact.
@@ -253,13 +229,12 @@ double lander_engine_step_seconds(const char *task, long n) {
     cb_close(l);
     return -1;
   }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = sim_now_seconds();
   for (long i = 0; i < n; i++) {
     advance(l, 0, 0, 0, obs, &r, &te);
     if (te && cb_reset(l, (uint64_t)i + 2, obs)) break;
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double seconds = sim_now_seconds() - t0;
   cb_close(l);
-  return ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)) / (double)n;
+  return seconds / (double)n;
 }

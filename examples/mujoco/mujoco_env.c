@@ -1,12 +1,13 @@
 /* MuJoCo tasks through the public pg_env_vtable (see mujoco_env.h). */
 #include "mujoco_env.h"
 
+#include "sim_host.h"
+
 #include <math.h>
 #include <mujoco/mujoco.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- the models ------------------------------------------------------------ */
 
@@ -226,14 +227,6 @@ typedef struct instance {
   uint64_t rng;
 } instance;
 
-static double uniform(uint64_t *s, double lo, double hi) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull); /* splitmix64 */
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return lo + (hi - lo) * (double)(z >> 11) * 0x1.0p-53;
-}
-
 static instance *new_instance(shared_model *sh) {
   instance *in = calloc(1, sizeof *in);
   if (!in) return NULL;
@@ -253,9 +246,9 @@ static int cb_reset(void *user, uint64_t seed, float *obs) {
   in->rng = seed;
   mj_resetData(m, in->d);
   for (int i = 0; i < m->nq; i++)
-    in->d->qpos[i] = m->qpos0[i] + uniform(&in->rng, -t->reset_noise, t->reset_noise);
+    in->d->qpos[i] = m->qpos0[i] + sim_uniform(&in->rng, -t->reset_noise, t->reset_noise);
   for (int i = 0; i < m->nv; i++)
-    in->d->qvel[i] = uniform(&in->rng, -t->reset_noise, t->reset_noise);
+    in->d->qvel[i] = sim_uniform(&in->rng, -t->reset_noise, t->reset_noise);
   mj_forward(m, in->d);
   t->observe(m, in->d, obs);
   return 0;
@@ -349,36 +342,14 @@ pg_status mjh_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env **
   vt.create = cb_create;
   vt.shared = sh;
   vt.release = cb_release;
-  pg_env *env = NULL;
-  pg_status st = pg_env_create(ctx, &vt, in, t->name, t->obs_size, PG_ACTION_CONTINUOUS,
-                               sh->m->nu, &env);
-  if (st != PG_OK) { /* neither close nor release ran */
-    if (err) snprintf(err, err_len, "%s", pg_ctx_last_error(ctx));
-    cb_close(in);
-    cb_release(sh);
-    return st;
-  }
   float low[8], high[8];
-  for (int i = 0; i < sh->m->nu && i < 8; i++) {
+  int nu = sh->m->nu < 8 ? sh->m->nu : 8;
+  for (int i = 0; i < nu; i++) {
     low[i] = (float)sh->m->actuator_ctrlrange[2 * i];
     high[i] = (float)sh->m->actuator_ctrlrange[2 * i + 1];
   }
-  if (st == PG_OK) st = pg_env_set_action_bounds(env, low, high, (size_t)sh->m->nu);
-  if (st == PG_OK) st = pg_env_set_max_episode_steps(env, t->max_steps);
-  if (st == PG_OK) st = pg_env_set_seed(env, seed);
-  if (st != PG_OK) {
-    if (err) snprintf(err, err_len, "%s", pg_ctx_last_error(ctx));
-    pg_env_destroy(env); /* closes the instance and releases the model */
-    return st;
-  }
-  *out = env;
-  return PG_OK;
-}
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  sim_env_spec spec = {t->name, t->obs_size, PG_ACTION_CONTINUOUS, nu, low, high, t->max_steps};
+  return sim_host_env_create(ctx, &vt, in, &spec, seed, out, err, err_len);
 }
 
 double mjh_engine_step_seconds(const char *task, long n) {
@@ -395,13 +366,13 @@ double mjh_engine_step_seconds(const char *task, long n) {
   float obs[16], act[8] = {0}, r;
   int32_t te = 0;
   cb_reset(in, 1, obs);
-  double t0 = now_seconds();
+  double t0 = sim_now_seconds();
   for (long i = 0; i < n; i++) {
     for (int k = 0; k < t->frame_skip; k++) mj_step(m, in->d);
     t->outcome(m, in->d, act, in->d->qpos[0], &r, &te);
     if (te) cb_reset(in, (uint64_t)i, obs);
   }
-  double s = (now_seconds() - t0) / (double)n;
+  double s = (sim_now_seconds() - t0) / (double)n;
   cb_close(in);
   mj_deleteModel(m);
   return s;
