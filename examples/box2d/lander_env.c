@@ -144,6 +144,9 @@ static int task_kind(const char *task) {
   return -1;
 }
 
+static const pg_env_vtable vtable = {.struct_size = sizeof(pg_env_vtable), .reset = cb_reset,
+    .step = cb_step, .close = cb_close, .create = cb_create, .release = cb_release};
+
 pg_status lander_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env **out,
                             char *err, size_t err_len) {
   if (err && err_len) err[0] = '\0';
@@ -163,17 +166,9 @@ pg_status lander_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env
     if (err) snprintf(err, err_len, "lunar lander: out of memory");
     return PG_ERR_NOMEM;
   }
-  pg_env_vtable vt = {0};
-  vt.struct_size = sizeof vt;
-  vt.reset = cb_reset;
-  vt.step = cb_step;
-  vt.close = cb_close;
-  vt.create = cb_create;
-  vt.shared = def;
-  vt.release = cb_release;
   sim_env_spec spec = {task, 8, kind ? PG_ACTION_CONTINUOUS : PG_ACTION_DISCRETE, kind ? 2 : 4,
                        NULL, NULL, 1000};
-  return sim_host_env_create(ctx, &vt, l, &spec, seed, out, err, err_len);
+  return sim_host_env_create(ctx, &vtable, def, l, &spec, seed, out, err, err_len);
 }
 
 /* From the observation: the hull's position and angle, the legs' contact.

@@ -310,6 +310,9 @@ static mjModel *compile(const task_spec *t, char *err, size_t err_len) {
   return m;
 }
 
+static const pg_env_vtable vtable = {.struct_size = sizeof(pg_env_vtable), .reset = cb_reset,
+    .step = cb_step, .close = cb_close, .create = cb_create, .release = cb_release};
+
 pg_status mjh_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env **out,
                          char *err, size_t err_len) {
   if (err && err_len) err[0] = '\0';
@@ -334,14 +337,6 @@ pg_status mjh_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env **
     cb_release(sh);
     return PG_ERR_NOMEM;
   }
-  pg_env_vtable vt = {0};
-  vt.struct_size = sizeof vt;
-  vt.reset = cb_reset;
-  vt.step = cb_step;
-  vt.close = cb_close;
-  vt.create = cb_create;
-  vt.shared = sh;
-  vt.release = cb_release;
   float low[8], high[8];
   int nu = sh->m->nu < 8 ? sh->m->nu : 8;
   for (int i = 0; i < nu; i++) {
@@ -349,7 +344,7 @@ pg_status mjh_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env **
     high[i] = (float)sh->m->actuator_ctrlrange[2 * i + 1];
   }
   sim_env_spec spec = {t->name, t->obs_size, PG_ACTION_CONTINUOUS, nu, low, high, t->max_steps};
-  return sim_host_env_create(ctx, &vt, in, &spec, seed, out, err, err_len);
+  return sim_host_env_create(ctx, &vtable, sh, in, &spec, seed, out, err, err_len);
 }
 
 double mjh_engine_step_seconds(const char *task, long n) {

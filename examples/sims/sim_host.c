@@ -18,17 +18,19 @@ double sim_now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-pg_status sim_host_env_create(pg_ctx *ctx, const pg_env_vtable *vt, void *user,
+pg_status sim_host_env_create(pg_ctx *ctx, const pg_env_vtable *vt, void *shared, void *user,
                               const sim_env_spec *spec, uint64_t seed, pg_env **out,
                               char *err, size_t err_len) {
   pg_env *env = NULL;
   *out = NULL;
-  pg_status st = pg_env_create(ctx, vt, user, spec->name, spec->obs_size, spec->kind, spec->n,
-                               &env);
+  pg_env_vtable with_shared = *vt;
+  with_shared.shared = shared;
+  pg_status st = pg_env_create(ctx, &with_shared, user, spec->name, spec->obs_size, spec->kind,
+                               spec->n, &env);
   if (st != PG_OK) { /* the library called neither close nor release */
     if (err) snprintf(err, err_len, "%s", pg_ctx_last_error(ctx));
     if (vt->close) vt->close(user);
-    if (vt->release) vt->release(vt->shared);
+    if (vt->release) vt->release(shared);
     return st;
   }
   if (spec->low) st = pg_env_set_action_bounds(env, spec->low, spec->high, (size_t)spec->n);

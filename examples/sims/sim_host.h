@@ -28,11 +28,12 @@ typedef struct sim_env_spec {
   uint64_t max_steps;
 } sim_env_spec;
 
-/* pg_env_create with vt (user: the first instance) and then its bounds,
-** step cap and seed. On any failure the instance is closed and the shared
-** data released here (vt->close(user), vt->release(vt->shared)), err gets
-** the library's message, and *out is NULL. */
-pg_status sim_host_env_create(pg_ctx *ctx, const pg_env_vtable *vt, void *user,
+/* pg_env_create with a copy of vt whose `shared` member is set to shared
+** (user: the first instance), then its bounds, step cap and seed. On any
+** failure the instance is closed and the shared data released here
+** (vt->close(user), vt->release(shared)), err gets the library's message,
+** and *out is NULL. */
+pg_status sim_host_env_create(pg_ctx *ctx, const pg_env_vtable *vt, void *shared, void *user,
                               const sim_env_spec *spec, uint64_t seed, pg_env **out,
                               char *err, size_t err_len);
 
