@@ -883,7 +883,7 @@ START_TEST(test_shared_release_agents) {
                                           3),
                        PG_OK);
       ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, 50), PG_OK);
-      ck_assert_int_eq(pg_agent_train(agent, env, 200, count_live, &m), PG_OK);
+      ck_assert_int_eq(pg_agent_train(agent, env, 4000, count_live, &m), PG_OK);
       ck_assert_int_ge(m.max_live, 4); /* the original and 3 clones during training */
       /* The agent may keep its clones after training or not: either way
       ** release comes with the last instance. */
