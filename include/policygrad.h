@@ -517,6 +517,9 @@ typedef enum pg_action_kind {
 ** create (factory): make instance `index` seeded with `seed`, a sibling of
 **   the instance whose user pointer is passed as factory_user, and store
 **   its user pointer in *instance_user.
+** release: free the vtable's `shared` data (a model every instance reads)
+**   once the original env and all its clones are destroyed (return value
+**   ignored).
 ** @{ */
 typedef int (*pg_env_reset_fn)(void *user, uint64_t seed, float *obs);
 typedef int (*pg_env_step_fn)(void *user, const float *action, float *obs,
@@ -526,6 +529,7 @@ typedef int (*pg_env_close_fn)(void *user);
 typedef int (*pg_env_action_mask_fn)(void *user, uint8_t *mask);
 typedef int (*pg_env_create_fn)(void *factory_user, int32_t index,
                                 uint64_t seed, void **instance_user);
+typedef int (*pg_env_release_fn)(void *shared);
 /** @} */
 
 /** The callbacks of a host environment. Set struct_size to
@@ -540,6 +544,13 @@ typedef struct pg_env_vtable {
   pg_env_close_fn close;             /**< may be NULL */
   pg_env_action_mask_fn action_mask; /**< may be NULL: every action allowed */
   pg_env_create_fn create;           /**< may be NULL: no clones, one slot */
+  /** Data shared by the original env and every clone (a simulator's model);
+  ** the library only hands it to release. May be NULL. */
+  void *shared;
+  /** May be NULL. Called once, with `shared`, after the last of the
+  ** original and its clones is destroyed, in whatever order and on
+  ** whichever thread destroys that last one (see pg_env_create). */
+  pg_env_release_fn release;
 } pg_env_vtable;
 
 /** Creates an environment on a host's callbacks. name (may be NULL: "env")
@@ -549,7 +560,11 @@ typedef struct pg_env_vtable {
 ** (continuous, >= 1; bounds default to [-1, 1]). The vtable is copied.
 ** Ownership: on success the env owns `user` in the sense that destroying
 ** the env calls vtable->close(user); on failure close is not called and
-** user stays the caller's. The env has no step cap (see
+** user stays the caller's. Likewise vtable->shared: on success the env and
+** its clones own it together and the last one destroyed calls
+** vtable->release(shared) after its own close; on failure release is not
+** called. With release set, the clones and the original may be destroyed
+** on different threads (the count is atomic). The env has no step cap (see
 ** pg_env_set_max_episode_steps) and its seed is the context's seed.
 ** Errors: PG_ERR_INVALID_ARG (NULL ctx/vtable/out, missing reset or step,
 ** struct_size too small for them, bad kind), PG_ERR_OUT_OF_RANGE (sizes),
@@ -574,13 +589,17 @@ PG_API const char *pg_env_builtin_name(int32_t index);
 /** Creates instance `index` (>= 0) of the same task through the vtable's
 ** create callback, seeded with seed, with the same spaces, bounds, name and
 ** step cap. The clone owns its user pointer (closed on destroy) and may be
-** used on another thread than env. Errors: PG_ERR_INVALID_ARG,
+** used on another thread than env, and shares env's vtable->shared (see
+** pg_env_create): a failed clone leaves the count unchanged. Errors:
+** PG_ERR_INVALID_ARG,
 ** PG_ERR_OUT_OF_RANGE (index < 0), PG_ERR_UNSUPPORTED (no create callback),
 ** PG_ERR_CALLBACK (create failed), PG_ERR_NOMEM. */
 PG_API pg_status pg_env_clone(pg_env *env, int32_t index, uint64_t seed,
                               pg_env **out);
 
-/** Calls close(user) (if any) and frees the env. NULL is a no-op. */
+/** Calls close(user) (if any) and frees the env; if it was the last of an
+** original and its clones, then calls release(shared) (if any). NULL is a
+** no-op. */
 PG_API void pg_env_destroy(pg_env *env);
 
 /* ---- spaces and settings (setters only before the first reset) ---------- */

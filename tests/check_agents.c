@@ -726,7 +726,7 @@ START_TEST(test_train_callback_failure) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   failing f = {0, 500, 0.0f};
-  pg_env_vtable vt = {sizeof vt, f_reset, f_step, NULL, NULL, NULL};
+  pg_env_vtable vt = {sizeof vt, f_reset, f_step, NULL, NULL, NULL, NULL, NULL};
   pg_env *env = NULL;
   ck_assert_int_eq(pg_env_create(ctx, &vt, &f, "failing", 1, PG_ACTION_DISCRETE, 2, &env),
                    PG_OK);

@@ -84,7 +84,8 @@ static int host_create(void *factory_user, int32_t index, uint64_t seed, void **
 }
 
 static const pg_env_vtable host_vt = {sizeof(pg_env_vtable), host_reset, host_step,
-                                      host_close,            host_mask,  host_create};
+                                      host_close,            host_mask,  host_create,
+                                      NULL,                  NULL};
 
 static host *new_host(int *closed) {
   host *h = calloc(1, sizeof *h);
@@ -734,6 +735,251 @@ START_TEST(test_vec_errors) {
 }
 END_TEST
 
+/* ---- the factory's shared data and its release callback ------------------ */
+
+/* A "model" shared by every instance, as a simulator host has one. */
+/* Atomic counters: A3C's workers may close their instances on their own
+** threads. */
+typedef struct shared_model {
+  _Atomic int live;     /* instances alive (incremented on create, decremented on close) */
+  _Atomic int released; /* release calls */
+  int live_at_release;
+  int max_live;  /* the most instances seen alive at a progress report */
+} shared_model;
+
+typedef struct shared_host {
+  host base; /* first: the host callbacks see a host */
+  shared_model *model;
+} shared_host;
+
+static int shared_close(void *user) {
+  shared_host *h = user;
+  h->model->live--;
+  free(h);
+  return 0;
+}
+
+static int shared_create(void *factory_user, int32_t index, uint64_t seed, void **out) {
+  const shared_host *parent = factory_user;
+  if (parent->base.fail_create) return 42;
+  shared_host *h = malloc(sizeof *h);
+  if (!h) return 1;
+  *h = *parent;
+  h->base.index = index;
+  h->base.seed = seed;
+  h->model->live++;
+  *out = h;
+  return 0;
+}
+
+static int shared_release(void *shared) {
+  shared_model *m = shared;
+  m->released++;
+  m->live_at_release = m->live;
+  return 0;
+}
+
+static pg_env *make_shared_env(pg_ctx *ctx, shared_model *m) {
+  pg_env_vtable vt = {sizeof(pg_env_vtable), host_reset, host_step, shared_close, host_mask,
+                      shared_create, m, shared_release};
+  shared_host *h = calloc(1, sizeof *h);
+  ck_assert_ptr_nonnull(h);
+  h->model = m;
+  m->live++;
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create(ctx, &vt, h, "shared", 3, PG_ACTION_DISCRETE, 3, &env), PG_OK);
+  return env;
+}
+
+/* After the last env of a family is gone: one release, after every close;
+** then the context frees everything. */
+static void check_released_once(const shared_model *m, pg_ctx *ctx, const pg_test_alloc *counter) {
+  ck_assert_int_eq(m->released, 1);
+  ck_assert_int_eq(m->live_at_release, 0);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter->live_blocks, 0);
+}
+
+/* Original, a clone, a clone of the clone and another clone of the
+** original, destroyed in each of the 4! orders: release runs once, after
+** the last close, and never before. */
+START_TEST(test_shared_release_every_order) {
+  enum { N = 4 };
+  static const int perms[24][N] = {
+      {0, 1, 2, 3}, {0, 1, 3, 2}, {0, 2, 1, 3}, {0, 2, 3, 1}, {0, 3, 1, 2}, {0, 3, 2, 1},
+      {1, 0, 2, 3}, {1, 0, 3, 2}, {1, 2, 0, 3}, {1, 2, 3, 0}, {1, 3, 0, 2}, {1, 3, 2, 0},
+      {2, 0, 1, 3}, {2, 0, 3, 1}, {2, 1, 0, 3}, {2, 1, 3, 0}, {2, 3, 0, 1}, {2, 3, 1, 0},
+      {3, 0, 1, 2}, {3, 0, 2, 1}, {3, 1, 0, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}, {3, 2, 1, 0}};
+  for (int p = 0; p < 24; p++) {
+    pg_test_alloc counter = {0};
+    pg_ctx *ctx = pg_test_ctx(&counter);
+    shared_model m = {0};
+    pg_env *e[N];
+    e[0] = make_shared_env(ctx, &m);
+    ck_assert_int_eq(pg_env_clone(e[0], 1, 11, &e[1]), PG_OK);
+    ck_assert_int_eq(pg_env_clone(e[1], 2, 12, &e[2]), PG_OK);
+    ck_assert_int_eq(pg_env_clone(e[0], 3, 13, &e[3]), PG_OK);
+    float obs[3];
+    ck_assert_int_eq(pg_env_reset(e[2], obs, 3), PG_OK);
+    ck_assert_int_eq(m.live, N);
+    for (int k = 0; k < N; k++) {
+      pg_env_destroy(e[perms[p][k]]);
+      ck_assert_int_eq(m.live, N - 1 - k);
+      ck_assert_int_eq(m.released, k == N - 1);
+    }
+    check_released_once(&m, ctx, &counter);
+  }
+}
+END_TEST
+
+/* Clones made by the vectorized stepper (1 and 3 threads), destroyed before
+** or after the original. */
+START_TEST(test_shared_release_vec_env) {
+  for (int threads = 1; threads <= 3; threads += 2) {
+    for (int original_first = 0; original_first <= 1; original_first++) {
+      pg_test_alloc counter = {0};
+      pg_ctx *ctx = pg_test_ctx(&counter);
+      shared_model m = {0};
+      pg_env *env = make_shared_env(ctx, &m);
+      pg_vec_env *vec = NULL;
+      ck_assert_int_eq(pg_vec_env_create(env, 5, threads, 3, &vec), PG_OK);
+      ck_assert_int_eq(m.live, 6);
+      float obs[15];
+      ck_assert_int_eq(pg_vec_env_reset(vec, obs, 15), PG_OK);
+      if (original_first) pg_env_destroy(env);
+      ck_assert_int_eq(m.released, 0);
+      pg_vec_env_destroy(vec);
+      if (!original_first) {
+        ck_assert_int_eq(m.released, 0);
+        pg_env_destroy(env);
+      }
+      check_released_once(&m, ctx, &counter);
+    }
+  }
+}
+END_TEST
+
+static int count_live(void *user, pg_agent *agent) {
+  (void)agent;
+  shared_model *m = user;
+  if (m->live > m->max_live) m->max_live = m->live;
+  return 0;
+}
+
+/* Clones made by agents: PAAC's slots and A3C's worker threads. */
+START_TEST(test_shared_release_agents) {
+  static const pg_algorithm algos[] = {PG_ALGO_PAAC, PG_ALGO_A3C};
+  for (int a = 0; a < 2; a++) {
+    for (int env_first = 0; env_first <= 1; env_first++) {
+      pg_test_alloc counter = {0};
+      pg_ctx *ctx = pg_test_ctx(&counter);
+      shared_model m = {0};
+      pg_env *env = make_shared_env(ctx, &m);
+      ck_assert_int_eq(pg_env_set_max_episode_steps(env, 20), PG_OK);
+      pg_agent *agent = NULL;
+      ck_assert_int_eq(pg_agent_create_for_env(ctx, algos[a], env, 8, 1, &agent), PG_OK);
+      ck_assert_int_eq(pg_agent_set_param(agent, algos[a] == PG_ALGO_PAAC ? PG_PARAM_NUM_ENVS
+                                                                          : PG_PARAM_NUM_THREADS,
+                                          3),
+                       PG_OK);
+      ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, 50), PG_OK);
+      ck_assert_int_eq(pg_agent_train(agent, env, 4000, count_live, &m), PG_OK);
+      ck_assert_int_ge(m.max_live, 4); /* the original and 3 clones during training */
+      /* The agent may keep its clones after training or not: either way
+      ** release comes with the last instance. */
+      if (env_first) pg_env_destroy(env);
+      ck_assert_int_eq(m.released, m.live == 0);
+      pg_agent_destroy(agent);
+      ck_assert_int_eq(m.released, m.live == 0);
+      if (!env_first) pg_env_destroy(env);
+      check_released_once(&m, ctx, &counter);
+    }
+  }
+}
+END_TEST
+
+/* A failed clone (the create callback fails, or the library runs out of
+** memory) leaves the count as it was; a failed pg_env_create releases
+** nothing; an older vtable without the members never calls release. */
+START_TEST(test_shared_release_failures) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  shared_model m = {0};
+  pg_env *env = make_shared_env(ctx, &m);
+  shared_host *h = NULL;
+  pg_env *cl = NULL;
+  ck_assert_int_eq(pg_env_clone(env, 1, 1, &cl), PG_OK);
+  ck_assert_int_eq(m.live, 2);
+  pg_env_destroy(cl);
+  counter.fail_at = counter.calls + 1; /* the clone's block */
+  ck_assert_int_eq(pg_env_clone(env, 1, 1, &cl), PG_ERR_NOMEM);
+  ck_assert_ptr_null(cl);
+  counter.fail_at = 0;
+  ck_assert_int_eq(m.live, 1);
+  pg_vec_env *vec = NULL;
+  for (long k = 1; k < 12; k++) { /* every allocation of a 3-slot vec env */
+    counter.fail_at = counter.calls + k;
+    pg_status st = pg_vec_env_create(env, 3, 2, 1, &vec);
+    counter.fail_at = 0;
+    if (st == PG_OK) {
+      pg_vec_env_destroy(vec);
+      break;
+    }
+    ck_assert_int_eq(st, PG_ERR_NOMEM);
+    ck_assert_int_eq(m.live, 1);
+    ck_assert_int_eq(m.released, 0);
+  }
+  ck_assert_int_eq(m.released, 0);
+  pg_env_destroy(env);
+  ck_assert_int_eq(m.released, 1);
+
+  /* A clone of a clone, made after the original is gone, still counts. */
+  shared_model m2 = {0};
+  env = make_shared_env(ctx, &m2);
+  ck_assert_int_eq(pg_env_clone(env, 1, 1, &cl), PG_OK);
+  pg_env_destroy(env); /* the clone is now the only one */
+  pg_env *cl2 = NULL;
+  ck_assert_int_eq(pg_env_clone(cl, 2, 2, &cl2), PG_OK);
+  pg_env_destroy(cl);
+  ck_assert_int_eq(m2.released, 0);
+  pg_env_destroy(cl2);
+  ck_assert_int_eq(m2.released, 1);
+
+  /* pg_env_create fails after allocating (its second block): no release,
+  ** no close, and the caller keeps user and shared. */
+  shared_model m3 = {0};
+  pg_env_vtable vt = {sizeof(pg_env_vtable), host_reset, host_step, shared_close, host_mask,
+                      shared_create, &m3, shared_release};
+  h = calloc(1, sizeof *h);
+  ck_assert_ptr_nonnull(h);
+  h->model = &m3;
+  h->base.fail_create = 1;
+  counter.fail_at = counter.calls + 2;
+  ck_assert_int_eq(pg_env_create(ctx, &vt, h, "x", 3, PG_ACTION_DISCRETE, 3, &env), PG_ERR_NOMEM);
+  counter.fail_at = 0;
+  ck_assert_ptr_null(env);
+  ck_assert_int_eq(m3.released, 0);
+  ck_assert_int_eq(pg_env_create(ctx, &vt, h, "x", 3, PG_ACTION_DISCRETE, 3, &env), PG_OK);
+  ck_assert_int_eq(pg_env_clone(env, 1, 1, &cl), PG_ERR_CALLBACK); /* fail_create */
+  ck_assert_ptr_null(cl);
+  pg_env_destroy(env);
+  ck_assert_int_eq(m3.released, 1);
+
+  /* An older caller's vtable ends before `shared`: release is never read. */
+  shared_model m4 = {0};
+  vt.shared = &m4;
+  vt.struct_size = (uint32_t)offsetof(pg_env_vtable, shared);
+  h = calloc(1, sizeof *h);
+  ck_assert_ptr_nonnull(h);
+  h->model = &m4;
+  ck_assert_int_eq(pg_env_create(ctx, &vt, h, "old", 3, PG_ACTION_DISCRETE, 3, &env), PG_OK);
+  pg_env_destroy(env);
+  ck_assert_int_eq(m4.released, 0);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
+}
+END_TEST
+
 /* ---- allocation failures ---------------------------------------------------- */
 
 static pg_status op_create_builtins(pg_ctx *ctx, void *user) {
@@ -814,6 +1060,10 @@ int main(void) {
   tcase_add_test(tc, test_vec_builtin_threads_identical);
   tcase_add_test(tc, test_vec_errors);
   tcase_add_test(tc, test_every_alloc_fails_cleanly);
+  tcase_add_test(tc, test_shared_release_every_order);
+  tcase_add_test(tc, test_shared_release_vec_env);
+  tcase_add_test(tc, test_shared_release_agents);
+  tcase_add_test(tc, test_shared_release_failures);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

@@ -27,7 +27,7 @@ static int game_step(void *user, const float *action, float *obs, float *reward,
 static int game_steps;
 
 static pg_env *host_game(pg_ctx *ctx) {
-  pg_env_vtable vt = {sizeof vt, game_reset, game_step, NULL, NULL, NULL};
+  pg_env_vtable vt = {sizeof vt, game_reset, game_step, NULL, NULL, NULL, NULL, NULL};
   pg_env *env = NULL;
   game_steps = 0;
   ck_assert_int_eq(pg_env_create(ctx, &vt, &game_steps, "mygame", 4, PG_ACTION_DISCRETE, 2, &env),

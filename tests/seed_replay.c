@@ -111,7 +111,7 @@ static void replay_builtins(uint64_t seed) {
 
 static pg_env *host_env(pg_ctx *ctx) {
   static const pg_env_vtable vt = {sizeof(pg_env_vtable), rec_reset, rec_step, NULL, NULL,
-                                   rec_create};
+                                   rec_create, NULL, NULL};
   pg_env *env = NULL;
   recorder *r = new_recorder(-1, 0);
   if (!r) check(PG_ERR_NOMEM, "recorder");

@@ -68,7 +68,8 @@ pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name, uint64_t seed, pg
                     name);
   void *state = new_instance(ctx, spec);
   if (!state) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
-  pg_env_vtable vt = {sizeof vt, spec->reset, spec->step, builtin_close, NULL, builtin_create};
+  pg_env_vtable vt = {sizeof vt, spec->reset, spec->step, builtin_close, NULL, builtin_create,
+                      NULL,      NULL};
   pg_env *env = NULL;
   pg_status st = pg_env_create(ctx, &vt, state, spec->name, spec->obs_size, spec->kind,
                                spec->n, &env);

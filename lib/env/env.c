@@ -83,6 +83,14 @@ pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable, void *user,
   pg_env *env = env_alloc(ctx, obs_size, action_kind, action_n);
   if (!env) return pg__fail(ctx, PG_ERR_NOMEM, "pg_env_create: out of memory");
   env_init(env, ctx, vtable, user, name);
+  if (env->vt.release) {
+    env->shared_refs = pg__calloc(ctx, 1, sizeof *env->shared_refs);
+    if (!env->shared_refs) {
+      pg__free(ctx, env);
+      return pg__fail(ctx, PG_ERR_NOMEM, "pg_env_create: out of memory");
+    }
+    atomic_init(&env->shared_refs->n, 1);
+  }
   env->obs_size = obs_size;
   env->kind = action_kind;
   env->n = action_n;
@@ -96,6 +104,11 @@ void pg_env_destroy(pg_env *env) {
   if (!env) return;
   pg_ctx *ctx = env->ctx;
   if (env->vt.close) (void)env->vt.close(env->user);
+  pg__env_shared_refs *refs = env->shared_refs;
+  if (refs && atomic_fetch_sub(&refs->n, 1) == 1) {
+    (void)env->vt.release(env->vt.shared);
+    pg__free(ctx, refs);
+  }
   pg__free(ctx, env);
   pg__ctx_release(ctx);
 }
@@ -142,6 +155,8 @@ pg_status pg_env_clone(pg_env *env, int32_t index, uint64_t seed, pg_env **out) 
   c->action_len = env->action_len;
   copy_spaces(c, env);
   c->seed = seed;
+  c->shared_refs = env->shared_refs;
+  if (c->shared_refs) atomic_fetch_add(&c->shared_refs->n, 1);
   pg__ctx_retain(ctx);
   *out = c;
   return PG_OK;

@@ -6,6 +6,8 @@
 
 #include "pg_env_internal.h"
 
+#include <stdatomic.h>
+
 enum { PG__ENV_NAME_MAX = 64, PG__ENV_ERR_MAX = 384 };
 
 /* Episode state machine. */
@@ -15,10 +17,17 @@ typedef enum pg__ep_state {
   PG__EP_DONE = 2        /* ended by terminated/truncated; reset next */
 } pg__ep_state;
 
+/* The count of live envs sharing vt.shared (an original and its clones);
+** only allocated when vt.release is set. */
+typedef struct pg__env_shared_refs {
+  _Atomic int32_t n;
+} pg__env_shared_refs;
+
 struct pg_env {
   pg_ctx *ctx;
   pg_env_vtable vt;      /* full copy; absent members NULL */
   void *user;            /* closed with vt.close on destroy */
+  pg__env_shared_refs *shared_refs; /* NULL without vt.release */
   int builtin;           /* 1 for built-ins: a failing create means NOMEM */
   char name[PG__ENV_NAME_MAX];
 
