@@ -4,7 +4,8 @@
 # (-std=c99 -Wall -Wextra -Wpedantic -Werror), compiles the deterministic
 # path alone with -ffreestanding, and export_driver compares the programs'
 # actions and greedy returns with pg_policy_act's.
-# Inputs: DRIVER, WORK_DIR, SRC_DIR (tests/export), COMPILERS.
+# Inputs: DRIVER, WORK_DIR, SRC_DIR (tests/export), COMPILERS, PGEXPORT (the
+# CLI, may be empty).
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
@@ -23,6 +24,19 @@ run_checked("${DRIVER}" gen "${WORK_DIR}")
 file(READ "${WORK_DIR}/fused_mode.txt" fused)
 string(STRIP "${fused}" fused)
 message(STATUS "the library's fused mode on this machine: ${fused}")
+
+# The CLI (examples/pgexport.c) writes the same files from the checkpoint.
+if(PGEXPORT)
+  file(MAKE_DIRECTORY "${WORK_DIR}/cli")
+  run_checked("${PGEXPORT}" "${WORK_DIR}/cartpole.pgck" --prefix cartpole -o "${WORK_DIR}/cli")
+  foreach(f cartpole.h cartpole.c)
+    file(SHA256 "${WORK_DIR}/${f}" want)
+    file(SHA256 "${WORK_DIR}/cli/${f}" got)
+    if(NOT want STREQUAL got)
+      message(FATAL_ERROR "pgexport wrote a different ${f} than pg_policy_export_c")
+    endif()
+  endforeach()
+endif()
 
 set(warn -std=c99 -Wall -Wextra -Wpedantic -Werror -O2)
 string(REPLACE "|" ";" compilers "${COMPILERS}")
