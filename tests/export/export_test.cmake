@@ -2,7 +2,7 @@
 # exports policies into WORK_DIR; every compiler in COMPILERS ("|"-separated)
 # then builds each export into a program without libpolicygrad
 # (-std=c99 -Wall -Wextra -Wpedantic -Werror), compiles the deterministic
-# path alone with -ffreestanding, and export_driver compares the programs'
+# path alone with -ffreestanding (-O3, for its extra warnings), and export_driver compares the programs'
 # actions and greedy returns with pg_policy_act's.
 # Inputs: DRIVER, WORK_DIR, SRC_DIR (tests/export), COMPILERS, PGEXPORT (the
 # CLI, may be empty).
@@ -59,7 +59,7 @@ foreach(cc IN LISTS compilers)
     else()
       set(fs_src "${WORK_DIR}/${name}.c")
     endif()
-    run_checked("${cc}" ${warn} -ffreestanding -D${uname}_NO_SAMPLING -I "${WORK_DIR}"
+    run_checked("${cc}" ${warn} -O3 -ffreestanding -D${uname}_NO_SAMPLING -I "${WORK_DIR}"
                 -c "${fs_src}" -o "${WORK_DIR}/${name}-${cc_name}-freestanding.o")
     run_checked("${DRIVER}" run "${WORK_DIR}" ${name} "${exe}")
   endforeach()
