@@ -1228,10 +1228,10 @@ typedef enum pg_export_c_part {
   /** The header: sizes, return codes and the act prototypes. */
   PG_EXPORT_C_HEADER = 1,
   /** The source: weights, helpers and the act functions; it includes
-  ** "<prefix>.h". */
+  ** "prefix.h". */
   PG_EXPORT_C_SOURCE = 2,
   /** Both in one stb-style header: the implementation is compiled where
-  ** <PREFIX>_IMPLEMENTATION is defined before the include. */
+  ** PREFIX_IMPLEMENTATION is defined before the include. */
   PG_EXPORT_C_SINGLE = 3,
   /** Forces the enumeration to 32 bits. */
   PG_EXPORT_C_PART_FORCE_INT = 0x7fffffff
@@ -1239,16 +1239,16 @@ typedef enum pg_export_c_part {
 
 /** Writes the policy as dependency-free C99 source: the weights as static
 ** const arrays of exact hexadecimal literals, and
-** `int <prefix>_act(obs, mask, action)` (deterministic: its action equals
+** `int prefix_act(obs, mask, action)` (deterministic: its action equals
 ** pg_policy_act's with deterministic = 1 bit for bit, see
-** pg_export_c_fused_mode) and `<prefix>_act_sample(obs, mask, uniform,
+** pg_export_c_fused_mode) and `prefix_act_sample(obs, mask, uniform,
 ** user, action)` with the caller's uniform random source. The generated
 ** code allocates nothing, has no mutable globals (thread-safe), is
 ** -Wall -Wextra -Wpedantic clean with GCC and clang, and compiles with
-** -ffreestanding when <PREFIX>_NO_SAMPLING is defined. Two exports of one
+** -ffreestanding when PREFIX_NO_SAMPLING is defined. Two exports of one
 ** policy are byte-identical (no paths, no timestamps).
 ** prefix: a C identifier of 1 to 32 characters naming every generated
-** symbol (macros use it in upper case). header_path: the header; with
+** symbol (macros use it in upper case: PREFIX_). header_path: the header; with
 ** source_path NULL it gets both parts as one stb-style header (see
 ** PG_EXPORT_C_SINGLE), else source_path gets the source, which includes
 ** the header by its file name. Each file is written atomically (as
@@ -1262,7 +1262,7 @@ PG_API pg_status pg_policy_export_c(const pg_policy *policy,
                                     const char *source_path);
 
 /** pg_policy_export_c to a callback: one part (a pg_export_c_part value)
-** per call; the source part includes "<prefix>.h". Errors as
+** per call; the source part includes "prefix.h". Errors as
 ** pg_policy_export_c, plus PG_ERR_CALLBACK (write returned non-zero). */
 PG_API pg_status pg_policy_export_c_cb(const pg_policy *policy,
                                        const char *prefix, int32_t part,
@@ -1275,7 +1275,7 @@ PG_API pg_status pg_agent_export_c(const pg_agent *agent, const char *prefix,
                                    const char *header_path,
                                    const char *source_path);
 
-/** The <PREFIX>_FUSED value with which exported code reproduces this
+/** The PREFIX_FUSED value with which exported code reproduces this
 ** library's pg_policy_act bit for bit on this machine: 0 (no fused
 ** multiply-add: CPUs without FMA instructions, or builds without the
 ** kernels' CPU dispatch) or 1 (fused where the kernels contract: CPUs with

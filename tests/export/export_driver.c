@@ -328,7 +328,7 @@ static int run(const char *dir, const char *name, const char *program) {
       }
       int32_t term = 0, trunc = 0;
       while (!term && !trunc && !bad) {
-        float *a = who ? a_gen : a_lib, r;
+        float *a = who ? a_gen : a_lib, r = 0.0f;
         if (who) bad = child_act(&c, 0, obs, obs_size, NULL, n_actions, a, act_size) != 0;
         else bad = pg_policy_act(sess, obs, obs_size, NULL, 0, 1, a, act_size) != PG_OK;
         if (!bad && pg_env_step(env, a, act_size, obs, obs_size, &r, &term, &trunc) != PG_OK)
