@@ -108,7 +108,7 @@ static void bench(pg_ctx *ctx, const char *dir, size_t in, size_t hidden, size_t
   snprintf(c, sizeof c, "%s/pol%zu.c", dir, hidden);
   snprintf(o, sizeof o, "%s/pol%zu.o", dir, hidden);
   snprintf(so, sizeof so, "%s/pol%zu.so", dir, hidden);
-  need(pg_policy_export_c(pol, "pol", h, c) == PG_OK, pg_ctx_last_error(ctx));
+  need(pg_policy_export_c(pol, "pol", h, c, 0) == PG_OK, pg_ctx_last_error(ctx));
   const char *cc = getenv("CC") ? getenv("CC") : "cc";
   int fused = (int)pg_export_c_fused_mode();
   const char *flags = fused ? "-O3 -std=c99 -DPOL_FUSED=1 -mfma" : "-O3 -std=c99";

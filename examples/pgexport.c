@@ -1,26 +1,29 @@
 /* Turns a saved policy, net or agent checkpoint into dependency-free C
 ** source (pg_policy_export_c, docs/DEPLOYMENT.md).
 **
-** usage: pgexport CHECKPOINT --prefix NAME [-o DIR] [--single]
+** usage: pgexport CHECKPOINT --prefix NAME [-o DIR] [--single] [--int8]
 **   writes DIR/NAME.h and DIR/NAME.c (DIR defaults to "."), or with
-**   --single one stb-style header DIR/NAME.h. */
+**   --single one stb-style header DIR/NAME.h; --int8: int8 weights
+**   (smaller, approximate actions: docs/DEPLOYMENT.md). */
 #include <policygrad.h>
 
 #include <stdio.h>
 #include <string.h>
 
 static int usage(void) {
-  fprintf(stderr, "usage: pgexport CHECKPOINT --prefix NAME [-o DIR] [--single]\n");
+  fprintf(stderr, "usage: pgexport CHECKPOINT --prefix NAME [-o DIR] [--single] [--int8]\n");
   return 2;
 }
 
 int main(int argc, char **argv) {
   const char *input = NULL, *prefix = NULL, *dir = ".";
   int single = 0;
+  uint32_t flags = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--prefix") == 0 && i + 1 < argc) prefix = argv[++i];
     else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) dir = argv[++i];
     else if (strcmp(argv[i], "--single") == 0) single = 1;
+    else if (strcmp(argv[i], "--int8") == 0) flags |= PG_EXPORT_C_INT8;
     else if (argv[i][0] == '-' || input) return usage();
     else input = argv[i];
   }
@@ -44,7 +47,7 @@ int main(int argc, char **argv) {
   st = pg_policy_load_file(ctx, input, &policy);
   if (st == PG_ERR_FORMAT && pg_agent_load_file(ctx, input, &agent) == PG_OK)
     st = pg_policy_from_agent(agent, &policy);
-  if (st == PG_OK) st = pg_policy_export_c(policy, prefix, header, single ? NULL : source);
+  if (st == PG_OK) st = pg_policy_export_c(policy, prefix, header, single ? NULL : source, flags);
   if (st != PG_OK) {
     fprintf(stderr, "pgexport: %s\n", pg_ctx_last_error(ctx));
   } else {
@@ -53,10 +56,14 @@ int main(int argc, char **argv) {
     pg_policy_get_shape(policy, &obs, &act, &n_actions, &kind);
     printf("wrote %s%s%s: %zu inputs, %s\n", header, single ? "" : " and ", single ? "" : source,
            obs, kind == PG_ACTION_DISCRETE ? "discrete actions" : "continuous actions");
-    printf("to act exactly as this library does on this machine, compile with -D");
-    for (const char *c = prefix; *c; c++)
-      putchar(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
-    printf("_FUSED=%d\n", (int)pg_export_c_fused_mode());
+    if (flags & PG_EXPORT_C_INT8) {
+      printf("int8 weights: the actions are close to, not equal to, the library's\n");
+    } else {
+      printf("to act exactly as this library does on this machine, compile with -D");
+      for (const char *c = prefix; *c; c++)
+        putchar(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+      printf("_FUSED=%d\n", (int)pg_export_c_fused_mode());
+    }
   }
   pg_policy_destroy(policy);
   pg_agent_destroy(agent);

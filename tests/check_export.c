@@ -51,34 +51,36 @@ START_TEST(test_arguments) {
   pg_policy *pol = NULL;
   ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
   text t = {0};
-  ck_assert_int_eq(pg_policy_export_c(NULL, "p", "p.h", NULL), PG_ERR_INVALID_ARG);
-  ck_assert_int_eq(pg_policy_export_c_cb(NULL, "p", PG_EXPORT_C_SINGLE, text_write, &t),
+  ck_assert_int_eq(pg_policy_export_c(NULL, "p", "p.h", NULL, 0), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_policy_export_c_cb(NULL, "p", PG_EXPORT_C_SINGLE, 0, text_write, &t),
                    PG_ERR_INVALID_ARG);
-  ck_assert_int_eq(pg_agent_export_c(NULL, "p", "p.h", NULL), PG_ERR_INVALID_ARG);
-  expect_error(ctx, pg_policy_export_c_cb(pol, NULL, PG_EXPORT_C_SINGLE, text_write, &t),
+  ck_assert_int_eq(pg_agent_export_c(NULL, "p", "p.h", NULL, 0), PG_ERR_INVALID_ARG);
+  expect_error(ctx, pg_policy_export_c_cb(pol, NULL, PG_EXPORT_C_SINGLE, 0, text_write, &t),
                PG_ERR_INVALID_ARG, "prefix is NULL");
   const char *bad[] = {"", "9lives", "a-b", "a b", "abcdefghijabcdefghijabcdefghijabc"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-    expect_error(ctx, pg_policy_export_c_cb(pol, bad[i], PG_EXPORT_C_SINGLE, text_write, &t),
+    expect_error(ctx, pg_policy_export_c_cb(pol, bad[i], PG_EXPORT_C_SINGLE, 0, text_write, &t),
                  PG_ERR_INVALID_ARG, "not a C identifier");
-  expect_error(ctx, pg_policy_export_c_cb(pol, "p", 0, text_write, &t), PG_ERR_INVALID_ARG,
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", 0, 0, text_write, &t), PG_ERR_INVALID_ARG,
                "part 0");
-  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, NULL, NULL),
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, 6, text_write, &t),
+               PG_ERR_INVALID_ARG, "flags 0x6");
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, 0, NULL, NULL),
                PG_ERR_INVALID_ARG, "write is NULL");
-  expect_error(ctx, pg_policy_export_c(pol, "p", NULL, NULL), PG_ERR_INVALID_ARG,
+  expect_error(ctx, pg_policy_export_c(pol, "p", NULL, NULL, 0), PG_ERR_INVALID_ARG,
                "header_path is NULL");
-  expect_error(ctx, pg_policy_export_c(pol, "p", "out/", NULL), PG_ERR_INVALID_ARG,
+  expect_error(ctx, pg_policy_export_c(pol, "p", "out/", NULL, 0), PG_ERR_INVALID_ARG,
                "names no file");
-  expect_error(ctx, pg_policy_export_c(pol, "p", "a\"b.h", NULL), PG_ERR_INVALID_ARG,
+  expect_error(ctx, pg_policy_export_c(pol, "p", "a\"b.h", NULL, 0), PG_ERR_INVALID_ARG,
                "#include");
-  expect_error(ctx, pg_policy_export_c(pol, "p", "x.h", "x.h"), PG_ERR_INVALID_ARG,
+  expect_error(ctx, pg_policy_export_c(pol, "p", "x.h", "x.h", 0), PG_ERR_INVALID_ARG,
                "the same file");
-  expect_error(ctx, pg_policy_export_c(pol, "p", "/nonexistent-dir/p.h", NULL), PG_ERR_IO,
+  expect_error(ctx, pg_policy_export_c(pol, "p", "/nonexistent-dir/p.h", NULL, 0), PG_ERR_IO,
                "/nonexistent-dir/p.h");
   ck_assert_ptr_null(t.data); /* nothing was written by a failed call */
   /* A sink that refuses. */
   t.fail = 1;
-  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_HEADER, text_write, &t),
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_HEADER, 0, text_write, &t),
                PG_ERR_CALLBACK, "pg_policy_export_c_cb");
   pg_policy_destroy(pol);
   pg_net_destroy(net);
@@ -111,7 +113,7 @@ START_TEST(test_unsupported_kind) {
   pg_policy *pol = NULL;
   ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
   text t = {0};
-  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, text_write, &t),
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, 0, text_write, &t),
                PG_ERR_UNSUPPORTED, "layer 0 is of kind 'plain_dense', which has no C export");
   ck_assert_ptr_null(t.data);
   pg_policy_destroy(pol);
@@ -129,7 +131,7 @@ START_TEST(test_nan_parameters) {
   pg_policy *pol = NULL;
   ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
   text t = {0};
-  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, text_write, &t),
+  expect_error(ctx, pg_policy_export_c_cb(pol, "p", PG_EXPORT_C_SINGLE, 0, text_write, &t),
                PG_ERR_NUMERIC, "NaN or Inf");
   pg_policy_destroy(pol);
   pg_net_destroy(net);
@@ -152,11 +154,11 @@ START_TEST(test_exact_literals) {
   pg_policy *pol = NULL;
   ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
   text src = {0}, hdr = {0}, one = {0};
-  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_SOURCE, text_write, &src),
+  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_SOURCE, 0, text_write, &src),
                    PG_OK);
-  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_HEADER, text_write, &hdr),
+  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_HEADER, 0, text_write, &hdr),
                    PG_OK);
-  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_SINGLE, text_write, &one),
+  ck_assert_int_eq(pg_policy_export_c_cb(pol, "tiny", PG_EXPORT_C_SINGLE, 0, text_write, &one),
                    PG_OK);
   ck_assert_ptr_nonnull(strstr(src.data, "#include \"tiny.h\""));
   ck_assert_ptr_nonnull(strstr(hdr.data, "#define TINY_OBS_SIZE 3\n"));

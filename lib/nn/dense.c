@@ -210,19 +210,40 @@ static const char dense_c_helper[] =
     "  }\n"
     "}\n\n";
 
+/* With PG_EXPORT_C_INT8: W as int8 with a scale per output unit; y = b +
+** s * (x . q), accumulated in float (approximate by design). */
+static const char dense_c_helper_int8[] =
+    "static void $p_dense_int8(const signed char *q, const float *scale, const float *b,\n"
+    "                          const float *x, float *y, int in, int out) {\n"
+    "  int j, k;\n"
+    "  for (j = 0; j < out; j++) y[j] = 0.0f;\n"
+    "  for (k = 0; k < in; k++, q += out) {\n"
+    "    const float xk = x[k];\n"
+    "    for (j = 0; j < out; j++) y[j] += xk * (float)q[j];\n"
+    "  }\n"
+    "  for (j = 0; j < out; j++) y[j] = b[j] + scale[j] * y[j];\n"
+    "}\n\n";
+
 static void dense_emit_c(pg__csrc *s, int part, const pg__layer *l, size_t index,
                          const float *params, const char *x, const char *y) {
   char name[32];
+  const bool int8 = (s->flags & PG_EXPORT_C_INT8) != 0;
   if (part == PG__EMIT_HELPERS) {
-    pg__csrc_text(s, dense_c_helper);
+    pg__csrc_text(s, int8 ? dense_c_helper_int8 : dense_c_helper);
   } else if (part == PG__EMIT_DATA) {
     snprintf(name, sizeof name, "l%zu_w", index);
-    pg__csrc_floats(s, name, params, l->in * l->out);
+    if (int8) pg__csrc_int8_columns(s, name, params, l->in, l->out);
+    else pg__csrc_floats(s, name, params, l->in * l->out);
     snprintf(name, sizeof name, "l%zu_b", index);
     pg__csrc_floats(s, name, params + l->in * l->out, l->out);
   } else {
-    pg__csrc_printf(s, "  %s_dense(%s_l%zu_w, %s_l%zu_b, %s, %s, %zu, %zu);\n", s->prefix,
-                    s->prefix, index, s->prefix, index, x, y, l->in, l->out);
+    if (int8)
+      pg__csrc_printf(s, "  %s_dense_int8(%s_l%zu_w_q, %s_l%zu_w_s, %s_l%zu_b, %s, %s, %zu, %zu);\n",
+                      s->prefix, s->prefix, index, s->prefix, index, s->prefix, index, x, y,
+                      l->in, l->out);
+    else
+      pg__csrc_printf(s, "  %s_dense(%s_l%zu_w, %s_l%zu_b, %s, %s, %zu, %zu);\n", s->prefix,
+                      s->prefix, index, s->prefix, index, x, y, l->in, l->out);
     pg__csrc_activation(s, l->act, y, l->out);
   }
 }

@@ -81,6 +81,30 @@ void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n) {
   pg__csrc_printf(s, "\n};\n");
 }
 
+void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t rows,
+                           size_t cols) {
+  pg__csrc_printf(s, "static const signed char %s_%s_q[%zu] = {", s->prefix, name,
+                  rows * cols > 0 ? rows * cols : 1);
+  for (size_t i = 0; i < rows * cols; i++) {
+    size_t c = i % cols;
+    float mx = 0.0f;
+    for (size_t r = 0; r < rows; r++) mx = fmaxf(mx, fabsf(m[r * cols + c]));
+    long q = mx > 0.0f ? lrintf(m[i] / (mx / 127.0f)) : 0;
+    q = q > 127 ? 127 : q < -127 ? -127 : q;
+    pg__csrc_printf(s, "%s%ld%s", i % 16 ? " " : "\n  ", q, i + 1 < rows * cols ? "," : "");
+  }
+  pg__csrc_printf(s, "\n};\n");
+  char lit[40];
+  pg__csrc_printf(s, "static const float %s_%s_s[%zu] = {", s->prefix, name, cols ? cols : 1);
+  for (size_t c = 0; c < cols; c++) {
+    float mx = 0.0f;
+    for (size_t r = 0; r < rows; r++) mx = fmaxf(mx, fabsf(m[r * cols + c]));
+    hex_double((double)(mx / 127.0f), lit, sizeof lit);
+    pg__csrc_printf(s, "%s%sf%s", c % 6 ? " " : "\n  ", lit, c + 1 < cols ? "," : "");
+  }
+  pg__csrc_printf(s, "\n};\n");
+}
+
 void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n) {
   const char *fn = act == PG_ACTIVATION_RELU      ? "relu"
                    : act == PG_ACTIVATION_TANH    ? "tanh"
@@ -329,6 +353,7 @@ typedef struct export_job {
   const char *prefix;
   const char *include_name; /* for the source part */
   int32_t part;
+  uint32_t flags;           /* pg_export_c_flag */
 } export_job;
 
 static size_t head_dim(const export_job *j) { return j->d->layers[j->d->n_trunk].out; }
@@ -341,10 +366,13 @@ static void write_header(pg__csrc *s, const export_job *j) {
                                                          : "a categorical policy (discrete actions)";
   pg__csrc_printf(s,
                   "/* %s: a trained policy exported by libpolicygrad %s (pg_policy_export_c):\n"
-                  "** %s on %zu inputs, %zu layers. Generated; do not edit.\n"
+                  "** %s on %zu inputs, %zu layers%s. Generated; do not edit.\n"
                   "** C99; no allocation, no mutable state, no library beyond what is\n"
                   "** noted at each function. docs/DEPLOYMENT.md in libpolicygrad. */\n",
-                  j->prefix, pg_version_string(), head, d->input_dim, d->n_layers);
+                  j->prefix, pg_version_string(), head, d->input_dim, d->n_layers,
+                  j->flags & PG_EXPORT_C_INT8
+                      ? ", int8 weights (actions close to, not equal to, the library's)"
+                      : "");
   pg__csrc_text(s, header_top);
   size_t max_width = 1;
   for (size_t i = 0; i < d->n_layers; i++)
@@ -468,7 +496,7 @@ static void write_layers_and_act(pg__csrc *s, const export_job *j) {
 
 static void export_body(pg__writer *w, const void *obj) {
   const export_job *j = obj;
-  pg__csrc s = {.w = w};
+  pg__csrc s = {.w = w, .flags = j->flags};
   size_t n = strlen(j->prefix);
   memcpy(s.prefix, j->prefix, n + 1);
   for (size_t i = 0; i <= n; i++)
@@ -504,6 +532,9 @@ static pg_status export_check(pg_ctx *ctx, const char *fn, const export_job *j) 
                     "%s: prefix \"%.40s\" is not a C identifier of 1 to %d letters, digits "
                     "and '_' (not starting with a digit)",
                     fn, p, PREFIX_MAX);
+  if (j->flags & ~(uint32_t)PG_EXPORT_C_INT8)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: flags 0x%x has bits other than PG_EXPORT_C_INT8",
+                    fn, (unsigned)j->flags);
   const pg__netdef *d = j->d;
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
@@ -518,8 +549,9 @@ static pg_status export_check(pg_ctx *ctx, const char *fn, const export_job *j) 
 }
 
 static pg_status export_job_init(const pg_policy *policy, const char *prefix, int32_t part,
-                                 export_job *j, pg_ctx **ctx) {
+                                 uint32_t flags, export_job *j, pg_ctx **ctx) {
   memset(j, 0, sizeof *j);
+  j->flags = flags;
   j->d = pg__policy_parts(policy, &j->params, &j->head_role, ctx);
   j->prefix = prefix;
   j->part = part;
@@ -527,12 +559,12 @@ static pg_status export_job_init(const pg_policy *policy, const char *prefix, in
 }
 
 pg_status pg_policy_export_c_cb(const pg_policy *policy, const char *prefix, int32_t part,
-                                pg_write_fn write, void *user) {
+                                uint32_t flags, pg_write_fn write, void *user) {
   static const char fn[] = "pg_policy_export_c_cb";
   if (!policy) return PG_ERR_INVALID_ARG;
   pg_ctx *ctx;
   export_job j;
-  (void)export_job_init(policy, prefix, part, &j, &ctx);
+  (void)export_job_init(policy, prefix, part, flags, &j, &ctx);
   if (!write) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: write is NULL", fn);
   if (part != PG_EXPORT_C_HEADER && part != PG_EXPORT_C_SOURCE && part != PG_EXPORT_C_SINGLE)
     return pg__fail(ctx, PG_ERR_INVALID_ARG,
@@ -554,13 +586,13 @@ static const char *base_name(const char *path) {
 }
 
 pg_status pg_policy_export_c(const pg_policy *policy, const char *prefix,
-                             const char *header_path, const char *source_path) {
+                             const char *header_path, const char *source_path, uint32_t flags) {
   static const char fn[] = "pg_policy_export_c";
   if (!policy) return PG_ERR_INVALID_ARG;
   pg_ctx *ctx;
   export_job j;
   (void)export_job_init(policy, prefix, source_path ? PG_EXPORT_C_HEADER : PG_EXPORT_C_SINGLE,
-                        &j, &ctx);
+                        flags, &j, &ctx);
   if (!header_path) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: header_path is NULL", fn);
   const char *inc = base_name(header_path);
   if (!*inc) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: header_path '%s' names no file",
@@ -585,12 +617,12 @@ pg_status pg_policy_export_c(const pg_policy *policy, const char *prefix,
 }
 
 pg_status pg_agent_export_c(const pg_agent *agent, const char *prefix, const char *header_path,
-                            const char *source_path) {
+                            const char *source_path, uint32_t flags) {
   if (!agent) return PG_ERR_INVALID_ARG;
   pg_policy *policy = NULL;
   pg_status st = pg_policy_from_agent(agent, &policy);
   if (st != PG_OK) return st;
-  st = pg_policy_export_c(policy, prefix, header_path, source_path);
+  st = pg_policy_export_c(policy, prefix, header_path, source_path, flags);
   pg_policy_destroy(policy);
   return st;
 }

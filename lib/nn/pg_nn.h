@@ -445,6 +445,7 @@ struct pg__csrc {
   pg__writer *w;
   char prefix[33];           /* as given: functions and arrays */
   char upper[33];            /* upper case: macros */
+  uint32_t flags;            /* pg_export_c_flag: PG_EXPORT_C_INT8 */
   /* Shared generated helpers the emitted code calls (PG__CSRC_USES_*):
   ** pg__csrc_activation sets them; a kind calling <prefix>_tanh or
   ** <prefix>_sigmoid directly sets them itself, in every part. */
@@ -457,6 +458,12 @@ void pg__csrc_printf(pg__csrc *s, const char *fmt, ...) PG__PRINTF(2, 3);
 void pg__csrc_text(pg__csrc *s, const char *text);
 /* static const float <prefix>_<name>[n] = { exact hexadecimal literals }; */
 void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n);
+/* With PG_EXPORT_C_INT8: the rows x cols matrix m (row-major) as
+** static const signed char <prefix>_<name>_q[rows*cols] and one scale per
+** column, static const float <prefix>_<name>_s[cols] (max |column| / 127),
+** so that m[r][c] ~ q[r][c] * s[c]. */
+void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t rows,
+                           size_t cols);
 /* Statements applying act to the n floats of array y in place, with the
 ** generated tanh/sigmoid that match pg__activate bit for bit. */
 void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n);

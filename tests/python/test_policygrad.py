@@ -805,6 +805,8 @@ class ExportC(unittest.TestCase):
             with open(os.path.join(tmp, "one.h")) as f:
                 self.assertEqual(f.read(), text)
             self.assertIn(pg.export_c_fused_mode(), (0, 1))
+            self.assertIn("static const signed char cartpole_l0_w_q[",
+                          pol.export_c_text("cartpole", int8=True))
             with self.assertRaisesRegex(pg.PolicygradError, "not a C identifier"):
                 pol.export_c_text("9lives")
 
