@@ -1261,6 +1261,80 @@ PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
 PG_API const char *pg_policy_session_last_error(
     const pg_policy_session *session);
 
+/* ---- export as C source -------------------------------------------------- */
+
+/** Which text pg_policy_export_c_cb writes (docs/DEPLOYMENT.md). */
+typedef enum pg_export_c_part {
+  /** The header: sizes, return codes and the act prototypes. */
+  PG_EXPORT_C_HEADER = 1,
+  /** The source: weights, helpers and the act functions; it includes
+  ** "prefix.h". */
+  PG_EXPORT_C_SOURCE = 2,
+  /** Both in one stb-style header: the implementation is compiled where
+  ** PREFIX_IMPLEMENTATION is defined before the include. */
+  PG_EXPORT_C_SINGLE = 3,
+  /** Forces the enumeration to 32 bits. */
+  PG_EXPORT_C_PART_FORCE_INT = 0x7fffffff
+} pg_export_c_part;
+
+/** Flags of the C export (bitwise or; 0 = exact float export). */
+typedef enum pg_export_c_flag {
+  /** Weights as int8 with one float scale per output unit (about a quarter
+  ** of the rodata); biases stay float. Actions are then close to, not
+  ** equal to, pg_policy_act's (docs/DEPLOYMENT.md gives the agreement rate
+  ** and return measured on CartPole). */
+  PG_EXPORT_C_INT8 = 1,
+  /** Forces the enumeration to 32 bits. */
+  PG_EXPORT_C_FLAG_FORCE_INT = 0x7fffffff
+} pg_export_c_flag;
+
+/** Writes the policy as dependency-free C99 source: the weights as static
+** const arrays of exact hexadecimal literals, and
+** `int prefix_act(obs, mask, action)` (deterministic: its action equals
+** pg_policy_act's with deterministic = 1 bit for bit, see
+** pg_export_c_fused_mode) and `prefix_act_sample(obs, mask, uniform,
+** user, action)` with the caller's uniform random source. The generated
+** code allocates nothing, has no mutable globals (thread-safe), is
+** -Wall -Wextra -Wpedantic clean with GCC and clang, and compiles with
+** -ffreestanding when PREFIX_NO_SAMPLING is defined. Two exports of one
+** policy are byte-identical (no paths, no timestamps).
+** prefix: a C identifier of 1 to 32 characters naming every generated
+** symbol (macros use it in upper case: PREFIX_). header_path: the header; with
+** source_path NULL it gets both parts as one stb-style header (see
+** PG_EXPORT_C_SINGLE), else source_path gets the source, which includes
+** the header by its file name. flags: 0, or PG_EXPORT_C_INT8 (then the
+** actions are approximate). Each file is written atomically (as
+** pg_net_save_file); the header is written first. The policy is only read;
+** errors go to its context. Errors: PG_ERR_INVALID_ARG (prefix, paths),
+** PG_ERR_UNSUPPORTED (a layer kind without a C emitter: the message names
+** it), PG_ERR_NUMERIC (NaN/Inf parameters), PG_ERR_IO, PG_ERR_NOMEM. */
+PG_API pg_status pg_policy_export_c(const pg_policy *policy,
+                                    const char *prefix,
+                                    const char *header_path,
+                                    const char *source_path, uint32_t flags);
+
+/** pg_policy_export_c to a callback: one part (a pg_export_c_part value)
+** per call; the source part includes "prefix.h". Errors as
+** pg_policy_export_c, plus PG_ERR_CALLBACK (write returned non-zero). */
+PG_API pg_status pg_policy_export_c_cb(const pg_policy *policy,
+                                       const char *prefix, int32_t part,
+                                       uint32_t flags, pg_write_fn write,
+                                       void *user);
+
+/** pg_policy_export_c of the agent's policy (pg_policy_from_agent). The
+** agent is only read (not while it trains on another thread); errors go to
+** its context. */
+PG_API pg_status pg_agent_export_c(const pg_agent *agent, const char *prefix,
+                                   const char *header_path,
+                                   const char *source_path, uint32_t flags);
+
+/** The PREFIX_FUSED value with which exported code reproduces this
+** library's pg_policy_act bit for bit on this machine: 0 (no fused
+** multiply-add: CPUs without FMA instructions, or builds without the
+** kernels' CPU dispatch) or 1 (fused where the kernels contract: CPUs with
+** FMA). Thread-safe. */
+PG_API int32_t pg_export_c_fused_mode(void);
+
 /** @} */
 
 /* PG_CDEF_END */

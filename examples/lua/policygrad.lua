@@ -161,6 +161,9 @@ end
 
 function M.version() return ffi.string(C.pg_version_string()) end
 function M.build_info() return ffi.string(C.pg_build_info()) end
+-- The <PREFIX>_FUSED value (0 or 1) with which exported C code acts exactly
+-- as this library does on this machine (docs/DEPLOYMENT.md).
+function M.export_c_fused_mode() return tonumber(C.pg_export_c_fused_mode()) end
 function M.status_string(st) return ffi.string(C.pg_status_string(st)) end
 
 -- ---------------------------------------------------------------------------
@@ -1152,6 +1155,10 @@ end
 
 -- whole-agent checkpoints (nets, optimizer state, counters, parameters)
 function Agent:save(path) check(C.pg_agent_save_file(self:p(), path), self.ctx) end
+function Agent:export_c(prefix, header_path, source_path, int8)
+  check(C.pg_agent_export_c(self:p(), prefix, header_path, source_path,
+                            int8 and C.PG_EXPORT_C_INT8 or 0), self.ctx)
+end
 function Agent:to_string()
   local size = ffi.new("size_t[1]")
   check(C.pg_agent_save_memory(self:p(), nil, 0, size), self.ctx)
@@ -1425,6 +1432,21 @@ end
 Policy.save_to = nojit(function(self, write)
   local ctx = self.ctx
   check(with_writer(ctx, write, function(cb) return C.pg_policy_save_cb(self:p(), cb, nil) end), ctx)
+end)
+-- Dependency-free C source (docs/DEPLOYMENT.md): two files, or one
+-- stb-style header when source_path is nil; int8: int8 weights (approximate).
+function Policy:export_c(prefix, header_path, source_path, int8)
+  check(C.pg_policy_export_c(self:p(), prefix, header_path, source_path,
+                             int8 and C.PG_EXPORT_C_INT8 or 0), self.ctx)
+end
+-- The text of one part (C.PG_EXPORT_C_HEADER, _SOURCE or _SINGLE, the default).
+Policy.export_c_text = nojit(function(self, prefix, part, int8)
+  local ctx, chunks = self.ctx, {}
+  check(with_writer(ctx, function(s) chunks[#chunks + 1] = s end, function(cb)
+    return C.pg_policy_export_c_cb(self:p(), prefix, part or C.PG_EXPORT_C_SINGLE,
+                                   int8 and C.PG_EXPORT_C_INT8 or 0, cb, nil)
+  end), ctx)
+  return table.concat(chunks)
 end)
 
 local PolicySession = class("PolicySession")

@@ -177,6 +177,10 @@ void pg_policy_session_destroy(pg_policy_session*)
 pg_status pg_policy_session_seed(pg_policy_session*, uint64_t, uint64_t)
 pg_status pg_policy_act(pg_policy_session*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 char* pg_policy_session_last_error(pg_policy_session*)
+pg_status pg_policy_export_c(pg_policy*, char*, char*, char*, uint32_t)
+pg_status pg_policy_export_c_cb(pg_policy*, char*, int32_t, uint32_t, pg_write_fn, void*)
+pg_status pg_agent_export_c(pg_agent*, char*, char*, char*, uint32_t)
+int32_t pg_export_c_fused_mode()
 """
 
 # Functions of the header that are deliberately not wrapped by a class
@@ -227,6 +231,10 @@ PG_OPTIM_BETA2 = 6
 PG_OPTIM_CLIP_NORM = 7
 PG_ACTION_DISCRETE = 0
 PG_ACTION_CONTINUOUS = 1
+PG_EXPORT_C_HEADER = 1
+PG_EXPORT_C_SOURCE = 2
+PG_EXPORT_C_SINGLE = 3
+PG_EXPORT_C_INT8 = 1
 PG_ALGO_REINFORCE = 1
 PG_ALGO_REINFORCE_BASELINE = 2
 PG_ALGO_ACTOR_CRITIC = 3
@@ -459,6 +467,12 @@ def version():
 
 def build_info():
     return lib.pg_build_info().decode()
+
+
+def export_c_fused_mode():
+    """The <PREFIX>_FUSED value (0 or 1) with which exported C code acts
+    exactly as this library does on this machine (docs/DEPLOYMENT.md)."""
+    return int(lib.pg_export_c_fused_mode())
 
 
 def use_numpy(flag):
@@ -1670,6 +1684,12 @@ class Agent(_Handle):
     def save(self, path):
         self._ck(lib.pg_agent_save_file(self._p, os.fsencode(path)))
 
+    def export_c(self, prefix, header_path, source_path=None, int8=False):
+        """Writes the agent's policy as dependency-free C (Policy.export_c)."""
+        self._ck(lib.pg_agent_export_c(self._p, prefix.encode(), os.fsencode(header_path),
+                                       None if source_path is None else os.fsencode(source_path),
+                                       PG_EXPORT_C_INT8 if int8 else 0))
+
     def to_bytes(self):
         size = ctypes.c_size_t()
         self._ck(lib.pg_agent_save_memory(self._p, None, 0, ctypes.byref(size)))
@@ -1929,6 +1949,25 @@ class Policy(_Handle):
     def save_to(self, write):
         sink = _WriteSink(self._ctx, write)
         _check(lib.pg_policy_save_cb(self._p, sink.fn, None), self._ctx)
+
+    def export_c(self, prefix, header_path, source_path=None, int8=False):
+        """Writes the policy as dependency-free C (docs/DEPLOYMENT.md):
+        header_path and source_path, or one stb-style header when
+        source_path is None; int8: int8 weights (approximate actions)."""
+        _check(lib.pg_policy_export_c(self._p, prefix.encode(), os.fsencode(header_path),
+                                      None if source_path is None else os.fsencode(source_path),
+                                      PG_EXPORT_C_INT8 if int8 else 0),
+               self._ctx)
+
+    def export_c_text(self, prefix, part=PG_EXPORT_C_SINGLE, int8=False):
+        """The exported C text of one part (PG_EXPORT_C_HEADER, _SOURCE or
+        _SINGLE) as a str."""
+        chunks = []
+        sink = _WriteSink(self._ctx, chunks.append)
+        _check(lib.pg_policy_export_c_cb(self._p, prefix.encode(), part,
+                                         PG_EXPORT_C_INT8 if int8 else 0, sink.fn, None),
+               self._ctx)
+        return b"".join(chunks).decode()
 
     def session(self, seed=0):
         return PolicySession(self, seed)

@@ -5,6 +5,7 @@
 #include "nn/pg_nn.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_UNITS ((uint32_t)1 << 24)
@@ -183,6 +184,70 @@ static void dense_backward(const pg__layer *l, const float *params,
   }
 }
 
+/* ---- C export ------------------------------------------------------------
+** One row as dense_forward computes it: y = b, then pg__gemm's one-row path
+** (gemv_row in kernels.c): four inputs at a time, c += (x0*w0 + x1*w1) +
+** (x2*w2 + x3*w3) with the first product of each pair fused where the
+** library fuses, then the remaining inputs one by one, c += x*w. */
+static const char dense_c_helper[] =
+    "static $P_EXACT void $p_dense(const float *w, const float *b, const float *x,\n"
+    "                              float *y, int in, int out) {\n"
+    "  $P_NO_CONTRACT\n"
+    "  int j, k = 0;\n"
+    "  for (j = 0; j < out; j++) y[j] = b[j];\n"
+    "  for (; k + 4 <= in; k += 4, w += 4 * out) {\n"
+    "    const float x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];\n"
+    "    const float *w1 = w + out, *w2 = w1 + out, *w3 = w2 + out;\n"
+    "    for (j = 0; j < out; j++) {\n"
+    "      const float s01 = $P_FMA(x0, w[j], x1 * w1[j]);\n"
+    "      const float s23 = $P_FMA(x2, w2[j], x3 * w3[j]);\n"
+    "      y[j] = y[j] + (s01 + s23);\n"
+    "    }\n"
+    "  }\n"
+    "  for (; k < in; k++, w += out) {\n"
+    "    const float xk = x[k];\n"
+    "    for (j = 0; j < out; j++) y[j] = $P_FMA(xk, w[j], y[j]);\n"
+    "  }\n"
+    "}\n\n";
+
+/* With PG_EXPORT_C_INT8: W as int8 with a scale per output unit; y = b +
+** s * (x . q), accumulated in float (approximate by design). */
+static const char dense_c_helper_int8[] =
+    "static void $p_dense_int8(const signed char *q, const float *scale, const float *b,\n"
+    "                          const float *x, float *y, int in, int out) {\n"
+    "  int j, k;\n"
+    "  for (j = 0; j < out; j++) y[j] = 0.0f;\n"
+    "  for (k = 0; k < in; k++, q += out) {\n"
+    "    const float xk = x[k];\n"
+    "    for (j = 0; j < out; j++) y[j] += xk * (float)q[j];\n"
+    "  }\n"
+    "  for (j = 0; j < out; j++) y[j] = b[j] + scale[j] * y[j];\n"
+    "}\n\n";
+
+static void dense_emit_c(pg__csrc *s, int part, const pg__layer *l, size_t index,
+                         const float *params, const char *x, const char *y) {
+  char name[32];
+  const bool int8 = (s->flags & PG_EXPORT_C_INT8) != 0;
+  if (part == PG__EMIT_HELPERS) {
+    pg__csrc_text(s, int8 ? dense_c_helper_int8 : dense_c_helper);
+  } else if (part == PG__EMIT_DATA) {
+    snprintf(name, sizeof name, "l%zu_w", index);
+    if (int8) pg__csrc_int8_columns(s, name, params, l->in, l->out);
+    else pg__csrc_floats(s, name, params, l->in * l->out);
+    snprintf(name, sizeof name, "l%zu_b", index);
+    pg__csrc_floats(s, name, params + l->in * l->out, l->out);
+  } else {
+    if (int8)
+      pg__csrc_printf(s, "  %s_dense_int8(%s_l%zu_w_q, %s_l%zu_w_s, %s_l%zu_b, %s, %s, %zu, %zu);\n",
+                      s->prefix, s->prefix, index, s->prefix, index, s->prefix, index, x, y,
+                      l->in, l->out);
+    else
+      pg__csrc_printf(s, "  %s_dense(%s_l%zu_w, %s_l%zu_b, %s, %s, %zu, %zu);\n", s->prefix,
+                      s->prefix, index, s->prefix, index, x, y, l->in, l->out);
+    pg__csrc_activation(s, l->act, y, l->out);
+  }
+}
+
 const pg__layer_ops pg__dense_ops = {
     .kind = PG__LAYER_DENSE,
     .name = "dense",
@@ -195,4 +260,5 @@ const pg__layer_ops pg__dense_ops = {
     .backward = dense_backward,
     .write_arch = dense_write_arch,
     .read_arch = dense_read_arch,
+    .emit_c = dense_emit_c,
 };

@@ -322,3 +322,19 @@ static void sigmoid_loop(float *y, size_t n) {
 void pg__tanh_inplace(float *y, size_t n) { tanh_loop(y, n); }
 
 void pg__sigmoid_inplace(float *y, size_t n) { sigmoid_loop(y, n); }
+
+/* Whether the loops above round a*b + c once (fused) on this machine: the
+** C export reproduces it (lib/nn/export.c). GCC contracts under the pragma
+** at the top, clang within each expression (its default), and the
+** statements are written so that both fuse the same products; the baseline
+** clones have no FMA instructions. */
+int pg__nn_fused_mode(void) {
+#ifdef PG__X86_DISPATCH
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") || __builtin_cpu_supports("fma");
+#elif defined(__FP_FAST_FMAF) && (defined(__GNUC__) || defined(__clang__))
+  return 1;
+#else
+  return 0;
+#endif
+}

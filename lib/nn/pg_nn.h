@@ -73,6 +73,7 @@ typedef enum pg__layer_role {
 
 typedef struct pg__layer pg__layer;
 typedef struct pg__layer_ops pg__layer_ops;
+typedef struct pg__csrc pg__csrc;
 
 struct pg__layer {
   const pg__layer_ops *ops;
@@ -134,6 +135,10 @@ struct pg__layer_ops {
   ** caller) and returns NULL or a reason. setup runs after read_arch. */
   void (*write_arch)(pg__writer *w, const pg__layer *l);
   const char *(*read_arch)(pg__reader *r, pg__layer *l);
+  /* Optional: C source export (lib/nn/export.c, pg_policy_export_c). NULL:
+  ** the kind cannot be exported (PG_ERR_UNSUPPORTED). See pg__csrc. */
+  void (*emit_c)(pg__csrc *src, int part, const pg__layer *l, size_t index,
+                 const float *params, const char *x, const char *y);
 };
 
 /* Finds a kind: the built-in ones, then those registered on ctx. NULL when
@@ -412,5 +417,58 @@ void pg__activate_backward(pg_activation act, const float *y, float *dy,
 ** nothing retains it. */
 void pg__net_retain(pg_net *net);
 void pg__net_release(pg_net *net);
+
+/* ---- C source export (lib/nn/export.c) ----------------------------------
+** pg_policy_export_c writes a policy as dependency-free C99. Each layer
+** kind emits its own code through ops->emit_c, called with part
+**   PG__EMIT_HELPERS once per kind present (l: its first layer): file-scope
+**     functions the kind's forward calls, named <prefix>_<kind>_...;
+**   PG__EMIT_DATA once per layer: its parameters as static const arrays,
+**     named <prefix>_l<index>_<block> (pg__csrc_floats);
+**   PG__EMIT_FORWARD once per layer: statements inside the forward function
+**     computing one row into the float array named y from the one named x.
+** The generated code must compute exactly what ops->forward computes for
+** one row, operation by operation: use <PREFIX>_FMA(a, b, c) wherever the
+** library's kernel may contract a*b + c (see the generated source), and
+** pg__csrc_activation for the activations. Emission cannot fail: the
+** exporter checks everything before it writes. */
+enum { PG__EMIT_HELPERS = 1, PG__EMIT_DATA = 2, PG__EMIT_FORWARD = 3 };
+enum {
+  PG__CSRC_USES_RELU = 1u, PG__CSRC_USES_TANH = 2u, PG__CSRC_USES_SIGMOID = 4u,
+  PG__CSRC_USES_ARGMAX = 8u
+};
+struct pg__csrc {
+  pg__writer *w;
+  char prefix[33];           /* as given: functions and arrays */
+  char upper[33];            /* upper case: macros */
+  uint32_t flags;            /* pg_export_c_flag: PG_EXPORT_C_INT8 */
+  /* Shared generated helpers the emitted code calls (PG__CSRC_USES_*):
+  ** pg__csrc_activation sets them; a kind calling <prefix>_tanh or
+  ** <prefix>_sigmoid directly sets them itself, in every part. */
+  unsigned uses;
+};
+/* Writes formatted text (each call at most 1023 bytes). */
+void pg__csrc_printf(pg__csrc *s, const char *fmt, ...) PG__PRINTF(2, 3);
+/* Writes text with "$p" replaced by the prefix and "$P" by the upper-case
+** prefix. */
+void pg__csrc_text(pg__csrc *s, const char *text);
+/* static const float <prefix>_<name>[n] = { exact hexadecimal literals }; */
+void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n);
+/* With PG_EXPORT_C_INT8: the rows x cols matrix m (row-major) as
+** static const signed char <prefix>_<name>_q[rows*cols] and one scale per
+** column, static const float <prefix>_<name>_s[cols] (max |column| / 127),
+** so that m[r][c] ~ q[r][c] * s[c]. */
+void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t rows,
+                           size_t cols);
+/* Statements applying act to the n floats of array y in place, with the
+** generated tanh/sigmoid that match pg__activate bit for bit. */
+void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n);
+/* A policy's architecture, parameters, acting head role and context
+** (lib/nn/policy.c). */
+const pg__netdef *pg__policy_parts(const pg_policy *p, const float **params,
+                                   uint32_t *head_role, pg_ctx **ctx);
+/* How this build's kernels round a*b + c on this machine: 0 never fused,
+** 1 fused where the kernels' expressions contract (lib/nn/kernels.c). */
+int pg__nn_fused_mode(void);
 
 #endif /* PG_NN_H */

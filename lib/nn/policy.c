@@ -290,3 +290,13 @@ pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
              p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);
   return PG_OK;
 }
+
+/* ---- for the C export (lib/nn/export.c) ----------------------------------- */
+
+const pg__netdef *pg__policy_parts(const pg_policy *p, const float **params,
+                                   uint32_t *head_role, pg_ctx **ctx) {
+  *params = p->params;
+  *head_role = p->head_kind;
+  *ctx = p->ctx;
+  return &p->def;
+}

@@ -784,5 +784,32 @@ class Lifetimes(unittest.TestCase):
         env.close()
 
 
+class ExportC(unittest.TestCase):
+    def test_export_c(self):
+        with pg.Context(seed=3) as ctx, tempfile.TemporaryDirectory() as tmp:
+            env = pg.Env.builtin(ctx, "CartPole-v1", seed=3)
+            agent = pg.Agent.for_env(ctx, "actor_critic", env)
+            pol = pg.Policy.from_agent(agent)
+            text = pol.export_c_text("cartpole")
+            self.assertIn("int cartpole_act(const float *obs", text)
+            self.assertIn("#ifdef CARTPOLE_IMPLEMENTATION", text)
+            self.assertEqual(text, pol.export_c_text("cartpole"))
+            self.assertNotIn("#include \"cartpole.h\"", text)
+            self.assertIn("#include \"cartpole.h\"",
+                          pol.export_c_text("cartpole", pg.PG_EXPORT_C_SOURCE))
+            h, c = os.path.join(tmp, "cp.h"), os.path.join(tmp, "cp.c")
+            pol.export_c("cartpole", h, c)
+            with open(c) as f:
+                self.assertIn("#include \"cp.h\"", f.read())
+            agent.export_c("cartpole", os.path.join(tmp, "one.h"))
+            with open(os.path.join(tmp, "one.h")) as f:
+                self.assertEqual(f.read(), text)
+            self.assertIn(pg.export_c_fused_mode(), (0, 1))
+            self.assertIn("static const signed char cartpole_l0_w_q[",
+                          pol.export_c_text("cartpole", int8=True))
+            with self.assertRaisesRegex(pg.PolicygradError, "not a C identifier"):
+                pol.export_c_text("9lives")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
