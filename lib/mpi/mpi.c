@@ -164,16 +164,9 @@ static void free_buffers(pg_mpi *m) {
   free(m->scratch);
 }
 
-/* Copies rank 0's parameters to every rank and re-seeds this rank's streams. */
+/* Re-seeds this rank's streams, then copies rank 0's parameters to every
+** rank (after the seed, in case re-seeding touches the nets). */
 static pg_status synchronize(pg_mpi *m) {
-  for (int b = 0; b < m->n_blocks; b++) {
-    (void)pg_net_get_params(m->nets[b], 0, m->counts[b], m->scratch);
-    MPI_Bcast(m->scratch, (int)m->counts[b], MPI_FLOAT, 0, m->comm);
-    pg_status st = pg_net_set_params(m->nets[b], 0, m->counts[b], m->scratch);
-    if (st != PG_OK)
-      return fail_to(thread_msg, st, "pg_mpi_attach: cannot copy rank 0's parameters: %s",
-                     pg_agent_last_error(m->agent));
-  }
   double seed = 0.0, updates = 0.0;
   (void)pg_agent_get_param(m->agent, PG_PARAM_SEED, &seed);
   (void)pg_agent_get_stat(m->agent, PG_STAT_UPDATES, &updates);
@@ -185,6 +178,14 @@ static pg_status synchronize(pg_mpi *m) {
     pg_status st = pg_agent_set_param(m->agent, PG_PARAM_SEED, (double)(s >> 11));
     if (st != PG_OK)
       return fail_to(thread_msg, st, "pg_mpi_attach: cannot re-seed rank %d: %s", m->rank,
+                     pg_agent_last_error(m->agent));
+  }
+  for (int b = 0; b < m->n_blocks; b++) {
+    (void)pg_net_get_params(m->nets[b], 0, m->counts[b], m->scratch);
+    MPI_Bcast(m->scratch, (int)m->counts[b], MPI_FLOAT, 0, m->comm);
+    pg_status st = pg_net_set_params(m->nets[b], 0, m->counts[b], m->scratch);
+    if (st != PG_OK)
+      return fail_to(thread_msg, st, "pg_mpi_attach: cannot copy rank 0's parameters: %s",
                      pg_agent_last_error(m->agent));
   }
   return PG_OK;
@@ -309,11 +310,7 @@ pg_status pg_mpi_reduce_stats(pg_mpi *mpi) {
 
 pg_status pg_mpi_get_stat(const pg_mpi *mpi, pg_stat stat, double *out_value) {
   if (!mpi || !out_value) return PG_ERR_INVALID_ARG;
-  if ((int)stat < 1 || (int)stat >= N_STATS) {
-    fail_to(((pg_mpi *)mpi)->msg, PG_ERR_INVALID_ARG, "pg_mpi_get_stat: unknown stat %d",
-            (int)stat);
-    return PG_ERR_INVALID_ARG;
-  }
+  if ((int)stat < 1 || (int)stat >= N_STATS) return PG_ERR_INVALID_ARG; /* no message: const */
   *out_value = mpi->stats[stat];
   return PG_OK;
 }
