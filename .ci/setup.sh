@@ -11,11 +11,14 @@
 #     doxygen          the HTML API reference (target docs; CI builds it)
 #     gnuplot-nox, python3-matplotlib
 #                      the two backends of examples/plot_curves.py (plot tests)
+#     libopenmpi-dev openmpi-bin
+#                      the MPI component libpolicygrad_mpi and its tests (label mpi)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils dpkg-dev file)
 pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-wheel doxygen)
 pkgs+=(gnuplot-nox python3-matplotlib)
+pkgs+=(libopenmpi-dev openmpi-bin)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,9 +5,11 @@
 # library never links MPI. Included from the top-level CMakeLists.txt after
 # the core library's install rules; sets PG_HAVE_MPI.
 pg_optional(MPI "MPI (Open MPI): libpolicygrad_mpi, data-parallel training over ranks")
+# Not with sanitizers: LeakSanitizer reports Open MPI's own allocations and
+# ThreadSanitizer cannot see its shared-memory transport.
 set(MPI_C_FOUND FALSE)
 pg_optional_enabled(MPI _pg_look)
-if(_pg_look AND PG_BUILD_SHARED)
+if(_pg_look AND PG_BUILD_SHARED AND NOT PG_SANITIZE)
   find_package(MPI QUIET COMPONENTS C)
 endif()
 pg_optional_found(MPI "${MPI_C_FOUND}")

@@ -75,7 +75,7 @@ require('policygrad'): a LuaJIT FFI binding of libpolicygrad.")
     list(APPEND CPACK_COMPONENTS_ALL mpi)
     set(CPACK_DEBIAN_MPI_PACKAGE_NAME libpolicygrad-mpi)
     set(CPACK_DEBIAN_MPI_PACKAGE_SECTION libdevel)
-    set(CPACK_DEBIAN_MPI_PACKAGE_SHLIBDEPS ON)
+    set(CPACK_DEBIAN_MPI_PACKAGE_SHLIBDEPS OFF) # libopenmpi-dev brings the MPI runtime
     set(CPACK_DEBIAN_MPI_PACKAGE_DEPENDS "${_pg_same}, libpolicygrad-dev (= ${CPACK_PACKAGE_VERSION}), libopenmpi-dev")
     set(CPACK_DEBIAN_MPI_DESCRIPTION "policy-gradient reinforcement learning in C (MPI component)
 libpolicygrad_mpi, policygrad_mpi.h and policygrad-mpi.pc: synchronous
