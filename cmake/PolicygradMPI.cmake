@@ -58,6 +58,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/policygrad-mpi.pc
 set(PG_MPI_TMP ${CMAKE_BINARY_DIR}/mpitmp)
 file(MAKE_DIRECTORY ${PG_MPI_TMP})
 set(PG_MPI_RUN_ENV OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo
+    OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+    OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo
     HWLOC_COMPONENTS=-gl,-opencl TMPDIR=${PG_MPI_TMP}
     OMPI_MCA_btl_vader_backing_directory=${PG_MPI_TMP})

@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 1;
-  const char *checkpoint = argc > 2 ? argv[2] : NULL;
+  const char *checkpoint = argc > 2 && argv[2][0] ? argv[2] : NULL; /* "" = none */
   int64_t max_steps = argc > 3 ? strtoll(argv[3], NULL, 10) : 1000000;
   int envs = size < 32 ? 32 / size : 1;
 
