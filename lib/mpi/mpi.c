@@ -172,23 +172,25 @@ static pg_status synchronize(pg_mpi *m) {
   (void)pg_agent_get_stat(m->agent, PG_STAT_UPDATES, &updates);
   /* Rank 0 of a fresh run keeps its seed; the others (and every rank of a
   ** resumed run) draw new streams. Seeds stay below 2^53 (a double). */
+  /* Every rank takes part in every broadcast, even after a failure here. */
+  pg_status failed = PG_OK;
   if (m->rank != 0 || updates > 0.0) {
     uint64_t s = mix64((uint64_t)seed ^ mix64((uint64_t)m->rank + 1) ^
                        mix64((uint64_t)updates * 0x9e3779b97f4a7c15ull));
-    pg_status st = pg_agent_set_param(m->agent, PG_PARAM_SEED, (double)(s >> 11));
-    if (st != PG_OK)
-      return fail_to(thread_msg, st, "pg_mpi_attach: cannot re-seed rank %d: %s", m->rank,
-                     pg_agent_last_error(m->agent));
+    failed = pg_agent_set_param(m->agent, PG_PARAM_SEED, (double)(s >> 11));
+    if (failed != PG_OK)
+      fail_to(thread_msg, failed, "pg_mpi_attach: cannot re-seed rank %d: %s", m->rank,
+              pg_agent_last_error(m->agent));
   }
   for (int b = 0; b < m->n_blocks; b++) {
     (void)pg_net_get_params(m->nets[b], 0, m->counts[b], m->scratch);
     MPI_Bcast(m->scratch, (int)m->counts[b], MPI_FLOAT, 0, m->comm);
     pg_status st = pg_net_set_params(m->nets[b], 0, m->counts[b], m->scratch);
-    if (st != PG_OK)
-      return fail_to(thread_msg, st, "pg_mpi_attach: cannot copy rank 0's parameters: %s",
-                     pg_agent_last_error(m->agent));
+    if (st != PG_OK && failed == PG_OK)
+      failed = fail_to(thread_msg, st, "pg_mpi_attach: cannot copy rank 0's parameters: %s",
+                       pg_agent_last_error(m->agent));
   }
-  return PG_OK;
+  return failed;
 }
 
 static pg_status attach_local(pg_mpi *m, pg_agent *agent) {
