@@ -50,6 +50,11 @@ struct pg_mpi {
 
 static _Thread_local char thread_msg[MSG_SIZE];
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static pg_status fail_to(char *buf, pg_status st, const char *fmt, ...);
+
 static pg_status fail_to(char *buf, pg_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
