@@ -62,6 +62,13 @@ expect_files libpolicygrad-dev usr/include/policygrad.h "$libdir/libpolicygrad.s
   "$libdir/cmake/policygrad/policygradTargets.cmake"
 expect_files python3-policygrad usr/lib/python3/dist-packages/policygrad.py
 expect_files lua-policygrad usr/share/lua/5.1/policygrad.lua
+# The MPI component, when this machine has MPI (cmake/PolicygradMPI.cmake).
+if [ -f "$dir/libpolicygrad-mpi_${version}_${arch}.deb" ]; then
+  expect_depends libpolicygrad-mpi "$same, libpolicygrad-dev \\(= ${version//./\\.}\\), libopenmpi-dev"
+  expect_files libpolicygrad-mpi usr/include/policygrad_mpi.h "$libdir/libpolicygrad_mpi.so" \
+    "$libdir/libpolicygrad_mpi.so.$major_minor" "$libdir/pkgconfig/policygrad-mpi.pc" \
+    "$libdir/cmake/policygrad/policygradMpiTargets.cmake"
+fi
 # The runtime package alone has the shared library; the link is in -dev.
 if dpkg-deb -c "$(deb "$runtime")" | awk '{print $6}' | grep -qx "./$libdir/libpolicygrad.so"; then
   fail "$runtime holds the development link libpolicygrad.so"

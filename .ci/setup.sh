@@ -14,12 +14,15 @@
 #     libmujoco-dev    the MuJoCo examples, their smoke tests, bench_sims
 #     libbox2d-dev g++ the Box2D lunar lander (C++ behind a C shim), its smoke
 #                      test, bench_sims
+#     libopenmpi-dev openmpi-bin
+#                      the MPI component libpolicygrad_mpi and its tests (label mpi)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils dpkg-dev file)
 pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-wheel doxygen)
 pkgs+=(gnuplot-nox python3-matplotlib)
 pkgs+=(libmujoco-dev libbox2d-dev g++)
+pkgs+=(libopenmpi-dev openmpi-bin)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -903,6 +903,38 @@ PG_API pg_status pg_agent_get_stat(pg_agent *agent, pg_stat stat,
 PG_API pg_status pg_agent_get_net(pg_agent *agent, int32_t which,
                                   pg_net **out_net);
 
+/** Gradient-reduce hook of an agent's apply point (docs/ARCHITECTURE.md,
+** step 7): called on the thread that runs the update, once per gradient
+** block and update, in block order (block 0 = the policy or shared net,
+** block 1 = the separate value net when there is one; n_blocks is 1 or 2),
+** when the block's n gradients are complete and before they are clipped
+** and applied. It may rewrite grads in place (sum or average them across
+** processes: policygrad_mpi.h does so with MPI_Allreduce). It must not call
+** back into the agent. Return PG_OK, or another status to skip the update
+** (the parameters stay as they were; pg_agent_update then fails with the
+** message "the gradient reduction failed").
+** @param user the pointer given to pg_agent_set_grad_reduce
+** @param block index of this block, 0 .. n_blocks - 1
+** @param n_blocks number of gradient blocks of the agent
+** @param grads the block's gradients, n floats, owned by the agent
+** @param n number of floats in grads
+** @return PG_OK to apply the update, another status to skip it */
+typedef pg_status (*pg_grad_reduce_fn)(void *user, int32_t block, int32_t n_blocks,
+                                       float *grads, size_t n);
+
+/** Installs (fn not NULL) or removes (fn NULL) the agent's gradient-reduce
+** hook; user is passed to fn and stays owned by the caller (it must outlive
+** the agent's updates). Threading: call it while the agent is not
+** updating (not from its callbacks). Synchronous algorithms only: the
+** asynchronous ones (PG_ALGO_A3C and later) update shared parameters from
+** several threads and give PG_ERR_UNSUPPORTED, as do worker handles.
+** @param agent the agent
+** @param fn the hook, or NULL for none (one process, the default)
+** @param user passed to fn
+** @return PG_OK; PG_ERR_INVALID_ARG (agent NULL), PG_ERR_UNSUPPORTED */
+PG_API pg_status pg_agent_set_grad_reduce(pg_agent *agent, pg_grad_reduce_fn fn,
+                                          void *user);
+
 /* ---- host-driven loop -------------------------------------------------- */
 
 /** The host-driven loop. Per frame: pg_agent_step -> apply the actions in your simulation ->

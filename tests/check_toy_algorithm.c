@@ -244,8 +244,11 @@ typedef struct reduce_log {
   pg_status fail_with;
 } reduce_log;
 
-static pg_status count_reduce(void *user, float *grads, size_t n) {
+static pg_status count_reduce(void *user, int32_t block, int32_t n_blocks, float *grads,
+                              size_t n) {
   reduce_log *log = user;
+  ck_assert_int_eq(block, 0);
+  ck_assert_int_eq(n_blocks, 1);
   log->calls++;
   log->n = n;
   for (size_t i = 0; i < n; i++) grads[i] *= 2.0f; /* two identical "processes" summed */
@@ -258,8 +261,7 @@ START_TEST(test_gradient_reduce_hook) {
   pg_net *net = NULL;
   pg_agent *a = toy_agent(ctx, &net);
   reduce_log log = {0, 0, PG_OK};
-  a->grad_reduce = count_reduce;
-  a->grad_reduce_user = &log;
+  ck_assert_int_eq(pg_agent_set_grad_reduce(a, count_reduce, &log), PG_OK);
   pg_env *env = NULL;
   ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 3, &env), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 400, NULL, NULL), PG_OK);

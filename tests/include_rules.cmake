@@ -17,6 +17,7 @@ set(allowed_nn nn core)
 set(allowed_optim optim core)
 set(allowed_env env core)
 set(allowed_agents agents optim nn env core)
+set(allowed_mpi mpi)
 
 file(GLOB_RECURSE sources RELATIVE ${LIB} ${LIB}/*.c ${LIB}/*.h)
 set(errors "")

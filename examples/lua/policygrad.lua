@@ -37,6 +37,7 @@ local M = {}
 -- pg.C.<name>), with the reason. tests/check_bindings_drift.py requires
 -- every header function to be wrapped (used as C.<name> below) or listed.
 M.RAW_ONLY = {
+  pg_agent_set_grad_reduce = "a C hook for multi-process builds (policygrad_mpi.h installs it)",
 }
 
 -- ---------------------------------------------------------------------------

@@ -142,6 +142,7 @@ pg_status pg_agent_set_param_by_name(pg_agent*, char*, double)
 pg_status pg_agent_param_bounds(pg_agent*, pg_param, double*, double*)
 pg_status pg_agent_get_stat(pg_agent*, pg_stat, double*)
 pg_status pg_agent_get_net(pg_agent*, int32_t, pg_net**)
+pg_status pg_agent_set_grad_reduce(pg_agent*, pg_grad_reduce_fn, void*)
 pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, size_t)
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
@@ -187,6 +188,8 @@ int32_t pg_export_c_fused_mode()
 # (they stay callable as lib.<name>), with the reason. Every function must
 # be either wrapped (used by a class below) or listed here.
 RAW_ONLY = {
+    "pg_agent_set_grad_reduce": "a C hook for multi-process builds (policygrad_mpi.h "
+                                "installs it); a Python reducer would run per update under the GIL",
 }
 
 # Enumerations of the header (the drift test checks names and numbers).
@@ -300,6 +303,8 @@ pg_write_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                                ctypes.c_size_t)
 pg_log_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                              ctypes.c_size_t)
+pg_grad_reduce_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int32,
+                                     ctypes.c_int32, _c_float_p, ctypes.c_size_t)
 pg_env_reset_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
                                    _c_float_p)
 pg_env_step_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, _c_float_p,
@@ -346,6 +351,7 @@ _SCALARS = {
     "uint8_t": ctypes.c_uint8, "char*": ctypes.c_char_p, "void*": ctypes.c_void_p,
     "pg_alloc_fn": pg_alloc_fn, "pg_progress_fn": pg_progress_fn,
     "pg_write_fn": pg_write_fn, "pg_log_fn": pg_log_fn,
+    "pg_grad_reduce_fn": pg_grad_reduce_fn,
     "pg_loss_desc*": ctypes.POINTER(pg_loss_desc),
     "pg_env_vtable*": ctypes.POINTER(pg_env_vtable),
 }

@@ -124,7 +124,7 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl,
   size_t n[2], k = grad_blocks(a, g, n);
   /* The gradients are complete here: reduce them across processes. */
   for (size_t i = 0; a->grad_reduce && i < k; i++) {
-    pg_status st = a->grad_reduce(a->grad_reduce_user, g[i], n[i]);
+    pg_status st = a->grad_reduce(a->grad_reduce_user, (int32_t)i, (int32_t)k, g[i], n[i]);
     if (st != PG_OK) {
       pg__agent_pull_params(a);
       return pg__fail(a->ctx, st, "%s: the gradient reduction failed: update skipped", fn);
@@ -152,5 +152,21 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl,
   a->entropy = ent;
   if (shared && !pg__all_finite(pg__net_params(a->net), n[0]))
     return pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: the shared parameters diverged (NaN/Inf)", fn);
+  return PG_OK;
+}
+
+pg_status pg_agent_set_grad_reduce(pg_agent *agent, pg_grad_reduce_fn fn, void *user) {
+  static const char *name = "pg_agent_set_grad_reduce";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (agent->root != agent)
+    return pg__fail(agent->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: a worker handle updates its parent's parameters: set the hook on a "
+                    "synchronous agent", name);
+  if (agent->ops->traits & PG__TRAIT_ASYNC)
+    return pg__fail(agent->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: '%s' is asynchronous (threads update shared parameters): a gradient "
+                    "reduction needs a synchronous algorithm such as PAAC", name, agent->ops->name);
+  agent->grad_reduce = fn;
+  agent->grad_reduce_user = fn ? user : NULL;
   return PG_OK;
 }

@@ -162,9 +162,9 @@ struct pg_agent {
   /* The gradient-reduce hook of the apply point (lib/agents/apply.c):
   ** called once per gradient block when an update's gradients are
   ** complete, before clipping; a multi-process build sums or averages them
-  ** across processes here. NULL: one process. Not settable through the
-  ** public API yet. */
-  pg_status (*grad_reduce)(void *user, float *grads, size_t n);
+  ** across processes here (policygrad_mpi.h). NULL: one process. Set with
+  ** pg_agent_set_grad_reduce. */
+  pg_grad_reduce_fn grad_reduce;
   void *grad_reduce_user;
 
   /* spaces, from the policy net */

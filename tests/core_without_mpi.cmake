@@ -1,0 +1,17 @@
+cmake_policy(VERSION 3.16)
+# ctest script: the core shared library does not need MPI (readelf -d has no
+# libmpi, and no MPI_ symbol is referenced), with or without PG_WITH_MPI.
+find_program(READELF readelf REQUIRED)
+find_program(NM nm REQUIRED)
+execute_process(COMMAND ${READELF} -d ${LIB} OUTPUT_VARIABLE dyn RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "readelf failed on ${LIB}")
+endif()
+if(dyn MATCHES "lib(mpi|mpich|open-pal)[^ ]*\\.so")
+  message(FATAL_ERROR "${LIB} needs an MPI library:\n${dyn}")
+endif()
+execute_process(COMMAND ${NM} -D ${LIB} OUTPUT_VARIABLE syms)
+if(syms MATCHES "[ \t](P?MPI_[A-Za-z_]+)")
+  message(FATAL_ERROR "${LIB} references ${CMAKE_MATCH_1}")
+endif()
+message(STATUS "core_without_mpi: ${LIB} needs no MPI library")
