@@ -785,6 +785,7 @@ typedef enum pg_param {
   PG_PARAM_VALUE_CLIP = 28,       /**< PPO: value change clip around the acting-time value; 0 = off */
   PG_PARAM_TARGET_KL = 29,        /**< PPO: stop the update's passes above this approximate KL; 0 = off */
   PG_PARAM_NORM_ADVANTAGES = 30,  /**< PPO: 1 = advantages normalized per minibatch to mean 0, std 1 */
+  PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 

@@ -62,6 +62,7 @@ static const pinfo PINFO[] = {
     {PG_PARAM_VALUE_CLIP, "value_clip", 0.0, 1e9, false, false, C_LOSS},
     {PG_PARAM_TARGET_KL, "target_kl", 0.0, 10.0, false, false, C_LOSS},
     {PG_PARAM_NORM_ADVANTAGES, "norm_advantages", 0.0, 1.0, true, false, C_LOSS},
+    {PG_PARAM_NORM_REWARD, "norm_reward", 0.0, 1.0, true, false, C_RETURNS},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };

@@ -294,6 +294,21 @@ void pg__agent_zero_grads(pg_agent *a);
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act);
 
+/* ---- running normalization statistics (normalize.c) ---- */
+/* Mean and variance of a stream of dim-vectors; mean and m2 (dim doubles
+** each: the sums of squared deviations) are the caller's. */
+typedef struct pg__moments {
+  double count;
+  size_t dim;
+  double *mean, *m2;
+} pg__moments;
+/* Starts at mean 0, variance 1 with a weight of 1e-4 samples. */
+void pg__moments_init(pg__moments *m, size_t dim, double *mean, double *m2);
+/* Merges n rows of dim values. */
+void pg__moments_update(pg__moments *m, const double *x, size_t n);
+/* sqrt(variance + 1e-8) of component j. */
+double pg__moments_std(const pg__moments *m, size_t j);
+
 /* ---- statistics (handle.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
 

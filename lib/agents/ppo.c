@@ -17,6 +17,9 @@
 ** unclipped term is the minimum, 0 where the clipped one is; of the value
 ** term: the plain regression where it is the maximum, 0 where v_clip is
 ** (that is: the row's target becomes v itself).
+** NORM_REWARD = 1: the rewards learned from are divided by the running
+** standard deviation of each slot's discounted return (the returns
+** themselves, the statistics and pg_agent_evaluate see the raw rewards).
 ** Memory: everything is allocated in setup; record and update never
 ** allocate. A non-finite step stops the update (that step is undone, the
 ** earlier minibatch steps of the update are kept). */
@@ -31,12 +34,20 @@ typedef struct ppo_state {
   size_t chunk;          /* rows per forward: min(n*t_max, the nets' max batch) */
   float *obs, *act, *lp, *v, *adv, *ret, *w, *tgt; /* one gathered chunk */
   uint8_t *mask;
+  /* NORM_REWARD: rewards divided by the running spread of the discounted
+  ** return (rs over rs_ret, each slot's return so far, reset at episode
+  ** ends); rs_rew holds a step's scaled rewards. Saved in checkpoints. */
+  pg__moments rs;
+  double rs_mean, rs_m2;
+  double *rs_ret;
+  float *rs_rew;
 } ppo_state;
 
 static void st_free(pg_ctx *ctx, ppo_state *s) {
   if (!s) return;
   pg__rollout_free(ctx, &s->rb);
-  void *p[] = {s->perm, s->obs, s->act, s->lp, s->v, s->adv, s->ret, s->w, s->tgt, s->mask};
+  void *p[] = {s->perm, s->obs, s->act, s->lp,   s->v,     s->adv,
+               s->ret,  s->w,   s->tgt, s->mask, s->rs_ret, s->rs_rew};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) pg__free(ctx, p[i]);
   pg__free(ctx, s);
 }
@@ -63,24 +74,50 @@ static pg_status ppo_setup(pg_agent *a) {
     float **f[] = {&s->lp, &s->v, &s->adv, &s->ret, &s->w, &s->tgt};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) *f[i] = pg__calloc(ctx, c, sizeof(float));
     s->mask = k ? pg__calloc(ctx, c, k) : NULL;
+    s->rs_ret = pg__calloc(ctx, n, sizeof(double));
+    s->rs_rew = pg__calloc(ctx, n, sizeof(float));
     ok = s->perm && s->obs && s->act && s->lp && s->v && s->adv && s->ret && s->w && s->tgt &&
-         (!k || s->mask);
+         (!k || s->mask) && s->rs_ret && s->rs_rew;
   }
   if (!ok) {
     st_free(ctx, s);
     return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_step: out of memory for the PPO buffers");
+  }
+  pg__moments_init(&s->rs, 1, &s->rs_mean, &s->rs_m2);
+  const ppo_state *old = a->algo;
+  if (old) { /* the running statistics survive a change of shape */
+    s->rs.count = old->rs.count;
+    s->rs_mean = old->rs_mean;
+    s->rs_m2 = old->rs_m2;
   }
   st_free(ctx, a->algo);
   a->algo = s;
   return PG_OK;
 }
 
+/* The rewards to learn from: scaled by the running spread of the return
+** when NORM_REWARD is 1. */
+static const float *scaled_rewards(pg_agent *a, ppo_state *s, const float *rewards,
+                                   const int32_t *term, const int32_t *trunc) {
+  if (pg__p(a, PG_PARAM_NORM_REWARD) == 0.0) return rewards;
+  size_t n = s->rb.n;
+  double gamma = pg__p(a, PG_PARAM_GAMMA);
+  for (size_t i = 0; i < n; i++) s->rs_ret[i] = gamma * s->rs_ret[i] + (double)rewards[i];
+  pg__moments_update(&s->rs, s->rs_ret, n);
+  double sd = pg__moments_std(&s->rs, 0);
+  for (size_t i = 0; i < n; i++) {
+    s->rs_rew[i] = (float)((double)rewards[i] / sd);
+    if (term[i] || trunc[i]) s->rs_ret[i] = 0.0;
+  }
+  return s->rs_rew;
+}
+
 static pg_status ppo_record(pg_agent *a, const float *obs, const uint8_t *mask,
                             const float *actions, const float *rewards, const int32_t *term,
                             const int32_t *trunc, const float *next_obs) {
   ppo_state *s = a->algo;
-  pg__rollout_record(&s->rb, obs, mask, actions, rewards, term, trunc, next_obs, a->pend_value,
-                     a->pend_logp);
+  pg__rollout_record(&s->rb, obs, mask, actions, scaled_rewards(a, s, rewards, term, trunc),
+                     term, trunc, next_obs, a->pend_value, a->pend_logp);
   return PG_OK;
 }
 
@@ -231,7 +268,39 @@ static pg_status ppo_update(pg_agent *a) {
 
 static void ppo_clear(pg_agent *a) {
   ppo_state *s = a->algo;
-  if (s) pg__rollout_clear(&s->rb);
+  if (!s) return;
+  pg__rollout_clear(&s->rb);
+  memset(s->rs_ret, 0, s->rb.n * sizeof(double));
+}
+
+/* ALGO section (docs/FORMAT.md): u32 version 1, f64 count, mean and m2 of
+** the return statistics of the reward scaling. */
+static void ppo_save_state(pg__writer *w, const void *agent) {
+  const pg_agent *a = agent;
+  const ppo_state *s = a->algo;
+  pg__w_u32(w, 1u);
+  pg__w_f64(w, s ? s->rs.count : 1e-4);
+  pg__w_f64(w, s ? s->rs_mean : 0.0);
+  pg__w_f64(w, s ? s->rs_m2 : 1e-4);
+}
+
+static pg_status ppo_load_state(pg_agent *a, const char *fn, pg__reader *r) {
+  uint32_t version = pg__r_u32(r);
+  double count = pg__r_f64(r), mean = pg__r_f64(r), m2 = pg__r_f64(r);
+  if (r->bad) return pg__fail(a->ctx, PG_ERR_FORMAT, "%s: ALGO section too short", fn);
+  if (version != 1)
+    return pg__fail(a->ctx, PG_ERR_VERSION, "%s: ALGO section version %u is not 1", fn, version);
+  if (r->left || !(count > 0.0 && count < 1e300) || !isfinite(mean) || !(m2 >= 0.0 && m2 < 1e300))
+    return pg__fail(a->ctx, PG_ERR_FORMAT,
+                    "%s: ALGO: return statistics (count %g, mean %g, m2 %g) are not valid", fn,
+                    count, mean, m2);
+  pg_status st = pg__agent_prepare(a, fn);
+  if (st != PG_OK) return st;
+  ppo_state *s = a->algo;
+  s->rs.count = count;
+  s->rs_mean = mean;
+  s->rs_m2 = m2;
+  return PG_OK;
 }
 
 static void ppo_teardown(pg_agent *a) {
@@ -248,7 +317,8 @@ static const pg__param_default PPO_PARAMS[] = {
     {PG_PARAM_NUM_ENVS, 4},          {PG_PARAM_PPO_EPOCHS, 4},
     {PG_PARAM_MINIBATCHES, 4},       {PG_PARAM_CLIP_RANGE, 0.2},
     {PG_PARAM_VALUE_CLIP, 0.2},      {PG_PARAM_TARGET_KL, 0.0},
-    {PG_PARAM_NORM_ADVANTAGES, 1},   PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0),
+    {PG_PARAM_NORM_ADVANTAGES, 1},   {PG_PARAM_NORM_REWARD, 1},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0),
     PG__PARAMS_LOOP(1),              {(pg_param)0, 0}};
 
 const pg__algo_ops pg__ppo_ops = {.name = "ppo",
@@ -262,4 +332,6 @@ const pg__algo_ops pg__ppo_ops = {.name = "ppo",
                                   .update_due = ppo_due,
                                   .update = ppo_update,
                                   .clear = ppo_clear,
-                                  .teardown = ppo_teardown};
+                                  .teardown = ppo_teardown,
+                                  .save_state = ppo_save_state,
+                                  .load_state = ppo_load_state};
