@@ -2,9 +2,9 @@
 /* PPO (lib/agents/ppo.c): the loss gradient against central finite
 ** differences (categorical and Gaussian heads, rows in both clipped regions
 ** of the surrogate, inside the clip range, with and without the value clip
-** active, entropy bonus on), a short CartPole learning run, exact resume
-** from a checkpoint, the exported policy acting as the agent does, and
-** GAE(lambda) for PAAC (lambda = 1 is the n-step return, bit for bit). */
+** active, entropy bonus on), a short CartPole learning run, and GAE(lambda)
+** for PAAC (lambda = 1 is the n-step return, bit for bit). PPO's exact resume
+** and its exported policy: tests/check_io_agent.c. */
 #include "testutil.h"
 
 #include "agents/pg_agent_internal.h"
@@ -136,77 +136,6 @@ START_TEST(test_learns_cartpole) {
 }
 END_TEST
 
-static unsigned char *save(pg_agent *a, size_t *size) {
-  ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, size), PG_OK);
-  unsigned char *buf = malloc(*size);
-  ck_assert_int_eq(pg_agent_save_memory(a, buf, *size, size), PG_OK);
-  return buf;
-}
-
-/* A small PPO agent: 4 slots x 16 steps, 2 passes of 2 minibatches. */
-static pg_agent *small_agent(pg_ctx *ctx, const char *env_name) {
-  pg_env *env = NULL;
-  ck_assert_int_eq(pg_env_create_builtin(ctx, env_name, 1, &env), PG_OK);
-  pg_agent *a = NULL;
-  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_PPO, env, 16, 1, &a), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 16), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_PPO_EPOCHS, 2), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_MINIBATCHES, 2), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_TARGET_KL, 0.05), PG_OK);
-  pg_env_destroy(env);
-  return a;
-}
-
-START_TEST(test_resume_exact) {
-  const char *name = _i ? "Pendulum-v1" : "CartPole-v1";
-  pg_test_alloc al = {0};
-  pg_ctx *ctx = pg_test_ctx(&al);
-  pg_agent *a = small_agent(ctx, name);
-  pg_env *env = NULL, *ea = NULL, *eb = NULL;
-  ck_assert_int_eq(pg_env_create_builtin(ctx, name, 3, &env), PG_OK);
-  ck_assert_int_eq(pg_agent_train(a, env, 640, NULL, NULL), PG_OK);
-  size_t size, sa, sb;
-  unsigned char *buf = save(a, &size);
-  pg_agent *b = NULL;
-  ck_assert_int_eq(pg_agent_load_memory(ctx, buf, size, &b), PG_OK);
-  ck_assert_int_eq(pg_env_create_builtin(ctx, name, 11, &ea), PG_OK);
-  ck_assert_int_eq(pg_env_create_builtin(ctx, name, 11, &eb), PG_OK);
-  ck_assert_int_eq(pg_agent_train(a, ea, 640, NULL, NULL), PG_OK);
-  ck_assert_int_eq(pg_agent_train(b, eb, 640, NULL, NULL), PG_OK);
-  unsigned char *xa = save(a, &sa), *xb = save(b, &sb);
-  ck_assert_uint_eq(sa, sb);
-  ck_assert(memcmp(xa, xb, sa) == 0);
-  double updates = 0.0;
-  ck_assert_int_eq(pg_agent_get_stat(b, PG_STAT_UPDATES, &updates), PG_OK);
-  ck_assert(updates >= 19);
-  /* The exported policy acts as the agent's deterministic action. */
-  pg_policy *pol = NULL;
-  pg_policy_session *ses = NULL;
-  ck_assert_int_eq(pg_policy_from_agent(b, &pol), PG_OK);
-  ck_assert_int_eq(pg_policy_session_create(pol, 1, &ses), PG_OK);
-  size_t os = _i ? 3 : 4, as = 1;
-  for (int i = 0; i < 30; i++) {
-    float o[4], want[1], got[1];
-    for (size_t j = 0; j < os; j++) o[j] = (float)sin(0.9 * i + 1.1 * (double)j);
-    ck_assert_int_eq(pg_agent_act(b, o, os, NULL, 0, 1, want, as), PG_OK);
-    ck_assert_int_eq(pg_policy_act(ses, o, os, NULL, 0, 1, got, as), PG_OK);
-    ck_assert(memcmp(want, got, sizeof want) == 0);
-  }
-  pg_policy_session_destroy(ses);
-  pg_policy_destroy(pol);
-  free(buf);
-  free(xa);
-  free(xb);
-  pg_agent_destroy(a);
-  pg_agent_destroy(b);
-  pg_env_destroy(env);
-  pg_env_destroy(ea);
-  pg_env_destroy(eb);
-  pg_ctx_destroy(ctx);
-  ck_assert_int_eq(al.live_blocks, 0);
-}
-END_TEST
-
 /* PAAC with gae_lambda = 1 trains exactly as before (n-step returns); a
 ** lambda below 1 changes the updates. */
 START_TEST(test_paac_gae_lambda) {
@@ -245,7 +174,6 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 2);
   tcase_add_test(tc, test_learns_cartpole);
-  tcase_add_loop_test(tc, test_resume_exact, 0, 2);
   tcase_add_test(tc, test_paac_gae_lambda);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
