@@ -9,7 +9,8 @@
 ** parameters of the chosen runs (the sweeps of docs/TUNING.md).
 **
 ** usage: bench_agents [all|reinforce|baseline|ac|paac|paac-cont|pendulum|throughput|
-**                      ppo-cartpole|ppo-acrobot|ppo-cont|ppo-pendulum|paac-acrobot|ppo]
+**                      ppo-cartpole|ppo-acrobot|ppo-cont|ppo-pendulum|ppo-catch|
+**                      ppo-corridor|ppo-mountaincar|paac-acrobot|ppo]
 **                     [seeds] [params]
 */
 #define _POSIX_C_SOURCE 200809L
@@ -164,6 +165,10 @@ static const spec SPECS[] = {
     {"ppo-acrobot", "Acrobot-v1", PG_ALGO_PPO, 64, 2, -100, 500000, ""},
     {"ppo-cont", "CartPoleContinuous-v1", PG_ALGO_PPO, 64, 2, 475, 500000, ""},
     {"ppo-pendulum", "Pendulum-v1", PG_ALGO_PPO, 64, 2, -250, 1000000, ""},
+    /* tasks the defaults were not chosen on (fixed budgets: the return reached) */
+    {"ppo-catch", "Catch", PG_ALGO_PPO, 64, 2, NAN, 200000, ""},
+    {"ppo-corridor", "ShortCorridor", PG_ALGO_PPO, 64, 2, NAN, 100000, ""},
+    {"ppo-mountaincar", "MountainCar-v0", PG_ALGO_PPO, 64, 2, NAN, 500000, ""},
     {"paac-acrobot", "Acrobot-v1", PG_ALGO_PAAC, 128, 1, -100, 1000000, ""},
 };
 
