@@ -2,7 +2,8 @@
 /* PPO (lib/agents/ppo.c): the loss gradient against central finite
 ** differences (categorical and Gaussian heads, rows in both clipped regions
 ** of the surrogate, inside the clip range, with and without the value clip
-** active, entropy bonus on), a short CartPole learning run, and GAE(lambda)
+** active, entropy bonus on), a short CartPole learning run, threaded env
+** stepping giving the same agent as one thread, and GAE(lambda)
 ** for PAAC (lambda = 1 is the n-step return, bit for bit). PPO's exact resume
 ** and its exported policy: tests/check_io_agent.c. */
 #include "testutil.h"
@@ -136,6 +137,38 @@ START_TEST(test_learns_cartpole) {
 }
 END_TEST
 
+/* Threaded environment stepping (a pg_vec_env of 4 clones on 2 threads)
+** gives the same agent as one thread: the threads only step the envs. */
+START_TEST(test_threads_same_result) {
+  unsigned char *saved[2];
+  size_t sizes[2];
+  for (int k = 0; k < 2; k++) {
+    pg_ctx *ctx = NULL;
+    ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+    pg_env *env = NULL;
+    ck_assert_int_eq(pg_env_create_builtin(ctx, "Acrobot-v1", 4, &env), PG_OK);
+    pg_agent *a = NULL;
+    ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_PPO, env, 16, 1, &a), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 32), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_THREADS, k + 1), PG_OK);
+    ck_assert_int_eq(pg_agent_train(a, env, 1280, NULL, NULL), PG_OK);
+    ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &sizes[k]), PG_OK);
+    saved[k] = malloc(sizes[k]);
+    ck_assert_int_eq(pg_agent_save_memory(a, saved[k], sizes[k], &sizes[k]), PG_OK);
+    pg_agent_destroy(a);
+    pg_env_destroy(env);
+    pg_ctx_destroy(ctx);
+  }
+  ck_assert_uint_eq(sizes[0], sizes[1]);
+  /* the checkpoints differ only in num_threads (PARS) */
+  size_t diff = 0;
+  for (size_t i = 0; i < sizes[0]; i++) diff += saved[0][i] != saved[1][i];
+  ck_assert_uint_le(diff, 16);
+  free(saved[0]);
+  free(saved[1]);
+}
+END_TEST
+
 /* PAAC with gae_lambda = 1 trains exactly as before (n-step returns); a
 ** lambda below 1 changes the updates. */
 START_TEST(test_paac_gae_lambda) {
@@ -175,6 +208,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 2);
   tcase_add_test(tc, test_learns_cartpole);
   tcase_add_test(tc, test_paac_gae_lambda);
+  tcase_add_test(tc, test_threads_same_result);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }
