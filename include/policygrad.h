@@ -764,6 +764,7 @@ typedef enum pg_algorithm {
   PG_ALGO_ASYNC_ONE_STEP_Q = 6,   /**< asynchronous one-step Q-learning       */
   PG_ALGO_ASYNC_ONE_STEP_SARSA = 7, /**< asynchronous one-step Sarsa */
   PG_ALGO_ASYNC_N_STEP_Q = 8,     /**< asynchronous n-step Q-learning */
+  PG_ALGO_PPO = 9,                /**< proximal policy optimization (clipped surrogate, GAE) */
   PG_ALGORITHM_FORCE_INT = 0x7fffffff
 } pg_algorithm;
 
@@ -796,6 +797,14 @@ typedef enum pg_param {
   PG_PARAM_TARGET_INTERVAL = 21,  /**< async Q: target network refresh (steps)*/
   PG_PARAM_HOGWILD = 22,          /**< async: 1 = lock-free atomic updates    */
   PG_PARAM_MAX_EPISODE_STEPS = 23, /**< train/evaluate step cap; 0 = env's own */
+  PG_PARAM_GAE_LAMBDA = 24,       /**< GAE lambda of the advantages; 1 = n-step returns */
+  PG_PARAM_PPO_EPOCHS = 25,       /**< PPO: passes over each rollout */
+  PG_PARAM_MINIBATCHES = 26,      /**< PPO: shuffled minibatches per pass */
+  PG_PARAM_CLIP_RANGE = 27,       /**< PPO: surrogate clip epsilon of the ratio */
+  PG_PARAM_VALUE_CLIP = 28,       /**< PPO: value change clip around the acting-time value; 0 = off */
+  PG_PARAM_TARGET_KL = 29,        /**< PPO: stop the update's passes above this approximate KL; 0 = off */
+  PG_PARAM_NORM_ADVANTAGES = 30,  /**< PPO: 1 = advantages normalized per minibatch to mean 0, std 1 */
+  PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 

@@ -274,6 +274,7 @@ static const struct {
     {"one-step AC", {PG_ALGO_ACTOR_CRITIC}},
     {"PAAC", {PG_ALGO_PAAC}},
     {"A3C", {PG_ALGO_A3C}},
+    {"PPO", {PG_ALGO_PPO}},
     {"async Q, Sarsa, n-step Q",
      {PG_ALGO_ASYNC_ONE_STEP_Q, PG_ALGO_ASYNC_ONE_STEP_SARSA, PG_ALGO_ASYNC_N_STEP_Q}},
 };

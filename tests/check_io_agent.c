@@ -1,6 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 /* Agent checkpoints: exact resume after pg_agent_train (REINFORCE,
-** REINFORCE with baseline, one-step actor-critic, PAAC) and in the
+** REINFORCE with baseline, one-step actor-critic, PAAC, PPO) and in the
 ** host-driven loop, memory/file/callback round trips, borrowed nets, bad
 ** states and arguments, every corruption class (truncation, bit flips,
 ** hand-edited sections with valid CRCs), allocation failures during load,
@@ -28,6 +28,12 @@ static pg_agent *make_agent(pg_ctx *ctx, pg_algorithm algo, const char *env_name
   pg_agent *a = NULL;
   ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, env, 16, 1, &a), PG_OK);
   if (algo == PG_ALGO_PAAC) ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 4), PG_OK);
+  if (algo == PG_ALGO_PPO) { /* 4 slots x 16 steps, 2 passes of 2 minibatches, KL stop */
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 16), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_PPO_EPOCHS, 2), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_MINIBATCHES, 2), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_TARGET_KL, 0.05), PG_OK);
+  }
   pg_env_destroy(env);
   return a;
 }
@@ -99,7 +105,7 @@ static void assert_same_agent(pg_agent *a, pg_agent *b) {
 /* ---- exact resume after pg_agent_train ------------------------------------- */
 
 static const pg_algorithm resume_algos[] = {PG_ALGO_REINFORCE, PG_ALGO_ACTOR_CRITIC, PG_ALGO_PAAC,
-                                            PG_ALGO_REINFORCE_BASELINE};
+                                            PG_ALGO_REINFORCE_BASELINE, PG_ALGO_PPO};
 
 START_TEST(test_resume_train) {
   pg_test_alloc al = {0};
@@ -767,11 +773,13 @@ END_TEST
 /* ---- export for inference ---------------------------------------------------- */
 
 START_TEST(test_policy_from_agent) {
-  int continuous = _i;
+  /* 0: actor-critic, discrete; 1: REINFORCE, Gaussian; 2: PPO (reward scaling on), Gaussian */
+  int continuous = _i > 0;
   pg_test_alloc al = {0};
   pg_ctx *ctx = pg_test_ctx(&al);
   const char *name = continuous ? "Pendulum-v1" : "CartPole-v1";
-  pg_agent *a = make_agent(ctx, continuous ? PG_ALGO_REINFORCE : PG_ALGO_ACTOR_CRITIC, name);
+  static const pg_algorithm algos[] = {PG_ALGO_ACTOR_CRITIC, PG_ALGO_REINFORCE, PG_ALGO_PPO};
+  pg_agent *a = make_agent(ctx, algos[_i], name);
   pg_env *env = NULL;
   ck_assert_int_eq(pg_env_create_builtin(ctx, name, 3, &env), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 400, NULL, NULL), PG_OK);
@@ -808,7 +816,7 @@ int main(void) {
   Suite *s = suite_create("io_agent");
   TCase *tc = tcase_create("io_agent");
   tcase_set_timeout(tc, 60);
-  tcase_add_loop_test(tc, test_resume_train, 0, 4);
+  tcase_add_loop_test(tc, test_resume_train, 0, 5);
   tcase_add_test(tc, test_resume_host_loop);
   tcase_add_test(tc, test_file_cb_borrowed);
   tcase_add_test(tc, test_states_and_args);
@@ -816,7 +824,7 @@ int main(void) {
   tcase_add_test(tc, test_crafted);
   tcase_add_loop_test(tc, test_every_alloc_fails, 0, 3);
   tcase_add_test(tc, test_atomic_save);
-  tcase_add_loop_test(tc, test_policy_from_agent, 0, 2);
+  tcase_add_loop_test(tc, test_policy_from_agent, 0, 3);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

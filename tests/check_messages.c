@@ -178,7 +178,7 @@ START_TEST(test_unknown_names) {
                    PG_ERR_INVALID_ARG);
   static const char *const algo_says[] = {
       "unknown algorithm 42", "(the algorithms: reinforce, reinforce_baseline, actor_critic, paac, "
-      "a3c, async_one_step_q, async_one_step_sarsa, async_n_step_q)", NULL};
+      "a3c, async_one_step_q, async_one_step_sarsa, async_n_step_q, ppo)", NULL};
   assert_says(ctx, algo_says);
   agent = agent_for(ctx, PG_ALGO_REINFORCE, env);
   double lr_before = 0.0, lr_after = 0.0;

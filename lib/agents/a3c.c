@@ -8,6 +8,7 @@
 **   d theta += sum_i [ -(R - V(s_i)) grad log pi(a_i|s_i) - beta grad H ]
 **            + c grad (R - V(s_i))^2   (shared trunk: c = value_coef;
 **   separate value net: 0.5 (R - V)^2 on it);
+** (GAE_LAMBDA < 1: R is the lambda-return, GAE(lambda) over those V plus V)
 ** then one RMSProp step on the shared theta with shared statistics
 ** (async_common.c). Discrete (softmax) and Gaussian policies. */
 #include "agents/pg_async.h"
@@ -18,8 +19,15 @@ pg_status pg__a3c_update(pg_agent *a) {
   size_t n = rb->t;
   /* V(s') of every row: the bootstrap of the last row and of truncations */
   pg__agent_values(a, rb->next, n, rb->boot);
-  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), rb->rew, rb->term, rb->trunc,
-                    rb->boot, rb->boot + (n - 1), rb->ret);
+  float gamma = (float)pg__p(a, PG_PARAM_GAMMA), lambda = (float)pg__p(a, PG_PARAM_GAE_LAMBDA);
+  if (lambda < 1.0f) { /* lambda-returns: GAE(lambda) over V(s_i; theta'_v), plus V */
+    pg__agent_values(a, rb->obs, n, rb->adv);
+    pg__gae(n, 1, gamma, lambda, rb->rew, rb->adv, rb->term, rb->trunc, rb->boot,
+            rb->boot + (n - 1), rb->adv, rb->ret);
+  } else {
+    pg__nstep_returns(n, 1, gamma, rb->rew, rb->term, rb->trunc, rb->boot, rb->boot + (n - 1),
+                      rb->ret);
+  }
   double pl = 0.0, vl = 0.0, ent = 0.0;
   pg__agent_zero_grads(a);
   pg__agent_ac_grads(a, rb->obs, rb->any_mask ? rb->mask : NULL, rb->act, rb->ret, rb->adv, n,
@@ -34,7 +42,8 @@ static const pg__param_default A3C_PARAMS[] = {
     {PG_PARAM_VALUE_LR, 0.0007},    {PG_PARAM_VALUE_COEF, 0.5},
     {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.0},
     {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 1},
-    {PG_PARAM_HOGWILD, 0},          PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0),
+    {PG_PARAM_HOGWILD, 0},          {PG_PARAM_GAE_LAMBDA, 1.0},
+    PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0),
     PG__PARAMS_LOOP(2),             {(pg_param)0, 0}};
 
 /* Worker handles take their parameters from the parent at creation. */

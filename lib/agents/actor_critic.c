@@ -6,6 +6,8 @@
 **   going back, R = r + gamma*R, cut at terminated (R = 0 before adding r)
 **   and at truncated steps (R = V(true final obs of that step));
 **   loss = 1/(n*t_max) sum [ -(R - V(s)) log pi(a|s) - beta H + c (R - V)^2 ].
+** With GAE_LAMBDA < 1 (PAAC), R is the lambda-return instead: GAE(lambda)
+** advantages over V at the current parameters, plus V.
 ** All buffers are allocated in setup; record and update never allocate. */
 #include "agents/pg_agent_internal.h"
 
@@ -80,8 +82,21 @@ static pg_status ac_update(pg_agent *a) {
     pg__agent_values(a, rb->boot_obs, nb, rb->boot_v);
   }
   pg__rollout_scatter_boot(rb);
-  pg__nstep_returns(rb->cap, n, (float)pg__p(a, PG_PARAM_GAMMA), rb->rew, rb->term, rb->trunc,
-                    rb->boot, rb->boot_v, rb->ret);
+  float gamma = (float)pg__p(a, PG_PARAM_GAMMA), lambda = (float)pg__p(a, PG_PARAM_GAE_LAMBDA);
+  if (lambda < 1.0f) { /* lambda-returns: GAE(lambda) over V at the current parameters */
+    if (cached) {
+      pg__net_out o;
+      pg__net_outputs(a->net, &o);
+      memcpy(rb->adv, o.value, R * sizeof(float));
+    } else {
+      pg__agent_values(a, rb->obs, R, rb->adv);
+    }
+    pg__gae(rb->cap, n, gamma, lambda, rb->rew, rb->adv, rb->term, rb->trunc, rb->boot,
+            rb->boot_v, rb->adv, rb->ret);
+  } else {
+    pg__nstep_returns(rb->cap, n, gamma, rb->rew, rb->term, rb->trunc, rb->boot, rb->boot_v,
+                      rb->ret);
+  }
   double pl = 0.0, vl = 0.0, ent = 0.0;
   pg__agent_zero_grads(a);
   if (cached)
@@ -127,6 +142,7 @@ static const pg__param_default PAAC_PARAMS[] = {
     {PG_PARAM_VALUE_LR, 0.0224},    {PG_PARAM_VALUE_COEF, 0.5},
     {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.5},
     {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 32},
+    {PG_PARAM_GAE_LAMBDA, 1.0},
     PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define AC_OPS                                                                          \

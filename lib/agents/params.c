@@ -55,6 +55,14 @@ static const pinfo PINFO[] = {
     {PG_PARAM_HOGWILD, "hogwild", 0.0, 1.0, true, false, C_OPTIMIZER},
     {PG_PARAM_MAX_EPISODE_STEPS, "max_episode_steps", 0.0, 1e15, true, false, C_LOOP},
     {PG_PARAM_PER_STEP_UPDATES, "per_step_updates", 0.0, 1.0, true, false, C_LOOP},
+    {PG_PARAM_GAE_LAMBDA, "gae_lambda", 0.0, 1.0, false, false, C_RETURNS},
+    {PG_PARAM_PPO_EPOCHS, "ppo_epochs", 1.0, 1000.0, true, false, C_ROLLOUT},
+    {PG_PARAM_MINIBATCHES, "minibatches", 1.0, 4096.0, true, false, C_ROLLOUT},
+    {PG_PARAM_CLIP_RANGE, "clip_range", 0.0, 10.0, false, false, C_LOSS},
+    {PG_PARAM_VALUE_CLIP, "value_clip", 0.0, 1e9, false, false, C_LOSS},
+    {PG_PARAM_TARGET_KL, "target_kl", 0.0, 10.0, false, false, C_LOSS},
+    {PG_PARAM_NORM_ADVANTAGES, "norm_advantages", 0.0, 1.0, true, false, C_LOSS},
+    {PG_PARAM_NORM_REWARD, "norm_reward", 0.0, 1.0, true, false, C_RETURNS},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };

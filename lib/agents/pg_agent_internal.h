@@ -294,6 +294,21 @@ void pg__agent_zero_grads(pg_agent *a);
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act);
 
+/* ---- running normalization statistics (normalize.c) ---- */
+/* Mean and variance of a stream of dim-vectors; mean and m2 (dim doubles
+** each: the sums of squared deviations) are the caller's. */
+typedef struct pg__moments {
+  double count;
+  size_t dim;
+  double *mean, *m2;
+} pg__moments;
+/* Starts at mean 0, variance 1 with a weight of 1e-4 samples. */
+void pg__moments_init(pg__moments *m, size_t dim, double *mean, double *m2);
+/* Merges n rows of dim values. */
+void pg__moments_update(pg__moments *m, const double *x, size_t n);
+/* sqrt(variance + 1e-8) of component j. */
+double pg__moments_std(const pg__moments *m, size_t j);
+
 /* ---- statistics (handle.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
 
@@ -336,6 +351,26 @@ extern const pg__algo_ops pg__a3c_ops;
 extern const pg__algo_ops pg__async_q1_ops;
 extern const pg__algo_ops pg__async_sarsa_ops;
 extern const pg__algo_ops pg__async_qn_ops;
+extern const pg__algo_ops pg__ppo_ops;
+
+/* PPO's loss over m <= the nets' max batch rows gathered from a rollout
+** (ppo.c): obs (m*obs_size), mask (NULL = none), actions, and per row the
+** acting-time log-probability and value, the advantage and the return.
+** Forwards the rows, accumulates into the nets' gradients
+**   scale * sum [ -min(rho A, clip(rho, 1-eps, 1+eps) A) - beta H
+**                 + c max((v - R)^2, (v_clip - R)^2) ]
+** (rho = pi/pi_old; v_clip = v_old + clip(v - v_old, +-VALUE_CLIP), only
+** when VALUE_CLIP > 0; c = VALUE_COEF) and returns that loss. Adds the row
+** sums of the policy term, the value term, the entropy and the
+** approximate KL (rho - 1 - log rho) to sums[0..3]. w and tgt: m floats of
+** scratch. No allocation. */
+typedef struct pg__ppo_rows {
+  const float *obs;
+  const uint8_t *mask;
+  const float *actions, *old_logp, *old_value, *adv, *ret;
+} pg__ppo_rows;
+double pg__ppo_loss_grads(pg_agent *a, const pg__ppo_rows *rows, size_t m, float scale,
+                          float *w, float *tgt, double sums[4]);
 /* The generic library-driven loop (train.c). */
 pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
                             pg_progress_fn progress, void *user);

@@ -17,6 +17,7 @@ const pg__algo_ops *pg__algo_lookup(pg_algorithm algo) {
   case PG_ALGO_ASYNC_ONE_STEP_Q: return &pg__async_q1_ops;
   case PG_ALGO_ASYNC_ONE_STEP_SARSA: return &pg__async_sarsa_ops;
   case PG_ALGO_ASYNC_N_STEP_Q: return &pg__async_qn_ops;
+  case PG_ALGO_PPO: return &pg__ppo_ops;
   default: return NULL;
   }
 }
@@ -31,6 +32,7 @@ const char *pg_algorithm_name(pg_algorithm algorithm) {
   case PG_ALGO_ASYNC_ONE_STEP_Q: return "async_one_step_q";
   case PG_ALGO_ASYNC_ONE_STEP_SARSA: return "async_one_step_sarsa";
   case PG_ALGO_ASYNC_N_STEP_Q: return "async_n_step_q";
+  case PG_ALGO_PPO: return "ppo";
   default: return "unknown";
   }
 }

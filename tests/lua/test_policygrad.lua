@@ -481,8 +481,8 @@ test("unknown names list the valid ones", function()
   local agent = pg.Agent.for_env(ctx, "reinforce", env, 8)
   expect_error(function() pg.Env.builtin(ctx, "CartPol-v1") end, "(known: Acrobot-v1, CartPole-v1,")
   assert(pg.last_status == pg.const.PG_ERR_INVALID_ARG)
-  expect_error(function() pg.Agent.for_env(ctx, "ppo", env) end,
-               "unknown algorithm 'ppo' (known: a3c, actor_critic, async_n_step_q,")
+  expect_error(function() pg.Agent.for_env(ctx, "trpo", env) end,
+               "unknown algorithm 'trpo' (known: a3c, actor_critic, async_n_step_q,")
   expect_error(function() pg.Agent.for_env(ctx, nil, env) end, "algorithm must be a name or a number, got nil")
   local err = expect_error(function() agent:set_param("learning_rate", 1e-3) end,
                            "unknown parameter 'learning_rate' (known: ")

@@ -593,11 +593,11 @@ class Names(unittest.TestCase):
             env = pg.Env.builtin(ctx, "CartPole-v1")
             agent = pg.Agent.for_env(ctx, "reinforce", env, hidden_units=8)
             cases = [
-                (lambda: pg.Agent.for_env(ctx, "ppo", env),
-                 "unknown algorithm 'ppo' (known: a3c, actor_critic, async_n_step_q,"),
+                (lambda: pg.Agent.for_env(ctx, "trpo", env),
+                 "unknown algorithm 'trpo' (known: a3c, actor_critic, async_n_step_q,"),
                 (lambda: agent.set_param("learning_rate", 1e-3),
                  "unknown parameter 'learning_rate' (known: "),
-                (lambda: agent.get_param("gama"), "entropy_beta, epsilon_anneal_steps, gamma,"),
+                (lambda: agent.get_param("gama"), "entropy_beta, epsilon_anneal_steps, gae_lambda, gamma,"),
                 (lambda: pg.param_from_name("gama"), "clip_norm"),
                 (lambda: agent.stat("mean_return"), "mean_return_100"),
                 (lambda: pg.Optimizer(pg.Net(ctx, 4, 1).add_dense(4).add_value_head().finalize(),

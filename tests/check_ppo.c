@@ -1,0 +1,210 @@
+#define _POSIX_C_SOURCE 200809L
+/* PPO (lib/agents/ppo.c): the loss gradient against central finite
+** differences (categorical and Gaussian heads, rows in both clipped regions
+** of the surrogate, inside the clip range, with and without the value clip
+** active, entropy bonus on), a short CartPole learning run, threaded env
+** stepping giving the same agent as one thread, and GAE(lambda)
+** for PAAC (lambda = 1 is the n-step return, bit for bit). PPO's exact resume
+** and its exported policy: tests/check_io_agent.c. */
+#include "testutil.h"
+
+#include "agents/pg_agent_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ROWS = 8, OBS = 3 };
+
+static pg_net *small_net(pg_ctx *ctx, int continuous) {
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, OBS, 64, 3, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 6, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  if (continuous)
+    ck_assert_int_eq(pg_net_add_gaussian_head(net, 2, PG_INIT_ORTHOGONAL, 0.5, -0.3), PG_OK);
+  else
+    ck_assert_int_eq(pg_net_add_categorical_head(net, 3, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  return net;
+}
+
+typedef struct fd_case {
+  float obs[ROWS * OBS], act[ROWS * 2], old_lp[ROWS], old_v[ROWS], adv[ROWS], ret[ROWS];
+  float w[ROWS], tgt[ROWS];
+} fd_case;
+
+static double loss_at(pg_agent *a, fd_case *c, double sums[4]) {
+  pg__ppo_rows rows = {c->obs, NULL, c->act, c->old_lp, c->old_v, c->adv, c->ret};
+  return pg__ppo_loss_grads(a, &rows, ROWS, 1.0f / ROWS, c->w, c->tgt, sums);
+}
+
+START_TEST(test_loss_gradient_matches_finite_differences) {
+  int continuous = _i;
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = small_net(ctx, continuous);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PPO, net, NULL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 0.05), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_COEF, 0.5), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_CLIP, 0.1), PG_OK);
+  fd_case c;
+  memset(&c, 0, sizeof c);
+  for (int i = 0; i < ROWS * OBS; i++) c.obs[i] = (float)sin(1.7 * i + 0.3);
+  size_t al = continuous ? 2 : 1;
+  for (int j = 0; j < ROWS; j++) {
+    if (continuous) {
+      c.act[j * 2] = (float)(0.4 * cos(j));
+      c.act[j * 2 + 1] = (float)(0.6 * sin(2.0 * j));
+    } else {
+      c.act[j] = (float)(j % 3);
+    }
+  }
+  /* Acting-time log-probabilities: current ones shifted so that the ratio
+  ** lands in each region: rho = exp(-shift) in {1.6, 0.6, 1.05, 0.97}, with
+  ** A > 0 and A < 0 (rho 1.6, A > 0 and rho 0.6, A < 0: clipped, no policy
+  ** gradient; rho 1.6, A < 0 and rho 0.6, A > 0: unclipped minimum). */
+  pg__net_out o;
+  pg__net_forward(net, c.obs, ROWS, NULL, &o);
+  static const double rho[4] = {1.6, 0.6, 1.05, 0.97};
+  for (int j = 0; j < ROWS; j++) {
+    double lp = pg__agent_row_log_prob(a, &o, (size_t)j, c.act + (size_t)j * al);
+    c.old_lp[j] = (float)(lp - log(rho[j % 4]));
+    c.adv[j] = (j / 4) % 2 ? -0.8f - 0.1f * (float)j : 0.7f + 0.1f * (float)j;
+    /* values: half the rows moved past the value clip (their clipped loss
+    ** is the larger: no value gradient), half within it */
+    float v = o.value[j];
+    c.ret[j] = v + (j % 2 ? 0.5f : -0.4f);
+    c.old_v[j] = j % 3 == 0 ? v + (j % 2 ? -0.3f : 0.3f) : v - 0.02f;
+  }
+  double sums[4] = {0};
+  pg__agent_zero_grads(a);
+  (void)loss_at(a, &c, sums);
+  size_t np = pg__net_param_count(net);
+  float *g = malloc(np * sizeof *g);
+  memcpy(g, pg__net_grads(net), np * sizeof *g);
+  /* one row in each clipped region, and some value rows clipped */
+  int zero_w = 0, own_tgt = 0;
+  for (int j = 0; j < ROWS; j++) {
+    zero_w += c.w[j] == 0.0f;
+    own_tgt += c.tgt[j] != c.ret[j];
+  }
+  ck_assert_int_eq(zero_w, 2); /* rho 1.6 with A > 0, rho 0.6 with A < 0 */
+  ck_assert_int_eq(own_tgt, 3); /* rows 0, 3, 6 */
+  ck_assert(sums[2] > 0.0);
+  float *p = pg__net_params(net);
+  for (size_t k = 0; k < np; k++) {
+    float keep = p[k];
+    double h = 1e-3, s2[4] = {0};
+    p[k] = keep + (float)h;
+    pg__net_params_changed(net);
+    double up = loss_at(a, &c, s2);
+    p[k] = keep - (float)h;
+    pg__net_params_changed(net);
+    double down = loss_at(a, &c, s2);
+    p[k] = keep;
+    pg__net_params_changed(net);
+    double fd = (up - down) / (2.0 * h), err = fabs(fd - (double)g[k]);
+    double tol = 2e-3 + 2e-2 * fabs(fd);
+    ck_assert_msg(err <= tol, "param %zu: backward %.6g, finite difference %.6g", k,
+                  (double)g[k], fd);
+  }
+  free(g);
+  pg_agent_destroy(a);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+START_TEST(test_learns_cartpole) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_ctx_set_seed(ctx, 1), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_PPO, env, 64, 2, &a), PG_OK);
+  pg_test_threshold th = {195.0, 0};
+  ck_assert_int_eq(pg_agent_train(a, env, 300000, pg_test_stop_at_threshold, &th), PG_OK);
+  double mean = 0.0, steps = 0.0;
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &mean), PG_OK);
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps), PG_OK);
+  ck_assert_msg(th.hit, "PPO: mean return %.1f after %.0f steps", mean, steps);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* The policy net's parameters after training an agent of algo for env_name
+** (16 units, 1 layer) for steps steps with two parameters set first (a
+** parameter 0 is skipped); *count floats, the caller frees them. */
+static float *trained_params(pg_algorithm algo, const char *env_name, uint64_t seed,
+                             const pg_param *params, const double *values, int64_t steps,
+                             size_t *count) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, env_name, seed, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, env, 16, 1, &a), PG_OK);
+  for (int i = 0; i < 2; i++)
+    if (params[i]) ck_assert_int_eq(pg_agent_set_param(a, params[i], values[i]), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, steps, NULL, NULL), PG_OK);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+  ck_assert_int_eq(pg_net_param_count(net, count), PG_OK);
+  float *p = malloc(*count * sizeof *p);
+  ck_assert_int_eq(pg_net_get_params(net, 0, *count, p), PG_OK);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  return p;
+}
+
+/* Threaded environment stepping (a pg_vec_env of 4 clones on 2 threads)
+** gives the same agent as one thread: the threads only step the envs. */
+START_TEST(test_threads_same_result) {
+  const pg_param params[2] = {PG_PARAM_T_MAX, PG_PARAM_NUM_THREADS};
+  const double one[2] = {32, 1}, two[2] = {32, 2};
+  size_t n1, n2;
+  float *p1 = trained_params(PG_ALGO_PPO, "Acrobot-v1", 4, params, one, 1280, &n1);
+  float *p2 = trained_params(PG_ALGO_PPO, "Acrobot-v1", 4, params, two, 1280, &n2);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert(memcmp(p1, p2, n1 * sizeof *p1) == 0);
+  free(p1);
+  free(p2);
+}
+END_TEST
+
+/* PAAC with gae_lambda = 1 trains exactly as before (n-step returns); a
+** lambda below 1 changes the updates. */
+START_TEST(test_paac_gae_lambda) {
+  const pg_param lam[2] = {PG_PARAM_NUM_ENVS, PG_PARAM_GAE_LAMBDA};
+  const double v_one[2] = {4, 1.0}, v_09[2] = {4, 0.9};
+  const pg_param envs[2] = {PG_PARAM_NUM_ENVS, (pg_param)0};
+  size_t n0, n1, n2;
+  float *p0 = trained_params(PG_ALGO_PAAC, "CartPole-v1", 2, envs, v_one, 2000, &n0);
+  float *p1 = trained_params(PG_ALGO_PAAC, "CartPole-v1", 2, lam, v_one, 2000, &n1);
+  float *p2 = trained_params(PG_ALGO_PAAC, "CartPole-v1", 2, lam, v_09, 2000, &n2);
+  ck_assert(n0 == n1 && n1 == n2);
+  ck_assert(memcmp(p0, p1, n0 * sizeof *p0) == 0);
+  ck_assert(memcmp(p0, p2, n0 * sizeof *p0) != 0);
+  free(p0);
+  free(p1);
+  free(p2);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ppo");
+  TCase *tc = tcase_create("ppo");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 2);
+  tcase_add_test(tc, test_learns_cartpole);
+  tcase_add_test(tc, test_paac_gae_lambda);
+  tcase_add_test(tc, test_threads_same_result);
+  suite_add_tcase(s, tc);
+  return pg_test_run_suite(s);
+}
