@@ -289,6 +289,50 @@ PG_API pg_status pg_net_add_dense(pg_net *net, size_t units,
                                   pg_activation activation, pg_init init,
                                   double gain);
 
+/** Padding of a conv2d layer. Numbers are ABI. */
+typedef enum pg_padding {
+  PG_PADDING_VALID = 0, /**< no padding: out = (in - kernel) / stride + 1 */
+  PG_PADDING_SAME = 1,  /**< zero padding: out = ceil(in / stride); the odd
+                             row/column of padding goes to the bottom/right */
+  PG_PADDING_FORCE_INT = 0x7fffffff
+} pg_padding;
+
+/** Starts a network on image inputs: each row is height x width x channels
+** floats, stored HWC (pixel (y, x) channel c at (y*width + x)*channels + c),
+** the layout of pg_env_set_observation_image; input_dim is their product.
+** Otherwise as pg_net_create (conv2d layers need such a net). *out is NULL
+** on failure. Errors: PG_ERR_INVALID_ARG (ctx or out NULL, a size 0, the
+** image or max_batch above 2^24 floats), PG_ERR_NOMEM. */
+PG_API pg_status pg_net_create_image(pg_ctx *ctx, size_t height, size_t width,
+                                     size_t channels, size_t max_batch,
+                                     uint64_t seed, pg_net **out);
+
+/** Appends a 2-D convolution to the trunk: `filters` kernels of
+** kernel_h x kernel_w over all input channels, moved by `stride` in both
+** directions, with `padding`, a bias per filter and `activation`. Its input
+** is the image of pg_net_create_image or the previous conv2d's output
+** (out_h x out_w x filters, HWC). The weights are initialised as a
+** (kernel_h*kernel_w*channels) x filters matrix with `init` and gain >= 0.
+** Only before the first head, a flatten or a dense layer, and before
+** pg_net_finalize. Forward and backward allocate nothing (the net's
+** scratch holds one image's patches). Errors: PG_ERR_INVALID_ARG (net
+** NULL, input not an image, a size 0 or above its bound: filters 65536,
+** kernel and stride 255; a kernel larger than the input with valid
+** padding; unknown padding, activation or initializer), PG_ERR_OUT_OF_RANGE
+** (gain), PG_ERR_BAD_STATE (finalized, or after a head), PG_ERR_UNSUPPORTED
+** (more than 32 layers and heads). */
+PG_API pg_status pg_net_add_conv2d(pg_net *net, size_t filters, size_t kernel_h,
+                                   size_t kernel_w, size_t stride,
+                                   pg_padding padding, pg_activation activation,
+                                   pg_init init, double gain);
+
+/** Appends a flatten layer: the trunk's image output read as one vector of
+** the same floats in the same order (dense layers and heads do this
+** implicitly; flatten states it in the architecture). No parameters.
+** Errors: PG_ERR_INVALID_ARG (net NULL), PG_ERR_BAD_STATE (finalized, or
+** after a head), PG_ERR_UNSUPPORTED (more than 32 layers and heads). */
+PG_API pg_status pg_net_add_flatten(pg_net *net);
+
 /** @name Heads
 ** Heads on the trunk's output (the input itself when the trunk is empty);
 ** at most one of each kind, before pg_net_finalize. Errors as for
