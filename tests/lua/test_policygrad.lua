@@ -152,6 +152,28 @@ test("save, reload, evaluate", function()
   end
 end)
 
+test("conv net: build, forward, save, reload", function()
+  local ctx = pg.Context(1)
+  local net = pg.Net.image(ctx, 6, 5, 2, 2, 3)
+  net:add_conv2d(4, {3, 2}, 2, "same", "tanh"):add_flatten()
+  net:add_categorical_head(3):add_value_head():finalize()
+  local rows = {}
+  for i = 0, 119 do rows[#rows + 1] = (i * 7 % 5) / 5 end
+  net:forward(rows, 2)
+  local probs = net:get_output("probs")
+  local path = os.tmpname()
+  net:save(path)
+  local back = pg.Net.load(ctx, path)
+  os.remove(path)
+  back:forward(rows, 2)
+  local again = back:get_output("probs")
+  assert(#again == 6)
+  for i = 1, 6 do assert(again[i] == probs[i]) end
+  local flat = pg.Net(ctx, 4, 1)
+  expect_error(function() flat:add_conv2d(2, 2) end, "not an image")
+  expect_error(function() net:add_conv2d(2, 2, 1, "full") end)
+end)
+
 test("bad arguments carry the library's message", function()
   local ctx = pg.Context()
   local err = expect_error(function() pg.Env.builtin(ctx, "NoSuchTask") end, "NoSuchTask")

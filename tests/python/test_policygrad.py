@@ -230,6 +230,26 @@ class Training(unittest.TestCase):
         finally:
             pg._np = saved
 
+    def test_conv_net_build_forward_save_load(self):
+        with pg.Context() as ctx, tempfile.TemporaryDirectory() as tmp:
+            net = (pg.Net.image(ctx, 6, 5, 2, max_batch=2, seed=3)
+                   .add_conv2d(4, (3, 2), stride=2, padding="same", activation="tanh")
+                   .add_flatten().add_categorical_head(3).add_value_head().finalize())
+            self.assertEqual(net.output_size("probs"), 3)
+            rows = [[(i * 7 + k) % 5 / 5.0 for k in range(60)] for i in range(2)]
+            net.forward(rows)
+            probs = list(net.get_output("probs"))
+            path = os.path.join(tmp, "conv.pgn")
+            net.save(path)
+            back = pg.Net.load(ctx, path)
+            back.forward(rows)
+            self.assertEqual(list(back.get_output("probs")), probs)
+            with self.assertRaises(pg.PolicygradError) as e:
+                pg.Net(ctx, 4, 1).add_conv2d(2, 2)
+            self.assertIn("not an image", str(e.exception))
+            with self.assertRaises(pg.PolicygradError):
+                net.add_conv2d(2, 2, padding="full")
+
 
 class Errors(unittest.TestCase):
     def test_bad_arguments_carry_the_library_message(self):
