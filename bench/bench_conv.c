@@ -4,7 +4,10 @@
 ** and GFLOP/s. Beside it, on one thread, the same matrix products (per
 ** image for the convolutions, as the layer does them; im2col excluded)
 ** through the library's own GEMM and, with OpenBLAS, through cblas_sgemm.
-** bench/bench_conv_torch.py times the same network in PyTorch. */
+** Then it runs bench/bench_conv_torch.py (the same network in PyTorch on
+** one thread) with $PG_TORCH_PYTHON, else /usr/bin/python3 (Debian's
+** python3-torch), so that all figures come from one run; the script
+** prints a note and the run goes on when torch is absent. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, setenv */
 #include "nn/pg_nn.h"
 #include "optim/pg_optim.h"
@@ -208,5 +211,15 @@ int main(int argc, char **argv) {
     bench_batch(ctx, 160);
   }
   pg_ctx_destroy(ctx);
+#ifdef PG_BENCH_TORCH_SCRIPT
+  if (argc <= 1) {
+    const char *py = getenv("PG_TORCH_PYTHON");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' '%s'", py && *py ? py : "/usr/bin/python3",
+             PG_BENCH_TORCH_SCRIPT);
+    fflush(stdout);
+    if (system(cmd) != 0) printf("bench_conv_torch: could not run %s\n", cmd);
+  }
+#endif
   return 0;
 }
