@@ -831,6 +831,27 @@ PG_API pg_status pg_param_from_name(const char *name, pg_param *out);
 PG_API const char *pg_param_name(pg_param param);
 /** @} */
 
+/** The bounds of a parameter for an algorithm, without an agent (like
+** ZSTD_cParam_getBounds): the values pg_agent_set_param accepts on an
+** agent of that algorithm (an integer parameter also needs an integer).
+** Thread-safe, no allocation, no context (so no message): returns
+** PG_ERR_INVALID_ARG for an unknown algorithm or parameter or a NULL
+** pointer, PG_ERR_UNSUPPORTED when the algorithm does not use the
+** parameter. Since 0.2.0. */
+PG_API pg_status pg_param_get_bounds(pg_algorithm algorithm, pg_param param,
+                                     double *out_low, double *out_high);
+/** The value a new agent of the algorithm starts with (for PG_PARAM_SEED:
+** 0, a new agent takes its context's seed). Defaults that follow other
+** parameters (optim_epsilon follows optimizer, PAAC's lr follows num_envs)
+** are given for the other parameters' defaults. Thread-safe, no context;
+** errors as pg_param_get_bounds. Since 0.2.0. */
+PG_API pg_status pg_param_get_default(pg_algorithm algorithm, pg_param param,
+                                      double *out_value);
+/** The component a parameter configures: "returns", "loss", "optimizer",
+** "rollout", "loop", "agent" or "exploration" (static text, docs/AGENTS.md),
+** or NULL for an unknown parameter. Thread-safe. Since 0.2.0. */
+PG_API const char *pg_param_component(pg_param param);
+
 /** Statistics read with pg_agent_get_stat (in progress callbacks, or any
 ** time). Numbers are ABI. */
 typedef enum pg_stat {

@@ -1079,6 +1079,31 @@ function M.param_name(p)
   return s ~= nil and ffi.string(s) or nil
 end
 function M.algorithm_name(a) return ffi.string(C.pg_algorithm_name(enum(a, ALGORITHMS, "algorithm"))) end
+-- Bounds, default and component of a parameter without an agent.
+local function algo_param(fn, a, p)
+  local an = enum(a, ALGORITHMS, "algorithm")
+  local pn = type(p) == "string" and M.param_from_name(p) or p
+  return an, pn, fn .. "(" .. M.algorithm_name(an) .. ", " .. tostring(M.param_name(pn)) .. ")"
+end
+function M.param_bounds(a, p)
+  local an, pn, what = algo_param("pg_param_get_bounds", a, p)
+  local lo, hi = ffi.new("double[1]"), ffi.new("double[1]")
+  local st = C.pg_param_get_bounds(an, pn, lo, hi)
+  if st ~= 0 then raise(st, what .. ": " .. ffi.string(C.pg_status_string(st))) end
+  return lo[0], hi[0]
+end
+function M.param_default(a, p)
+  local an, pn, what = algo_param("pg_param_get_default", a, p)
+  local v = ffi.new("double[1]")
+  local st = C.pg_param_get_default(an, pn, v)
+  if st ~= 0 then raise(st, what .. ": " .. ffi.string(C.pg_status_string(st))) end
+  return v[0]
+end
+function M.param_component(p)
+  local pn = type(p) == "string" and M.param_from_name(p) or p
+  local s = C.pg_param_component(pn)
+  return s ~= nil and ffi.string(s) or nil
+end
 
 local Agent = class("Agent")
 local function wrap_agent(ctx, out, nets)

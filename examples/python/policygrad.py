@@ -133,6 +133,9 @@ pg_status pg_vec_env_get_episode_stats(pg_vec_env*, int32_t, double*, uint64_t*,
 char* pg_algorithm_name(pg_algorithm)
 pg_status pg_param_from_name(char*, pg_param*)
 char* pg_param_name(pg_param)
+pg_status pg_param_get_bounds(pg_algorithm, pg_param, double*, double*)
+pg_status pg_param_get_default(pg_algorithm, pg_param, double*)
+char* pg_param_component(pg_param)
 pg_status pg_agent_create_for_env(pg_ctx*, pg_algorithm, pg_env*, int32_t, int32_t, pg_agent**)
 pg_status pg_agent_create(pg_ctx*, pg_algorithm, pg_net*, pg_net*, pg_agent**)
 void pg_agent_destroy(pg_agent*)
@@ -1591,6 +1594,39 @@ def param_name(param):
 
 def algorithm_name(algorithm):
     return lib.pg_algorithm_name(_enum(algorithm, ALGORITHMS, "algorithm")).decode()
+
+
+def _algo_param(fn, algorithm, param):
+    a = _enum(algorithm, ALGORITHMS, "algorithm")
+    p = param_from_name(param) if isinstance(param, str) else int(param)
+    return a, p, "%s(%s, %s)" % (fn, algorithm_name(a), param_name(p))
+
+
+def param_bounds(algorithm, param):
+    """(low, high) that agents of `algorithm` accept for `param` (no agent needed)."""
+    a, p, what = _algo_param("pg_param_get_bounds", algorithm, param)
+    lo, hi = ctypes.c_double(), ctypes.c_double()
+    st = lib.pg_param_get_bounds(a, p, ctypes.byref(lo), ctypes.byref(hi))
+    if st != PG_OK:
+        raise PolicygradError(st, "%s: %s" % (what, status_string(st)))
+    return lo.value, hi.value
+
+
+def param_default(algorithm, param):
+    """The value a new agent of `algorithm` starts with for `param`."""
+    a, p, what = _algo_param("pg_param_get_default", algorithm, param)
+    v = ctypes.c_double()
+    st = lib.pg_param_get_default(a, p, ctypes.byref(v))
+    if st != PG_OK:
+        raise PolicygradError(st, "%s: %s" % (what, status_string(st)))
+    return v.value
+
+
+def param_component(param):
+    """The component a parameter configures ("optimizer", "loss", ...), or None."""
+    p = param_from_name(param) if isinstance(param, str) else int(param)
+    s = lib.pg_param_component(p)
+    return s.decode() if s is not None else None
 
 
 class Agent(_Handle):

@@ -14,42 +14,41 @@
 
 pg_status pg__a3c_update(pg_agent *a) {
   pg__async *s = a->algo;
-  size_t n = s->t;
+  pg__rollout *rb = &s->rb;
+  size_t n = rb->t;
   /* V(s') of every row: the bootstrap of the last row and of truncations */
-  pg__agent_values(a, s->next, n, s->boot);
-  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), s->rew, s->term, s->trunc, s->boot,
-                    s->boot + (n - 1), s->ret);
+  pg__agent_values(a, rb->next, n, rb->boot);
+  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), rb->rew, rb->term, rb->trunc,
+                    rb->boot, rb->boot + (n - 1), rb->ret);
   double pl = 0.0, vl = 0.0, ent = 0.0;
   pg__agent_zero_grads(a);
-  pg__agent_ac_grads(a, s->obs, s->any_mask ? s->mask : NULL, s->act, s->ret, s->adv, n, 1.0f,
-                     true, &pl, &vl, &ent);
-  s->t = 0;
-  s->any_mask = false;
+  pg__agent_ac_grads(a, rb->obs, rb->any_mask ? rb->mask : NULL, rb->act, rb->ret, rb->adv, n,
+                     1.0f, true, &pl, &vl, &ent);
+  pg__rollout_clear(rb);
   return pg__async_apply(a, "pg_agent_update", pl / (double)n, vl / (double)n,
                          ent / (double)n);
 }
 
 static const pg__param_default A3C_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},        {PG_PARAM_LR, 0.0007},
-    {PG_PARAM_VALUE_LR, 0.0007},   {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.01}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_T_MAX, 5},           {PG_PARAM_NUM_ENVS, 1},
-    {PG_PARAM_NUM_THREADS, 2},     {PG_PARAM_SEED, 0},
-    {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP}, {PG_PARAM_RMSPROP_DECAY, 0.99},
-    {PG_PARAM_OPTIM_EPSILON, 1e-5}, {PG_PARAM_LR_ANNEAL_STEPS, 0},
-    {PG_PARAM_DETERMINISTIC, 0},   {PG_PARAM_REPORT_INTERVAL, 0},
-    {PG_PARAM_HOGWILD, 0},         {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.0007},
+    {PG_PARAM_VALUE_LR, 0.0007},    {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 1},
+    {PG_PARAM_HOGWILD, 0},          PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0),
+    PG__PARAMS_LOOP(2),             {(pg_param)0, 0}};
 
 /* Worker handles take their parameters from the parent at creation. */
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
-const pg__algo_ops pg__a3c_ops = {"a3c",           A3C_PARAMS,         true,
-                                  pg__async_setup, pg__async_record,   pg__async_due,
-                                  pg__a3c_update,  pg__async_clear,    pg__async_train,
-                                  pg__async_teardown};
+#define A3C_OPS                                                                         \
+  .algorithm = PG_ALGO_A3C, .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE,          \
+  .needs_value = true,                                                                  \
+  .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
+  .step_obs = pg__async_step_obs,                                                        \
+  .update = pg__a3c_update, .clear = pg__async_clear, .train = pg__async_train,          \
+  .teardown = pg__async_teardown, .worker_ops = &pg__a3c_worker_ops,                     \
+  .check_save = pg__async_check_save, .save_state = pg__async_save_state,               \
+  .load_state = pg__async_load_state
 
-const pg__algo_ops pg__a3c_worker_ops = {"a3c_worker",    WORKER_PARAMS,      true,
-                                         pg__async_setup, pg__async_record,   pg__async_due,
-                                         pg__a3c_update,  pg__async_clear,    pg__async_train,
-                                         pg__async_teardown};
+const pg__algo_ops pg__a3c_ops = {.name = "a3c", .params = A3C_PARAMS, A3C_OPS};
+const pg__algo_ops pg__a3c_worker_ops = {.name = "a3c_worker", .params = WORKER_PARAMS, A3C_OPS};

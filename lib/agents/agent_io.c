@@ -4,9 +4,12 @@
 ** Sections: AGNT (algorithm, feature bits, net count, optimizer kind),
 ** NETP / NETV (each body is a whole net checkpoint, written and read by
 ** net_io.c through pg_net_save_cb / pg_net_load_memory), PARS (accepted
-** parameters and the user-set bits), RNGS (the agent's stream), STAT
-** (counters and the last-100 window), OPTP / OPTV (optimizer statistics,
-** once the optimizers exist).
+** parameters, and 0.1.0's user-set bits for the parameters below 32), USET
+** (every user-set parameter; absent in 0.1.0 files), RNGS (the agent's
+** stream), STAT (counters and the last-100 window), OPTP / OPTV (optimizer
+** statistics, once the optimizers exist), ALGO (the algorithm's own state,
+** written and read by its pg__algo_ops save_state / load_state: the
+** asynchronous family's target network and exploration).
 **
 ** What is saved is the state that survives pg_agent_train's clear():
 ** partial episodes and rollout segments are dropped, so a loaded agent
@@ -28,6 +31,8 @@
 #define TAG_STAT PG__TAG('S', 'T', 'A', 'T')
 #define TAG_OPTP PG__TAG('O', 'P', 'T', 'P')
 #define TAG_OPTV PG__TAG('O', 'P', 'T', 'V')
+#define TAG_USET PG__TAG('U', 'S', 'E', 'T')
+#define TAG_ALGO PG__TAG('A', 'L', 'G', 'O')
 
 /* AGNT feature bits: state a reader must understand to resume correctly
 ** (observation normalization, action scaling, ... once agents have them).
@@ -61,14 +66,38 @@ static void agnt_body(pg__writer *w, const void *obj) {
   pg__w_u32(w, a->opt ? (uint32_t)a->opt_kind : 0u);
 }
 
+/* PARS keeps 0.1.0's 32-bit user-set mask for the parameters numbered below
+** 32 (so that 0.1.0 reads the file); USET lists every user-set parameter. */
 static void pars_body(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
-  pg__w_u32(w, a->user_set);
+  uint32_t mask = 0;
+  for (const pg__param_default *d = a->ops->params; d->param; d++)
+    if (a->user_set[d->param] && (uint32_t)d->param < 32) mask |= 1u << (uint32_t)d->param;
+  pg__w_u32(w, mask);
   pg__w_u32(w, n_params_of(a));
   for (const pg__param_default *d = a->ops->params; d->param; d++) {
     pg__w_u32(w, (uint32_t)d->param);
     pg__w_f64(w, a->param[d->param]);
   }
+}
+
+/* USET is written unless the file is one 0.1.0 can read as a whole: a
+** synchronous algorithm (no ALGO section) whose parameters are all numbered
+** below 32, so that PARS's mask says which ones the caller set. */
+static bool needs_uset(const pg_agent *a) {
+  if (a->ops->save_state) return true;
+  for (const pg__param_default *d = a->ops->params; d->param; d++)
+    if ((uint32_t)d->param >= 32) return true;
+  return false;
+}
+
+static void uset_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  uint32_t n = 0;
+  for (const pg__param_default *d = a->ops->params; d->param; d++) n += a->user_set[d->param];
+  pg__w_u32(w, n);
+  for (const pg__param_default *d = a->ops->params; d->param; d++)
+    if (a->user_set[d->param]) pg__w_u32(w, (uint32_t)d->param);
 }
 
 static void rngs_body(pg__writer *w, const void *obj) {
@@ -106,24 +135,26 @@ static void optim_body(pg__writer *w, const void *obj) {
 
 static void agent_ckpt(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
-  uint32_t n = 5 + (a->vnet ? 1 : 0) + (a->opt ? 1 : 0) + (a->vopt ? 1 : 0);
+  uint32_t n = 5 + (a->vnet ? 1 : 0) + (a->opt ? 1 : 0) + (a->vopt ? 1 : 0) +
+               (needs_uset(a) ? 1 : 0) + (a->ops->save_state ? 1 : 0);
   pg__w_header(w, PG__KIND_AGENT, n);
   pg__w_section(w, TAG_AGNT, agnt_body, a);
   pg__w_section(w, TAG_NETP, net_body, a->net);
   if (a->vnet) pg__w_section(w, TAG_NETV, net_body, a->vnet);
   pg__w_section(w, TAG_PARS, pars_body, a);
+  if (needs_uset(a)) pg__w_section(w, TAG_USET, uset_body, a);
   pg__w_section(w, TAG_RNGS, rngs_body, a);
   pg__w_section(w, TAG_STAT, stat_body, a);
   if (a->opt) pg__w_section(w, TAG_OPTP, optim_body, a->opt);
   if (a->vopt) pg__w_section(w, TAG_OPTV, optim_body, a->vopt);
+  if (a->ops->save_state) pg__w_section(w, TAG_ALGO, a->ops->save_state, a);
 }
 
 static pg_status check_save(const pg_agent *a, const char *fn) {
-  if (a->algorithm >= PG_ALGO_A3C)
-    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
-                    "%s: saving '%s' agents is not supported (their state lives in worker "
-                    "threads); save the net with pg_net_save_* instead",
-                    fn, pg_algorithm_name(a->algorithm));
+  if (a->ops->check_save) {
+    pg_status st = a->ops->check_save(a, fn);
+    if (st != PG_OK) return st;
+  }
   if (a->phase != PG__PHASE_READY)
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "%s: a step awaits pg_agent_report; save between steps", fn);
@@ -176,9 +207,9 @@ pg_status pg_agent_save_memory(const pg_agent *agent, void *buf, size_t capacity
 
 #define FAIL(...) return pg__fail(ctx, PG_ERR_FORMAT, __VA_ARGS__)
 
-enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_COUNT };
-static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS,
-                                              TAG_RNGS, TAG_STAT, TAG_OPTP, TAG_OPTV};
+enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_USET, S_ALGO, S_COUNT };
+static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS, TAG_RNGS,
+                                              TAG_STAT, TAG_OPTP, TAG_OPTV, TAG_USET, TAG_ALGO};
 
 typedef struct image {
   pg__reader sec[S_COUNT];
@@ -228,11 +259,15 @@ static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
   im->n_nets = pg__r_u32(&r);
   im->opt_kind = pg__r_u32(&r);
   if (r.bad || r.left) FAIL("%s: AGNT section has %s bytes", fn, r.bad ? "too few" : "extra");
-  if (im->algorithm >= PG_ALGO_A3C && im->algorithm <= PG_ALGO_ASYNC_N_STEP_Q)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED, "%s: '%s' agents cannot be loaded by this build",
+  const pg__algo_ops *ops = pg__algo_lookup((pg_algorithm)im->algorithm);
+  if (!ops) FAIL("%s: AGNT: unknown algorithm %u", fn, im->algorithm);
+  if (im->have[S_ALGO] && !ops->save_state)
+    FAIL("%s: unexpected ALGO section for '%s'", fn,
+         pg_algorithm_name((pg_algorithm)im->algorithm));
+  if (!im->have[S_ALGO] && ops->save_state)
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: a '%s' checkpoint needs its ALGO section (the algorithm's own state)",
                     fn, pg_algorithm_name((pg_algorithm)im->algorithm));
-  if (im->algorithm < PG_ALGO_REINFORCE || im->algorithm > PG_ALGO_PAAC)
-    FAIL("%s: AGNT: unknown algorithm %u", fn, im->algorithm);
   if (features & ~FEATURES_KNOWN)
     return pg__fail(ctx, PG_ERR_VERSION,
                     "%s: AGNT: feature bits 0x%x come from a newer library", fn,
@@ -255,8 +290,14 @@ static pg_status check_small_sections(pg_ctx *ctx, const char *fn, const image *
   pg__reader r = im->sec[S_PARS];
   (void)pg__r_u32(&r);
   uint32_t n = pg__r_u32(&r);
-  if (r.bad || n > PG__PARAM_SLOTS || r.left != (size_t)n * 12)
+  if (r.bad || r.left / 12 < n || r.left != (size_t)n * 12)
     FAIL("%s: PARS section of %zu bytes does not hold %u parameters", fn, r.left, n);
+  if (im->have[S_USET]) {
+    r = im->sec[S_USET];
+    uint32_t k = pg__r_u32(&r);
+    if (r.bad || r.left / 4 < k || r.left != (size_t)k * 4)
+      FAIL("%s: USET section of %zu bytes does not hold %u parameters", fn, r.left, k);
+  }
   r = im->sec[S_RNGS];
   uint64_t s[4], any = 0;
   for (int i = 0; i < 4; i++) any |= s[i] = pg__r_u64(&r);
@@ -286,32 +327,65 @@ static bool is_accepted(const pg_agent *a, uint32_t p) {
   return false;
 }
 
+/* Whether parameter p is among the first n entries of a PARS body (after
+** its 8-byte head). */
+static bool in_pars(const pg__reader *pars, uint32_t n, uint32_t p) {
+  pg__reader r = *pars;
+  (void)pg__r_u32(&r);
+  (void)pg__r_u32(&r);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t q = pg__r_u32(&r);
+    (void)pg__r_f64(&r);
+    if (q == p) return true;
+  }
+  return false;
+}
+
+/* Every parameter through the setter (bounds and integrality exactly as it
+** checks them), then the file's values as they were (a derived default the
+** setter recomputed is restored), then which ones the caller had set: USET,
+** or for a 0.1.0 file PARS's 32-bit mask. */
 static pg_status apply_pars(pg_ctx *ctx, const char *fn, pg_agent *a, const image *im) {
   pg__reader r = im->sec[S_PARS];
-  uint32_t user_set = pg__r_u32(&r), n = pg__r_u32(&r);
-  uint32_t seen = 0;
-  double value[PG__PARAM_SLOTS];
+  uint32_t mask = pg__r_u32(&r), n = pg__r_u32(&r);
   for (uint32_t i = 0; i < n; i++) {
     uint32_t p = pg__r_u32(&r);
     double v = pg__r_f64(&r);
-    if (p >= PG__PARAM_SLOTS || !is_accepted(a, p))
+    if (!pg__param_known(p) || !is_accepted(a, p))
       FAIL("%s: PARS: parameter %u is not one of %s's", fn, p, a->ops->name);
-    if (seen >> p & 1u) FAIL("%s: PARS: parameter %u appears twice", fn, p);
-    seen |= 1u << p;
-    /* Bounds and integrality exactly as the setter checks them. */
+    if (in_pars(&im->sec[S_PARS], i, p)) FAIL("%s: PARS: parameter %u appears twice", fn, p);
     pg_status st = pg_agent_set_param(a, (pg_param)p, v);
     if (st != PG_OK) {
       char what[64];
       snprintf(what, sizeof what, "PARS: %s = %g", pg_param_name((pg_param)p), v);
       return refail(ctx, PG_ERR_FORMAT, fn, what);
     }
-    value[p] = v;
   }
-  if (user_set & ~seen)
-    FAIL("%s: PARS: user-set bits 0x%x name parameters not in the file", fn, user_set & ~seen);
-  for (uint32_t p = 0; p < PG__PARAM_SLOTS; p++)
-    if (seen >> p & 1u) a->param[p] = value[p];
-  a->user_set = user_set;
+  r = im->sec[S_PARS];
+  (void)pg__r_u32(&r);
+  (void)pg__r_u32(&r);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t p = pg__r_u32(&r);
+    a->param[p] = pg__r_f64(&r);
+  }
+  memset(a->user_set, 0, pg__param_end());
+  if (im->have[S_USET]) {
+    r = im->sec[S_USET];
+    uint32_t k = pg__r_u32(&r);
+    for (uint32_t i = 0; i < k; i++) {
+      uint32_t p = pg__r_u32(&r);
+      if (!in_pars(&im->sec[S_PARS], n, p))
+        FAIL("%s: USET: parameter %u is not in the PARS section", fn, p);
+      a->user_set[p] = 1;
+    }
+    return PG_OK;
+  }
+  for (uint32_t p = 0; p < 32; p++) {
+    if (!(mask >> p & 1u)) continue;
+    if (!in_pars(&im->sec[S_PARS], n, p))
+      FAIL("%s: PARS: user-set bits 0x%x name parameters not in the file", fn, mask);
+    a->user_set[p] = 1;
+  }
   return PG_OK;
 }
 
@@ -353,7 +427,7 @@ static pg_status load_optim(pg_ctx *ctx, const char *fn, pg_net *net, uint32_t k
   if (kind != PG_OPTIM_ADAM && t != 0) FAIL("%s: %s: step count %llu without Adam", fn, name,
                                             (unsigned long long)t);
   pg_optim *o = NULL;
-  pg_status st = pg_optim_create(net, (pg_optim_kind)kind, &o);
+  pg_status st = pg__optim_for_net(net, (pg_optim_kind)kind, fn, &o);
   if (st != PG_OK) return refail(ctx, st, fn, name);
   pg_optim_kind got;
   size_t n;
@@ -420,9 +494,17 @@ static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data,
     pg_agent_destroy(a);
     return st;
   }
+  apply_stat(a, &im);
+  if (a->ops->load_state) {
+    pg__reader body = im.sec[S_ALGO];
+    st = a->ops->load_state(a, fn, &body);
+    if (st != PG_OK) {
+      pg_agent_destroy(a);
+      return st;
+    }
+  }
   pg__reader rr = im.sec[S_RNGS];
   for (int i = 0; i < 4; i++) a->rng.s[i] = pg__r_u64(&rr);
-  apply_stat(a, &im);
   a->dirty = true; /* buffers and optimizer settings at the first step */
   a->phase = PG__PHASE_READY;
   *out = a;

@@ -19,18 +19,6 @@
 
 #include <string.h>
 
-double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T) {
-  if (!(anneal_steps > 0.0)) return final_eps;
-  double f = (double)T / anneal_steps;
-  if (f > 1.0) f = 1.0;
-  return 1.0 + (final_eps - 1.0) * f;
-}
-
-double pg__async_draw_final_eps(pg__rng *rng) {
-  double u = pg__rng_uniform(rng);
-  return u < 0.4 ? 0.1 : u < 0.7 ? 0.01 : 0.5;
-}
-
 uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask) {
   const pg__async *s = a->algo;
   size_t k = a->n_actions;
@@ -53,20 +41,21 @@ uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask) {
 /* boot[i] for rows [0, n): max_a Q^-(s'_i, a), or for Sarsa Q^-(s'_i, a'_i). */
 static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
   size_t mb = pg__net_max_batch(s->tgt), os = a->obs_size, k = a->n_actions;
+  pg__rollout *rb = &s->rb;
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
-    pg__net_forward(s->tgt, s->next + off * os, m, NULL, &o);
+    pg__net_forward(s->tgt, rb->next + off * os, m, NULL, &o);
     for (size_t j = 0; j < m; j++) {
       size_t i = off + j;
       const float *q = o.q + j * k;
-      if (s->term[i]) {
-        s->boot[i] = 0.0f;
+      if (rb->term[i]) {
+        rb->boot[i] = 0.0f;
       } else if (sarsa) {
-        size_t an = s->trunc[i] ? pg__async_q_act(a, q, NULL) : (size_t)s->act[i + 1];
-        s->boot[i] = q[an];
+        size_t an = rb->trunc[i] ? pg__async_q_act(a, q, NULL) : (size_t)rb->act[i + 1];
+        rb->boot[i] = q[an];
       } else {
-        s->boot[i] = q[pg__argmax(q, NULL, k)];
+        rb->boot[i] = q[pg__argmax(q, NULL, k)];
       }
     }
   }
@@ -74,95 +63,48 @@ static void target_values(pg_agent *a, pg__async *s, size_t n, bool sarsa) {
 
 pg_status pg__async_q_update(pg_agent *a) {
   pg__async *s = a->algo;
-  size_t t = s->t, os = a->obs_size, k = a->n_actions;
-  bool sarsa = a->algorithm == PG_ALGO_ASYNC_ONE_STEP_SARSA;
-  bool ended = s->term[t - 1] || s->trunc[t - 1];
+  pg__rollout *rb = &s->rb;
+  size_t t = rb->t, os = a->obs_size, k = a->n_actions;
+  bool sarsa = (a->ops->traits & PG__TRAIT_NEXT_ACTION) != 0;
+  bool ended = rb->term[t - 1] || rb->trunc[t - 1];
   size_t n = sarsa && !ended ? t - 1 : t; /* rows whose target is known */
   float gamma = (float)pg__p(a, PG_PARAM_GAMMA);
   pg__async_target_sync(a);
   target_values(a, s, n, sarsa);
   if (a->algorithm == PG_ALGO_ASYNC_N_STEP_Q)
-    pg__nstep_returns(n, 1, gamma, s->rew, s->term, s->trunc, s->boot, s->boot + (n - 1),
-                      s->ret);
+    pg__nstep_returns(n, 1, gamma, rb->rew, rb->term, rb->trunc, rb->boot, rb->boot + (n - 1),
+                      rb->ret);
   else
-    for (size_t i = 0; i < n; i++) s->ret[i] = s->rew[i] + gamma * s->boot[i];
+    for (size_t i = 0; i < n; i++) rb->ret[i] = rb->rew[i] + gamma * rb->boot[i];
   pg__agent_zero_grads(a);
   double td = 0.0;
   size_t mb = pg__net_max_batch(a->net);
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
-    pg__net_forward(a->net, s->obs + off * os, m, NULL, &o);
+    pg__net_forward(a->net, rb->obs + off * os, m, NULL, &o);
     for (size_t j = 0; j < m; j++) {
-      double d = (double)s->ret[off + j] - (double)o.q[j * k + (size_t)s->act[off + j]];
+      double d = (double)rb->ret[off + j] - (double)o.q[j * k + (size_t)rb->act[off + j]];
       td += d * d;
     }
     pg_loss_desc L = {sizeof(pg_loss_desc), 1.0f, 0.0f, 0.0f, 0.0f, 1.0f,
-                      s->act + off, NULL, NULL, s->ret + off, NULL};
+                      rb->act + off, NULL, NULL, rb->ret + off, NULL};
     (void)pg__net_backward(a->net, m, &L);
   }
-  if (n < t) { /* Sarsa: the last row waits for its next action */
-    size_t l = t - 1, al = a->action_len;
-    memcpy(s->obs, s->obs + l * os, os * sizeof(float));
-    memcpy(s->next, s->next + l * os, os * sizeof(float));
-    memcpy(s->act, s->act + l * al, al * sizeof(float));
-    memcpy(s->mask, s->mask + l * k, k);
-    s->rew[0] = s->rew[l];
-    s->term[0] = s->term[l];
-    s->trunc[0] = s->trunc[l];
-    s->t = 1;
-  } else {
-    s->t = 0;
-    s->any_mask = false;
-  }
+  if (n < t) /* Sarsa: the last row waits for its next action */
+    pg__rollout_keep_last(rb);
+  else
+    pg__rollout_clear(rb);
   return pg__async_apply(a, "pg_agent_update", 0.0, td / (double)n, 0.0);
-}
-
-/* ---- networks --------------------------------------------------------------------- */
-
-pg_status pg__async_build_q_net(pg_ctx *ctx, const pg_env *env, int32_t units, int32_t layers,
-                                uint64_t seed, pg_net **out) {
-  if (env->kind != PG_ACTION_DISCRETE)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "the async Q methods learn Q-values of discrete actions, but environment "
-                    "'%s' has continuous actions: use PG_ALGO_A3C, PG_ALGO_PAAC or another "
-                    "policy-gradient algorithm (docs/AGENTS.md)", env->name);
-  pg_net *net = NULL;
-  pg_status st = pg_net_create(ctx, (size_t)env->obs_size, 512, seed, &net);
-  for (int32_t l = 0; st == PG_OK && l < layers; l++)
-    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.4142135623730951);
-  if (st == PG_OK) st = pg_net_add_q_head(net, (size_t)env->n, PG_INIT_ORTHOGONAL, 1.0);
-  if (st == PG_OK) st = pg_net_finalize(net);
-  if (st != PG_OK) {
-    pg_net_destroy(net);
-    return st;
-  }
-  *out = net;
-  return PG_OK;
-}
-
-pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet, const char *fn) {
-  if (!pg__net_ready(net))
-    return pg__fail(ctx, PG_ERR_SHAPE, "%s: the network must be finalized", fn);
-  if (vnet) return pg__fail(ctx, PG_ERR_SHAPE, "%s: the async Q methods use no value network", fn);
-  if (pg__net_n_q(net) < 2 || pg__net_n_actions(net) > 0 || pg__net_action_dim(net) > 0)
-    return pg__fail(ctx, PG_ERR_SHAPE,
-                    "%s: the async Q methods need a net with a Q head (>= 2 actions) and no "
-                    "policy head", fn);
-  return PG_OK;
 }
 
 /* ---- operations -------------------------------------------------------------------- */
 
 #define Q_PARAMS(T)                                                                     \
   {PG_PARAM_GAMMA, 0.99}, {PG_PARAM_LR, 0.001}, {PG_PARAM_CLIP_NORM, 0.0},             \
-      {PG_PARAM_T_MAX, T}, {PG_PARAM_NUM_ENVS, 1}, {PG_PARAM_NUM_THREADS, 2},          \
-      {PG_PARAM_SEED, 0}, {PG_PARAM_OPTIMIZER, PG_OPTIM_RMSPROP},                      \
-      {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-5},                  \
-      {PG_PARAM_LR_ANNEAL_STEPS, 500000}, {PG_PARAM_DETERMINISTIC, 0},                 \
-      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_EPSILON_ANNEAL_STEPS, 40000},           \
+      {PG_PARAM_T_MAX, T}, {PG_PARAM_NUM_ENVS, 1}, {PG_PARAM_EPSILON_ANNEAL_STEPS, 40000}, \
       {PG_PARAM_TARGET_INTERVAL, 1000}, {PG_PARAM_HOGWILD, 0},                         \
-      {PG_PARAM_MAX_EPISODE_STEPS, 0}, {(pg_param)0, 0}
+      PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 500000), PG__PARAMS_LOOP(2), {(pg_param)0, 0}
 
 /* lr_anneal_steps 500000: the learning rate falls linearly to 0 over the
 ** first 500k global steps (the paper anneals it to 0 over training), which
@@ -174,14 +116,28 @@ pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet, const ch
 static const pg__param_default Q_DEFAULTS[] = {Q_PARAMS(5)};
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
-#define Q_OPS(name, params)                                                             \
-  {name, params, false, pg__async_setup, pg__async_record, pg__async_due,              \
-   pg__async_q_update, pg__async_clear, pg__async_train, pg__async_teardown}
+#define Q_OPS(nm, id, extra, defaults, worker)                                             \
+  {.name = nm, .algorithm = id, .traits = PG__TRAIT_ASYNC | PG__TRAIT_Q_HEAD | (extra),  \
+   .params = defaults, .act_q = pg__async_q_act, .worker_ops = worker,                    \
+   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,    \
+   .step_obs = pg__async_step_obs,                                                       \
+   .update = pg__async_q_update, .clear = pg__async_clear, .train = pg__async_train,     \
+   .teardown = pg__async_teardown, .check_save = pg__async_check_save,                  \
+   .save_state = pg__async_save_state, .load_state = pg__async_load_state}
 
-const pg__algo_ops pg__async_q1_ops = Q_OPS("async_one_step_q", Q_DEFAULTS);
-const pg__algo_ops pg__async_q1_worker_ops = Q_OPS("async_one_step_q_worker", WORKER_PARAMS);
-const pg__algo_ops pg__async_sarsa_ops = Q_OPS("async_one_step_sarsa", Q_DEFAULTS);
+#define SARSA PG_ALGO_ASYNC_ONE_STEP_SARSA
+#define NEXT PG__TRAIT_NEXT_ACTION
+const pg__algo_ops pg__async_q1_ops = Q_OPS("async_one_step_q", PG_ALGO_ASYNC_ONE_STEP_Q, 0,
+                                            Q_DEFAULTS, &pg__async_q1_worker_ops);
+const pg__algo_ops pg__async_q1_worker_ops =
+    Q_OPS("async_one_step_q_worker", PG_ALGO_ASYNC_ONE_STEP_Q, 0, WORKER_PARAMS,
+          &pg__async_q1_worker_ops);
+const pg__algo_ops pg__async_sarsa_ops =
+    Q_OPS("async_one_step_sarsa", SARSA, NEXT, Q_DEFAULTS, &pg__async_sarsa_worker_ops);
 const pg__algo_ops pg__async_sarsa_worker_ops =
-    Q_OPS("async_one_step_sarsa_worker", WORKER_PARAMS);
-const pg__algo_ops pg__async_qn_ops = Q_OPS("async_n_step_q", Q_DEFAULTS);
-const pg__algo_ops pg__async_qn_worker_ops = Q_OPS("async_n_step_q_worker", WORKER_PARAMS);
+    Q_OPS("async_one_step_sarsa_worker", SARSA, NEXT, WORKER_PARAMS, &pg__async_sarsa_worker_ops);
+const pg__algo_ops pg__async_qn_ops = Q_OPS("async_n_step_q", PG_ALGO_ASYNC_N_STEP_Q, 0,
+                                            Q_DEFAULTS, &pg__async_qn_worker_ops);
+const pg__algo_ops pg__async_qn_worker_ops =
+    Q_OPS("async_n_step_q_worker", PG_ALGO_ASYNC_N_STEP_Q, 0, WORKER_PARAMS,
+          &pg__async_qn_worker_ops);

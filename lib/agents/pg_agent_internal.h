@@ -1,18 +1,23 @@
 /*
 ** Agents, internal view: the pg_agent struct shared by the agent sources and
-** the per-algorithm operations table that every algorithm plugs into.
+** the per-algorithm operations table (pg__algo_ops) that every algorithm
+** plugs into. docs/ARCHITECTURE.md draws the data flow with the file that
+** owns each step.
 **
-** Data flow (one way): environment -> rollout buffer (the algorithm's state)
-** -> loss descriptor (pg_loss_desc) -> gradients (pg__net_backward) ->
-** optimizer (pg__agent_apply) -> parameters.
+** Data flow (one way): environment (pg__env_*) -> rollout buffer
+** (rollout.c) -> loss (loss.c: pg_loss_desc, pg__net_backward) -> gradients
+** -> the apply point (apply.c: reduce hook, clipping, optimizer step in
+** lib/optim) -> parameters.
 **
 ** Adding an algorithm (e.g. lib/agents/a3c.c):
-**   1. define `const pg__algo_ops pg__a3c_ops = {...}` (members below);
+**   1. define `const pg__algo_ops pg__a3c_ops = {...}` (members below) in
+**      its own file, with its traits (PG__TRAIT_*);
 **   2. list the parameters it accepts with their defaults in its `params`
-**      array (names and bounds live in agent.c's global table: add a row there
-**      only for a new pg_param);
-**   3. register it in pg__algo_table() in agent.c (one line per algorithm).
-** Algorithms without ops give PG_ERR_UNSUPPORTED from the create functions.
+**      array (names, bounds and components live in params.c's registry: add
+**      a row there only for a new pg_param);
+**   3. give it a number: one line in registry.c. (A test's algorithm needs
+**      no number: pg__agent_create_ops.)
+** Generic code asks traits, never algorithm numbers or function pointers.
 **
 ** Threads: the public entry points run on the caller's thread. An algorithm
 ** with its own threads (A3C) does that inside its `train` member and must
@@ -25,18 +30,56 @@
 #include "env/pg_env_internal.h"
 #include "nn/pg_nn.h"
 #include "optim/pg_optim.h"
+#include "agents/pg_rollout.h"
+#include "pg_serial.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum { PG__PARAM_SLOTS = 32, PG__RING = 100 };
+enum { PG__RING = 100 };
 
 /* One accepted parameter of an algorithm with its default. */
 typedef struct pg__param_default {
   pg_param param;
   double value;
 } pg__param_default;
+
+/* Entries most algorithms' parameter tables share: the optimizer's (kind,
+** its epsilon's default, lr annealing) and the loops' (num_threads and the
+** ones that default to 0). */
+#define PG__PARAMS_OPTIM(kind, eps, anneal)                                   \
+  {PG_PARAM_OPTIMIZER, kind}, {PG_PARAM_RMSPROP_DECAY, 0.99},                 \
+      {PG_PARAM_OPTIM_EPSILON, eps}, {PG_PARAM_LR_ANNEAL_STEPS, anneal}
+#define PG__PARAMS_LOOP(threads)                                              \
+  {PG_PARAM_NUM_THREADS, threads}, {PG_PARAM_SEED, 0}, {PG_PARAM_DETERMINISTIC, 0}, \
+      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0}
+
+/* Bounds of an algorithm's parameter narrower than the registry's. */
+typedef struct pg__param_bound {
+  pg_param param;
+  double lo, hi;
+} pg__param_bound;
+
+/* Algorithm traits (pg__algo_ops.traits): what generic code asks instead of
+** comparing algorithm numbers or function pointers. */
+enum {
+  /* Asynchronous: parameters shared with worker handles and threads, updated
+  ** through the root's optimizers; its own pg_agent_train (threads). */
+  PG__TRAIT_ASYNC = 1u << 0,
+  /* Acts on a Q head (epsilon-greedy through act_q), no policy head. */
+  PG__TRAIT_Q_HEAD = 1u << 1,
+  /* pg_agent_create_for_env builds a separate value network (the lecture's
+  ** theta and w) instead of a value head on the shared trunk. */
+  PG__TRAIT_SEPARATE_VALUE = 1u << 2,
+  /* A row's target needs the next row's action (Sarsa): a segment holds
+  ** t_max + 1 rows before it is due. */
+  PG__TRAIT_NEXT_ACTION = 1u << 3,
+  /* Records the value estimate and the log-probability of the action at
+  ** acting time (a->pend_value, a->pend_logp; PPO's ratio and GAE need
+  ** them). */
+  PG__TRAIT_ACTING = 1u << 4
+};
 
 /* Host-driven loop phases. */
 typedef enum pg__phase {
@@ -46,10 +89,24 @@ typedef enum pg__phase {
 
 typedef struct pg__algo_ops {
   const char *name;
+  /* Its number, or 0 for an algorithm without one (a test's toy). */
+  pg_algorithm algorithm;
+  /* PG__TRAIT_* bits. */
+  unsigned traits;
   /* Accepted parameters and defaults, ended by {0, 0}. */
   const pg__param_default *params;
+  /* Narrower bounds, ended by {0, 0, 0}; NULL = none. */
+  const pg__param_bound *bounds;
   /* Needs a value estimate (a value head on net or a value net). */
   bool needs_value;
+  /* > 0: the default learning rate is this times num_envs unless the caller
+  ** set lr (PAAC's linear scaling). */
+  double lr_per_env;
+  /* PG__TRAIT_Q_HEAD: the action when sampling from one row of Q-values
+  ** (mask may be NULL). */
+  uint32_t (*act_q)(pg_agent *a, const float *q, const uint8_t *mask);
+  /* PG__TRAIT_ASYNC: the operations of its worker handles. */
+  const struct pg__algo_ops *worker_ops;
   /* (Re)allocates the rollout buffers for the current parameters (a->n_slots
   ** etc. are set); called lazily before the first step after a structural
   ** change. Must leave the previous buffers intact on failure. */
@@ -63,6 +120,10 @@ typedef struct pg__algo_ops {
                       const float *actions, const float *rewards,
                       const int32_t *term, const int32_t *trunc,
                       const float *next_obs);
+  /* Optional: where a recorded step's n_slots observation rows go in the
+  ** algorithm's rollout buffer (then record receives that pointer as obs
+  ** and finds them in place), or NULL to use the agent's own copy. */
+  float *(*step_obs)(pg_agent *a);
   /* True when pg_agent_update must learn before the next step. */
   bool (*update_due)(const pg_agent *a);
   /* Learns from the buffer and empties it. On error the parameters are as
@@ -76,6 +137,14 @@ typedef struct pg__algo_ops {
                      pg_progress_fn progress, void *user);
   /* Frees the algorithm's state (a->algo). */
   void (*teardown)(pg_agent *a);
+  /* Checkpoints (agent_io.c), all optional: check_save refuses states that
+  ** cannot be saved (recorded message); save_state writes the body of the
+  ** ALGO section (obj: the agent), load_state reads it after the agent's
+  ** parameters, optimizers and counters are in place (PG_ERR_FORMAT with a
+  ** message on a bad body). */
+  pg_status (*check_save)(const pg_agent *a, const char *fn);
+  void (*save_state)(pg__writer *w, const void *agent);
+  pg_status (*load_state)(pg_agent *a, const char *fn, pg__reader *body);
 } pg__algo_ops;
 
 struct pg_agent {
@@ -87,6 +156,16 @@ struct pg_agent {
   bool own_nets;
   pg_optim *opt, *vopt;
   int opt_kind;       /* kind of opt/vopt, 0 before creation */
+  /* Whose optimizers update this agent's parameters: the agent itself, or
+  ** an asynchronous worker's parent (the shared theta). */
+  pg_agent *root;
+  /* The gradient-reduce hook of the apply point (lib/agents/apply.c):
+  ** called once per gradient block when an update's gradients are
+  ** complete, before clipping; a multi-process build sums or averages them
+  ** across processes here. NULL: one process. Not settable through the
+  ** public API yet. */
+  pg_status (*grad_reduce)(void *user, float *grads, size_t n);
+  void *grad_reduce_user;
 
   /* spaces, from the policy net */
   size_t obs_size;
@@ -94,9 +173,10 @@ struct pg_agent {
   size_t n_actions;   /* discrete: choices; continuous: dimension */
   size_t action_len;  /* floats per action: 1 or n_actions */
 
-  /* parameters */
-  double param[PG__PARAM_SLOTS];
-  uint32_t user_set;  /* bit p: set by the caller */
+  /* parameters: pg__param_end() values indexed by pg_param, then as many
+  ** set-by-the-caller flags (user_set points into the same block) */
+  double *param;
+  uint8_t *user_set;
   bool dirty;         /* structural change: setup before the next step */
 
   /* runtime */
@@ -105,6 +185,14 @@ struct pg_agent {
   bool recorded;      /* the pending step is a learning step */
   bool have_mask;     /* the pending step came with a mask */
   float *pend_obs;    /* n_slots*obs_size: the pending step's observations */
+  /* Where the pending step's observations were copied: the algorithm's
+  ** rollout row (ops->step_obs: copied once, record finds them in place) or
+  ** pend_obs. */
+  float *step_obs;
+  /* PG__TRAIT_ACTING: v(s) and log pi(a|s) of the pending step (n_slots
+  ** each; v is 0 without a value estimate), else NULL. */
+  float *pend_value, *pend_logp;
+  bool capturing;     /* acting fills pend_value/pend_logp */
   size_t n_slots;     /* slots the buffers are sized for */
   float *actions;     /* n_slots*action_len: last sampled actions */
   uint8_t *mask_buf;  /* n_slots*n_actions (discrete) */
@@ -135,22 +223,52 @@ struct pg_agent {
   struct pg__train_log *train_log; /* CSV log (train_log.c), NULL = none */
 };
 
-/* ---- parameters (agent.c) ---- */
+/* ---- parameters (params.c, the registry) ---- */
+/* One past the largest registered pg_param: the length of a->param. */
+size_t pg__param_end(void);
+/* Whether p is a registered parameter. */
+bool pg__param_known(uint32_t p);
+/* The values of a new agent of ops (ops's defaults, the seed, the derived
+** defaults) with no flag set; param and user_set hold pg__param_end(). */
+void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
+                         uint8_t *user_set);
+/* Re-derives the defaults that follow other parameters (optimizer epsilon,
+** PAAC's lr) unless the caller set them. */
+void pg__params_derive(const pg__algo_ops *ops, double *param, const uint8_t *user_set);
+/* Bounds (out_low/out_high may be NULL) and default (may be NULL) of
+** param for ops: PG_ERR_INVALID_ARG for an unregistered parameter,
+** PG_ERR_UNSUPPORTED for one the algorithm does not use. */
+pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_low,
+                           double *out_high, double *out_default);
+/* Allocates a->param and a->user_set (one block); PG_ERR_NOMEM. */
+pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
-/* The current (annealed) policy learning rate. */
+/* The current (annealed) policy learning rate (apply.c). */
 double pg__agent_lr(const pg_agent *a);
 
-/* ---- shared machinery (rollout.c) ---- */
-/* Creates the optimizers if missing, and applies lr/decay/epsilon/clip. */
+/* ---- optimizers and the apply point (apply.c, optim_net.c) ---- */
+/* A flat-block optimizer bound to net's parameter and gradient blocks; the
+** net is retained until pg_optim_destroy (the public pg_optim_create). */
+pg_status pg__optim_for_net(pg_net *net, pg_optim_kind kind, const char *fn, pg_optim **out);
+/* Creates the optimizers if missing, and applies lr and its schedule,
+** value_lr, decay and epsilon. */
 pg_status pg__agent_setup_optim(pg_agent *a, const char *fn);
-/* n-step returns over t_max steps of n slots (row t*n + i): bootstrapped
-** from boot_last[i] after the last step, cut at terminated (0) and at
-** truncated steps (boot_trunc[t*n+i], the value of the true final obs). */
-void pg__nstep_returns(size_t t_max, size_t n, float gamma, const float *rewards,
-                       const int32_t *term, const int32_t *trunc,
-                       const float *boot_trunc, const float *boot_last,
-                       float *returns);
+/* The one apply point. The gradients of a->net (and a->vnet) are complete:
+** reduce them (a->grad_reduce), clip them jointly to CLIP_NORM, and step
+** the optimizers at the learning rate of schedule step `step` (the agent's
+** step count; an asynchronous agent's global T). A synchronous agent's
+** parameters are restored when they come out non-finite; an asynchronous
+** agent updates its root's shared parameters and re-reads its own from
+** them. Records pl/vl/ent (the update's losses) as statistics on success.
+** *out_stepped (may be NULL): whether the optimizers stepped. */
+pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl, double vl,
+                          double ent, bool *out_stepped);
+/* theta' <- theta: an asynchronous worker re-reads its parameters from its
+** root's optimizers (no-op when a is its own root). */
+void pg__agent_pull_params(pg_agent *a);
+
+/* ---- the loss (loss.c); the rollout buffer and returns: pg_rollout.h ---- */
 /* v(s) for n rows of obs into out (chunks of the net's max batch). */
 void pg__agent_values(pg_agent *a, const float *obs, size_t n, float *out);
 /* Accumulates the policy-gradient loss gradients over n rows (chunked by
@@ -170,22 +288,23 @@ void pg__agent_ac_grads(pg_agent *a, const float *obs, const uint8_t *mask,
 void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *returns,
                                float *adv, size_t n, float scale, double *pl, double *vl,
                                double *ent);
-/* The global gradient norm over the agent's net(s) (NaN/Inf if a gradient
-** is not finite); scales both gradients so it is at most CLIP_NORM when
-** that is set. */
-double pg__agent_clip_grads(const pg_agent *a);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
-/* Checks and applies the gradients (clip, optimizer step); on non-finite
-** gradients or resulting parameters the parameters are restored and
-** PG_ERR_NUMERIC is recorded. Updates the loss statistics on success. */
-pg_status pg__agent_apply(pg_agent *a, const char *fn, double pl, double vl,
-                          double ent);
+/* log pi(act | row j) of forward outputs o (categorical or Gaussian). */
+double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
+                              const float *act);
 
-/* ---- statistics (agent.c) ---- */
+/* ---- statistics (handle.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);
 
-/* ---- internal loop entry points (agent.c), shared with train.c ---- */
+/* ---- creation (agent.c) ---- */
+/* An agent of the algorithm `ops` (for a registered algorithm: the same as
+** pg_agent_create; tests add algorithms of their own through it): checks
+** the nets against the ops (as pg_agent_create), does not own them. */
+pg_status pg__agent_create_ops(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
+                               pg_net *value_net, pg_agent **out);
+
+/* ---- internal loop entry points (loop.c), shared with the train loops ---- */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn);
 pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask,
                          float *actions, bool record);
@@ -199,17 +318,24 @@ void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
 ** <= its max batch; see pg__net_forward_rows). */
 void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
                            size_t n, bool deterministic, float *actions, size_t row0);
+/* Monotonic seconds (handle.c). */
 double pg__now(void);
 
-/* ---- flush-to-zero around arithmetic (restores the caller's mode) ---- */
+/* ---- flush-to-zero around arithmetic (restores the caller's mode; handle.c) ---- */
 unsigned pg__ftz_enter(void);
 void pg__ftz_leave(unsigned saved);
 
-/* ---- the algorithms ---- */
+/* ---- the algorithms (registry.c: number -> operations) ---- */
+/* The operations of algo, or NULL for a number without an algorithm. */
+const pg__algo_ops *pg__algo_lookup(pg_algorithm algo);
 extern const pg__algo_ops pg__reinforce_ops;
 extern const pg__algo_ops pg__reinforce_baseline_ops;
 extern const pg__algo_ops pg__actor_critic_ops;
 extern const pg__algo_ops pg__paac_ops;
+extern const pg__algo_ops pg__a3c_ops;
+extern const pg__algo_ops pg__async_q1_ops;
+extern const pg__algo_ops pg__async_sarsa_ops;
+extern const pg__algo_ops pg__async_qn_ops;
 /* The generic library-driven loop (train.c). */
 pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
                             pg_progress_fn progress, void *user);

@@ -44,12 +44,7 @@ typedef struct pg__async_shared {
   ** after every refresh so that workers re-copy it */
   float *target;
   _Atomic uint64_t target_version;
-  /* Hogwild: the shared parameters and RMSProp statistics as float bit
-  ** patterns, accessed with relaxed atomics only (while hw_on). */
-  _Atomic uint32_t *hw_theta, *hw_sq;
-  void *hw_theta_mem, *hw_sq_mem;  /* the same blocks, for pg__free */
-  size_t hw_n, hw_n1;           /* all floats; those of the policy net */
-  atomic_bool hw_on;
+  /* (Hogwild: a mode of the parent's optimizers, lib/optim) */
 } pg__async_shared;
 
 typedef struct pg__async {
@@ -59,12 +54,9 @@ typedef struct pg__async {
   bool counted;                 /* counted in sh->live_workers */
   uint64_t index;
   pg_ctx *err_ctx;              /* worker: its own message buffer */
-  /* segment: up to T (+1 for Sarsa) rows */
-  size_t T, cap, t;
-  bool any_mask;
-  float *obs, *act, *rew, *next, *ret, *adv, *boot;
-  int32_t *term, *trunc;
-  uint8_t *mask;
+  /* segment: up to T (t_max; +1 for Sarsa) rows of one slot */
+  size_t T;
+  pg__rollout rb;
   /* episode bookkeeping for the shared statistics */
   double ep_ret;
   uint64_t ep_len;
@@ -74,8 +66,17 @@ typedef struct pg__async {
   uint64_t tgt_version;
 } pg__async;
 
+/* Traits of a's algorithm. */
+static inline bool pg__is_async(const pg_agent *a) { return (a->ops->traits & PG__TRAIT_ASYNC) != 0; }
+static inline bool pg__async_is_q(const pg_agent *a) {
+  return (a->ops->traits & PG__TRAIT_Q_HEAD) != 0;
+}
+
 /* ---- async_common.c ---- */
-bool pg__async_is_q(pg_algorithm algo);
+/* epsilon at global step T: linear from 1 to final over anneal steps. */
+double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T);
+/* A worker's final epsilon: 0.1, 0.01, 0.5 with probabilities 0.4, 0.3, 0.3. */
+double pg__async_draw_final_eps(pg__rng *rng);
 pg_agent *pg__async_root(pg_agent *a);
 pg_status pg__async_setup(pg_agent *a);
 pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
@@ -83,18 +84,32 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
                            const int32_t *term, const int32_t *trunc,
                            const float *next_obs);
 bool pg__async_due(const pg_agent *a);
+float *pg__async_step_obs(pg_agent *a);
 void pg__async_clear(pg_agent *a);
 void pg__async_teardown(pg_agent *a);
+/* Copies the shared statistics into the parent's fields (parent's thread). */
+void pg__async_fold_stats(pg_agent *P);
+
+/* ---- async_workers.c ---- */
+/* A worker of parent P (internal: one of pg_agent_train's; index and seed
+** pick its random stream): theta' cloned from the shared prototype and read
+** from the shared parameters. */
+pg_status pg__async_worker_new(pg_agent *P, bool internal, uint64_t index, uint64_t seed,
+                               const char *fn, pg_agent **out);
+
+/* ---- async_train.c ---- */
 pg_status pg__async_train(pg_agent *a, pg_env *env, int64_t max_steps,
                           pg_progress_fn progress, void *user);
-/* Checks the accumulated gradients of a->net (and a->vnet), clips them,
-** applies them to the shared parameters and re-reads theta'. */
+/* Checkpoints: the ops' check_save, save_state and load_state. */
+pg_status pg__async_check_save(const pg_agent *a, const char *fn);
+void pg__async_save_state(pg__writer *w, const void *agent);
+pg_status pg__async_load_state(pg_agent *a, const char *fn, pg__reader *r);
+/* The apply point (pg__agent_apply) at global step T, then the shared
+** statistics of the update. */
 pg_status pg__async_apply(pg_agent *a, const char *fn, double pl, double vl,
                           double ent);
 /* Refreshes the worker's local theta^- if the shared one changed. */
 void pg__async_target_sync(pg_agent *a);
-/* The (annealed) learning rate at global step T. */
-double pg__async_lr(const pg_agent *a, uint64_t T);
 
 /* ---- a3c.c ---- */
 pg_status pg__a3c_update(pg_agent *a);
@@ -102,18 +117,8 @@ extern const pg__algo_ops pg__a3c_ops, pg__a3c_worker_ops;
 
 /* ---- async_q.c ---- */
 pg_status pg__async_q_update(pg_agent *a);
-/* epsilon at global step T: linear from 1 to final over anneal steps. */
-double pg__async_epsilon(double final_eps, double anneal_steps, uint64_t T);
-/* A worker's final epsilon: 0.1, 0.01, 0.5 with probabilities 0.4, 0.3, 0.3. */
-double pg__async_draw_final_eps(pg__rng *rng);
 /* epsilon-greedy action on one row of Q-values (mask may be NULL). */
 uint32_t pg__async_q_act(pg_agent *a, const float *q, const uint8_t *mask);
-/* For agent.c's pg_agent_create_for_env / pg_agent_create: a trunk with a
-** Q head, and the check of a caller's Q net. */
-pg_status pg__async_build_q_net(pg_ctx *ctx, const pg_env *env, int32_t units,
-                                int32_t layers, uint64_t seed, pg_net **out);
-pg_status pg__async_check_q_net(pg_ctx *ctx, pg_net *net, pg_net *vnet,
-                                const char *fn);
 extern const pg__algo_ops pg__async_q1_ops, pg__async_q1_worker_ops;
 extern const pg__algo_ops pg__async_sarsa_ops, pg__async_sarsa_worker_ops;
 extern const pg__algo_ops pg__async_qn_ops, pg__async_qn_worker_ops;

@@ -19,11 +19,10 @@
 
 #include <string.h>
 
+/* One slot's episode: a one-slot rollout buffer that grows. */
 typedef struct episode {
-  size_t len, cap;
+  pg__rollout rb;
   bool ended;
-  float *obs, *act, *rew, *ret, *adv;
-  uint8_t *mask;
 } episode;
 
 typedef struct rf_state {
@@ -32,46 +31,11 @@ typedef struct rf_state {
   bool baseline;
 } rf_state;
 
-static void ep_free(pg_ctx *ctx, episode *e) {
-  pg__free(ctx, e->obs);
-  pg__free(ctx, e->act);
-  pg__free(ctx, e->rew);
-  pg__free(ctx, e->ret);
-  pg__free(ctx, e->adv);
-  pg__free(ctx, e->mask);
-  memset(e, 0, sizeof *e);
-}
-
 static void st_free(pg_ctx *ctx, rf_state *s) {
   if (!s) return;
-  for (size_t i = 0; s->ep && i < s->n; i++) ep_free(ctx, &s->ep[i]);
+  for (size_t i = 0; s->ep && i < s->n; i++) pg__rollout_free(ctx, &s->ep[i].rb);
   pg__free(ctx, s->ep);
   pg__free(ctx, s);
-}
-
-/* Allocates an episode of capacity cap, copying the first e->len steps. */
-static pg_status ep_alloc(pg_agent *a, episode *e, size_t cap) {
-  pg_ctx *ctx = a->ctx;
-  episode n = {e->len, cap, e->ended, NULL, NULL, NULL, NULL, NULL, NULL};
-  n.obs = pg__malloc(ctx, cap * a->obs_size * sizeof(float));
-  n.act = pg__malloc(ctx, cap * a->action_len * sizeof(float));
-  n.rew = pg__malloc(ctx, cap * sizeof(float));
-  n.ret = pg__malloc(ctx, cap * sizeof(float));
-  n.adv = pg__malloc(ctx, cap * sizeof(float));
-  if (a->discrete) n.mask = pg__malloc(ctx, cap * a->n_actions);
-  if (!n.obs || !n.act || !n.rew || !n.ret || !n.adv || (a->discrete && !n.mask)) {
-    ep_free(ctx, &n);
-    return PG_ERR_NOMEM;
-  }
-  if (e->len) {
-    memcpy(n.obs, e->obs, e->len * a->obs_size * sizeof(float));
-    memcpy(n.act, e->act, e->len * a->action_len * sizeof(float));
-    memcpy(n.rew, e->rew, e->len * sizeof(float));
-    if (a->discrete) memcpy(n.mask, e->mask, e->len * a->n_actions);
-  }
-  ep_free(ctx, e);
-  *e = n;
-  return PG_OK;
 }
 
 static pg_status rf_setup(pg_agent *a) {
@@ -85,7 +49,9 @@ static pg_status rf_setup(pg_agent *a) {
     s->ep = pg__calloc(ctx, n, sizeof *s->ep);
   }
   bool ok = s && s->ep;
-  for (size_t i = 0; ok && i < n; i++) ok = ep_alloc(a, &s->ep[i], cap) == PG_OK;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = pg__rollout_init(ctx, &s->ep[i].rb, 1, cap, a->obs_size, a->action_len,
+                          a->discrete ? a->n_actions : 0, 0) == PG_OK;
   if (!ok) {
     st_free(ctx, s);
     return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_step: out of memory for the episode buffers");
@@ -100,26 +66,29 @@ static pg_status rf_record(pg_agent *a, const float *obs, const uint8_t *mask,
                            const int32_t *trunc, const float *next_obs) {
   (void)next_obs;
   rf_state *s = a->algo;
-  size_t os = a->obs_size, al = a->action_len, k = a->n_actions;
-  for (size_t i = 0; i < s->n; i++)
-    if (s->ep[i].len == s->ep[i].cap && ep_alloc(a, &s->ep[i], 2 * s->ep[i].cap) != PG_OK)
+  for (size_t i = 0; i < s->n; i++) {
+    pg__rollout *rb = &s->ep[i].rb;
+    if (rb->t == rb->cap && pg__rollout_grow(a->ctx, rb, 2 * rb->cap) != PG_OK)
       return pg__fail(a->ctx, PG_ERR_NOMEM,
                       "pg_agent_report: out of memory growing the episode buffer: step dropped");
+  }
   for (size_t i = 0; i < s->n; i++) {
-    episode *e = &s->ep[i];
-    size_t t = e->len++;
-    memcpy(e->obs + t * os, obs + i * os, os * sizeof(float));
-    memcpy(e->act + t * al, actions + i * al, al * sizeof(float));
-    e->rew[t] = rewards[i];
-    if (a->discrete) {
-      if (mask)
-        memcpy(e->mask + t * k, mask + i * k, k);
-      else
-        memset(e->mask + t * k, 1, k);
-    }
-    e->ended = term[i] || trunc[i];
+    pg__rollout_record_slot(&s->ep[i].rb, i, obs, mask, actions, rewards, term, trunc);
+    s->ep[i].ended = term[i] || trunc[i];
   }
   return PG_OK;
+}
+
+/* One slot: the step's observation goes straight into the episode's next
+** row (growing the buffer first when it is full; NULL when that fails: the
+** agent's own copy is used and record reports the failure). Several slots
+** have one buffer each, so no one place holds a step's rows. */
+static float *rf_step_obs(pg_agent *a) {
+  rf_state *s = a->algo;
+  if (!s || s->n != 1) return NULL;
+  pg__rollout *rb = &s->ep[0].rb;
+  if (rb->t == rb->cap && pg__rollout_grow(a->ctx, rb, 2 * rb->cap) != PG_OK) return NULL;
+  return pg__rollout_step_obs(rb);
 }
 
 static bool rf_due(const pg_agent *a) {
@@ -129,33 +98,30 @@ static bool rf_due(const pg_agent *a) {
   return false;
 }
 
-static pg_status rf_learn(pg_agent *a, episode *e) {
-  double gamma = pg__p(a, PG_PARAM_GAMMA), G = 0.0;
-  for (size_t t = e->len; t-- > 0;) {
-    G = (double)e->rew[t] + gamma * G;
-    e->ret[t] = (float)G;
-  }
+static pg_status rf_learn(pg_agent *a, pg__rollout *e) {
+  size_t len = e->t;
+  pg__episode_returns(len, pg__p(a, PG_PARAM_GAMMA), e->rew, e->ret);
   rf_state *s = a->algo;
   double pl = 0.0, vl = 0.0, ent = 0.0;
   if (pg__p(a, PG_PARAM_PER_STEP_UPDATES) != 0.0) {
     /* the lecture's loop: one step per t, delta with the current w */
     size_t os = a->obs_size, al = a->action_len, k = a->n_actions;
     pg_status st = PG_OK;
-    for (size_t t = 0; t < e->len && st == PG_OK; t++) {
+    for (size_t t = 0; t < len && st == PG_OK; t++) {
       pg__agent_zero_grads(a);
       pg__agent_ac_grads(a, e->obs + t * os, a->discrete ? e->mask + t * k : NULL,
                          e->act + t * al, e->ret + t, e->adv + t, 1, 1.0f, s->baseline, &pl,
                          &vl, &ent);
-      st = pg__agent_apply(a, "pg_agent_update", pl / (double)(t + 1), vl / (double)(t + 1),
-                           ent / (double)(t + 1));
+      st = pg__agent_apply(a, "pg_agent_update", a->total_steps, pl / (double)(t + 1), vl / (double)(t + 1),
+                           ent / (double)(t + 1), NULL);
     }
     return st;
   }
   pg__agent_zero_grads(a);
-  pg__agent_ac_grads(a, e->obs, a->discrete ? e->mask : NULL, e->act, e->ret, e->adv, e->len,
+  pg__agent_ac_grads(a, e->obs, a->discrete ? e->mask : NULL, e->act, e->ret, e->adv, len,
                      1.0f, s->baseline, &pl, &vl, &ent);
-  double n = (double)e->len;
-  return pg__agent_apply(a, "pg_agent_update", pl / n, vl / n, ent / n);
+  double n = (double)len;
+  return pg__agent_apply(a, "pg_agent_update", a->total_steps, pl / n, vl / n, ent / n, NULL);
 }
 
 static pg_status rf_update(pg_agent *a) {
@@ -164,8 +130,8 @@ static pg_status rf_update(pg_agent *a) {
   for (size_t i = 0; i < s->n; i++) {
     episode *e = &s->ep[i];
     if (!e->ended) continue;
-    if (st == PG_OK && e->len) st = rf_learn(a, e);
-    e->len = 0;
+    if (st == PG_OK && e->rb.t) st = rf_learn(a, &e->rb);
+    pg__rollout_clear(&e->rb);
     e->ended = false;
   }
   return st;
@@ -174,7 +140,7 @@ static pg_status rf_update(pg_agent *a) {
 static void rf_clear(pg_agent *a) {
   rf_state *s = a->algo;
   for (size_t i = 0; s && i < s->n; i++) {
-    s->ep[i].len = 0;
+    pg__rollout_clear(&s->ep[i].rb);
     s->ep[i].ended = false;
   }
 }
@@ -185,32 +151,29 @@ static void rf_teardown(pg_agent *a) {
 }
 
 static const pg__param_default RF_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
-    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
-    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
-    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
-    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
-    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {PG_PARAM_PER_STEP_UPDATES, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.01},
+    {PG_PARAM_ENTROPY_BETA, 0.0},   {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},         {PG_PARAM_PER_STEP_UPDATES, 0},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 static const pg__param_default RFB_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},       {PG_PARAM_LR, 0.01},
-    {PG_PARAM_VALUE_LR, 0.01},    {PG_PARAM_VALUE_COEF, 0.5},
-    {PG_PARAM_ENTROPY_BETA, 0.0}, {PG_PARAM_CLIP_NORM, 0.0},
-    {PG_PARAM_NUM_ENVS, 1},       {PG_PARAM_NUM_THREADS, 1},
-    {PG_PARAM_SEED, 0},           {PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM},
-    {PG_PARAM_RMSPROP_DECAY, 0.99}, {PG_PARAM_OPTIM_EPSILON, 1e-8},
-    {PG_PARAM_LR_ANNEAL_STEPS, 0}, {PG_PARAM_DETERMINISTIC, 0},
-    {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},
-    {PG_PARAM_PER_STEP_UPDATES, 0},
-    {(pg_param)0, 0}};
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.01},
+    {PG_PARAM_VALUE_LR, 0.01},      {PG_PARAM_VALUE_COEF, 0.5},
+    {PG_PARAM_ENTROPY_BETA, 0.0},   {PG_PARAM_CLIP_NORM, 0.0},
+    {PG_PARAM_NUM_ENVS, 1},         {PG_PARAM_PER_STEP_UPDATES, 0},
+    PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
+
+#define RF_OPS                                                                          \
+  .setup = rf_setup, .record = rf_record, .step_obs = rf_step_obs, .update_due = rf_due, \
+  .update = rf_update,                                                                   \
+  .clear = rf_clear, .teardown = rf_teardown
 
 const pg__algo_ops pg__reinforce_ops = {
-    "reinforce", RF_PARAMS, false, rf_setup, rf_record, rf_due, rf_update, rf_clear, NULL,
-    rf_teardown};
+    .name = "reinforce", .algorithm = PG_ALGO_REINFORCE, .params = RF_PARAMS, RF_OPS};
 
-const pg__algo_ops pg__reinforce_baseline_ops = {
-    "reinforce_baseline", RFB_PARAMS, true, rf_setup, rf_record, rf_due, rf_update, rf_clear,
-    NULL, rf_teardown};
+const pg__algo_ops pg__reinforce_baseline_ops = {.name = "reinforce_baseline",
+                                                 .algorithm = PG_ALGO_REINFORCE_BASELINE,
+                                                 .traits = PG__TRAIT_SEPARATE_VALUE,
+                                                 .params = RFB_PARAMS,
+                                                 .needs_value = true,
+                                                 RF_OPS};

@@ -4,7 +4,6 @@
 ** instances stepped by NUM_THREADS threads. Buffers are allocated once per
 ** call; the loop itself does not allocate. */
 #include "agents/pg_agent_internal.h"
-#include "agents/pg_async.h" /* pg__async_train */
 #include "agents/pg_train_log.h"
 
 #include <math.h>
@@ -68,18 +67,23 @@ static pg_status bufs_alloc(pg_agent *a, size_t n, bufs *b) {
   return PG_OK;
 }
 
-static bool env_has_mask(const pg_env *env) { return env->mask && env->vt.action_mask; }
+/* Runs the loop with env's episode cap replaced by MAX_EPISODE_STEPS when
+** that is set. */
+static uint64_t cap_episodes(pg_agent *a, pg_env *env) {
+  uint64_t cap = pg__pz(a, PG_PARAM_MAX_EPISODE_STEPS), old_cap = pg__env_max_steps(env);
+  if (cap) pg__env_set_max_steps(env, cap);
+  return old_cap;
+}
 
 /* One slot on the caller's env. */
 static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) {
   static const char *fn = "pg_agent_train";
   pg_agent *a = L->a;
-  size_t os = a->obs_size;
-  bool masked = a->discrete && env_has_mask(env);
+  bool masked = a->discrete && pg__env_mask(env);
   pg_status st = pg__env_reset(env, b->obs);
   if (st != PG_OK) return pg__env_report(env, fn);
   for (int64_t s = 0; s < max_steps; s++) {
-    if (masked) memcpy(b->mask, env->mask, a->n_actions);
+    if (masked) memcpy(b->mask, pg__env_mask(env), a->n_actions);
     st = pg__agent_step(a, b->obs, masked ? b->mask : NULL, b->act, true);
     if (st != PG_OK) return st;
     st = pg__env_step(env, b->act, b->next, b->rew, b->te, b->tr);
@@ -93,8 +97,10 @@ static pg_status train_single(loop *L, pg_env *env, int64_t max_steps, bufs *b) 
     if (b->te[0] || b->tr[0]) {
       st = pg__env_reset(env, b->obs);
       if (st != PG_OK) return pg__env_report(env, fn);
-    } else {
-      memcpy(b->obs, b->next, os * sizeof(float));
+    } else { /* the next observation is the next step's: swap, no copy */
+      float *t = b->obs;
+      b->obs = b->next;
+      b->next = t;
     }
     if (maybe_report(L)) break;
   }
@@ -106,13 +112,13 @@ static pg_status train_vec(loop *L, pg_vec_env *vec, int64_t max_steps, bufs *b)
   static const char *fn = "pg_agent_train";
   pg_agent *a = L->a;
   size_t n = a->n_slots, os = a->obs_size;
-  bool masked = a->discrete && env_has_mask(pg__vec_env_instance(vec, 0));
+  bool masked = a->discrete && pg__env_mask(pg__vec_env_instance(vec, 0));
   pg_status st = pg__vec_env_reset(vec, fn, b->obs);
   if (st != PG_OK) return st;
   for (int64_t s = 0; s < max_steps; s += (int64_t)n) {
     if (masked)
       for (size_t i = 0; i < n; i++)
-        memcpy(b->mask + i * a->n_actions, pg__vec_env_instance(vec, (int32_t)i)->mask,
+        memcpy(b->mask + i * a->n_actions, pg__env_mask(pg__vec_env_instance(vec, (int32_t)i)),
                a->n_actions);
     st = pg__agent_step(a, b->obs, masked ? b->mask : NULL, b->act, true);
     if (st != PG_OK) return st;
@@ -145,8 +151,7 @@ pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
   bufs b = {0};
   pg_status st = bufs_alloc(a, n, &b);
   if (st != PG_OK) return st;
-  uint64_t cap = pg__pz(a, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
-  if (cap) env->max_steps = cap;
+  uint64_t old_cap = cap_episodes(a, env);
   if (n == 1) {
     st = train_single(&L, env, max_steps, &b);
   } else {
@@ -159,7 +164,7 @@ pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
       st = train_vec(&L, vec, max_steps, &b);
     pg_vec_env_destroy(vec);
   }
-  env->max_steps = old_cap;
+  pg__env_set_max_steps(env, old_cap);
   a->train_elapsed = pg__now() - L.t0;
   bufs_free(a->ctx, &b);
   return st;
@@ -174,25 +179,25 @@ static void describe_spaces(char *out, size_t size, size_t obs_size, bool discre
 
 /* PG_ERR_SHAPE unless env has the spaces the agent was made for. */
 static pg_status check_env_spaces(pg_agent *a, const pg_env *env, const char *fn) {
-  bool discrete = env->kind == PG_ACTION_DISCRETE;
-  if ((size_t)env->obs_size == a->obs_size && discrete == a->discrete &&
-      (size_t)env->n == a->n_actions)
-    return PG_OK;
+  bool discrete = pg__env_kind(env) == PG_ACTION_DISCRETE;
+  size_t obs_size = (size_t)pg__env_obs_size(env), n = (size_t)pg__env_n(env);
+  if (obs_size == a->obs_size && discrete == a->discrete && n == a->n_actions) return PG_OK;
   char have[96], want[96];
-  describe_spaces(have, sizeof have, (size_t)env->obs_size, discrete, (size_t)env->n);
+  describe_spaces(have, sizeof have, obs_size, discrete, n);
   describe_spaces(want, sizeof want, a->obs_size, a->discrete, a->n_actions);
   return pg__fail(a->ctx, PG_ERR_SHAPE,
                   "%s: environment '%s' has %s, but the agent was made for %s: use an agent "
                   "made for this environment (pg_agent_create_for_env)",
-                  fn, env->name, have, want);
+                  fn, pg__env_name(env), have, want);
 }
 
 /* Several slots (pg_vec_env) or several async workers each need their own
 ** instance of env, made by its factory: say so before training starts. */
 static pg_status check_env_factory(pg_agent *a, const pg_env *env, const char *fn) {
-  if (env->vt.create) return PG_OK;
-  bool async = a->ops->train == pg__async_train;
-  int n = (int)pg__p(a, async ? PG_PARAM_NUM_THREADS : PG_PARAM_NUM_ENVS);
+  if (pg__env_has_factory(env)) return PG_OK;
+  bool async = (a->ops->traits & PG__TRAIT_ASYNC) != 0;
+  pg_param which = async ? PG_PARAM_NUM_THREADS : PG_PARAM_NUM_ENVS;
+  int n = (int)pg__p(a, which);
   if (n <= 1) return PG_OK;
   const char *param = async ? "PG_PARAM_NUM_THREADS" : "PG_PARAM_NUM_ENVS";
   return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
@@ -200,7 +205,7 @@ static pg_status check_env_factory(pg_agent *a, const pg_env *env, const char *f
                   "factory to make them: set %s to 1 or give the environment a factory "
                   "(pg_env_vtable.create), see docs/ENVIRONMENTS.md",
                   fn, a->ops->name, async ? "runs its workers on" : "steps", n, param, n,
-                  env->name, param);
+                  pg__env_name(env), param);
 }
 
 pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
@@ -263,9 +268,8 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
   float *act = obs + 2 * os;
-  bool masked = agent->discrete && env_has_mask(env);
-  uint64_t cap = pg__pz(agent, PG_PARAM_MAX_EPISODE_STEPS), old_cap = env->max_steps;
-  if (cap) env->max_steps = cap;
+  bool masked = agent->discrete && pg__env_mask(env);
+  uint64_t old_cap = cap_episodes(agent, env);
   unsigned fz = pg__ftz_enter();
   double sum = 0.0, sq = 0.0;
   pg_status st = PG_OK;
@@ -274,7 +278,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     st = pg__env_reset(env, obs);
     int32_t te = 0, tr = 0;
     while (st == PG_OK && !te && !tr) {
-      if (masked) memcpy(mask, env->mask, agent->n_actions);
+      if (masked) memcpy(mask, pg__env_mask(env), agent->n_actions);
       pg__agent_act_rows(agent, obs, masked ? mask : NULL, 1, deterministic != 0, act);
       float r = 0.0f;
       st = pg__env_step(env, act, obs, &r, &te, &tr);
@@ -284,7 +288,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     sq += ret * ret;
   }
   pg__ftz_leave(fz);
-  env->max_steps = old_cap;
+  pg__env_set_max_steps(env, old_cap);
   pg__free(ctx, obs);
   pg__free(ctx, mask);
   if (st != PG_OK) return pg__env_report(env, fn);

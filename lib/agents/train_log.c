@@ -6,7 +6,6 @@
 ** is allocated per row. */
 #include "agents/pg_train_log.h"
 
-#include "agents/pg_async.h"
 #include "pg_serial.h"
 
 #include <errno.h>
@@ -85,7 +84,7 @@ static double stat_of(pg_agent *a, pg_stat s) {
 /* The row of the agent's statistics now; returns its length. */
 static size_t format_row(pg_agent *a, char *line, size_t cap) {
   row_writer w = {line, line + cap - 1}; /* room for the NUL */
-  bool q = pg__async_is_q(a->algorithm);
+  bool q = (a->ops->traits & PG__TRAIT_Q_HEAD) != 0;
   bool episodes = stat_of(a, PG_STAT_EPISODES) > 0.0;
   bool updated = stat_of(a, PG_STAT_UPDATES) > 0.0;
   put_number(&w, stat_of(a, PG_STAT_TOTAL_STEPS), true, true, false);
@@ -139,8 +138,7 @@ static int file_sink(void *user, const char *line, size_t len) {
 }
 
 static bool is_worker(pg_agent *a) {
-  bool async = a->algorithm == PG_ALGO_A3C || pg__async_is_q(a->algorithm);
-  return async && pg__async_root(a) != a;
+  return a->root != a;
 }
 
 /* The start of both setters: may the agent's log change now? off (a NULL

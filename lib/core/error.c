@@ -47,6 +47,13 @@ pg_status pg__fail(pg_ctx *ctx, pg_status status, const char *fmt, ...) {
   return status;
 }
 
+void pg__list_append(char *buf, size_t size, size_t *used, const char *item) {
+  if (*used < size) {
+    int n = snprintf(buf + *used, size - *used, "%s%s", *used ? ", " : "", item);
+    *used = n < 0 ? size : *used + (size_t)n;
+  }
+}
+
 const char *pg_ctx_last_error(const pg_ctx *ctx) {
   if (!ctx) return "no context (NULL pg_ctx)";
   return ctx->last_error;

@@ -51,6 +51,9 @@ pg_status pg__fail(pg_ctx *ctx, pg_status status, const char *fmt, ...)
     PG__PRINTF(3, 4);
 pg_status pg__vfail(pg_ctx *ctx, pg_status status, const char *fmt,
                     va_list ap) PG__PRINTF(3, 0);
+/* Appends ", item" (or "item" first) to the list in buf (size bytes, used
+** so far *used) for messages that name the valid choices; stops when full. */
+void pg__list_append(char *buf, size_t size, size_t *used, const char *item);
 
 /* ---- memory --------------------------------------------------------------
 ** Every allocation goes through the context's hook. Blocks carry a small
@@ -96,6 +99,12 @@ static inline bool pg__finite_f(float x) {
   return x == x && x - x == 0.0f; /* false for NaN and +-Inf */
 }
 bool pg__all_finite(const float *x, size_t n);
+/* Global L2 norm of g[0..n), computed in double; NaN or Inf when g holds
+** one (so it doubles as the finiteness check). Shared by lib/nn and the
+** optimizers' clipping in lib/optim (lib/core/numeric.c). */
+double pg__grad_norm(const float *g, size_t n);
+/* g *= s. */
+void pg__scale(float *g, size_t n, float s);
 static inline double pg__clamp(double x, double lo, double hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }

@@ -4,7 +4,7 @@
 #ifndef PG_ENV_BUILTIN_H
 #define PG_ENV_BUILTIN_H
 
-#include "pg_env_internal.h"
+#include "env_impl.h"
 
 #define PG__PI 3.14159265358979323846
 

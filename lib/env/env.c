@@ -1,5 +1,5 @@
 /* pg_env: a validated wrapper around one environment instance. */
-#include "pg_env_internal.h"
+#include "env_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -297,3 +297,17 @@ pg_status pg_env_get_episode_stats(const pg_env *env, double *out_return,
   if (out_last_length) *out_last_length = env->last_length;
   return PG_OK;
 }
+
+/* ---- views for the agents (pg_env_internal.h) ------------------------------- */
+
+pg_ctx *pg__env_ctx(const pg_env *env) { return env->ctx; }
+const char *pg__env_name(const pg_env *env) { return env->name; }
+int32_t pg__env_obs_size(const pg_env *env) { return env->obs_size; }
+pg_action_kind pg__env_kind(const pg_env *env) { return env->kind; }
+int32_t pg__env_n(const pg_env *env) { return env->n; }
+bool pg__env_has_factory(const pg_env *env) { return env->vt.create != NULL; }
+const uint8_t *pg__env_mask(const pg_env *env) {
+  return env->mask && env->vt.action_mask ? env->mask : NULL;
+}
+uint64_t pg__env_max_steps(const pg_env *env) { return env->max_steps; }
+void pg__env_set_max_steps(pg_env *env, uint64_t max_steps) { env->max_steps = max_steps; }

@@ -18,50 +18,25 @@
 
 #include "pg_internal.h"
 
-enum { PG__ENV_NAME_MAX = 64, PG__ENV_ERR_MAX = 384 };
+/* struct pg_env is private to lib/env (lib/env/env_impl.h): the agents
+** reach an environment only through the functions below. */
 
-/* Episode state machine. */
-typedef enum pg__ep_state {
-  PG__EP_NEED_RESET = 0, /* never reset, or the last episode was abandoned */
-  PG__EP_RUNNING = 1,
-  PG__EP_DONE = 2        /* ended by terminated/truncated; reset next */
-} pg__ep_state;
-
-struct pg_env {
-  pg_ctx *ctx;
-  pg_env_vtable vt;      /* full copy; absent members NULL */
-  void *user;            /* closed with vt.close on destroy */
-  int builtin;           /* 1 for built-ins: a failing create means NOMEM */
-  char name[PG__ENV_NAME_MAX];
-
-  /* spaces (read freely; change only through the setters) */
-  int32_t obs_size;
-  int32_t obs_h, obs_w, obs_c; /* 0,0,0 for a vector observation */
-  pg_action_kind kind;
-  int32_t n;             /* choices (discrete) or dimension (continuous) */
-  int32_t action_len;    /* floats per action: 1 or n */
-  float *low, *high;     /* continuous bounds (n each); NULL if discrete */
-  uint8_t *mask;         /* next step's mask (n); NULL if continuous */
-
-  /* episode */
-  uint64_t max_steps;    /* 0 = no cap */
-  uint64_t seed;         /* episode k is reset with pg__mix64(seed, k) */
-  uint64_t resets;       /* successful resets since seeding */
-  pg__ep_state state;
-  uint64_t t;            /* steps in the running episode */
-  double ep_return;
-  uint64_t episodes;     /* finished episodes */
-  double last_return;
-  uint64_t last_length;
-  float *obs;            /* the current observation (obs_size) */
-
-  /* scratch for the step path (no allocation per step) */
-  float *obs_tmp, *act_tmp;
-  uint8_t *mask_tmp;
-  int in_reset;          /* 1 while the reset callbacks run (messages) */
-  pg_status err_status;
-  char err[PG__ENV_ERR_MAX];
-};
+/* Read-only views of an env. */
+pg_ctx *pg__env_ctx(const pg_env *env);
+const char *pg__env_name(const pg_env *env);
+int32_t pg__env_obs_size(const pg_env *env);
+pg_action_kind pg__env_kind(const pg_env *env);
+int32_t pg__env_n(const pg_env *env); /* choices (discrete) or dimension */
+/* The next step's action mask (n bytes), or NULL when the env gives none
+** (continuous, or no action_mask callback). Valid until the next step. */
+const uint8_t *pg__env_mask(const pg_env *env);
+/* Whether env has a factory (pg_env_vtable.create), so pg_env_clone can
+** make the instances that several slots or workers need. */
+bool pg__env_has_factory(const pg_env *env);
+/* The episode step cap (0 = none), as pg_agent_train and pg_agent_evaluate
+** override it for their duration. */
+uint64_t pg__env_max_steps(const pg_env *env);
+void pg__env_set_max_steps(pg_env *env, uint64_t max_steps);
 
 /* Copies env->err into the context's message, prefixed with `caller`, and
 ** returns env->err_status. */
@@ -84,7 +59,6 @@ pg_status pg__env_step(pg_env *env, const float *action, float *obs,
 ** Per-worker seeds: pg__mix64(seed, worker). */
 
 /* ---- vectorized stepper (pg_vec_env) ------------------------------------ */
-struct pg_vec_env;
 
 /* Instance i of vec (0 <= i < n): read its spaces, mask, obs and episode
 ** statistics; do not step it directly. */

@@ -1,5 +1,5 @@
 /* The validated step path of pg_env: no allocation, errors into env->err. */
-#include "pg_env_internal.h"
+#include "env_impl.h"
 
 #include <math.h>
 #include <stdio.h>

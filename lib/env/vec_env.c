@@ -2,7 +2,7 @@
 ** caller's thread plus a pool of persistent worker threads. Instance i is
 ** always handled by the same thread, and results do not depend on the
 ** number of threads: every instance only touches its own rows. */
-#include "pg_env_internal.h"
+#include "env_impl.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 /* Public checked wrappers of pg_vec_env. */
-#include "pg_env_internal.h"
+#include "env_impl.h"
 
 #include <string.h>
 

@@ -371,11 +371,7 @@ double pg__categorical_entropy(const float *probs, const float *log_probs,
                                size_t k);
 
 /* ---- gradient utilities -------------------------------------------------- */
-/* Global L2 norm of g[0..n), computed in double; NaN or Inf when g holds
-** one (so it doubles as the finiteness check). */
-double pg__grad_norm(const float *g, size_t n);
-/* g *= s. */
-void pg__scale(float *g, size_t n, float s);
+/* (pg__grad_norm and pg__scale: lib/core, pg_internal.h) */
 /* Scales g so its global norm is at most max_norm (> 0); returns the norm
 ** before clipping. */
 double pg__clip_global_norm(float *g, size_t n, double max_norm);

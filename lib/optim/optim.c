@@ -1,93 +1,13 @@
-/* Optimizer update rules over flat arrays, and the pg_optim handle. */
+/* The pg_optim handle: one update rule and its state on one flat parameter
+** block (lib/optim/pg_optim.h), its hyperparameters and schedule, the
+** striped locks that let several threads update one block, and the
+** Hogwild variant on atomic floats. */
 #include "optim/pg_optim.h"
-#include "nn/pg_nn.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
-
-/* ---- pure update rules (loops written for the vectorizer) --------------- */
-
-void pg__sgd_step(size_t n, float *restrict params, const float *restrict grads,
-                  float lr) {
-  for (size_t i = 0; i < n; i++) params[i] -= lr * grads[i];
-}
-
-void pg__momentum_step(size_t n, float *restrict params, const float *restrict grads,
-                       float *restrict v, float lr, float mu) {
-  for (size_t i = 0; i < n; i++) {
-    v[i] = mu * v[i] + grads[i];
-    params[i] -= lr * v[i];
-  }
-}
-
-/* d = sqrt(d) elementwise. GCC keeps sqrtf scalar (it may set errno), so
-** x86 uses the SIMD square root directly; it is exact like sqrtf. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
-__attribute__((target("avx512f"))) static void sqrt_avx512(float *d, size_t n) {
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_sqrt_ps(_mm512_loadu_ps(d + i)));
-  for (; i < n; i++) d[i] = sqrtf(d[i]);
-}
-
-static void sqrt_block(float *d, size_t n) {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
-    sqrt_avx512(d, n);
-    return;
-  }
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) _mm_storeu_ps(d + i, _mm_sqrt_ps(_mm_loadu_ps(d + i)));
-  for (; i < n; i++) d[i] = sqrtf(d[i]);
-}
-#else
-static void sqrt_block(float *d, size_t n) {
-  for (size_t i = 0; i < n; i++) d[i] = sqrtf(d[i]);
-}
-#endif
-
-enum { BLOCK = 256 };
-
-void pg__rmsprop_step(size_t n, float *restrict params, const float *restrict grads,
-                      float *restrict sq, float lr, float decay, float eps) {
-  const float keep = 1.0f - decay;
-  float d[BLOCK];
-  for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-    const size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
-    float *restrict p = params + i0, *restrict s = sq + i0;
-    const float *restrict g = grads + i0;
-    for (size_t i = 0; i < m; i++) {
-      s[i] = decay * s[i] + keep * g[i] * g[i];
-      d[i] = s[i] + eps;
-    }
-    sqrt_block(d, m);
-    for (size_t i = 0; i < m; i++) p[i] -= lr * g[i] / d[i];
-  }
-}
-
-void pg__adam_step(size_t n, float *restrict params, const float *restrict grads,
-                   float *restrict m, float *restrict v, float lr, float b1, float b2,
-                   float eps, uint64_t t) {
-  const float c1 = (float)(1.0 / (1.0 - pow((double)b1, (double)t)));
-  const float c2 = (float)(1.0 / (1.0 - pow((double)b2, (double)t)));
-  float d[BLOCK];
-  for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-    const size_t k = n - i0 < BLOCK ? n - i0 : BLOCK;
-    float *restrict p = params + i0, *restrict mm = m + i0, *restrict vv = v + i0;
-    const float *restrict g = grads + i0;
-    for (size_t i = 0; i < k; i++) {
-      mm[i] = b1 * mm[i] + (1.0f - b1) * g[i];
-      vv[i] = b2 * vv[i] + (1.0f - b2) * g[i] * g[i];
-      d[i] = vv[i] * c2;
-    }
-    sqrt_block(d, k);
-    for (size_t i = 0; i < k; i++) p[i] -= lr * (mm[i] * c1) / (d[i] + eps);
-  }
-}
-
-/* ---- the handle ---------------------------------------------------------- */
 
 /* Held for about a microsecond, so spinning beats sleeping; one cache line
 ** each so that neighbouring stripes' locks do not share one. */
@@ -98,11 +18,13 @@ typedef struct stripe_lock {
 
 struct pg_optim {
   pg_ctx *ctx;
-  pg_net *net;
   pg_optim_kind kind;
   double hp[PG_OPTIM_CLIP_NORM + 1]; /* indexed by pg_optim_param */
+  double anneal_steps;               /* lr schedule (pg__lr_schedule) */
   uint64_t t;                        /* steps taken (Adam's bias correction) */
   size_t n;
+  float *params, *grads;             /* the block (not owned) */
+  pg__block_owner owner;
   float *s1, *s2;                    /* momentum / square average / Adam m, v */
   pthread_mutex_t *mu;               /* points at lock (lockable via const) */
   pthread_mutex_t lock;              /* hyperparameters, t */
@@ -112,6 +34,11 @@ struct pg_optim {
   ** lock, so there is no data race. */
   size_t n_stripes;
   stripe_lock *stripe;
+  /* Hogwild: the parameters and RMSProp statistics as float bit patterns,
+  ** accessed with relaxed atomics only (while hw_on). */
+  _Atomic uint32_t *hw_theta, *hw_sq;
+  void *hw_theta_mem, *hw_sq_mem; /* the same blocks, for pg__free */
+  atomic_bool hw_on;
 };
 
 enum { STRIPE = 1024 }; /* floats per stripe */
@@ -154,17 +81,12 @@ static int init_locks(pg_optim *o) {
   return 0;
 }
 
-pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
-  static const char fn[] = "pg_optim_create";
-  if (!net) return PG_ERR_INVALID_ARG;
-  pg_ctx *ctx = pg__net_ctx(net);
-  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+pg_status pg__optim_create(pg_ctx *ctx, pg_optim_kind kind, const pg__optim_block *block,
+                           const pg__block_owner *owner, const char *fn, pg_optim **out) {
   *out = NULL;
   if (kind < PG_OPTIM_SGD || kind > PG_OPTIM_ADAM)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: unknown optimizer kind %d", fn, (int)kind);
-  if (!pg__net_ready(net))
-    return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
-  size_t n = pg__net_param_count(net);
+  size_t n = block->n;
   pg_optim *o = pg__calloc(ctx, 1, sizeof *o);
   if (!o) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   o->s1 = pg__calloc(ctx, kind == PG_OPTIM_ADAM ? 2 * n : n, sizeof(float));
@@ -188,11 +110,13 @@ pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
   o->mu = &o->lock;
   o->s2 = kind == PG_OPTIM_ADAM ? o->s1 + n : NULL;
   o->ctx = ctx;
-  o->net = net;
+  o->params = block->params;
+  o->grads = block->grads;
+  if (owner) o->owner = *owner;
   o->kind = kind;
   o->n = n;
+  atomic_init(&o->hw_on, false);
   set_defaults(o);
-  pg__net_retain(net);
   pg__ctx_retain(ctx);
   *out = o;
   return PG_OK;
@@ -201,13 +125,15 @@ pg_status pg_optim_create(pg_net *net, pg_optim_kind kind, pg_optim **out) {
 void pg_optim_destroy(pg_optim *optim) {
   if (!optim) return;
   pg_ctx *ctx = optim->ctx;
-  pg_net *net = optim->net;
+  pg__block_owner owner = optim->owner;
   pthread_mutex_destroy(&optim->lock);
   for (size_t i = 0; i < optim->n_stripes; i++) pthread_spin_destroy(&optim->stripe[i].l);
+  pg__free(ctx, optim->hw_theta_mem);
+  pg__free(ctx, optim->hw_sq_mem);
   pg__free(ctx, optim->stripe);
   pg__free(ctx, optim->s1);
   pg__free(ctx, optim);
-  pg__net_release(net);
+  if (owner.release) owner.release(owner.obj);
   pg__ctx_release(ctx);
 }
 
@@ -279,9 +205,7 @@ pg_status pg_optim_reset(pg_optim *optim) {
   return PG_OK;
 }
 
-/* ---- stepping ------------------------------------------------------------ */
-
-pg_net *pg__optim_net(pg_optim *opt) { return opt->net; }
+/* ---- the learning rate ------------------------------------------------------ */
 
 double pg__optim_lr(pg_optim *opt) {
   pthread_mutex_lock(opt->mu);
@@ -296,13 +220,27 @@ void pg__optim_set_lr(pg_optim *opt, double lr) {
   pthread_mutex_unlock(opt->mu);
 }
 
-/* Elements [i0, i1) of one update with hyperparameters hp and Adam step t;
-** the caller holds the stripe's lock. */
-static void step_range(pg_optim *o, const double *hp, uint64_t t, const float *g,
+void pg__optim_set_schedule(pg_optim *opt, double anneal_steps) {
+  pthread_mutex_lock(opt->mu);
+  opt->anneal_steps = anneal_steps;
+  pthread_mutex_unlock(opt->mu);
+}
+
+double pg__optim_lr_at(pg_optim *opt, uint64_t step) {
+  pthread_mutex_lock(opt->mu);
+  double lr = pg__lr_schedule(opt->hp[PG_OPTIM_LR], opt->anneal_steps, step);
+  pthread_mutex_unlock(opt->mu);
+  return lr;
+}
+
+/* ---- stepping ------------------------------------------------------------ */
+
+/* Elements [i0, i1) of one update with hyperparameters hp, rate lr and Adam
+** step t; the caller holds the stripe's lock. */
+static void step_range(pg_optim *o, const double *hp, float lr, uint64_t t, const float *g,
                        size_t i0, size_t i1) {
-  float *p = pg__net_params(o->net) + i0;
+  float *p = o->params + i0;
   const size_t m = i1 - i0;
-  const float lr = (float)hp[PG_OPTIM_LR];
   g += i0;
   switch (o->kind) {
   case PG_OPTIM_SGD:
@@ -322,24 +260,70 @@ static void step_range(pg_optim *o, const double *hp, uint64_t t, const float *g
   }
 }
 
-/* One update: a snapshot of the hyperparameters (and Adam's step number)
-** under the main lock, then the stripes in order, each under its lock;
-** with dst, each updated stripe is copied there while still locked and in
-** cache (an A3C worker's θ' ← θ after its update). */
-static void step_striped(pg_optim *o, const float *g, float *dst) {
+static inline uint32_t f2u(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+static inline float u2f(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/* RMSProp on the Hogwild arrays: relaxed loads and stores of the statistics
+** (a lost update only perturbs a running average), a compare-exchange loop
+** on each parameter so that no worker's step is lost; then theta' <- theta
+** into dst. */
+static void hogwild_step(pg_optim *o, const float *g, float lr, float decay, float eps,
+                         float *dst) {
+  for (size_t i = 0; i < o->n; i++) {
+    float gi = g[i];
+    float sq = u2f(atomic_load_explicit(&o->hw_sq[i], memory_order_relaxed));
+    sq = decay * sq + (1.0f - decay) * gi * gi;
+    atomic_store_explicit(&o->hw_sq[i], f2u(sq), memory_order_relaxed);
+    float d = lr * gi / sqrtf(sq + eps);
+    uint32_t old = atomic_load_explicit(&o->hw_theta[i], memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&o->hw_theta[i], &old, f2u(u2f(old) - d),
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+  }
+  if (dst)
+    for (size_t i = 0; i < o->n; i++)
+      dst[i] = u2f(atomic_load_explicit(&o->hw_theta[i], memory_order_relaxed));
+}
+
+/* One update at the rate of `step` (or the base rate when use_schedule is
+** false): a snapshot of the hyperparameters (and Adam's step number) under
+** the main lock, then the stripes in order, each under its lock; with dst,
+** each updated stripe is copied there while still locked and in cache (an
+** A3C worker's theta' <- theta after its update). */
+static void step_striped(pg_optim *o, const float *g, bool use_schedule, uint64_t step,
+                         float *dst) {
   double hp[PG_OPTIM_CLIP_NORM + 1];
   pthread_mutex_lock(o->mu);
   memcpy(hp, o->hp, sizeof hp);
+  double lr = use_schedule ? pg__lr_schedule(hp[PG_OPTIM_LR], o->anneal_steps, step)
+                           : hp[PG_OPTIM_LR];
+  if (atomic_load_explicit(&o->hw_on, memory_order_acquire)) {
+    pthread_mutex_unlock(o->mu);
+    hogwild_step(o, g, (float)lr, (float)hp[PG_OPTIM_DECAY], (float)hp[PG_OPTIM_EPSILON], dst);
+    return;
+  }
   uint64_t t = o->kind == PG_OPTIM_ADAM ? ++o->t : 0; /* t: Adam's only */
-  pg__net_params_changed(o->net);
+  if (o->owner.changed) o->owner.changed(o->owner.obj);
   pthread_mutex_unlock(o->mu);
   for (size_t k = 0; k < o->n_stripes; k++) {
     size_t i0 = k * STRIPE, i1 = i0 + STRIPE < o->n ? i0 + STRIPE : o->n;
     pthread_spin_lock(&o->stripe[k].l);
-    step_range(o, hp, t, g, i0, i1);
-    if (dst) memcpy(dst + i0, pg__net_params(o->net) + i0, (i1 - i0) * sizeof *dst);
+    step_range(o, hp, (float)lr, t, g, i0, i1);
+    if (dst) memcpy(dst + i0, o->params + i0, (i1 - i0) * sizeof *dst);
     pthread_spin_unlock(&o->stripe[k].l);
   }
+}
+
+void pg__optim_apply_at(pg_optim *opt, const float *grads, uint64_t step, float *dst) {
+  step_striped(opt, grads, true, step, dst);
 }
 
 /* Clips (outside the lock: grads belong to the caller) and steps. */
@@ -348,7 +332,7 @@ static void apply_with_norm(pg_optim *opt, float *grads, double norm, float *dst
   double clip = opt->hp[PG_OPTIM_CLIP_NORM];
   pthread_mutex_unlock(opt->mu);
   if (clip > 0.0 && norm > clip) pg__scale(grads, opt->n, (float)(clip / norm));
-  step_striped(opt, grads, dst);
+  step_striped(opt, grads, false, 0, dst);
 }
 
 double pg__optim_apply_shared_read(pg_optim *opt, float *grads, float *dst) {
@@ -365,7 +349,12 @@ double pg__optim_apply_shared(pg_optim *opt, float *grads) {
 }
 
 void pg__optim_read_params(pg_optim *opt, float *dst) {
-  const float *p = pg__net_params(opt->net);
+  if (atomic_load_explicit(&opt->hw_on, memory_order_acquire)) {
+    for (size_t i = 0; i < opt->n; i++)
+      dst[i] = u2f(atomic_load_explicit(&opt->hw_theta[i], memory_order_relaxed));
+    return;
+  }
+  const float *p = opt->params;
   for (size_t k = 0; k < opt->n_stripes; k++) {
     size_t i0 = k * STRIPE, m = i0 + STRIPE < opt->n ? STRIPE : opt->n - i0;
     pthread_spin_lock(&opt->stripe[k].l);
@@ -376,13 +365,50 @@ void pg__optim_read_params(pg_optim *opt, float *dst) {
 
 pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
   if (!optim) return PG_ERR_INVALID_ARG;
-  float *g = pg__net_grads(optim->net);
+  float *g = optim->grads;
+  if (!g)
+    return pg__fail(optim->ctx, PG_ERR_BAD_STATE,
+                    "pg_optim_step: this optimizer has no gradient buffer of its own");
   double norm = pg__grad_norm(g, optim->n);
   if (!(norm - norm == 0.0))
     return pg__fail(optim->ctx, PG_ERR_NUMERIC, "pg_optim_step: NaN or Inf in the gradients");
   apply_with_norm(optim, g, norm, NULL);
   if (out_grad_norm) *out_grad_norm = norm;
   return PG_OK;
+}
+
+/* ---- Hogwild ---------------------------------------------------------------- */
+
+pg_status pg__optim_hogwild_begin(pg_optim *o, const char *fn) {
+  if (o->kind != PG_OPTIM_RMSPROP)
+    return pg__fail(o->ctx, PG_ERR_UNSUPPORTED, "%s: hogwild = 1 needs the RMSProp optimizer",
+                    fn);
+  size_t n = o->n;
+  if (!o->hw_theta) {
+    void *m1 = pg__malloc(o->ctx, n * sizeof(_Atomic uint32_t));
+    void *m2 = pg__malloc(o->ctx, n * sizeof(_Atomic uint32_t));
+    if (!m1 || !m2) {
+      pg__free(o->ctx, m1);
+      pg__free(o->ctx, m2);
+      return pg__fail(o->ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+    }
+    o->hw_theta_mem = m1;
+    o->hw_sq_mem = m2;
+    o->hw_theta = m1;
+    o->hw_sq = m2;
+    for (size_t i = 0; i < n; i++) atomic_init(&o->hw_sq[i], f2u(0.0f));
+  }
+  for (size_t i = 0; i < n; i++) atomic_init(&o->hw_theta[i], f2u(o->params[i]));
+  atomic_store(&o->hw_on, true);
+  return PG_OK;
+}
+
+void pg__optim_hogwild_end(pg_optim *o) {
+  if (!atomic_load(&o->hw_on)) return;
+  atomic_store(&o->hw_on, false);
+  for (size_t i = 0; i < o->n; i++)
+    o->params[i] = u2f(atomic_load_explicit(&o->hw_theta[i], memory_order_relaxed));
+  if (o->owner.changed) o->owner.changed(o->owner.obj);
 }
 
 float *pg__optim_state(pg_optim *opt, pg_optim_kind *out_kind, size_t *out_count,

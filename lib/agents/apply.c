@@ -1,0 +1,156 @@
+/* The one apply point of every agent: where an update's gradients are
+** complete, are reduced across processes (the hook; none by default),
+** clipped jointly over the agent's blocks (lib/optim), and handed to the
+** optimizers (lib/optim) at the learning rate of the current step; and the
+** creation of those optimizers from the agent's parameters. An asynchronous
+** worker's optimizers are its parent's: the update goes to the shared
+** parameters and theta' <- theta comes back in the same pass. Nothing here
+** allocates except pg__agent_setup_optim. */
+#include "agents/pg_agent_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- optimizers ------------------------------------------------------------- */
+
+static void set_optim(pg_agent *a, pg_optim *o, double lr, double anneal_steps) {
+  int kind = a->opt_kind;
+  (void)pg_optim_set_param(o, PG_OPTIM_LR, lr);
+  pg__optim_set_schedule(o, anneal_steps);
+  if (kind == PG_OPTIM_RMSPROP)
+    (void)pg_optim_set_param(o, PG_OPTIM_DECAY, pg__p(a, PG_PARAM_RMSPROP_DECAY));
+  if (kind != PG_OPTIM_SGD)
+    (void)pg_optim_set_param(o, PG_OPTIM_EPSILON, pg__p(a, PG_PARAM_OPTIM_EPSILON));
+}
+
+pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
+  int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
+  if (!a->opt || a->opt_kind != kind) {
+    pg_optim *o = NULL, *vo = NULL;
+    pg_status st = pg__optim_for_net(a->net, (pg_optim_kind)kind, fn, &o);
+    if (st == PG_OK && a->vnet) st = pg__optim_for_net(a->vnet, (pg_optim_kind)kind, fn, &vo);
+    if (st != PG_OK) {
+      pg_optim_destroy(o);
+      return pg__fail(a->ctx, st, "%s: cannot create the optimizer: %s", fn,
+                      pg_ctx_last_error(a->ctx));
+    }
+    pg_optim_destroy(a->opt);
+    pg_optim_destroy(a->vopt);
+    a->opt = o;
+    a->vopt = vo;
+    a->opt_kind = kind;
+  }
+  /* The policy rate follows the schedule; the value net's is constant. */
+  set_optim(a, a->opt, pg__p(a, PG_PARAM_LR), pg__p(a, PG_PARAM_LR_ANNEAL_STEPS));
+  if (a->vopt) set_optim(a, a->vopt, pg__p(a, PG_PARAM_VALUE_LR), 0.0);
+  return PG_OK;
+}
+
+double pg__agent_lr(const pg_agent *a) {
+  return pg__lr_schedule(pg__p(a, PG_PARAM_LR), pg__p(a, PG_PARAM_LR_ANNEAL_STEPS),
+                         a->total_steps);
+}
+
+/* ---- theta' <- theta --------------------------------------------------------- */
+
+void pg__agent_pull_params(pg_agent *a) {
+  pg_agent *R = a->root;
+  if (R == a) return; /* acting on the shared parameters themselves */
+  pg__optim_read_params(R->opt, pg__net_params(a->net));
+  if (a->vnet) pg__optim_read_params(R->vopt, pg__net_params(a->vnet));
+  pg__net_params_changed(a->net);
+  if (a->vnet) pg__net_params_changed(a->vnet);
+}
+
+/* ---- the apply point ---------------------------------------------------------- */
+
+/* The agent's gradient blocks: the policy (or shared) net, then the value
+** net when there is one. Returns the count. */
+static size_t grad_blocks(pg_agent *a, float **g, size_t *n) {
+  g[0] = pg__net_grads(a->net);
+  n[0] = pg__net_param_count(a->net);
+  if (!a->vnet) return 1;
+  g[1] = pg__net_grads(a->vnet);
+  n[1] = pg__net_param_count(a->vnet);
+  return 2;
+}
+
+/* Synchronous agents: the step is checked and undone when the parameters
+** come out non-finite. */
+static bool step_checked(pg_optim *o, pg_net *net, const float *grads, uint64_t step,
+                         float *backup) {
+  size_t np = pg__net_param_count(net);
+  float *p = pg__net_params(net);
+  memcpy(backup, p, np * sizeof(float));
+  pg__optim_apply_at(o, grads, step, NULL);
+  pg__net_params_changed(net);
+  return pg__all_finite(p, np);
+}
+
+static pg_status apply_own(pg_agent *a, const char *fn, float *const *g, uint64_t step) {
+  bool ok = step_checked(a->opt, a->net, g[0], step, a->backup);
+  if (ok && a->vnet) {
+    ok = step_checked(a->vopt, a->vnet, g[1], step, a->vbackup);
+    if (!ok) memcpy(pg__net_params(a->vnet), a->vbackup,
+                    pg__net_param_count(a->vnet) * sizeof(float));
+  }
+  if (!ok) {
+    memcpy(pg__net_params(a->net), a->backup, pg__net_param_count(a->net) * sizeof(float));
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    "%s: the update diverged (non-finite parameters): parameters restored", fn);
+  }
+  return PG_OK;
+}
+
+/* Asynchronous agents: the update goes to the root's (shared) optimizers;
+** a worker re-reads theta' in the same pass (or after it, in Hogwild mode,
+** where the read comes from the atomic copy). */
+static void apply_shared(pg_agent *a, float *const *g, uint64_t step) {
+  pg_agent *R = a->root;
+  bool worker = R != a;
+  pg__optim_apply_at(R->opt, g[0], step, worker ? pg__net_params(a->net) : NULL);
+  if (a->vnet) pg__optim_apply_at(R->vopt, g[1], step, worker ? pg__net_params(a->vnet) : NULL);
+  pg__net_params_changed(a->net);
+  if (a->vnet) pg__net_params_changed(a->vnet);
+}
+
+pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl, double vl,
+                          double ent, bool *out_stepped) {
+  bool shared = (a->ops->traits & PG__TRAIT_ASYNC) != 0;
+  bool stepped_dummy;
+  if (!out_stepped) out_stepped = &stepped_dummy;
+  *out_stepped = false;
+  float *g[2];
+  size_t n[2], k = grad_blocks(a, g, n);
+  /* The gradients are complete here: reduce them across processes. */
+  for (size_t i = 0; a->grad_reduce && i < k; i++) {
+    pg_status st = a->grad_reduce(a->grad_reduce_user, g[i], n[i]);
+    if (st != PG_OK) {
+      pg__agent_pull_params(a);
+      return pg__fail(a->ctx, st, "%s: the gradient reduction failed: update skipped", fn);
+    }
+  }
+  /* Only the gradient matters: the loss is a statistic, and log pi of a
+  ** sampled action whose probability underflowed is -inf while its
+  ** gradient (onehot - p) is finite. */
+  if (!isfinite(pg__clip_blocks(g, n, k, pg__p(a, PG_PARAM_CLIP_NORM)))) {
+    pg__agent_pull_params(a);
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    shared ? "%s: non-finite gradient: update skipped, shared parameters unchanged"
+                           : "%s: non-finite gradient: update skipped, parameters unchanged",
+                    fn);
+  }
+  *out_stepped = true;
+  if (shared) {
+    apply_shared(a, g, step);
+  } else {
+    pg_status st = apply_own(a, fn, g, step);
+    if (st != PG_OK) return st;
+  }
+  a->policy_loss = pl;
+  a->value_loss = vl;
+  a->entropy = ent;
+  if (shared && !pg__all_finite(pg__net_params(a->net), n[0]))
+    return pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: the shared parameters diverged (NaN/Inf)", fn);
+  return PG_OK;
+}

@@ -1,0 +1,287 @@
+/* The host-driven loop: per-slot buffers and the lazy set-up before the
+** first step (pg__agent_prepare), acting, and the step / report / update
+** entry points with their public argument checks (pg_agent_step,
+** pg_agent_report, pg_agent_update, pg_agent_act, pg_agent_get_shape). The
+** library-driven loops (train.c, async_train.c) drive the same internal
+** entry points. */
+#include "agents/pg_agent_internal.h"
+
+#include <string.h>
+
+/* ---- setup ---------------------------------------------------------------------- */
+
+/* (Re)allocates the per-slot buffers and the algorithm's rollout, then the
+** optimizers. On failure the previous state stays. */
+pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
+  if (!a->dirty) return PG_OK;
+  pg_ctx *ctx = a->ctx;
+  size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
+  bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;
+  /* the per-slot buffers, in the order of the fields below */
+  void *buf[7] = {pg__calloc(ctx, n * a->action_len, sizeof(float)),
+                  pg__calloc(ctx, n * a->obs_size, sizeof(float)),
+                  a->discrete ? pg__calloc(ctx, n * a->n_actions, 1) : NULL,
+                  pg__calloc(ctx, n, sizeof(double)),
+                  pg__calloc(ctx, n, sizeof(uint64_t)),
+                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL,
+                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL};
+  const bool need[7] = {true, true, a->discrete, true, true, acting, acting};
+  pg_status st = PG_OK;
+  for (int i = 0; i < 7 && st == PG_OK; i++)
+    if (need[i] && !buf[i]) st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu slots", fn, n);
+  size_t old_n = a->n_slots;
+  if (st == PG_OK) {
+    a->n_slots = n;
+    st = a->ops->setup(a);
+    if (st != PG_OK) a->n_slots = old_n;
+  }
+  /* an asynchronous worker updates through its root's optimizers: none of its own */
+  if (st == PG_OK && a->root == a) st = pg__agent_setup_optim(a, fn);
+  void *old[7] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
+                  a->ep_length, a->pend_value, a->pend_logp};
+  void **drop = st == PG_OK ? old : buf;
+  for (int i = 0; i < 7; i++) pg__free(ctx, drop[i]);
+  if (st != PG_OK) return st;
+  a->actions = buf[0];
+  a->pend_obs = buf[1];
+  a->mask_buf = buf[2];
+  a->ep_return = buf[3];
+  a->ep_length = buf[4];
+  a->pend_value = buf[5];
+  a->pend_logp = buf[6];
+  a->dirty = false;
+  return PG_OK;
+}
+
+/* ---- acting ------------------------------------------------------------------------ */
+
+void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                        bool deterministic, float *actions) {
+  pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0);
+}
+
+void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                           bool deterministic, float *actions, size_t row0) {
+  size_t mb = pg__net_max_batch(a->net), os = a->obs_size, k = a->n_actions;
+  if (row0 + n > mb) row0 = 0;
+  for (size_t off = 0; off < n; off += mb) {
+    size_t m = n - off < mb ? n - off : mb;
+    pg__net_out o;
+    const uint8_t *mk = mask ? mask + off * k : NULL;
+    pg__net_forward_rows(a->net, obs + off * os, row0, m, mk, &o);
+    for (size_t j = 0; j < m; j++) {
+      float *act = actions + (off + j) * a->action_len;
+      if (o.q) { /* async Q methods: greedy, or epsilon-greedy when learning */
+        const uint8_t *mr = mk ? mk + j * k : NULL;
+        act[0] = (float)(deterministic ? pg__argmax(o.q + j * k, mr, k)
+                                       : a->ops->act_q(a, o.q + j * k, mr));
+      } else if (a->discrete) {
+        const float *p = o.probs + j * k;
+        act[0] = (float)(deterministic ? pg__argmax(p, mk ? mk + j * k : NULL, k)
+                                       : pg__sample_categorical(p, k, &a->rng));
+      } else if (deterministic) {
+        memcpy(act, o.mean + j * k, k * sizeof(float));
+      } else {
+        pg__sample_gaussian(o.mean + j * k, o.log_std, k, &a->rng, act);
+      }
+      if (a->capturing) {
+        a->pend_logp[off + j] = o.q ? 0.0f : (float)pg__agent_row_log_prob(a, &o, j, act);
+        a->pend_value[off + j] = o.value ? o.value[j] : 0.0f;
+      }
+    }
+  }
+}
+
+static pg_status check_obs_mask(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                                const char *fn) {
+  if (!pg__all_finite(obs, n * a->obs_size))
+    return pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in the observation", fn);
+  if (!mask) return PG_OK;
+  if (!a->discrete)
+    return pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: a mask needs a discrete policy", fn);
+  for (size_t i = 0; i < n; i++) {
+    size_t on = 0;
+    for (size_t j = 0; j < a->n_actions; j++) on += mask[i * a->n_actions + j] != 0;
+    if (!on)
+      return pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: mask row %zu allows no action", fn, i);
+  }
+  return PG_OK;
+}
+
+pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, float *actions,
+                         bool record) {
+  static const char *fn = "pg_agent_step";
+  if (a->phase == PG__PHASE_STEPPED)
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "%s: the previous step was not reported (call pg_agent_report)", fn);
+  pg_status st = pg__agent_prepare(a, fn);
+  if (st != PG_OK) return st;
+  if (record && a->ops->update_due(a))
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: an update is due: call pg_agent_update", fn);
+  size_t n = a->n_slots;
+  st = check_obs_mask(a, obs, mask, n, fn);
+  if (st != PG_OK) return st;
+  a->capturing = record && a->pend_logp;
+  if (record && a->step_cache) {
+    a->step_stamp0 = pg__net_forward_stamp(a->net);
+    pg__agent_act_rows_at(a, obs, mask, n, false, a->actions, a->step_row0);
+    a->step_stamp = pg__net_forward_stamp(a->net);
+  } else {
+    pg__agent_act_rows(a, obs, mask, n, !record, a->actions);
+  }
+  if (a->capturing && a->vnet) pg__agent_values(a, obs, n, a->pend_value);
+  a->capturing = false;
+  memcpy(actions, a->actions, n * a->action_len * sizeof(float));
+  /* the observations' one copy into the rollout (or the agent's own) */
+  a->step_obs = record && a->ops->step_obs ? a->ops->step_obs(a) : NULL;
+  if (!a->step_obs) a->step_obs = a->pend_obs;
+  memcpy(a->step_obs, obs, n * a->obs_size * sizeof(float));
+  a->have_mask = mask != NULL;
+  if (mask) memcpy(a->mask_buf, mask, n * a->n_actions);
+  a->recorded = record;
+  a->phase = PG__PHASE_STEPPED;
+  return PG_OK;
+}
+
+pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *term,
+                           const int32_t *trunc, const float *next_obs) {
+  static const char *fn = "pg_agent_report";
+  size_t n = a->n_slots;
+  pg_status st = PG_OK;
+  for (size_t i = 0; i < n && st == PG_OK; i++)
+    if ((term[i] != 0 && term[i] != 1) || (trunc[i] != 0 && trunc[i] != 1))
+      st = pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: slot %zu: flags must be 0 or 1", fn, i);
+  if (st == PG_OK && !pg__all_finite(rewards, n))
+    st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf reward: the step is dropped", fn);
+  if (st == PG_OK && !pg__all_finite(next_obs, n * a->obs_size))
+    st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in next_obs: the step is dropped", fn);
+  if (st == PG_OK && a->recorded)
+    st = a->ops->record(a, a->step_obs, a->have_mask ? a->mask_buf : NULL, a->actions, rewards,
+                        term, trunc, next_obs);
+  a->phase = PG__PHASE_READY;
+  if (st != PG_OK) return st;
+  if (a->recorded) a->total_steps += n;
+  for (size_t i = 0; i < n; i++) {
+    a->ep_return[i] += (double)rewards[i];
+    a->ep_length[i]++;
+    if (term[i] || trunc[i]) pg__agent_episode_end(a, i);
+  }
+  return PG_OK;
+}
+
+pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated) {
+  if (out_updated) *out_updated = 0;
+  if (a->phase == PG__PHASE_STEPPED)
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: report the last step first", fn);
+  if (a->dirty || !a->ops->update_due(a)) return PG_OK;
+  pg_status st = a->ops->update(a);
+  if (st != PG_OK) return st;
+  a->updates++;
+  if (out_updated) *out_updated = 1;
+  return PG_OK;
+}
+
+/* ---- public host-driven loop ------------------------------------------------------ */
+
+/* The slots the next pg_agent_step takes: after a structural change the
+** buffers are (re)sized to PG_PARAM_NUM_ENVS by pg__agent_prepare. */
+static size_t expected_slots(const pg_agent *a) {
+  return a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots;
+}
+
+/* PG_ERR_SHAPE unless given == rows * per; unit names the rows. */
+static pg_status check_len(pg_agent *a, const char *fn, const char *arg, size_t given,
+                           size_t rows, const char *unit, size_t per) {
+  if (given == rows * per) return PG_OK;
+  /* The usual cause: one row for an agent with several slots (PAAC: 32). */
+  const char *hint = rows > 1 && given == per && strcmp(unit, "slot") == 0
+                         ? ": one row per slot (PG_PARAM_NUM_ENVS; set it to 1 for a single "
+                           "environment, pg_agent_get_shape gives the sizes)"
+                         : "";
+  return pg__fail(a->ctx, PG_ERR_SHAPE, "%s: %s is %zu, expected %zu (%zu %s%s x %zu)%s", fn, arg,
+                  given, rows * per, rows, unit, rows == 1 ? "" : "s", per, hint);
+}
+
+/* obs/mask/action lengths of rows rows. A mask on a continuous policy is
+** left to check_obs_mask (PG_ERR_INVALID_ARG). */
+static pg_status check_step_lens(pg_agent *a, const char *fn, size_t rows, const char *unit,
+                                 size_t obs_len, const uint8_t *mask, size_t mask_len,
+                                 const char *act_arg, size_t act_len) {
+  pg_status st = check_len(a, fn, "obs_len", obs_len, rows, unit, a->obs_size);
+  if (st == PG_OK && mask && a->discrete)
+    st = check_len(a, fn, "mask_len", mask_len, rows, unit, a->n_actions);
+  if (st == PG_OK) st = check_len(a, fn, act_arg, act_len, rows, unit, a->action_len);
+  return st;
+}
+
+pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
+                        size_t mask_len, float *actions, size_t actions_len) {
+  static const char *fn = "pg_agent_step";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!obs || !actions)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or actions is NULL", fn);
+  pg_status st = check_step_lens(agent, fn, expected_slots(agent), "slot", obs_len, mask,
+                                 mask_len, "actions_len", actions_len);
+  if (st != PG_OK) return st;
+  unsigned fz = pg__ftz_enter();
+  st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
+  pg__ftz_leave(fz);
+  return st;
+}
+
+pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *terminated,
+                          const int32_t *truncated, size_t n, const float *next_obs,
+                          size_t next_obs_len) {
+  static const char *fn = "pg_agent_report";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (agent->phase != PG__PHASE_STEPPED)
+    return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report (call pg_agent_step first)",
+                    fn);
+  if (!rewards || !terminated || !truncated || !next_obs)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG,
+                    "%s: rewards, terminated, truncated or next_obs is NULL", fn);
+  size_t slots = agent->n_slots; /* a step is pending: not dirty */
+  if (n != slots)
+    return pg__fail(agent->ctx, PG_ERR_SHAPE, "%s: n is %zu, expected %zu (the number of slots)",
+                    fn, n, slots);
+  pg_status st = check_len(agent, fn, "next_obs_len", next_obs_len, slots, "slot",
+                           agent->obs_size);
+  if (st != PG_OK) return st;
+  return pg__agent_report(agent, rewards, terminated, truncated, next_obs);
+}
+
+pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated) {
+  if (!agent) return PG_ERR_INVALID_ARG;
+  unsigned fz = pg__ftz_enter();
+  pg_status st = pg__agent_update(agent, "pg_agent_update", out_updated);
+  pg__ftz_leave(fz);
+  return st;
+}
+
+pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
+                       size_t mask_len, int32_t deterministic, float *action, size_t action_len) {
+  static const char *fn = "pg_agent_act";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (!obs || !action)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or action is NULL", fn);
+  if (deterministic != 0 && deterministic != 1)
+    return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
+  pg_status st =
+      check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
+  if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
+  if (st != PG_OK) return st;
+  unsigned fz = pg__ftz_enter();
+  pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
+  pg__ftz_leave(fz);
+  return PG_OK;
+}
+
+pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size, size_t *out_action_len,
+                             size_t *out_n_actions, size_t *out_n_slots) {
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (out_obs_size) *out_obs_size = agent->obs_size;
+  if (out_action_len) *out_action_len = agent->action_len;
+  if (out_n_actions) *out_n_actions = agent->discrete ? agent->n_actions : 0;
+  if (out_n_slots) *out_n_slots = expected_slots(agent);
+  return PG_OK;
+}
