@@ -885,6 +885,48 @@ PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,
                                          int32_t hidden_layers,
                                          pg_agent **out);
 
+/** Convolutional trunks that pg_agent_create_for_env_trunk builds for an
+** environment's image observation (ReLU, He-uniform weights, then one
+** dense ReLU layer; kernels k x k with stride s written k/s). Numbers are
+** ABI. */
+typedef enum pg_trunk {
+  PG_TRUNK_NIPS = 1,   /**< A3C's "nips" net: 16 8/4, 32 4/2 (valid), dense 256 */
+  PG_TRUNK_NATURE = 2, /**< DQN's "nature" net: 32 8/4, 64 4/2, 64 3/1 (valid), dense 512 */
+  PG_TRUNK_SMALL = 3,  /**< for 10x10 .. 20x20 grids: 16 3/1, 32 3/2 (same padding), dense 128 */
+  PG_TRUNK_FORCE_INT = 0x7fffffff
+} pg_trunk;
+
+/** The preset's name ("nips", "nature", "small"), or NULL for an unknown
+** value. Static storage; thread-safe. */
+PG_API const char *pg_trunk_name(pg_trunk trunk);
+
+/** As pg_agent_create_for_env, with the trunk `trunk` built on env's image
+** observation (pg_env_set_observation_image; the built-in Catch declares
+** 10 x 5 x 1) in place of the dense layers: every net the algorithm needs
+** (policy, value, shared or separate, or Q) gets that trunk and its own
+** heads. The agent owns its nets. Errors: PG_ERR_INVALID_ARG (NULL
+** arguments, unknown trunk or algorithm), PG_ERR_SHAPE (env declares no
+** image, or the image is too small for the trunk's kernels, e.g. nips and
+** nature need at least 36 x 36), PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create_for_env_trunk(pg_ctx *ctx, pg_algorithm algorithm,
+                                               const pg_env *env, pg_trunk trunk,
+                                               pg_agent **out);
+
+/** As pg_agent_create_for_env, with the caller's net as the architecture:
+** the agent builds and owns new nets with template_net's input shape (flat
+** or an image) and trunk layers (kinds and settings; its heads, parameters
+** and max_batch are not used), adds the heads the algorithm needs for
+** env's spaces, and draws fresh weights from the context's seed.
+** template_net (finalized or not, of the same context) is only read during
+** the call; the caller still owns it. Errors: PG_ERR_INVALID_ARG (NULL
+** arguments, another context, unknown algorithm), PG_ERR_SHAPE (the
+** template's input size is not env's observation size),
+** PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorithm,
+                                               const pg_env *env,
+                                               const pg_net *template_net,
+                                               pg_agent **out);
+
 /** Creates an agent on caller-built networks (borrowed, see pg_agent).
 ** net carries the policy head (categorical or Gaussian), or Q-values for
 ** the async Q algorithms; the value estimate comes from value_net's value
