@@ -444,6 +444,105 @@ START_TEST(test_learns_left_right) {
 }
 END_TEST
 
+/* ---- agents on image observations ------------------------------------------ */
+
+/* Trains algo with the small conv trunk on Catch's 10x5x1 board until the
+** 100-episode mean reaches threshold; returns the steps taken. */
+static double train_catch(pg_algorithm algo, double threshold, long budget) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  ck_assert_int_eq(pg_ctx_set_seed(ctx, 1), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Catch", 1, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, algo, env, PG_TRUNK_SMALL, &a), PG_OK);
+  pg_test_threshold stop = {threshold, 0};
+  ck_assert_int_eq(pg_agent_train(a, env, budget, pg_test_stop_at_threshold, &stop), PG_OK);
+  double steps = 0, mean = 0;
+  pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps);
+  pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &mean);
+  ck_assert_msg(stop.hit, "%s: mean return %.3f after %.0f steps (threshold %.2f)",
+                pg_algorithm_name(algo), mean, steps, threshold);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
+  return steps;
+}
+
+/* Random play scores about -0.6 on Catch; these pass within seconds. */
+START_TEST(test_paac_learns_catch_from_pixels) { train_catch(PG_ALGO_PAAC, 0.9, 80000); }
+END_TEST
+
+START_TEST(test_a3c_learns_catch_from_pixels) { train_catch(PG_ALGO_A3C, 0.8, 80000); }
+END_TEST
+
+START_TEST(test_agent_trunks_and_templates) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_env *pixels = NULL, *flat = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Catch", 1, &pixels), PG_OK);
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &flat), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_str_eq(pg_trunk_name(PG_TRUNK_NIPS), "nips");
+  ck_assert_str_eq(pg_trunk_name(PG_TRUNK_NATURE), "nature");
+  ck_assert_str_eq(pg_trunk_name(PG_TRUNK_SMALL), "small");
+  ck_assert_ptr_null(pg_trunk_name((pg_trunk)0));
+  /* No image declared; an image too small for the nips kernels; bad args. */
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_PAAC, flat, PG_TRUNK_SMALL, &a),
+                   PG_ERR_SHAPE);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "no image"));
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_PAAC, pixels, PG_TRUNK_NIPS, &a),
+                   PG_ERR_SHAPE);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "larger than the input"));
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_PAAC, pixels, (pg_trunk)9, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_PAAC, NULL, PG_TRUNK_SMALL, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_ptr_null(a);
+
+  /* A template: the caller's architecture, fresh weights, the algorithm's
+  ** heads (a separate value net for actor-critic). */
+  pg_net *tmpl = NULL;
+  ck_assert_int_eq(pg_net_create_image(ctx, 10, 5, 1, 1, 0, &tmpl), PG_OK);
+  ck_assert_int_eq(pg_net_add_conv2d(tmpl, 4, 3, 2, 1, PG_PADDING_SAME, PG_ACTIVATION_TANH,
+                                     PG_INIT_GLOROT_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_flatten(tmpl), PG_OK);
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_PAAC, flat, tmpl, &a),
+                   PG_ERR_SHAPE);
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_PAAC, pixels, NULL, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_ACTOR_CRITIC, pixels, tmpl, &a),
+                   PG_OK);
+  pg_net_destroy(tmpl); /* only read during the call */
+  pg_net *pol = NULL, *val = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 0, &pol), PG_OK);
+  ck_assert_int_eq(pg_agent_get_net(a, 1, &val), PG_OK);
+  ck_assert_ptr_nonnull(val);
+  const pg__netdef *d = pg__net_def(pol);
+  ck_assert_uint_eq(d->n_trunk, 2);
+  ck_assert_ptr_eq(d->layers[0].ops, &pg__conv2d_ops);
+  ck_assert_uint_eq(d->layers[0].out, 10 * 5 * 4);
+  ck_assert_uint_eq(d->input.rank, 3);
+  ck_assert_int_eq(pg_agent_train(a, pixels, 300, NULL, NULL), PG_OK);
+  /* Saved and reloaded, the agent acts the same. */
+  static unsigned char buf[1 << 18];
+  size_t size = 0;
+  ck_assert_int_eq(pg_agent_save_memory(a, buf, sizeof buf, &size), PG_OK);
+  pg_agent *b = NULL;
+  ck_assert_int_eq(pg_agent_load_memory(ctx, buf, size, &b), PG_OK);
+  double m1 = 0, m2 = 0;
+  ck_assert_int_eq(pg_agent_evaluate(a, pixels, 5, 1, &m1, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_evaluate(b, pixels, 5, 1, &m2, NULL), PG_OK);
+  ck_assert_double_eq(m1, m2);
+  pg_agent_destroy(b);
+  pg_agent_destroy(a);
+  pg_env_destroy(pixels);
+  pg_env_destroy(flat);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 static Suite *conv_suite(void) {
   Suite *s = suite_create("conv");
   TCase *tc = tcase_create("conv");
@@ -457,6 +556,12 @@ static Suite *conv_suite(void) {
   tcase_add_test(tc, test_no_allocation_after_finalize);
   tcase_add_test(tc, test_learns_left_right);
   suite_add_tcase(s, tc);
+  TCase *learn = tcase_create("learn");
+  tcase_set_timeout(learn, 120);
+  tcase_add_test(learn, test_agent_trunks_and_templates);
+  tcase_add_test(learn, test_paac_learns_catch_from_pixels);
+  tcase_add_test(learn, test_a3c_learns_catch_from_pixels);
+  suite_add_tcase(s, learn);
   return s;
 }
 
