@@ -231,6 +231,7 @@ end
 local ACTIVATIONS, INITS, OUTPUTS = names("PG_ACTIVATION_"), names("PG_INIT_"), names("PG_NET_OUTPUT_")
 local PADDINGS = names("PG_PADDING_")
 local ALGORITHMS, STATS = names("PG_ALGO_"), names("PG_STAT_")
+local TRUNKS = names("PG_TRUNK_")
 local OPTIMIZERS = { sgd = C.PG_OPTIM_SGD, rmsprop = C.PG_OPTIM_RMSPROP, adam = C.PG_OPTIM_ADAM }
 -- Parameter names as the library spells them (pg_param_name), and the
 -- optimizer parameters the library's pg_optim_param_from_name accepts.
@@ -1078,6 +1079,7 @@ function M.param_name(p)
   local s = C.pg_param_name(p)
   return s ~= nil and ffi.string(s) or nil
 end
+function M.trunk_name(t) return ffi.string(C.pg_trunk_name(enum(t, TRUNKS, "trunk"))) end
 function M.algorithm_name(a) return ffi.string(C.pg_algorithm_name(enum(a, ALGORITHMS, "algorithm"))) end
 -- Bounds, default and component of a parameter without an agent.
 local function algo_param(fn, a, p)
@@ -1130,6 +1132,20 @@ function M.Agent.for_env(ctx, algorithm, env, hidden_units, hidden_layers)
   local out = new_out("pg_agent*")
   check(C.pg_agent_create_for_env(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
                                   hidden_units or 64, hidden_layers or 1, out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+-- Nets with a conv trunk ("nips", "nature", "small") on env's image observation.
+function M.Agent.for_env_trunk(ctx, algorithm, env, trunk)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_for_env_trunk(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                        enum(trunk or "small", TRUNKS, "trunk"), out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+-- Own nets with template's input shape and trunk (the template stays the caller's).
+function M.Agent.from_template(ctx, algorithm, env, template)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_from_template(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                        template:p(), out), ctx)
   return wrap_agent(ctx, out, {})
 end
 

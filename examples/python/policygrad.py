@@ -137,6 +137,9 @@ pg_status pg_param_get_bounds(pg_algorithm, pg_param, double*, double*)
 pg_status pg_param_get_default(pg_algorithm, pg_param, double*)
 char* pg_param_component(pg_param)
 pg_status pg_agent_create_for_env(pg_ctx*, pg_algorithm, pg_env*, int32_t, int32_t, pg_agent**)
+char* pg_trunk_name(pg_trunk)
+pg_status pg_agent_create_for_env_trunk(pg_ctx*, pg_algorithm, pg_env*, pg_trunk, pg_agent**)
+pg_status pg_agent_create_from_template(pg_ctx*, pg_algorithm, pg_env*, pg_net*, pg_agent**)
 pg_status pg_agent_create(pg_ctx*, pg_algorithm, pg_net*, pg_net*, pg_agent**)
 void pg_agent_destroy(pg_agent*)
 pg_status pg_agent_set_param(pg_agent*, pg_param, double)
@@ -240,6 +243,9 @@ PG_ALGO_A3C = 5
 PG_ALGO_ASYNC_ONE_STEP_Q = 6
 PG_ALGO_ASYNC_ONE_STEP_SARSA = 7
 PG_ALGO_ASYNC_N_STEP_Q = 8
+PG_TRUNK_NIPS = 1
+PG_TRUNK_NATURE = 2
+PG_TRUNK_SMALL = 3
 PG_PARAM_GAMMA = 1
 PG_PARAM_LR = 2
 PG_PARAM_VALUE_LR = 3
@@ -275,7 +281,7 @@ PG_STAT_ELAPSED_SECONDS = 11
 PG_STAT_LEARNING_RATE = 12
 
 _ENUM_TYPES = {
-    "pg_status", "pg_activation", "pg_init", "pg_padding", "pg_net_output", "pg_optim_kind",
+    "pg_status", "pg_activation", "pg_init", "pg_padding", "pg_trunk", "pg_net_output", "pg_optim_kind",
     "pg_optim_param", "pg_action_kind", "pg_algorithm", "pg_param", "pg_stat",
 }
 _HANDLE_TYPES = {
@@ -678,6 +684,7 @@ PADDINGS = _names("PG_PADDING_")
 NET_OUTPUTS = _names("PG_NET_OUTPUT_")
 OPTIMIZERS = {k: v for k, v in _names("PG_OPTIM_").items() if k in ("sgd", "rmsprop", "adam")}
 ALGORITHMS = _names("PG_ALGO_")
+TRUNKS = _names("PG_TRUNK_")
 STATS = _names("PG_STAT_")
 
 
@@ -1592,6 +1599,11 @@ def param_name(param):
     return s.decode() if s is not None else None
 
 
+def trunk_name(trunk):
+    """The conv trunk preset's name (pg_trunk_name)."""
+    return lib.pg_trunk_name(_enum(trunk, TRUNKS, "trunk")).decode()
+
+
 def algorithm_name(algorithm):
     return lib.pg_algorithm_name(_enum(algorithm, ALGORITHMS, "algorithm")).decode()
 
@@ -1669,6 +1681,26 @@ class Agent(_Handle):
         _check(lib.pg_agent_create_for_env(ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"),
                                            env._p, int(hidden_units), int(hidden_layers),
                                            ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
+    def for_env_trunk(cls, ctx, algorithm, env, trunk="small"):
+        """An agent whose nets have a conv trunk ("nips", "nature", "small")
+        on env's image observation (pg_agent_create_for_env_trunk)."""
+        out = _new_ptr()
+        _check(lib.pg_agent_create_for_env_trunk(
+            ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), env._p,
+            _enum(trunk, TRUNKS, "trunk"), ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
+    def from_template(cls, ctx, algorithm, env, template):
+        """An agent whose own nets copy template's input shape and trunk
+        (pg_agent_create_from_template); template stays the caller's."""
+        out = _new_ptr()
+        _check(lib.pg_agent_create_from_template(
+            ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), env._p, template._p,
+            ctypes.byref(out)), ctx)
         return cls(ctx, None, None, _ptr=out.value)
 
     def _ck(self, st, ctx=None):
