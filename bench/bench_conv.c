@@ -9,43 +9,21 @@
 ** python3-torch), so that all figures come from one run; the script
 ** prints a note and the run goes on when torch is absent. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, setenv */
-#include "nn/pg_nn.h"
-#include "optim/pg_optim.h"
+#include "bench_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef PG_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
 
-/* CPU time of this thread: on a shared machine, waiting for a core is not
-** counted (cache sharing still is). Every timed call runs on this thread
-** (OpenBLAS is set to one thread). */
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef void (*bench_fn)(void *user);
-
-/* Seconds per call: repeats until 0.5 s have passed, best of 3 rounds. */
+/* CPU time of this thread (bench_common.h): on a shared machine, waiting for
+** a core is not counted (cache sharing still is). Every timed call runs on
+** this thread (OpenBLAS is set to one thread). */
 static double time_it(bench_fn fn, void *user) {
-  double best = 1e30;
-  for (int round = 0; round < 3; round++) {
-    long reps = 0;
-    double t0 = now(), t;
-    do {
-      fn(user);
-      reps++;
-      t = now() - t0;
-    } while (t < 0.5);
-    if (t / (double)reps < best) best = t / (double)reps;
-  }
-  return best;
+  return bench_best_time(fn, user, CLOCK_THREAD_CPUTIME_ID, 1, 0.5);
 }
 
 /* One matrix product C[M x N] (+)= op(A) . op(B) of the training step,
@@ -57,28 +35,11 @@ typedef struct product {
 } product;
 
 typedef struct job {
-  pg_net *net;
-  pg_optim *opt;
-  const float *x;
-  size_t n;
-  pg_loss_desc loss;
+  bench_step step; /* first: the job is passed to bench_forward / bench_train */
   product prod[16];
   size_t n_prod;
   float *a, *b, *c, *pack;
 } job;
-
-static void run_forward(void *user) {
-  job *j = user;
-  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
-}
-
-static void run_train(void *user) {
-  job *j = user;
-  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
-  pg__net_zero_grads(j->net);
-  pg__net_backward(j->net, j->n, &j->loss);
-  pg_optim_step(j->opt, NULL);
-}
 
 /* The products through pg__gemm (A^T via strides; B^T as a plain product,
 ** the transposition of W the layers do once per batch not counted). */
@@ -150,8 +111,8 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   float *actions = malloc(n * sizeof *actions);
   for (size_t i = 0; i < n * in; i++) x[i] = (float)((i * 37) % 101) / 101.0f;
   for (size_t i = 0; i < n; i++) adv[i] = 0.5f, actions[i] = (float)(i % 6);
-  job j = {.net = net, .opt = opt, .x = x, .n = n};
-  j.loss = (pg_loss_desc){.struct_size = sizeof(pg_loss_desc), .scale = 1.0f / (float)n,
+  job j = {.step = {.net = net, .opt = opt, .x = x, .n = n}};
+  j.step.loss = (pg_loss_desc){.struct_size = sizeof(pg_loss_desc), .scale = 1.0f / (float)n,
                           .policy_coef = 1.0f, .entropy_coef = 0.01f, .value_coef = 0.5f,
                           .actions = actions, .advantages = adv, .returns = adv};
   /* conv1: P 400, K 256, F 16; conv2: P 81, K 256, F 32; dense 2592 -> 256;
@@ -177,7 +138,7 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   j.c = calloc(2592 * 256 + 4096 * 256, sizeof(float));
   j.pack = calloc(PG__GEMM_PACK, sizeof(float));
 
-  double tf = time_it(run_forward, &j), tt = time_it(run_train, &j);
+  double tf = time_it(bench_forward, &j), tt = time_it(bench_train, &j);
   double tg = time_it(run_ours, &j);
   printf("nips 84x84x4 batch %3zu  forward %8.2f ms %7.0f frames/s %6.2f GFLOP/s  |  "
          "fwd+bwd+RMSProp %8.2f ms %7.0f frames/s %6.2f GFLOP/s\n",

@@ -2,8 +2,8 @@
 ** (pg_agent_create_for_env_trunk) on the built-in Catch, whose observation
 ** is its 10 x 5 x 1 board. Per seed: train until the 100-episode training
 ** mean reaches 0.9 or the step budget is spent, then play 100 greedy
-** episodes. One line per seed: steps, wall time, training mean, greedy
-** mean; then the count of seeds at >= 0.9 (docs/RESULTS.md).
+** episodes. One line per seed: the untrained policy's mean (200 sampled
+** episodes), steps, wall time, training mean, greedy mean; then the count of seeds at >= 0.9 (docs/RESULTS.md).
 **
 ** usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] */
 #define _POSIX_C_SOURCE 200809L
@@ -54,15 +54,18 @@ int main(int argc, char **argv) {
         pg_env_create_builtin(ctx, "Catch", (uint64_t)seed, &env) != PG_OK ||
         pg_agent_create_for_env_trunk(ctx, algo, env, trunk, &a) != PG_OK)
       fail(ctx);
-    double threshold = 0.9, t0 = now(), steps = 0, mean = 0, greedy = 0;
+    double threshold = 0.9, steps = 0, mean = 0, greedy = 0, untrained = 0;
+    /* The untrained policy (policy head gain 0.01: near uniform), sampled. */
+    if (pg_agent_evaluate(a, env, 200, 0, &untrained, NULL) != PG_OK) fail(ctx);
+    double t0 = now();
     if (pg_agent_train(a, env, budget, stop_at, &threshold) != PG_OK) fail(ctx);
     double dt = now() - t0;
     pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps);
     pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &mean);
     if (pg_agent_evaluate(a, env, 100, 1, &greedy, NULL) != PG_OK) fail(ctx);
     reached += mean >= 0.9;
-    printf("seed %d: %8.0f steps %7.1f s  training mean %.3f  greedy mean %.3f\n", seed, steps,
-           dt, mean, greedy);
+    printf("seed %d: untrained %+.3f  %8.0f steps %7.1f s  training mean %.3f  greedy mean %.3f\n",
+           seed, untrained, steps, dt, mean, greedy);
     fflush(stdout);
     pg_agent_destroy(a);
     pg_env_destroy(env);

@@ -126,18 +126,26 @@ pg_status pg__net_add_layer(pg_net *net, const char *fn, const pg__layer_ops *op
   return push_layer(net, fn, ops, PG__ROLE_TRUNK, settings);
 }
 
+/* check_add for a trunk layer with an activation (dense, conv2d). */
+static pg_status check_add_trunk(pg_net *net, const char *fn, const char *kind, size_t units,
+                                 pg_activation activation, pg_init init, double gain) {
+  pg_status st = check_add(net, fn, units, init, gain);
+  if (st != PG_OK) return st;
+  if (net->def.n_layers > net->def.n_trunk)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: %s layers must come before the heads", fn,
+                    kind);
+  if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
+    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown activation %d", fn,
+                    (int)activation);
+  return PG_OK;
+}
+
 pg_status pg_net_add_dense(pg_net *net, size_t units, pg_activation activation,
                            pg_init init, double gain) {
   static const char fn[] = "pg_net_add_dense";
   if (!net) return PG_ERR_INVALID_ARG;
-  pg_status st = check_add(net, fn, units, init, gain);
+  pg_status st = check_add_trunk(net, fn, "dense", units, activation, init, gain);
   if (st != PG_OK) return st;
-  if (net->def.n_layers > net->def.n_trunk)
-    return pg__fail(net->ctx, PG_ERR_BAD_STATE,
-                    "pg_net_add_dense: dense layers must come before the heads");
-  if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
-    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_add_dense: unknown activation %d",
-                    (int)activation);
   pg__layer s = dense_settings(units, activation, init, gain);
   return push_layer(net, fn, &pg__dense_ops, PG__ROLE_TRUNK, &s);
 }
@@ -147,14 +155,8 @@ pg_status pg_net_add_conv2d(pg_net *net, size_t filters, size_t kernel_h, size_t
                             pg_init init, double gain) {
   static const char fn[] = "pg_net_add_conv2d";
   if (!net) return PG_ERR_INVALID_ARG;
-  pg_status st = check_add(net, fn, filters, init, gain);
+  pg_status st = check_add_trunk(net, fn, "conv2d", filters, activation, init, gain);
   if (st != PG_OK) return st;
-  if (net->def.n_layers > net->def.n_trunk)
-    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: conv2d layers must come before the heads",
-                    fn);
-  if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
-    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown activation %d", fn,
-                    (int)activation);
   if (padding != PG_PADDING_VALID && padding != PG_PADDING_SAME)
     return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown padding %d", fn, (int)padding);
   if (kernel_h == 0 || kernel_w == 0 || kernel_h > 255 || kernel_w > 255 || stride == 0 ||
