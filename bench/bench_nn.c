@@ -2,8 +2,7 @@
 ** GFLOP/s, for the networks of docs/PERFORMANCE.md; with OpenBLAS, the same
 ** matrix products through cblas_sgemm on one thread for comparison. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, setenv */
-#include "nn/pg_nn.h"
-#include "optim/pg_optim.h"
+#include "bench_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,36 +20,14 @@ typedef struct shape {
   size_t head_out;
 } shape;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef void (*bench_fn)(void *user);
-
-/* Seconds per call: repeats until 0.2 s have passed, best of 3 rounds. */
+/* Seconds per call (wall time): 16 calls at a time until 0.2 s have
+** passed, best of 3 rounds. */
 static double time_it(bench_fn fn, void *user) {
-  double best = 1e30;
-  for (int round = 0; round < 3; round++) {
-    long reps = 0;
-    double t0 = now(), t;
-    do {
-      for (int i = 0; i < 16; i++) fn(user);
-      reps += 16;
-      t = now() - t0;
-    } while (t < 0.2);
-    if (t / (double)reps < best) best = t / (double)reps;
-  }
-  return best;
+  return bench_best_time(fn, user, CLOCK_MONOTONIC, 16, 0.2);
 }
 
 typedef struct job {
-  pg_net *net;
-  pg_optim *opt;
-  const float *x;
-  size_t n;
-  pg_loss_desc loss;
+  bench_step step; /* first: the job is passed to bench_forward / bench_train */
 #ifdef PG_HAVE_OPENBLAS
   size_t dims[8][2]; /* (in, out) of each dense product */
   size_t n_layers;
@@ -58,24 +35,11 @@ typedef struct job {
 #endif
 } job;
 
-static void run_forward(void *user) {
-  job *j = user;
-  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
-}
-
-static void run_train(void *user) {
-  job *j = user;
-  pg__net_forward(j->net, j->x, j->n, NULL, NULL);
-  pg__net_zero_grads(j->net);
-  pg__net_backward(j->net, j->n, &j->loss);
-  pg_optim_step(j->opt, NULL);
-}
-
 #ifdef PG_HAVE_OPENBLAS
 /* The products of forward and backward (no dx for the first layer). */
 static void run_blas(void *user) {
   job *j = user;
-  const int n = (int)j->n;
+  const int n = (int)j->step.n;
   for (size_t l = 0; l < j->n_layers; l++) {
     int in = (int)j->dims[l][0], out = (int)j->dims[l][1];
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0f, j->a, in, j->b,
@@ -124,16 +88,16 @@ static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
     targets[i] = 0.5f;
     actions[i] = (float)(i % 2);
   }
-  job j = {.net = net, .opt = opt, .x = x, .n = n};
-  j.loss = (pg_loss_desc){.struct_size = sizeof(pg_loss_desc), .scale = 1.0f / (float)n,
+  job j = {.step = {.net = net, .opt = opt, .x = x, .n = n}};
+  j.step.loss = (pg_loss_desc){.struct_size = sizeof(pg_loss_desc), .scale = 1.0f / (float)n,
                           .actions = actions, .advantages = targets, .returns = targets,
                           .q_targets = targets};
   if (s->small_heads) {
-    j.loss.policy_coef = 1.0f;
-    j.loss.entropy_coef = 0.01f;
-    j.loss.value_coef = 0.5f;
+    j.step.loss.policy_coef = 1.0f;
+    j.step.loss.entropy_coef = 0.01f;
+    j.step.loss.value_coef = 0.5f;
   } else {
-    j.loss.q_coef = 1.0f;
+    j.step.loss.q_coef = 1.0f;
   }
   /* Multiply-adds of the dense products, per row. */
   double fwd_macs = 0, first = (double)(s->in * s->hidden);
@@ -144,7 +108,7 @@ static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
   double fwd_flops = 2.0 * fwd_macs * (double)n;
   double train_flops = fwd_flops * 3.0 - 2.0 * first * (double)n;
 
-  double tf = time_it(run_forward, &j), tt = time_it(run_train, &j);
+  double tf = time_it(bench_forward, &j), tt = time_it(bench_train, &j);
   printf("%-22s batch %3zu  forward %9.2f us (%6.2f GFLOP/s)  fwd+bwd+step %9.2f us "
          "(%6.2f GFLOP/s)",
          s->name, n, tf * 1e6, fwd_flops / tf * 1e-9, tt * 1e6, train_flops / tt * 1e-9);

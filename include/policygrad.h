@@ -289,6 +289,50 @@ PG_API pg_status pg_net_add_dense(pg_net *net, size_t units,
                                   pg_activation activation, pg_init init,
                                   double gain);
 
+/** Padding of a conv2d layer. Numbers are ABI. */
+typedef enum pg_padding {
+  PG_PADDING_VALID = 0, /**< no padding: out = (in - kernel) / stride + 1 */
+  PG_PADDING_SAME = 1,  /**< zero padding: out = ceil(in / stride); the odd
+                             row/column of padding goes to the bottom/right */
+  PG_PADDING_FORCE_INT = 0x7fffffff
+} pg_padding;
+
+/** Starts a network on image inputs: each row is height x width x channels
+** floats, stored HWC (pixel (y, x) channel c at (y*width + x)*channels + c),
+** the layout of pg_env_set_observation_image; input_dim is their product.
+** Otherwise as pg_net_create (conv2d layers need such a net). *out is NULL
+** on failure. Errors: PG_ERR_INVALID_ARG (ctx or out NULL, a size 0, the
+** image or max_batch above 2^24 floats), PG_ERR_NOMEM. */
+PG_API pg_status pg_net_create_image(pg_ctx *ctx, size_t height, size_t width,
+                                     size_t channels, size_t max_batch,
+                                     uint64_t seed, pg_net **out);
+
+/** Appends a 2-D convolution to the trunk: `filters` kernels of
+** kernel_h x kernel_w over all input channels, moved by `stride` in both
+** directions, with `padding`, a bias per filter and `activation`. Its input
+** is the image of pg_net_create_image or the previous conv2d's output
+** (out_h x out_w x filters, HWC). The weights are initialised as a
+** (kernel_h*kernel_w*channels) x filters matrix with `init` and gain >= 0.
+** Only before the first head, a flatten or a dense layer, and before
+** pg_net_finalize. Forward and backward allocate nothing (the net's
+** scratch holds one image's patches). Errors: PG_ERR_INVALID_ARG (net
+** NULL, input not an image, a size 0 or above its bound: filters 65536,
+** kernel and stride 255; a kernel larger than the input with valid
+** padding; unknown padding, activation or initializer), PG_ERR_OUT_OF_RANGE
+** (gain), PG_ERR_BAD_STATE (finalized, or after a head), PG_ERR_UNSUPPORTED
+** (more than 32 layers and heads). */
+PG_API pg_status pg_net_add_conv2d(pg_net *net, size_t filters, size_t kernel_h,
+                                   size_t kernel_w, size_t stride,
+                                   pg_padding padding, pg_activation activation,
+                                   pg_init init, double gain);
+
+/** Appends a flatten layer: the trunk's image output read as one vector of
+** the same floats in the same order (dense layers and heads do this
+** implicitly; flatten states it in the architecture). No parameters.
+** Errors: PG_ERR_INVALID_ARG (net NULL), PG_ERR_BAD_STATE (finalized, or
+** after a head), PG_ERR_UNSUPPORTED (more than 32 layers and heads). */
+PG_API pg_status pg_net_add_flatten(pg_net *net);
+
 /** @name Heads
 ** Heads on the trunk's output (the input itself when the trunk is empty);
 ** at most one of each kind, before pg_net_finalize. Errors as for
@@ -868,6 +912,48 @@ PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,
                                          int32_t hidden_units,
                                          int32_t hidden_layers,
                                          pg_agent **out);
+
+/** Convolutional trunks that pg_agent_create_for_env_trunk builds for an
+** environment's image observation (ReLU, He-uniform weights, then one
+** dense ReLU layer; kernels k x k with stride s written k/s). Numbers are
+** ABI. */
+typedef enum pg_trunk {
+  PG_TRUNK_NIPS = 1,   /**< A3C's "nips" net: 16 8/4, 32 4/2 (valid), dense 256 */
+  PG_TRUNK_NATURE = 2, /**< DQN's "nature" net: 32 8/4, 64 4/2, 64 3/1 (valid), dense 512 */
+  PG_TRUNK_SMALL = 3,  /**< for 10x10 .. 20x20 grids: 16 3/1, 32 3/2 (same padding), dense 128 */
+  PG_TRUNK_FORCE_INT = 0x7fffffff
+} pg_trunk;
+
+/** The preset's name ("nips", "nature", "small"), or NULL for an unknown
+** value. Static storage; thread-safe. */
+PG_API const char *pg_trunk_name(pg_trunk trunk);
+
+/** As pg_agent_create_for_env, with the trunk `trunk` built on env's image
+** observation (pg_env_set_observation_image; the built-in Catch declares
+** 10 x 5 x 1) in place of the dense layers: every net the algorithm needs
+** (policy, value, shared or separate, or Q) gets that trunk and its own
+** heads. The agent owns its nets. Errors: PG_ERR_INVALID_ARG (NULL
+** arguments, unknown trunk or algorithm), PG_ERR_SHAPE (env declares no
+** image, or the image is too small for the trunk's kernels, e.g. nips and
+** nature need at least 36 x 36), PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create_for_env_trunk(pg_ctx *ctx, pg_algorithm algorithm,
+                                               const pg_env *env, pg_trunk trunk,
+                                               pg_agent **out);
+
+/** As pg_agent_create_for_env, with the caller's net as the architecture:
+** the agent builds and owns new nets with template_net's input shape (flat
+** or an image) and trunk layers (kinds and settings; its heads, parameters
+** and max_batch are not used), adds the heads the algorithm needs for
+** env's spaces, and draws fresh weights from the context's seed.
+** template_net (finalized or not, of the same context) is only read during
+** the call; the caller still owns it. Errors: PG_ERR_INVALID_ARG (NULL
+** arguments, another context, unknown algorithm), PG_ERR_SHAPE (the
+** template's input size is not env's observation size),
+** PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
+PG_API pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorithm,
+                                               const pg_env *env,
+                                               const pg_net *template_net,
+                                               pg_agent **out);
 
 /** Creates an agent on caller-built networks (borrowed, see pg_agent).
 ** net carries the policy head (categorical or Gaussian), or Q-values for

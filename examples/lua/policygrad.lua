@@ -233,7 +233,9 @@ local function names(prefix)
   return t
 end
 local ACTIVATIONS, INITS, OUTPUTS = names("PG_ACTIVATION_"), names("PG_INIT_"), names("PG_NET_OUTPUT_")
+local PADDINGS = names("PG_PADDING_")
 local ALGORITHMS, STATS = names("PG_ALGO_"), names("PG_STAT_")
+local TRUNKS = names("PG_TRUNK_")
 local OPTIMIZERS = { sgd = C.PG_OPTIM_SGD, rmsprop = C.PG_OPTIM_RMSPROP, adam = C.PG_OPTIM_ADAM }
 -- Parameter names as the library spells them (pg_param_name), and the
 -- optimizer parameters the library's pg_optim_param_from_name accepts.
@@ -557,6 +559,28 @@ M.Net = setmetatable({}, { __call = function(_, ctx, input_dim, max_batch, seed)
   check(C.pg_net_create(ctx:p(), input_dim, max_batch or 1, seed_arg(seed or 0, "Net: seed"), out), ctx)
   return wrap_net(ctx, out)
 end, __index = Net })
+-- A net on images of height x width x channels floats per row, HWC.
+function M.Net.image(ctx, height, width, channels, max_batch, seed)
+  local out = new_out("pg_net*")
+  check(C.pg_net_create_image(ctx:p(), height, width, channels, max_batch or 1,
+                              seed_arg(seed or 0, "Net.image: seed"), out), ctx)
+  return wrap_net(ctx, out)
+end
+
+-- kernel: a number or {kernel_h, kernel_w}.
+function Net:add_conv2d(filters, kernel, stride, padding, activation, init, gain)
+  local kh, kw = kernel, kernel
+  if type(kernel) == "table" then kh, kw = kernel[1], kernel[2] end
+  check(C.pg_net_add_conv2d(self:p(), filters, kh, kw, stride or 1,
+                            enum(padding or "valid", PADDINGS, "padding"),
+                            enum(activation or "relu", ACTIVATIONS, "activation"),
+                            enum(init or "orthogonal", INITS, "initializer"), gain or 1.0), self.ctx)
+  return self
+end
+function Net:add_flatten()
+  check(C.pg_net_add_flatten(self:p()), self.ctx)
+  return self
+end
 
 function Net:add_dense(units, activation, init, gain)
   check(C.pg_net_add_dense(self:p(), units, enum(activation or "relu", ACTIVATIONS, "activation"),
@@ -1059,6 +1083,7 @@ function M.param_name(p)
   local s = C.pg_param_name(p)
   return s ~= nil and ffi.string(s) or nil
 end
+function M.trunk_name(t) return ffi.string(C.pg_trunk_name(enum(t, TRUNKS, "trunk"))) end
 function M.algorithm_name(a) return ffi.string(C.pg_algorithm_name(enum(a, ALGORITHMS, "algorithm"))) end
 -- Bounds, default and component of a parameter without an agent.
 local function algo_param(fn, a, p)
@@ -1111,6 +1136,20 @@ function M.Agent.for_env(ctx, algorithm, env, hidden_units, hidden_layers)
   local out = new_out("pg_agent*")
   check(C.pg_agent_create_for_env(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
                                   hidden_units or 64, hidden_layers or 1, out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+-- Nets with a conv trunk ("nips", "nature", "small") on env's image observation.
+function M.Agent.for_env_trunk(ctx, algorithm, env, trunk)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_for_env_trunk(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                        enum(trunk or "small", TRUNKS, "trunk"), out), ctx)
+  return wrap_agent(ctx, out, {})
+end
+-- Own nets with template's input shape and trunk (the template stays the caller's).
+function M.Agent.from_template(ctx, algorithm, env, template)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_from_template(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                        template:p(), out), ctx)
   return wrap_agent(ctx, out, {})
 end
 

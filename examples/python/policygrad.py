@@ -73,6 +73,9 @@ pg_status pg_rng_normal(pg_rng*, double*)
 pg_status pg_net_create(pg_ctx*, size_t, size_t, uint64_t, pg_net**)
 void pg_net_destroy(pg_net*)
 pg_status pg_net_add_dense(pg_net*, size_t, pg_activation, pg_init, double)
+pg_status pg_net_create_image(pg_ctx*, size_t, size_t, size_t, size_t, uint64_t, pg_net**)
+pg_status pg_net_add_conv2d(pg_net*, size_t, size_t, size_t, size_t, pg_padding, pg_activation, pg_init, double)
+pg_status pg_net_add_flatten(pg_net*)
 pg_status pg_net_add_categorical_head(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_gaussian_head(pg_net*, size_t, pg_init, double, double)
 pg_status pg_net_add_value_head(pg_net*, pg_init, double)
@@ -134,6 +137,9 @@ pg_status pg_param_get_bounds(pg_algorithm, pg_param, double*, double*)
 pg_status pg_param_get_default(pg_algorithm, pg_param, double*)
 char* pg_param_component(pg_param)
 pg_status pg_agent_create_for_env(pg_ctx*, pg_algorithm, pg_env*, int32_t, int32_t, pg_agent**)
+char* pg_trunk_name(pg_trunk)
+pg_status pg_agent_create_for_env_trunk(pg_ctx*, pg_algorithm, pg_env*, pg_trunk, pg_agent**)
+pg_status pg_agent_create_from_template(pg_ctx*, pg_algorithm, pg_env*, pg_net*, pg_agent**)
 pg_status pg_agent_create(pg_ctx*, pg_algorithm, pg_net*, pg_net*, pg_agent**)
 void pg_agent_destroy(pg_agent*)
 pg_status pg_agent_set_param(pg_agent*, pg_param, double)
@@ -214,6 +220,8 @@ PG_ACTIVATION_SIGMOID = 3
 PG_INIT_GLOROT_UNIFORM = 1
 PG_INIT_HE_UNIFORM = 2
 PG_INIT_ORTHOGONAL = 3
+PG_PADDING_VALID = 0
+PG_PADDING_SAME = 1
 PG_NET_OUTPUT_LOGITS = 1
 PG_NET_OUTPUT_PROBS = 2
 PG_NET_OUTPUT_LOG_PROBS = 3
@@ -247,6 +255,9 @@ PG_ALGO_ASYNC_ONE_STEP_Q = 6
 PG_ALGO_ASYNC_ONE_STEP_SARSA = 7
 PG_ALGO_ASYNC_N_STEP_Q = 8
 PG_ALGO_PPO = 9
+PG_TRUNK_NIPS = 1
+PG_TRUNK_NATURE = 2
+PG_TRUNK_SMALL = 3
 PG_PARAM_GAMMA = 1
 PG_PARAM_LR = 2
 PG_PARAM_VALUE_LR = 3
@@ -290,7 +301,7 @@ PG_STAT_ELAPSED_SECONDS = 11
 PG_STAT_LEARNING_RATE = 12
 
 _ENUM_TYPES = {
-    "pg_status", "pg_activation", "pg_init", "pg_net_output", "pg_optim_kind",
+    "pg_status", "pg_activation", "pg_init", "pg_padding", "pg_trunk", "pg_net_output", "pg_optim_kind",
     "pg_optim_param", "pg_action_kind", "pg_algorithm", "pg_param", "pg_stat",
 }
 _HANDLE_TYPES = {
@@ -698,9 +709,11 @@ def _names(prefix):
 
 ACTIVATIONS = _names("PG_ACTIVATION_")
 INITS = _names("PG_INIT_")
+PADDINGS = _names("PG_PADDING_")
 NET_OUTPUTS = _names("PG_NET_OUTPUT_")
 OPTIMIZERS = {k: v for k, v in _names("PG_OPTIM_").items() if k in ("sgd", "rmsprop", "adam")}
 ALGORITHMS = _names("PG_ALGO_")
+TRUNKS = _names("PG_TRUNK_")
 STATS = _names("PG_STAT_")
 
 
@@ -900,6 +913,15 @@ class Net(_Handle):
         self._owner = _owner          # an Agent for a borrowed view of its own net
         self._last_n = 0
 
+    @classmethod
+    def image(cls, ctx, height, width, channels, max_batch=1, seed=0):
+        """A net on images of height x width x channels floats per row, HWC
+        (pg_net_create_image); conv2d layers need one."""
+        out = _new_ptr()
+        _check(lib.pg_net_create_image(ctx._p, int(height), int(width), int(channels),
+                                       int(max_batch), _seed(seed), ctypes.byref(out)), ctx)
+        return cls(ctx, 0, _ptr=out.value)
+
     @property
     def _p(self):
         if self._owner is not None and self._owner.closed:
@@ -910,6 +932,20 @@ class Net(_Handle):
     def add_dense(self, units, activation="relu", init="orthogonal", gain=1.0):
         _check(lib.pg_net_add_dense(self._p, int(units), _enum(activation, ACTIVATIONS, "activation"),
                                     _enum(init, INITS, "initializer"), float(gain)), self._ctx)
+        return self
+
+    def add_conv2d(self, filters, kernel, stride=1, padding="valid", activation="relu",
+                   init="orthogonal", gain=1.0):
+        """A 2-D convolution; kernel is an int or (kernel_h, kernel_w)."""
+        kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+        _check(lib.pg_net_add_conv2d(self._p, int(filters), int(kh), int(kw), int(stride),
+                                     _enum(padding, PADDINGS, "padding"),
+                                     _enum(activation, ACTIVATIONS, "activation"),
+                                     _enum(init, INITS, "initializer"), float(gain)), self._ctx)
+        return self
+
+    def add_flatten(self):
+        _check(lib.pg_net_add_flatten(self._p), self._ctx)
         return self
 
     def add_categorical_head(self, n_actions, init="orthogonal", gain=0.01):
@@ -1592,6 +1628,11 @@ def param_name(param):
     return s.decode() if s is not None else None
 
 
+def trunk_name(trunk):
+    """The conv trunk preset's name (pg_trunk_name)."""
+    return lib.pg_trunk_name(_enum(trunk, TRUNKS, "trunk")).decode()
+
+
 def algorithm_name(algorithm):
     return lib.pg_algorithm_name(_enum(algorithm, ALGORITHMS, "algorithm")).decode()
 
@@ -1669,6 +1710,26 @@ class Agent(_Handle):
         _check(lib.pg_agent_create_for_env(ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"),
                                            env._p, int(hidden_units), int(hidden_layers),
                                            ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
+    def for_env_trunk(cls, ctx, algorithm, env, trunk="small"):
+        """An agent whose nets have a conv trunk ("nips", "nature", "small")
+        on env's image observation (pg_agent_create_for_env_trunk)."""
+        out = _new_ptr()
+        _check(lib.pg_agent_create_for_env_trunk(
+            ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), env._p,
+            _enum(trunk, TRUNKS, "trunk"), ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
+    def from_template(cls, ctx, algorithm, env, template):
+        """An agent whose own nets copy template's input shape and trunk
+        (pg_agent_create_from_template); template stays the caller's."""
+        out = _new_ptr()
+        _check(lib.pg_agent_create_from_template(
+            ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), env._p, template._p,
+            ctypes.byref(out)), ctx)
         return cls(ctx, None, None, _ptr=out.value)
 
     def _ck(self, st, ctx=None):

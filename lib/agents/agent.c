@@ -128,13 +128,38 @@ pg_status pg__agent_create_ops(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net
 /* The nets pg_agent_create_for_env builds: a ReLU trunk, then the heads. */
 enum { HEAD_POLICY = 1, HEAD_VALUE = 2, HEAD_Q = 4 };
 
-static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, int32_t units,
-                           int32_t layers, unsigned heads, uint64_t seed, pg_net **out) {
+/* The architecture of the trunk: hidden_layers dense layers of
+** hidden_units, or (tmpl not NULL) the input shape and trunk layers of a
+** template net. */
+typedef struct trunk_src {
+  const pg__netdef *tmpl;
+  int32_t units, layers;
+} trunk_src;
+
+static pg_status add_trunk(pg_ctx *ctx, const trunk_src *t, size_t in, uint64_t seed,
+                           pg_net **out) {
+  static const char fn[] = "pg_agent_create_from_template";
+  pg_status st;
+  if (!t->tmpl) {
+    st = pg_net_create(ctx, in, 512, seed, out);
+    for (int32_t l = 0; st == PG_OK && l < t->layers; l++)
+      st = pg_net_add_dense(*out, (size_t)t->units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL,
+                            sqrt(2.0));
+    return st;
+  }
+  const pg__shape *s = &t->tmpl->input;
+  st = s->rank == 3 ? pg_net_create_image(ctx, s->dim[0], s->dim[1], s->dim[2], 512, seed, out)
+                    : pg_net_create(ctx, t->tmpl->input_dim, 512, seed, out);
+  for (size_t i = 0; st == PG_OK && i < t->tmpl->n_trunk; i++)
+    st = pg__net_add_layer(*out, fn, t->tmpl->layers[i].ops, &t->tmpl->layers[i]);
+  return st;
+}
+
+static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, const trunk_src *trunk,
+                           unsigned heads, uint64_t seed, pg_net **out) {
   bool policy = heads & HEAD_POLICY, value = heads & HEAD_VALUE;
   pg_net *net = NULL;
-  pg_status st = pg_net_create(ctx, in, 512, seed, &net);
-  for (int32_t l = 0; st == PG_OK && l < layers; l++)
-    st = pg_net_add_dense(net, (size_t)units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0));
+  pg_status st = add_trunk(ctx, trunk, in, seed, &net);
   if (st == PG_OK && (heads & HEAD_Q))
     st = pg_net_add_q_head(net, (size_t)pg__env_n(env), PG_INIT_ORTHOGONAL, 1.0);
   if (st == PG_OK && policy) {
@@ -153,19 +178,10 @@ static pg_status build_net(pg_ctx *ctx, const pg_env *env, size_t in, int32_t un
   return PG_OK;
 }
 
-pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
-                                  int32_t hidden_units, int32_t hidden_layers,
-                                  pg_agent **out) {
-  static const char *fn = "pg_agent_create_for_env";
-  if (!ctx) return PG_ERR_INVALID_ARG;
-  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
-  *out = NULL;
-  if (!env) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: env is NULL", fn);
-  if (hidden_layers < 0 || hidden_layers > 8 || (hidden_layers > 0 && (hidden_units < 1 ||
-                                                                       hidden_units > 4096)))
-    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
-                    "%s: hidden_layers = %d must be in [0, 8] and hidden_units = %d in [1, 4096]",
-                    fn, (int)hidden_layers, (int)hidden_units);
+/* pg_agent_create_for_env and the template / trunk constructors, after
+** their own argument checks (ctx, out and env not NULL). */
+static pg_status create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
+                                const trunk_src *trunk, const char *fn, pg_agent **out) {
   pg_status st = check_algo(ctx, algorithm, fn);
   if (st != PG_OK) return st;
   if (pg__env_kind(env) == PG_ACTION_DISCRETE && pg__env_n(env) < 2)
@@ -189,15 +205,120 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
   uint64_t seed = ctx->seed;
   pg_net *net = NULL, *vnet = NULL;
   size_t in = (size_t)pg__env_obs_size(env);
-  st = build_net(ctx, env, in, hidden_units, hidden_layers, heads, pg__mix64(seed, 1), &net);
+  if (trunk->tmpl && trunk->tmpl->input_dim != in)
+    return pg__fail(ctx, PG_ERR_SHAPE,
+                    "%s: the template net takes %zu inputs, environment '%s' observes %zu", fn,
+                    trunk->tmpl->input_dim, pg__env_name(env), in);
+  st = build_net(ctx, env, in, trunk, heads, pg__mix64(seed, 1), &net);
   if (st == PG_OK && separate)
-    st = build_net(ctx, env, in, hidden_units, hidden_layers, HEAD_VALUE, pg__mix64(seed, 2),
-                   &vnet);
+    st = build_net(ctx, env, in, trunk, HEAD_VALUE, pg__mix64(seed, 2), &vnet);
   if (st == PG_OK) st = agent_new(ctx, ops, net, vnet, true, fn, out);
   if (st != PG_OK) {
     pg_net_destroy(net);
     pg_net_destroy(vnet);
     return pg__fail(ctx, st, "%s: %s", fn, pg_ctx_last_error(ctx));
   }
+  return PG_OK;
+}
+
+pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
+                                  int32_t hidden_units, int32_t hidden_layers,
+                                  pg_agent **out) {
+  static const char *fn = "pg_agent_create_for_env";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!env) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: env is NULL", fn);
+  if (hidden_layers < 0 || hidden_layers > 8 || (hidden_layers > 0 && (hidden_units < 1 ||
+                                                                       hidden_units > 4096)))
+    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: hidden_layers = %d must be in [0, 8] and hidden_units = %d in [1, 4096]",
+                    fn, (int)hidden_layers, (int)hidden_units);
+  trunk_src t = {NULL, hidden_units, hidden_layers};
+  return create_for_env(ctx, algorithm, env, &t, fn, out);
+}
+
+pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
+                                        const pg_net *template_net, pg_agent **out) {
+  static const char *fn = "pg_agent_create_from_template";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!env) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: env is NULL", fn);
+  if (!template_net) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: template_net is NULL", fn);
+  if (pg__net_ctx(template_net) != ctx)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: template_net belongs to another context", fn);
+  trunk_src t = {pg__net_def(template_net), 0, 0};
+  return create_for_env(ctx, algorithm, env, &t, fn, out);
+}
+
+/* ---- the conv trunks for image observations ------------------------------------
+** One table: per preset its conv layers (filters, kernel, stride, padding),
+** then one dense ReLU layer; ReLU throughout, He-uniform weights. */
+typedef struct trunk_conv {
+  uint32_t filters, kernel, stride;
+  pg_padding padding;
+} trunk_conv;
+
+static const struct trunk_preset {
+  pg_trunk trunk;
+  const char *name;
+  trunk_conv conv[3];
+  size_t n_conv, dense;
+} trunk_presets[] = {
+    {PG_TRUNK_NIPS, "nips", {{16, 8, 4, PG_PADDING_VALID}, {32, 4, 2, PG_PADDING_VALID}}, 2, 256},
+    {PG_TRUNK_NATURE, "nature",
+     {{32, 8, 4, PG_PADDING_VALID}, {64, 4, 2, PG_PADDING_VALID}, {64, 3, 1, PG_PADDING_VALID}},
+     3, 512},
+    {PG_TRUNK_SMALL, "small", {{16, 3, 1, PG_PADDING_SAME}, {32, 3, 2, PG_PADDING_SAME}}, 2, 128},
+};
+
+const char *pg_trunk_name(pg_trunk trunk) {
+  for (size_t i = 0; i < sizeof trunk_presets / sizeof trunk_presets[0]; i++)
+    if (trunk_presets[i].trunk == trunk) return trunk_presets[i].name;
+  return NULL;
+}
+
+pg_status pg_agent_create_for_env_trunk(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
+                                        pg_trunk trunk, pg_agent **out) {
+  static const char *fn = "pg_agent_create_for_env_trunk";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!env) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: env is NULL", fn);
+  const struct trunk_preset *p = NULL;
+  for (size_t i = 0; i < sizeof trunk_presets / sizeof trunk_presets[0]; i++)
+    if (trunk_presets[i].trunk == trunk) p = &trunk_presets[i];
+  if (!p)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG,
+                    "%s: unknown trunk %d (PG_TRUNK_NIPS, PG_TRUNK_NATURE or PG_TRUNK_SMALL)", fn,
+                    (int)trunk);
+  int32_t h = 0, w = 0, c = 0;
+  (void)pg_env_get_observation_image(env, &h, &w, &c);
+  if (h < 1 || w < 1 || c < 1)
+    return pg__fail(ctx, PG_ERR_SHAPE,
+                    "%s: environment '%s' declares no image observation "
+                    "(pg_env_set_observation_image); the %s trunk is convolutional", fn,
+                    pg__env_name(env), p->name);
+  pg_net *tmpl = NULL;
+  pg_status st = pg_net_create_image(ctx, (size_t)h, (size_t)w, (size_t)c, 1, 0, &tmpl);
+  for (size_t i = 0; st == PG_OK && i < p->n_conv; i++) {
+    const trunk_conv *cv = &p->conv[i];
+    st = pg_net_add_conv2d(tmpl, cv->filters, cv->kernel, cv->kernel, cv->stride, cv->padding,
+                           PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1.0);
+  }
+  if (st == PG_OK) st = pg_net_add_flatten(tmpl);
+  if (st == PG_OK)
+    st = pg_net_add_dense(tmpl, p->dense, PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1.0);
+  if (st != PG_OK) { /* the image is too small for the kernels: a shape error */
+    pg_net_destroy(tmpl);
+    if (st == PG_ERR_INVALID_ARG) st = PG_ERR_SHAPE;
+    return pg__fail(ctx, st, "%s: the %s trunk on a %d x %d x %d image: %s", fn, p->name,
+                    (int)h, (int)w, (int)c, pg_ctx_last_error(ctx));
+  }
+  st = pg_agent_create_from_template(ctx, algorithm, env, tmpl, out);
+  pg_net_destroy(tmpl);
+  if (st != PG_OK)
+    return pg__fail(ctx, st, "%s: %s", fn, pg_ctx_last_error(ctx));
   return PG_OK;
 }

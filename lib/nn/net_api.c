@@ -11,6 +11,23 @@ static bool finite_d(double x) { return x == x && x - x == 0.0; }
 
 /* ---- construction ------------------------------------------------------- */
 
+/* A net on input of `input` (checked by the callers, rank 1 or 3). */
+static pg_status create_net(pg_ctx *ctx, const char *fn, const pg__shape *input,
+                            size_t max_batch, uint64_t seed, pg_net **out) {
+  if (max_batch == 0 || max_batch > MAX_DIM)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: max_batch %zu not in [1, 2^24]", fn,
+                    max_batch);
+  pg_net *net = pg__calloc(ctx, 1, sizeof *net);
+  if (!net) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  net->ctx = ctx;
+  atomic_init(&net->refs, 1);
+  pg__netdef_init(&net->def, pg__shape_size(input), max_batch, seed);
+  net->def.input = *input;
+  pg__ctx_retain(ctx);
+  *out = net;
+  return PG_OK;
+}
+
 pg_status pg_net_create(pg_ctx *ctx, size_t input_dim, size_t max_batch,
                         uint64_t seed, pg_net **out) {
   if (!ctx) return PG_ERR_INVALID_ARG;
@@ -19,17 +36,28 @@ pg_status pg_net_create(pg_ctx *ctx, size_t input_dim, size_t max_batch,
   if (input_dim == 0 || input_dim > MAX_DIM)
     return pg__fail(ctx, PG_ERR_INVALID_ARG,
                     "pg_net_create: input_dim %zu not in [1, 2^24]", input_dim);
-  if (max_batch == 0 || max_batch > MAX_DIM)
+  pg__shape input = pg__shape_flat(input_dim);
+  return create_net(ctx, "pg_net_create", &input, max_batch, seed, out);
+}
+
+pg_status pg_net_create_image(pg_ctx *ctx, size_t height, size_t width, size_t channels,
+                              size_t max_batch, uint64_t seed, pg_net **out) {
+  static const char fn[] = "pg_net_create_image";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (height == 0 || width == 0 || channels == 0 || height > MAX_DIM || width > MAX_DIM ||
+      channels > MAX_DIM || height * width > MAX_DIM || height * width * channels > MAX_DIM)
     return pg__fail(ctx, PG_ERR_INVALID_ARG,
-                    "pg_net_create: max_batch %zu not in [1, 2^24]", max_batch);
-  pg_net *net = pg__calloc(ctx, 1, sizeof *net);
-  if (!net) return pg__fail(ctx, PG_ERR_NOMEM, "pg_net_create: out of memory");
-  net->ctx = ctx;
-  atomic_init(&net->refs, 1);
-  pg__netdef_init(&net->def, input_dim, max_batch, seed);
-  pg__ctx_retain(ctx);
-  *out = net;
-  return PG_OK;
+                    "%s: image %zu x %zu x %zu: every size must be >= 1 and the image at "
+                    "most 2^24 floats", fn, height, width, channels);
+  pg__shape input;
+  memset(&input, 0, sizeof input);
+  input.rank = 3;
+  input.dim[0] = (uint32_t)height;
+  input.dim[1] = (uint32_t)width;
+  input.dim[2] = (uint32_t)channels;
+  return create_net(ctx, fn, &input, max_batch, seed, out);
 }
 
 void pg_net_destroy(pg_net *net) {
@@ -98,20 +126,57 @@ pg_status pg__net_add_layer(pg_net *net, const char *fn, const pg__layer_ops *op
   return push_layer(net, fn, ops, PG__ROLE_TRUNK, settings);
 }
 
+/* check_add for a trunk layer with an activation (dense, conv2d). */
+static pg_status check_add_trunk(pg_net *net, const char *fn, const char *kind, size_t units,
+                                 pg_activation activation, pg_init init, double gain) {
+  pg_status st = check_add(net, fn, units, init, gain);
+  if (st != PG_OK) return st;
+  if (net->def.n_layers > net->def.n_trunk)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: %s layers must come before the heads", fn,
+                    kind);
+  if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
+    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown activation %d", fn,
+                    (int)activation);
+  return PG_OK;
+}
+
 pg_status pg_net_add_dense(pg_net *net, size_t units, pg_activation activation,
                            pg_init init, double gain) {
   static const char fn[] = "pg_net_add_dense";
   if (!net) return PG_ERR_INVALID_ARG;
-  pg_status st = check_add(net, fn, units, init, gain);
+  pg_status st = check_add_trunk(net, fn, "dense", units, activation, init, gain);
   if (st != PG_OK) return st;
-  if (net->def.n_layers > net->def.n_trunk)
-    return pg__fail(net->ctx, PG_ERR_BAD_STATE,
-                    "pg_net_add_dense: dense layers must come before the heads");
-  if (activation < PG_ACTIVATION_LINEAR || activation > PG_ACTIVATION_SIGMOID)
-    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_add_dense: unknown activation %d",
-                    (int)activation);
   pg__layer s = dense_settings(units, activation, init, gain);
   return push_layer(net, fn, &pg__dense_ops, PG__ROLE_TRUNK, &s);
+}
+
+pg_status pg_net_add_conv2d(pg_net *net, size_t filters, size_t kernel_h, size_t kernel_w,
+                            size_t stride, pg_padding padding, pg_activation activation,
+                            pg_init init, double gain) {
+  static const char fn[] = "pg_net_add_conv2d";
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg_status st = check_add_trunk(net, fn, "conv2d", filters, activation, init, gain);
+  if (st != PG_OK) return st;
+  if (padding != PG_PADDING_VALID && padding != PG_PADDING_SAME)
+    return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown padding %d", fn, (int)padding);
+  if (kernel_h == 0 || kernel_w == 0 || kernel_h > 255 || kernel_w > 255 || stride == 0 ||
+      stride > 255)
+    return pg__fail(net->ctx, PG_ERR_INVALID_ARG,
+                    "%s: kernel %zu x %zu, stride %zu: each must be in [1, 255]", fn, kernel_h,
+                    kernel_w, stride);
+  pg__layer s = dense_settings(filters, activation, init, gain);
+  s.settings[1] = (uint32_t)kernel_h;
+  s.settings[2] = (uint32_t)kernel_w;
+  s.settings[3] = (uint32_t)stride;
+  s.settings[4] = (uint32_t)padding;
+  return push_layer(net, fn, &pg__conv2d_ops, PG__ROLE_TRUNK, &s);
+}
+
+pg_status pg_net_add_flatten(pg_net *net) {
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg__layer s;
+  memset(&s, 0, sizeof s);
+  return pg__net_add_layer(net, "pg_net_add_flatten", &pg__flatten_ops, &s);
 }
 
 static pg_status add_head(pg_net *net, const char *fn, int kind, size_t units,

@@ -40,8 +40,9 @@
 #define PG__LAYER_SETTINGS 8
 #define PG__NET_MAX_LAYERS 32
 
-/* A tensor shape per row: rank 1 (features) or rank 3 (channels, height,
-** width) for spatial kinds. Rows are stored densely, row-major. */
+/* A tensor shape per row: rank 1 (features) or rank 3 (height, width,
+** channels: HWC, the layout of pg_env_set_observation_image) for spatial
+** kinds. Rows are stored densely, row-major. */
 typedef struct pg__shape {
   uint32_t rank;
   uint32_t dim[PG__SHAPE_MAX_RANK];
@@ -56,7 +57,9 @@ pg__shape pg__shape_flat(size_t n);
 ** section (format version 2) and are never reused. */
 typedef enum pg__layer_kind {
   PG__LAYER_DENSE = 1,
-  /* 2 .. 999: reserved for in-tree kinds (convolution, LSTM, ...). */
+  PG__LAYER_CONV2D = 2,   /* lib/nn/conv2d.c */
+  PG__LAYER_FLATTEN = 6,  /* lib/nn/flatten.c */
+  /* other numbers below 1000: reserved for in-tree kinds (LSTM, ...). */
   PG__LAYER_KIND_EXT_MIN = 1000 /* from here: kinds registered on a ctx */
 } pg__layer_kind;
 
@@ -411,6 +414,14 @@ void pg__init_weights(float *w, size_t in, size_t out, pg_init init,
 void pg__activate(pg_activation act, float *y, size_t count);
 void pg__activate_backward(pg_activation act, const float *y, float *dy,
                            size_t count);
+
+/* ---- conv2d and flatten (lib/nn/conv2d.c, flatten.c) ---------------------
+** conv2d on an HWC image: settings filters, kernel_h, kernel_w, stride,
+** padding (pg_padding); blocks W (kh*kw*in_c x filters, row-major) and b
+** (filters); output out_h x out_w x filters. flatten: the image as one
+** vector (no settings, no parameters). */
+extern const pg__layer_ops pg__conv2d_ops;
+extern const pg__layer_ops pg__flatten_ops;
 
 /* ---- lifetime ------------------------------------------------------------
 ** An optimizer retains its net; pg_net_destroy frees a net only once

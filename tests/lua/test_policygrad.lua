@@ -152,6 +152,65 @@ test("save, reload, evaluate", function()
   end
 end)
 
+test("conv net: build, forward, save, reload", function()
+  local ctx = pg.Context(1)
+  local net = pg.Net.image(ctx, 6, 5, 2, 2, 3)
+  net:add_conv2d(4, {3, 2}, 2, "same", "tanh"):add_flatten()
+  net:add_categorical_head(3):add_value_head():finalize()
+  local rows = {}
+  for i = 0, 119 do rows[#rows + 1] = (i * 7 % 5) / 5 end
+  net:forward(rows, 2)
+  local probs = net:get_output("probs")
+  local path = os.tmpname()
+  net:save(path)
+  local back = pg.Net.load(ctx, path)
+  os.remove(path)
+  back:forward(rows, 2)
+  local again = back:get_output("probs")
+  assert(#again == 6)
+  for i = 1, 6 do assert(again[i] == probs[i]) end
+  local flat = pg.Net(ctx, 4, 1)
+  expect_error(function() flat:add_conv2d(2, 2) end, "not an image")
+  expect_error(function() net:add_conv2d(2, 2, 1, "full") end)
+end)
+
+test("Lua pixel environment with conv agents", function()
+  local ctx = pg.Context(3)
+  -- Catch on a 6 x 5 board, observed as a 6x5x1 image.
+  local H, W = 6, 5
+  local game = {}
+  local function obs()
+    local o = {}
+    for i = 1, H * W do o[i] = 0 end
+    o[game.by * W + game.bx + 1] = 1
+    o[(H - 1) * W + game.px + 1] = 1
+    return o
+  end
+  local pixel = {
+    reset = function(_, seed)
+      game.bx, game.by, game.px = math.floor(tonumber(seed or 0) % W), 0, 2
+      return obs()
+    end,
+    step = function(_, a)
+      game.px = math.min(W - 1, math.max(0, game.px + a - 1))
+      game.by = game.by + 1
+      local done = game.by == H - 1
+      return obs(), done and (game.px == game.bx and 1 or -1) or 0, done, false
+    end,
+  }
+  local env = pg.Env.from_lua(ctx, pixel, { obs_size = H * W, n_actions = 3, name = "pixels" })
+  env:set_observation_image(H, W, 1)
+  local agent = pg.Agent.for_env_trunk(ctx, "actor_critic", env, "small")
+  assert(pg.trunk_name("small") == "small")
+  agent:train(env, 1500)
+  assert(agent:stat("episodes") > 100)
+  local template = pg.Net.image(ctx, H, W, 1):add_conv2d(4, 3, 1, "same"):add_flatten()
+  local agent2 = pg.Agent.from_template(ctx, "reinforce", env, template)
+  agent2:train(env, 500)
+  expect_error(function() pg.Agent.for_env_trunk(ctx, "actor_critic", env, "nips") end,
+               "larger than the input")
+end)
+
 test("bad arguments carry the library's message", function()
   local ctx = pg.Context()
   local err = expect_error(function() pg.Env.builtin(ctx, "NoSuchTask") end, "NoSuchTask")

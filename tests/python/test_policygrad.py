@@ -51,6 +51,31 @@ class Corridor:
         self.closed = True
 
 
+
+class PixelCatch:
+    """Catch on a 6 x 5 board written in Python, observed as a 6x5x1 image:
+    a ball falls from a random top column, the paddle (bottom row) moves
+    left, stays or moves right; +1 if caught, -1 if missed."""
+
+    H, W = 6, 5
+
+    def reset(self, seed=None):
+        self.rng = random.Random(seed)
+        self.bx, self.by, self.px = self.rng.randrange(self.W), 0, self.W // 2
+        return self._obs(), {}
+
+    def _obs(self):
+        o = [0.0] * (self.H * self.W)
+        o[self.by * self.W + self.bx] = 1.0
+        o[(self.H - 1) * self.W + self.px] = 1.0
+        return o
+
+    def step(self, action):
+        self.px = min(self.W - 1, max(0, self.px + int(action) - 1))
+        self.by += 1
+        done = self.by == self.H - 1
+        return self._obs(), (1.0 if self.px == self.bx else -1.0) if done else 0.0, done, False, {}
+
 def corridor_env(ctx, factory=True, **kw):
     return pg.Env.from_python(ctx, Corridor(**kw), obs_size=Corridor.N, n_actions=2,
                               factory=(lambda i, s: Corridor()) if factory else None,
@@ -229,6 +254,45 @@ class Training(unittest.TestCase):
                 self.assertEqual(len(net.get_output("value")), 2)
         finally:
             pg._np = saved
+
+    def test_python_pixel_env_conv_agents(self):
+        with pg.Context(seed=3) as ctx:
+            env = pg.Env.from_python(ctx, PixelCatch(), obs_size=30, n_actions=3, name="pixels")
+            env.set_observation_image(6, 5, 1)
+            agent = pg.Agent.for_env_trunk(ctx, "actor_critic", env, "small")
+            self.assertEqual(pg.trunk_name("small"), "small")
+            agent.train(env, 1500)
+            self.assertGreater(agent.stat("episodes"), 100)
+            template = pg.Net.image(ctx, 6, 5, 1).add_conv2d(4, 3, padding="same").add_flatten()
+            agent2 = pg.Agent.from_template(ctx, "reinforce", env, template)
+            template.close()
+            agent2.train(env, 500)
+            with self.assertRaises(pg.PolicygradError) as e:
+                pg.Agent.for_env_trunk(ctx, "actor_critic", env, "nips")
+            self.assertIn("larger than the input", str(e.exception))
+            agent.close()
+            agent2.close()
+            env.close()
+
+    def test_conv_net_build_forward_save_load(self):
+        with pg.Context() as ctx, tempfile.TemporaryDirectory() as tmp:
+            net = (pg.Net.image(ctx, 6, 5, 2, max_batch=2, seed=3)
+                   .add_conv2d(4, (3, 2), stride=2, padding="same", activation="tanh")
+                   .add_flatten().add_categorical_head(3).add_value_head().finalize())
+            self.assertEqual(net.output_size("probs"), 3)
+            rows = [[(i * 7 + k) % 5 / 5.0 for k in range(60)] for i in range(2)]
+            net.forward(rows)
+            probs = list(net.get_output("probs"))
+            path = os.path.join(tmp, "conv.pgn")
+            net.save(path)
+            back = pg.Net.load(ctx, path)
+            back.forward(rows)
+            self.assertEqual(list(back.get_output("probs")), probs)
+            with self.assertRaises(pg.PolicygradError) as e:
+                pg.Net(ctx, 4, 1).add_conv2d(2, 2)
+            self.assertIn("not an image", str(e.exception))
+            with self.assertRaises(pg.PolicygradError):
+                net.add_conv2d(2, 2, padding="full")
 
 
 class Errors(unittest.TestCase):
