@@ -289,6 +289,18 @@ PG_API pg_status pg_net_add_dense(pg_net *net, size_t units,
                                   pg_activation activation, pg_init init,
                                   double gain);
 
+/** Appends an LSTM layer of `units` cells to the trunk (input, forget and
+** output gates; the forget-gate bias starts at 1; the input weights are
+** drawn by `init` times gain, the recurrent ones orthogonal). A net with
+** an LSTM keeps a state (h, c) per sequence, up to max_batch sequences,
+** all zero after pg_net_finalize: pg_net_forward runs one step of n
+** sequences, pg_net_forward_seq several steps, pg_net_reset_state clears
+** sequences, and pg_net_backward back-propagates through the steps of the
+** last forward (truncated there, and cut at resets). Same rules and errors
+** as pg_net_add_dense. Since 0.2.0. */
+PG_API pg_status pg_net_add_lstm(pg_net *net, size_t units, pg_init init,
+                                 double gain);
+
 /** @name Heads
 ** Heads on the trunk's output (the input itself when the trunk is empty);
 ** at most one of each kind, before pg_net_finalize. Errors as for
@@ -368,6 +380,24 @@ PG_API pg_status pg_net_zero_grads(pg_net *net);
 ** PG_ERR_BAD_STATE (not finalized). */
 PG_API pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n,
                                 const uint8_t *mask);
+
+/** Runs the net over a time-major batch of n_seq sequences of `steps`
+** steps each (row t*n_seq + s is step t of sequence s; steps*n_seq <=
+** max_batch): each sequence starts from its recurrent state and leaves it
+** updated, and pg_net_backward then back-propagates through time over the
+** same rows. A net without recurrent layers computes what pg_net_forward
+** computes on the rows. Same errors as pg_net_forward. One thread at a
+** time per net. Since 0.2.0. */
+PG_API pg_status pg_net_forward_seq(pg_net *net, const float *inputs,
+                                    size_t steps, size_t n_seq,
+                                    const uint8_t *mask);
+
+/** Resets the recurrent state of sequences [first, first + count) to its
+** start (zero): call it where an episode ends. A no-op for nets without
+** recurrent layers. Errors: PG_ERR_INVALID_ARG (net NULL),
+** PG_ERR_BAD_STATE (not finalized), PG_ERR_OUT_OF_RANGE (beyond
+** max_batch). Since 0.2.0. */
+PG_API pg_status pg_net_reset_state(pg_net *net, size_t first, size_t count);
 
 /** Copies an output of the last forward (n rows of pg_net_output_size
 ** floats; for LOG_STD just its size) into out, which holds out_len floats.

@@ -559,6 +559,11 @@ function Net:add_dense(units, activation, init, gain)
                            enum(init or "orthogonal", INITS, "initializer"), gain or 1.0), self.ctx)
   return self
 end
+function Net:add_lstm(units, init, gain)
+  check(C.pg_net_add_lstm(self:p(), units, enum(init or "glorot_uniform", INITS, "initializer"),
+                          gain or 1.0), self.ctx)
+  return self
+end
 function Net:add_categorical_head(n, init, gain)
   check(C.pg_net_add_categorical_head(self:p(), n, enum(init or "orthogonal", INITS, "initializer"),
                                       gain or 0.01), self.ctx)
@@ -625,6 +630,17 @@ function Net:forward(inputs, n, mask)
   if mask then local f = flatten(mask) m = ints_in(f, #f, "mask", u8_arr) end
   check(C.pg_net_forward(self:p(), buf, n, m), self.ctx)
   self.last_n = n
+end
+function Net:forward_seq(inputs, steps, n_seq, mask)
+  local buf = floats_in(inputs)
+  local m = nil
+  if mask then local f = flatten(mask) m = ints_in(f, #f, "mask", u8_arr) end
+  check(C.pg_net_forward_seq(self:p(), buf, steps, n_seq, m), self.ctx)
+  self.last_n = steps * n_seq
+end
+function Net:reset_state(first, count)
+  first = first or 0
+  check(C.pg_net_reset_state(self:p(), first, count or (self:max_batch() - first)), self.ctx)
 end
 function Net:get_output(which, n)
   local w = enum(which, OUTPUTS, "output")

@@ -73,6 +73,7 @@ pg_status pg_rng_normal(pg_rng*, double*)
 pg_status pg_net_create(pg_ctx*, size_t, size_t, uint64_t, pg_net**)
 void pg_net_destroy(pg_net*)
 pg_status pg_net_add_dense(pg_net*, size_t, pg_activation, pg_init, double)
+pg_status pg_net_add_lstm(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_categorical_head(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_gaussian_head(pg_net*, size_t, pg_init, double, double)
 pg_status pg_net_add_value_head(pg_net*, pg_init, double)
@@ -91,6 +92,8 @@ pg_status pg_net_copy_params(pg_net*, pg_net*)
 pg_status pg_net_init_params(pg_net*, uint64_t)
 pg_status pg_net_zero_grads(pg_net*)
 pg_status pg_net_forward(pg_net*, float*, size_t, uint8_t*)
+pg_status pg_net_forward_seq(pg_net*, float*, size_t, size_t, uint8_t*)
+pg_status pg_net_reset_state(pg_net*, size_t, size_t)
 pg_status pg_net_get_output(pg_net*, pg_net_output, float*, size_t)
 pg_status pg_net_log_prob(pg_net*, float*, size_t, float*)
 pg_status pg_net_backward(pg_net*, pg_loss_desc*, size_t, double*)
@@ -883,6 +886,12 @@ class Net(_Handle):
                                     _enum(init, INITS, "initializer"), float(gain)), self._ctx)
         return self
 
+    def add_lstm(self, units, init="glorot_uniform", gain=1.0):
+        """An LSTM layer of `units` cells on the trunk (state per sequence)."""
+        _check(lib.pg_net_add_lstm(self._p, int(units), _enum(init, INITS, "initializer"),
+                                   float(gain)), self._ctx)
+        return self
+
     def add_categorical_head(self, n_actions, init="orthogonal", gain=0.01):
         _check(lib.pg_net_add_categorical_head(self._p, int(n_actions), _enum(init, INITS, "initializer"),
                                                float(gain)), self._ctx)
@@ -973,6 +982,22 @@ class Net(_Handle):
             m = (ctypes.c_uint8 * len(flat))(*[1 if v else 0 for v in flat])
         _check(lib.pg_net_forward(self._p, buf, int(n), m), self._ctx)
         self._last_n = int(n)
+
+    def forward_seq(self, inputs, steps, n_seq, mask=None):
+        """Runs steps x n_seq time-major rows (row t*n_seq + s: step t of sequence s)."""
+        buf = _floats_in(inputs, what="pg_net_forward_seq inputs")
+        m = None
+        if mask is not None:
+            flat = _flatten(mask)
+            m = (ctypes.c_uint8 * len(flat))(*[1 if v else 0 for v in flat])
+        _check(lib.pg_net_forward_seq(self._p, buf, int(steps), int(n_seq), m), self._ctx)
+        self._last_n = int(steps) * int(n_seq)
+
+    def reset_state(self, first=0, count=None):
+        """Resets the recurrent state of sequences [first, first + count) (default: all)."""
+        if count is None:
+            count = self.max_batch - int(first)
+        _check(lib.pg_net_reset_state(self._p, int(first), int(count)), self._ctx)
 
     def get_output(self, which, n=None):
         w = _enum(which, NET_OUTPUTS, "output")

@@ -32,7 +32,7 @@ pg__shape pg__shape_flat(size_t n) {
 
 /* ---- the kind registry -------------------------------------------------- */
 
-static const pg__layer_ops *const builtin_kinds[] = {&pg__dense_ops};
+static const pg__layer_ops *const builtin_kinds[] = {&pg__dense_ops, &pg__lstm_ops};
 
 const pg__layer_ops *pg__layer_kind_find(const pg_ctx *ctx, uint32_t kind) {
   for (size_t i = 0; i < sizeof builtin_kinds / sizeof builtin_kinds[0]; i++)

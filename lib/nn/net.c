@@ -188,8 +188,17 @@ static void forward_rows(pg_net *net, const float *x, size_t row0, size_t steps,
     float e = (float)pg__gaussian_entropy(pg__net_log_std(net), pg__net_action_dim(net));
     for (size_t i = row0; i < row0 + n; i++) net->entropy[i] = e;
   }
+  /* Rows stacked by several calls keep one time-major shape when each call
+  ** appends whole steps of the same sequences (an agent forwarding a
+  ** segment step by step); otherwise there is none (steps 0). */
+  if (row0 == 0) {
+    net->fwd_steps = steps;
+  } else if (row0 == net->fwd_n && net->fwd_steps && n_seq == net->fwd_seqs) {
+    net->fwd_steps += steps;
+  } else {
+    net->fwd_steps = 0;
+  }
   net->fwd_n = row0 + n;
-  net->fwd_steps = row0 ? 0 : steps; /* rows stacked by several calls: no one shape */
   net->fwd_seqs = n_seq;
   net->fwd_stamp++;
 }

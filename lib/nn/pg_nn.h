@@ -56,6 +56,7 @@ pg__shape pg__shape_flat(size_t n);
 ** section (format version 2) and are never reused. */
 typedef enum pg__layer_kind {
   PG__LAYER_DENSE = 1,
+  PG__LAYER_LSTM = 4,     /* lib/nn/lstm.c */
   /* 2 .. 999: reserved for in-tree kinds (convolution, LSTM, ...). */
   PG__LAYER_KIND_EXT_MIN = 1000 /* from here: kinds registered on a ctx */
 } pg__layer_kind;
@@ -412,5 +413,12 @@ void pg__activate_backward(pg_activation act, const float *y, float *dy,
 ** nothing retains it. */
 void pg__net_retain(pg_net *net);
 void pg__net_release(pg_net *net);
+
+/* ---- LSTM (lib/nn/lstm.c) ---------------------------------------------------
+** A stateful trunk layer: settings[0] = units u; blocks Wx (in x 4u), Wh
+** (u x 4u), b (4u), gates in the order input, forget, cell, output; the
+** forget bias starts at 1. Truncated backpropagation through time over the
+** rows of the last forward; a reset cuts the gradient. */
+extern const pg__layer_ops pg__lstm_ops;
 
 #endif /* PG_NN_H */

@@ -1,0 +1,260 @@
+/* The LSTM layer kind: gradients through time against finite differences
+** (several segment lengths, state carried in from an earlier segment,
+** resets inside the segment), step-by-step forwards equal to one sequence
+** forward, resets, the forget-gate bias, argument checks, save and reload,
+** and no allocation on forward and backward. */
+#include "testutil.h"
+
+#include "nn/pg_nn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IN 3
+#define UNITS 4
+#define ACTIONS 3
+#define B 2
+
+static pg_net *make_net(pg_ctx *ctx, size_t max_batch) {
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, IN, max_batch, 7, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 5, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_lstm(net, UNITS, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(net, ACTIONS, PG_INIT_GLOROT_UNIFORM, 1.0),
+                   PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  return net;
+}
+
+static void fill(float *x, size_t n, unsigned seed) {
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1103515245u + 12345u;
+    x[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+  }
+}
+
+/* A warm-up step (state carried into the segment), then T steps of B
+** sequences forwarded step by step, sequence `reset_seq` reset before step
+** `reset_at` (none when reset_at is 0); then the loss and its gradient.
+** Truncated BPTT treats the carried-in state as a constant, so parameter
+** `param` is moved by `delta` only after the warm-up. */
+typedef struct segment {
+  size_t T, reset_at, reset_seq;
+  const float *warm, *x, *actions, *adv, *ret;
+} segment;
+
+static double run_segment(pg_net *net, const segment *sg, bool grads, size_t param,
+                          float delta) {
+  float *p = pg__net_params(net);
+  const float keep = p[param];
+  pg__net_reset_state(net, 0, B);
+  pg__net_forward(net, sg->warm, B, NULL, NULL);
+  p[param] = keep + delta;
+  pg__net_params_changed(net);
+  for (size_t t = 0; t < sg->T; t++) {
+    if (sg->reset_at && t == sg->reset_at) pg__net_reset_state(net, sg->reset_seq, 1);
+    pg__net_forward_rows(net, sg->x + t * B * IN, t * B, B, NULL, NULL);
+  }
+  pg_loss_desc L;
+  memset(&L, 0, sizeof L);
+  L.struct_size = sizeof L;
+  L.scale = 1.0f;
+  L.policy_coef = 1.0f;
+  L.entropy_coef = 0.1f;
+  L.value_coef = 0.5f;
+  L.actions = sg->actions;
+  L.advantages = sg->adv;
+  L.returns = sg->ret;
+  if (grads) pg__net_zero_grads(net);
+  double loss = pg__net_backward(net, sg->T * B, &L);
+  p[param] = keep;
+  pg__net_params_changed(net);
+  return loss;
+}
+
+static void grad_check(size_t T, size_t reset_at) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 32);
+  float warm[B * IN], x[8 * B * IN], actions[8 * B], adv[8 * B], ret[8 * B];
+  fill(warm, B * IN, 1);
+  fill(x, T * B * IN, 2 + (unsigned)T);
+  fill(adv, T * B, 3);
+  fill(ret, T * B, 4);
+  for (size_t i = 0; i < T * B; i++) actions[i] = (float)(i % ACTIONS);
+  segment sg = {T, reset_at, 1, warm, x, actions, adv, ret};
+  run_segment(net, &sg, true, 0, 0.0f);
+  size_t n = pg__net_param_count(net);
+  float *g = malloc(n * sizeof *g);
+  memcpy(g, pg__net_grads(net), n * sizeof *g);
+  double worst = 0.0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < n; i++) {
+    const float h = 1e-2f;
+    double lp = run_segment(net, &sg, false, i, h);
+    double lm = run_segment(net, &sg, false, i, -h);
+    double fd = (lp - lm) / (2.0 * (double)h);
+    double err = fabs(fd - (double)g[i]) / (1e-2 + fabs(fd) + fabs((double)g[i]));
+    if (getenv("PG_DEBUG_GRAD") && err > 1e-2) fprintf(stderr, "%zu: fd %g g %g\n", i, fd, (double)g[i]);
+    if (err > worst) {
+      worst = err;
+      worst_i = i;
+    }
+  }
+  if (getenv("PG_DEBUG_GRAD")) fprintf(stderr, "T %zu reset %zu worst %g\n", T, reset_at, worst);
+  ck_assert_msg(worst < 5e-3, "T = %zu, reset at %zu: param %zu of %zu: relative error %g",
+                T, reset_at, worst_i, n, worst);
+  free(g);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+
+START_TEST(test_grad_through_time) {
+  grad_check(1, 0);
+  grad_check(3, 0);
+  grad_check(7, 0);
+  grad_check(4, 2); /* sequence 1 reset before step 2 */
+  grad_check(6, 1);
+}
+END_TEST
+
+/* The same rows through one pg_net_forward_seq, through step-by-step
+** forwards, and after a reset as a fresh net: identical numbers. */
+START_TEST(test_forward_paths_and_reset) {
+  enum { T = 5 };
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, T * B);
+  float x[T * B * IN], v_seq[T * B], v_step[T * B];
+  fill(x, sizeof x / sizeof x[0], 9);
+  ck_assert_int_eq(pg_net_forward_seq(net, x, T, B, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_VALUE, v_seq, T * B), PG_OK);
+  ck_assert_int_eq(pg_net_reset_state(net, 0, B), PG_OK);
+  for (size_t t = 0; t < T; t++) {
+    ck_assert_int_eq(pg_net_forward(net, x + t * B * IN, B, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_VALUE, v_step + t * B, B), PG_OK);
+  }
+  for (size_t i = 0; i < T * B; i++) ck_assert_float_eq_tol(v_seq[i], v_step[i], 1e-5f);
+  /* The state matters: the last step again without a reset differs... */
+  float v_again[B];
+  ck_assert_int_eq(pg_net_forward(net, x, B, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_VALUE, v_again, B), PG_OK);
+  ck_assert(v_again[0] != v_seq[0] && v_again[1] != v_seq[1]);
+  /* ...and after resetting sequence 1 only, it starts afresh, 0 does not. */
+  ck_assert_int_eq(pg_net_reset_state(net, 1, 1), PG_OK);
+  ck_assert_int_eq(pg_net_forward(net, x, B, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_VALUE, v_again, B), PG_OK);
+  ck_assert_float_eq_tol(v_again[1], v_seq[1], 1e-5f);
+  ck_assert(v_again[0] != v_seq[0]);
+  /* Saved and reloaded: the same sequence from a fresh state. */
+  size_t size = 0;
+  ck_assert_int_eq(pg_net_save_memory(net, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_net_save_memory(net, buf, size, &size), PG_OK);
+  pg_net *back = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &back), PG_OK);
+  float v_back[T * B];
+  ck_assert_int_eq(pg_net_forward_seq(back, x, T, B, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(back, PG_NET_OUTPUT_VALUE, v_back, T * B), PG_OK);
+  ck_assert(memcmp(v_back, v_seq, sizeof v_seq) == 0);
+  free(buf);
+  pg_net_destroy(back);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Blocks Wx (5 x 16), Wh (4 x 16), b (16) after the dense layer's 5x3+5:
+** the forget gate's bias starts at 1, the others at 0. */
+START_TEST(test_layout_and_forget_bias) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 4);
+  size_t count = 0;
+  ck_assert_int_eq(pg_net_param_count(net, &count), PG_OK);
+  const size_t dense = IN * 5 + 5, lstm = 5 * 16 + 4 * 16 + 16;
+  ck_assert_uint_eq(count, dense + lstm + (UNITS * ACTIONS + ACTIONS) + (UNITS + 1));
+  float b[16];
+  ck_assert_int_eq(pg_net_get_params(net, dense + 5 * 16 + 4 * 16, 16, b), PG_OK);
+  for (size_t j = 0; j < 16; j++) ck_assert_float_eq(b[j], (j >= 4 && j < 8) ? 1.0f : 0.0f);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+START_TEST(test_argument_checks) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_net_add_lstm(NULL, 4, PG_INIT_GLOROT_UNIFORM, 1.0), PG_ERR_INVALID_ARG);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, IN, 8, 1, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_lstm(net, 0, PG_INIT_GLOROT_UNIFORM, 1.0), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_add_lstm(net, 70000, PG_INIT_GLOROT_UNIFORM, 1.0),
+                   PG_ERR_INVALID_ARG);
+  ck_assert(strstr(pg_ctx_last_error(ctx), "units") != NULL);
+  ck_assert_int_eq(pg_net_add_lstm(net, 4, (pg_init)99, 1.0), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_add_lstm(net, 4, PG_INIT_GLOROT_UNIFORM, -1.0), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_reset_state(net, 0, 1), PG_ERR_BAD_STATE); /* not finalized */
+  ck_assert_int_eq(pg_net_add_lstm(net, 4, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_lstm(net, 4, PG_INIT_GLOROT_UNIFORM, 1.0), PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  float x[9 * IN] = {0};
+  ck_assert_int_eq(pg_net_forward_seq(net, x, 3, 3, NULL), PG_ERR_OUT_OF_RANGE); /* 9 > 8 */
+  ck_assert_int_eq(pg_net_forward_seq(net, x, 0, 1, NULL), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_forward_seq(net, NULL, 1, 1, NULL), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_reset_state(net, 7, 2), PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_reset_state(net, 8, 0), PG_OK);
+  x[0] = NAN;
+  ck_assert_int_eq(pg_net_forward_seq(net, x, 2, 2, NULL), PG_ERR_NUMERIC);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Forward, backward and an optimizer step allocate nothing. */
+START_TEST(test_no_allocation) {
+  pg_test_alloc counter;
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = make_net(ctx, 32);
+  pg_optim *opt = NULL;
+  ck_assert_int_eq(pg_optim_create(net, PG_OPTIM_RMSPROP, &opt), PG_OK);
+  float x[16 * B * IN], ret[16 * B];
+  fill(x, sizeof x / sizeof x[0], 5);
+  fill(ret, 16 * B, 6);
+  pg_loss_desc L;
+  memset(&L, 0, sizeof L);
+  L.struct_size = sizeof L;
+  L.scale = 1.0f;
+  L.value_coef = 1.0f;
+  L.returns = ret;
+  long before = counter.calls;
+  for (int it = 0; it < 3; it++) {
+    ck_assert_int_eq(pg_net_forward_seq(net, x, 16, B, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_zero_grads(net), PG_OK);
+    ck_assert_int_eq(pg_net_backward(net, &L, 16 * B, NULL), PG_OK);
+    ck_assert_int_eq(pg_optim_step(opt, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_reset_state(net, 0, 1), PG_OK);
+  }
+  ck_assert_int_eq(counter.calls, before);
+  pg_optim_destroy(opt);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("lstm");
+  TCase *tc = tcase_create("lstm");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_grad_through_time);
+  tcase_add_test(tc, test_forward_paths_and_reset);
+  tcase_add_test(tc, test_layout_and_forget_bias);
+  tcase_add_test(tc, test_argument_checks);
+  tcase_add_test(tc, test_no_allocation);
+  suite_add_tcase(s, tc);
+  return pg_test_run_suite(s);
+}
