@@ -1248,6 +1248,12 @@ PG_API pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
                                           pg_policy_session **out);
 /** Destroys a session and releases its policy. NULL is a no-op. */
 PG_API void pg_policy_session_destroy(pg_policy_session *session);
+/** Starts a new episode: the state of the policy's recurrent layers (LSTM)
+** goes back to zero in this session (a session carries it from one
+** pg_policy_act to the next). A no-op for feed-forward policies. Only the
+** session is written. Errors: PG_ERR_INVALID_ARG (session NULL). Since
+** 0.2.0. */
+PG_API pg_status pg_policy_session_reset(pg_policy_session *session);
 /** Re-seeds the session's stream: (seed, stream) as for pg_rng. */
 PG_API pg_status pg_policy_session_seed(pg_policy_session *session,
                                         uint64_t seed, uint64_t stream);

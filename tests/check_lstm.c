@@ -246,6 +246,75 @@ START_TEST(test_no_allocation) {
 }
 END_TEST
 
+/* A policy from an LSTM net acts like the net stepped one row at a time;
+** its sessions carry the state, pg_policy_session_reset starts over, and a
+** saved and reloaded policy acts identically over whole episodes. */
+START_TEST(test_policy_sessions) {
+  enum { STEPS = 40 };
+  pg_test_alloc counter;
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = make_net(ctx, 1);
+  float x[STEPS * IN];
+  fill(x, sizeof x / sizeof x[0], 11);
+  float net_logits[STEPS * ACTIONS];
+  for (size_t t = 0; t < STEPS; t++) {
+    ck_assert_int_eq(pg_net_forward(net, x + t * IN, 1, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOGITS, net_logits + t * ACTIONS,
+                                       ACTIONS), PG_OK);
+  }
+  pg_policy *pol = NULL, *back = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
+  size_t size = 0;
+  ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
+  ck_assert_int_eq(pg_policy_load_memory(ctx, buf, size, &back), PG_OK);
+  pg_policy_session *sa = NULL, *sb = NULL;
+  ck_assert_int_eq(pg_policy_session_create(pol, 1, &sa), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(back, 1, &sb), PG_OK);
+  float first[STEPS];
+  long before = counter.calls;
+  for (int episode = 0; episode < 3; episode++) {
+    for (size_t t = 0; t < STEPS; t++) {
+      float a = -1.0f, b = -2.0f;
+      ck_assert_int_eq(pg_policy_act(sa, x + t * IN, IN, NULL, 0, 1, &a, 1), PG_OK);
+      ck_assert_int_eq(pg_policy_act(sb, x + t * IN, IN, NULL, 0, 1, &b, 1), PG_OK);
+      ck_assert_float_eq(a, b);
+      const float *z = net_logits + t * ACTIONS;
+      size_t best = 0;
+      for (size_t j = 1; j < ACTIONS; j++) best = z[j] > z[best] ? j : best;
+      ck_assert_float_eq(a, (float)best);
+      if (episode == 0) first[t] = a;
+      else ck_assert_float_eq(a, first[t]);
+    }
+    ck_assert_int_eq(pg_policy_session_reset(sa), PG_OK);
+    ck_assert_int_eq(pg_policy_session_reset(sb), PG_OK);
+  }
+  ck_assert_int_eq(counter.calls, before);
+  /* Without a reset the next episode starts from the carried state. */
+  bool differs = false;
+  ck_assert_int_eq(pg_net_reset_state(net, 0, 1), PG_OK);
+  for (int rep = 0; rep < 2; rep++)
+    for (size_t t = 0; t < STEPS; t++) {
+      float a;
+      ck_assert_int_eq(pg_policy_act(sa, x + t * IN, IN, NULL, 0, 1, &a, 1), PG_OK);
+      ck_assert_int_eq(pg_net_forward(net, x + t * IN, 1, NULL), PG_OK);
+      float z[ACTIONS];
+      ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOGITS, z, ACTIONS), PG_OK);
+      differs |= rep == 1 && memcmp(z, net_logits + t * ACTIONS, sizeof z) != 0;
+    }
+  ck_assert(differs);
+  ck_assert_int_eq(pg_policy_session_reset(NULL), PG_ERR_INVALID_ARG);
+  free(buf);
+  pg_policy_session_destroy(sa);
+  pg_policy_session_destroy(sb);
+  pg_policy_destroy(pol);
+  pg_policy_destroy(back);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("lstm");
   TCase *tc = tcase_create("lstm");
@@ -255,6 +324,7 @@ int main(void) {
   tcase_add_test(tc, test_layout_and_forget_bias);
   tcase_add_test(tc, test_argument_checks);
   tcase_add_test(tc, test_no_allocation);
+  tcase_add_test(tc, test_policy_sessions);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

@@ -1463,6 +1463,8 @@ function PolicySession:seed(seed, stream)
   check(C.pg_policy_session_seed(self:p(), seed_arg(seed, "PolicySession:seed: seed"),
                                  seed_arg(stream or 0, "PolicySession:seed: stream")), self.ctx)
 end
+--- A new episode: the recurrent state (LSTM) goes back to zero.
+function PolicySession:reset() check(C.pg_policy_session_reset(self:p()), self.ctx) end
 function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
 --- One action: a 0-based integer or a table of floats. Errors carry the
 --- session's message.

@@ -178,6 +178,7 @@ pg_status pg_policy_get_shape(pg_policy*, size_t*, size_t*, size_t*, int32_t*)
 pg_status pg_policy_session_create(pg_policy*, uint64_t, pg_policy_session**)
 void pg_policy_session_destroy(pg_policy_session*)
 pg_status pg_policy_session_seed(pg_policy_session*, uint64_t, uint64_t)
+pg_status pg_policy_session_reset(pg_policy_session*)
 pg_status pg_policy_act(pg_policy_session*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 char* pg_policy_session_last_error(pg_policy_session*)
 """
@@ -1986,6 +1987,10 @@ class PolicySession(_Handle):
 
     def seed(self, seed, stream=0):
         _check(lib.pg_policy_session_seed(self._p, _seed(seed), _seed(stream, "stream")), self._ctx)
+
+    def reset(self):
+        """A new episode: the recurrent state (LSTM) goes back to zero."""
+        _check(lib.pg_policy_session_reset(self._p), self._ctx)
 
     @property
     def last_error(self):
