@@ -957,10 +957,20 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
 ** leaves the parameters as they were. */
 PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
 
+/** Recurrent agents (a net with an LSTM, PG_ALGO_PAAC): resets the state
+** of one slot, for a host that restarts that slot's episode without
+** reporting its end (a reported terminated or truncated step resets it
+** already). A no-op for feed-forward nets. Writes only the agent; one
+** thread at a time per agent. Errors: PG_ERR_INVALID_ARG (agent NULL),
+** PG_ERR_OUT_OF_RANGE (slot >= the number of slots). Since 0.2.0. */
+PG_API pg_status pg_agent_reset_state(pg_agent *agent, size_t slot);
+
 /** Acts on one observation without recording anything (inference):
 ** deterministic = 1 for argmax / Gaussian mean. Lengths as for one slot of
 ** pg_agent_step: obs_len = obs_size, mask NULL or mask_len = n_actions,
-** action_len = the action length; others give PG_ERR_SHAPE. */
+** action_len = the action length; others give PG_ERR_SHAPE. An agent with
+** a recurrent (LSTM) net gives PG_ERR_UNSUPPORTED: its state belongs to
+** its slots; act through a pg_policy_session of pg_policy_from_agent. */
 PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               size_t obs_len, const uint8_t *mask,
                               size_t mask_len, int32_t deterministic,

@@ -1277,6 +1277,8 @@ function Agent:update()
   acheck(self, C.pg_agent_update(self:p(), u))
   return u[0] ~= 0
 end
+--- Recurrent agents: slot's (0-based) state back to zero (a restarted episode).
+function Agent:reset_state(slot) acheck(self, C.pg_agent_reset_state(self:p(), slot)) end
 --- One action, nothing recorded: a 0-based integer or a table of floats.
 function Agent:act(obs, mask, deterministic)
   local o, olen = floats_len(obs, self.observation_size)

@@ -148,6 +148,7 @@ pg_status pg_agent_get_net(pg_agent*, int32_t, pg_net**)
 pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, size_t)
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
+pg_status pg_agent_reset_state(pg_agent*, size_t)
 pg_status pg_agent_act(pg_agent*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 pg_status pg_agent_get_shape(pg_agent*, size_t*, size_t*, size_t*, size_t*)
 pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
@@ -1816,6 +1817,10 @@ class Agent(_Handle):
         u = ctypes.c_int32()
         self._ck(lib.pg_agent_update(self._p, ctypes.byref(u)), self._ctx)
         return bool(u.value)
+
+    def reset_state(self, slot):
+        """Recurrent agents: slot's state back to zero (a restarted episode)."""
+        self._ck(lib.pg_agent_reset_state(self._p, int(slot)), self._ctx)
 
     def act(self, obs, mask=None, deterministic=True):
         """One action for one observation, nothing recorded: an int for a

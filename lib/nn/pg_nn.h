@@ -302,6 +302,14 @@ void pg__net_forward_seq(pg_net *net, const float *x, size_t steps, size_t n_seq
 /* Resets the per-sequence state of sequences [first, first+count) of every
 ** stateful layer (first + count <= max_batch); no-op for stateless nets. */
 void pg__net_reset_state(pg_net *net, size_t first, size_t count);
+/* True when some layer keeps per-sequence state. */
+bool pg__net_stateful(const pg_net *net);
+/* Floats of the per-sequence state of sequences [0, count) over all
+** stateful layers, and a copy of it into buf (save) or back (restore):
+** an agent keeps its slots' state around a forward that must not advance
+** it (bootstrap values). */
+size_t pg__net_state_size(const pg_net *net, size_t count);
+void pg__net_state_copy(pg_net *net, float *buf, size_t count, bool save);
 /* Changes with every forward and whenever the cached forward is dropped
 ** (parameters written, 0 then): equal stamps around an interval mean
 ** nothing touched the net's activation rows in between. */
