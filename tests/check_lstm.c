@@ -315,6 +315,95 @@ START_TEST(test_policy_sessions) {
 }
 END_TEST
 
+/* Recurrent PAAC driven frame by frame (the host-driven loop) with
+** episodes ending at different times in different slots: after every
+** step the agent's net computed exactly what a reference net computes
+** when stepped one row per slot with each slot's state reset at that
+** slot's episode end (and at pg_agent_reset_state), with the parameters
+** copied after each update. So each slot's state resets exactly then, the
+** bootstrap forward of an update leaves it alone, and training steps and
+** updates allocate nothing. */
+START_TEST(test_host_loop_resets_per_slot) {
+  enum { N = 3, TM = 4, STEPS = 41 };
+  pg_test_alloc counter;
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = make_net(ctx, 2 * N * TM + N);
+  pg_net *ref = NULL;
+  ck_assert_int_eq(pg_net_clone(net, &ref), PG_OK);
+  pg_agent *agent = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PAAC, net, NULL, &agent), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, N), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_LR, 0.05), PG_OK);
+  float obs[N * IN], next[N * IN], act[N], rew[N], got[N * ACTIONS], want[N * ACTIONS];
+  int32_t term[N], trunc[N];
+  fill(obs, N * IN, 21);
+  int updates = 0;
+  long before = 0;
+  for (int t = 0; t < STEPS; t++) {
+    if (t == 1) before = counter.calls; /* the first step sets the agent up */
+    if (t == 17) { /* a host restarting slot 2 without reporting its end */
+      ck_assert_int_eq(pg_agent_reset_state(agent, 2), PG_OK);
+      ck_assert_int_eq(pg_net_reset_state(ref, 2, 1), PG_OK);
+    }
+    ck_assert_int_eq(pg_agent_step(agent, obs, N * IN, NULL, 0, act, N), PG_OK);
+    size_t rows = 0;
+    ck_assert_int_eq(pg_net_forward(ref, obs, N, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_get_output(ref, PG_NET_OUTPUT_LOGITS, want, N * ACTIONS), PG_OK);
+    /* the agent forwarded this step into rows [k*N, (k+1)*N) of its net */
+    float all[(2 * N * TM + N) * ACTIONS];
+    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOGITS, all, sizeof all / sizeof *all),
+                     PG_OK);
+    rows = (size_t)(t % TM) * N;
+    memcpy(got, all + rows * ACTIONS, sizeof got);
+    for (size_t i = 0; i < N * ACTIONS; i++)
+      ck_assert_msg(fabsf(got[i] - want[i]) < 1e-5f, "step %d, logit %zu: %g vs %g", t, i,
+                    (double)got[i], (double)want[i]);
+    fill(next, N * IN, 100 + (unsigned)t);
+    for (size_t sl = 0; sl < N; sl++) {
+      rew[sl] = act[sl] == 1.0f ? 1.0f : 0.0f;
+      term[sl] = (t + 1) % (int)(3 + 2 * sl) == 0; /* slot s: every 3 + 2s steps */
+      trunc[sl] = sl == 1 && t == 22;
+    }
+    ck_assert_int_eq(pg_agent_report(agent, rew, term, trunc, N, next, N * IN), PG_OK);
+    for (size_t sl = 0; sl < N; sl++)
+      if (term[sl] || trunc[sl]) ck_assert_int_eq(pg_net_reset_state(ref, sl, 1), PG_OK);
+    int32_t did = 0;
+    ck_assert_int_eq(pg_agent_update(agent, &did), PG_OK);
+    if (did) {
+      updates++;
+      ck_assert_int_eq(pg_net_copy_params(ref, net), PG_OK);
+    }
+    memcpy(obs, next, sizeof obs);
+  }
+  ck_assert_int_eq(updates, STEPS / TM);
+  ck_assert_int_eq(counter.calls, before);
+  ck_assert_int_eq(pg_agent_reset_state(agent, N), PG_ERR_OUT_OF_RANGE);
+  float a1;
+  ck_assert_int_eq(pg_agent_act(agent, obs, IN, NULL, 0, 1, &a1, 1), PG_ERR_UNSUPPORTED);
+  pg_agent_destroy(agent);
+  pg_net_destroy(ref);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Algorithms without the recurrent machinery refuse recurrent nets. */
+START_TEST(test_agents_refuse_lstm) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 64);
+  pg_agent *agent = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_A3C, net, NULL, &agent), PG_ERR_UNSUPPORTED);
+  ck_assert(strstr(pg_ctx_last_error(ctx), "recurrent") != NULL);
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_REINFORCE, net, NULL, &agent),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_null(agent);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("lstm");
   TCase *tc = tcase_create("lstm");
@@ -325,6 +414,8 @@ int main(void) {
   tcase_add_test(tc, test_argument_checks);
   tcase_add_test(tc, test_no_allocation);
   tcase_add_test(tc, test_policy_sessions);
+  tcase_add_test(tc, test_host_loop_resets_per_slot);
+  tcase_add_test(tc, test_agents_refuse_lstm);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }
