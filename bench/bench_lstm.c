@@ -2,7 +2,7 @@
 **
 **   bench_lstm time            LSTM forward + backward over a segment:
 **                              batch 32, 256 units, t = 5 and 20
-**   bench_lstm learn TASK STEPS [SEEDS]
+**   bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]
 **                              recurrent PAAC (dense 64 -> LSTM 64) against
 **                              feed-forward PAAC (dense 64 -> dense 64), the
 **                              same budget of STEPS environment steps, on a
@@ -70,7 +70,7 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 }
 
 /* PAAC on `task` with an LSTM (recurrent) or a second dense layer. */
-static double learn(const char *task, bool recurrent, long steps, uint64_t seed) {
+static double learn(const char *task, bool recurrent, long steps, uint64_t seed, bool a3c) {
   pg_ctx *ctx = NULL;
   check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
   check(pg_ctx_set_seed(ctx, seed), ctx, "seed");
@@ -80,7 +80,7 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed)
   pg_action_kind kind;
   check(pg_env_get_observation_size(env, &obs), ctx, "obs");
   check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
-  enum { ENVS = 16, TM = 5, H = 64 };
+  const int ENVS = a3c ? 1 : 16, TM = 5, H = 64;
   pg_net *net = NULL;
   check(pg_net_create(ctx, (size_t)obs, 2 * ENVS * TM + ENVS, seed, &net), ctx, "net");
   check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
@@ -90,8 +90,9 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed)
   check(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), ctx, "value");
   check(pg_net_finalize(net), ctx, "finalize");
   pg_agent *agent = NULL;
-  check(pg_agent_create(ctx, PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
+  check(pg_agent_create(ctx, a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
   check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, ENVS), ctx, "num_envs");
+  if (a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, 4), ctx, "num_threads");
   check(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), ctx, "t_max");
   check(pg_agent_train(agent, env, steps, NULL, NULL), ctx, "train");
   double mean = 0.0;
@@ -115,17 +116,18 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "learn") == 0) {
     long steps = atol(argv[3]);
     int seeds = argc >= 5 ? atoi(argv[4]) : 5;
+    bool a3c = argc >= 6 && strcmp(argv[5], "a3c") == 0;
     for (int r = 0; r < 2; r++) {
-      printf("%s PAAC on %s, %ld steps:", r == 0 ? "recurrent (LSTM 64)" : "feed-forward",
-             argv[2], steps);
+      printf("%s %s on %s, %ld steps:", r == 0 ? "recurrent (LSTM 64)" : "feed-forward",
+             a3c ? "A3C (4 threads)" : "PAAC", argv[2], steps);
       for (int s = 1; s <= seeds; s++) {
-        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s));
+        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, a3c));
         fflush(stdout);
       }
       printf("\n");
     }
     return 0;
   }
-  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS]\n");
+  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]\n");
   return 2;
 }

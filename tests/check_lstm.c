@@ -315,7 +315,7 @@ START_TEST(test_policy_sessions) {
 }
 END_TEST
 
-/* Recurrent PAAC driven frame by frame (the host-driven loop) with
+/* Recurrent PAAC and A3C-LSTM driven frame by frame (the host-driven loop) with
 ** episodes ending at different times in different slots: after every
 ** step the agent's net computed exactly what a reference net computes
 ** when stepped one row per slot with each slot's state reset at that
@@ -323,38 +323,41 @@ END_TEST
 ** copied after each update. So each slot's state resets exactly then, the
 ** bootstrap forward of an update leaves it alone, and training steps and
 ** updates allocate nothing. */
-START_TEST(test_host_loop_resets_per_slot) {
-  enum { N = 3, TM = 4, STEPS = 41 };
+static void host_loop(pg_algorithm algo, size_t N) {
+  enum { TM = 4, STEPS = 41 };
   pg_test_alloc counter;
   pg_ctx *ctx = pg_test_ctx(&counter);
   pg_net *net = make_net(ctx, 2 * N * TM + N);
   pg_net *ref = NULL;
   ck_assert_int_eq(pg_net_clone(net, &ref), PG_OK);
   pg_agent *agent = NULL;
-  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PAAC, net, NULL, &agent), PG_OK);
-  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, N), PG_OK);
+  ck_assert_int_eq(pg_agent_create(ctx, algo, net, NULL, &agent), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, (double)N), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_LR, 0.05), PG_OK);
-  float obs[N * IN], next[N * IN], act[N], rew[N], got[N * ACTIONS], want[N * ACTIONS];
-  int32_t term[N], trunc[N];
+  pg_net *acting = NULL; /* the net the agent acts with (A3C: its theta') */
+  ck_assert_int_eq(pg_agent_get_net(agent, 0, &acting), PG_OK);
+  float obs[3 * IN], next[3 * IN], act[3], rew[3], got[3 * ACTIONS], want[3 * ACTIONS];
+  int32_t term[3], trunc[3];
   fill(obs, N * IN, 21);
   int updates = 0;
   long before = 0;
   for (int t = 0; t < STEPS; t++) {
     if (t == 1) before = counter.calls; /* the first step sets the agent up */
-    if (t == 17) { /* a host restarting slot 2 without reporting its end */
-      ck_assert_int_eq(pg_agent_reset_state(agent, 2), PG_OK);
-      ck_assert_int_eq(pg_net_reset_state(ref, 2, 1), PG_OK);
+    if (t == 17) { /* a host restarting the last slot without reporting its end */
+      ck_assert_int_eq(pg_agent_reset_state(agent, N - 1), PG_OK);
+      ck_assert_int_eq(pg_net_reset_state(ref, N - 1, 1), PG_OK);
     }
     ck_assert_int_eq(pg_agent_step(agent, obs, N * IN, NULL, 0, act, N), PG_OK);
     size_t rows = 0;
     ck_assert_int_eq(pg_net_forward(ref, obs, N, NULL), PG_OK);
     ck_assert_int_eq(pg_net_get_output(ref, PG_NET_OUTPUT_LOGITS, want, N * ACTIONS), PG_OK);
     /* the agent forwarded this step into rows [k*N, (k+1)*N) of its net */
-    float all[(2 * N * TM + N) * ACTIONS];
-    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOGITS, all, sizeof all / sizeof *all),
+    float all[(2 * 3 * TM + 3) * ACTIONS];
+    size_t fwd_rows = algo == PG_ALGO_A3C ? 1 : (size_t)(t % TM + 1) * N;
+    ck_assert_int_eq(pg_net_get_output(acting, PG_NET_OUTPUT_LOGITS, all, fwd_rows * ACTIONS),
                      PG_OK);
-    rows = (size_t)(t % TM) * N;
+    rows = algo == PG_ALGO_A3C ? 0 : (size_t)(t % TM) * N;
     memcpy(got, all + rows * ACTIONS, sizeof got);
     for (size_t i = 0; i < N * ACTIONS; i++)
       ck_assert_msg(fabsf(got[i] - want[i]) < 1e-5f, "step %d, logit %zu: %g vs %g", t, i,
@@ -363,7 +366,7 @@ START_TEST(test_host_loop_resets_per_slot) {
     for (size_t sl = 0; sl < N; sl++) {
       rew[sl] = act[sl] == 1.0f ? 1.0f : 0.0f;
       term[sl] = (t + 1) % (int)(3 + 2 * sl) == 0; /* slot s: every 3 + 2s steps */
-      trunc[sl] = sl == 1 && t == 22;
+      trunc[sl] = sl == N - 1 && t == 22;
     }
     ck_assert_int_eq(pg_agent_report(agent, rew, term, trunc, N, next, N * IN), PG_OK);
     for (size_t sl = 0; sl < N; sl++)
@@ -372,11 +375,12 @@ START_TEST(test_host_loop_resets_per_slot) {
     ck_assert_int_eq(pg_agent_update(agent, &did), PG_OK);
     if (did) {
       updates++;
-      ck_assert_int_eq(pg_net_copy_params(ref, net), PG_OK);
+      ck_assert_int_eq(pg_net_copy_params(ref, acting), PG_OK);
     }
     memcpy(obs, next, sizeof obs);
   }
-  ck_assert_int_eq(updates, STEPS / TM);
+  if (algo == PG_ALGO_PAAC) ck_assert_int_eq(updates, STEPS / TM);
+  else ck_assert_int_gt(updates, STEPS / TM);
   ck_assert_int_eq(counter.calls, before);
   ck_assert_int_eq(pg_agent_reset_state(agent, N), PG_ERR_OUT_OF_RANGE);
   float a1;
@@ -386,6 +390,11 @@ START_TEST(test_host_loop_resets_per_slot) {
   pg_net_destroy(net);
   pg_ctx_destroy(ctx);
 }
+
+START_TEST(test_host_loop_resets_per_slot) {
+  host_loop(PG_ALGO_PAAC, 3); /* recurrent PAAC: a state per slot */
+  host_loop(PG_ALGO_A3C, 1);  /* A3C-LSTM: the worker's state, segments replayed */
+}
 END_TEST
 
 /* Algorithms without the recurrent machinery refuse recurrent nets. */
@@ -394,7 +403,8 @@ START_TEST(test_agents_refuse_lstm) {
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_net *net = make_net(ctx, 64);
   pg_agent *agent = NULL;
-  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_A3C, net, NULL, &agent), PG_ERR_UNSUPPORTED);
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, net, NULL, &agent),
+                   PG_ERR_UNSUPPORTED);
   ck_assert(strstr(pg_ctx_last_error(ctx), "recurrent") != NULL);
   ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_REINFORCE, net, NULL, &agent),
                    PG_ERR_UNSUPPORTED);

@@ -288,7 +288,8 @@ pg_status pg_agent_reset_state(pg_agent *agent, size_t slot) {
   if (slot >= slots)
     return pg__fail(agent->ctx, PG_ERR_OUT_OF_RANGE, "%s: slot %zu, the agent has %zu slot%s", fn,
                     slot, slots, slots == 1 ? "" : "s");
-  pg__net_reset_state(agent->net, slot, 1);
+  /* (a recurrent net holds max_batch sequences; set-up refuses more slots) */
+  if (slot < pg__net_max_batch(agent->net)) pg__net_reset_state(agent->net, slot, 1);
   return PG_OK;
 }
 
