@@ -333,6 +333,18 @@ PG_API pg_status pg_net_add_conv2d(pg_net *net, size_t filters, size_t kernel_h,
 ** after a head), PG_ERR_UNSUPPORTED (more than 32 layers and heads). */
 PG_API pg_status pg_net_add_flatten(pg_net *net);
 
+/** Appends an LSTM layer of `units` cells to the trunk (input, forget and
+** output gates; the forget-gate bias starts at 1; the input weights are
+** drawn by `init` times gain, the recurrent ones orthogonal). A net with
+** an LSTM keeps a state (h, c) per sequence, up to max_batch sequences,
+** all zero after pg_net_finalize: pg_net_forward runs one step of n
+** sequences, pg_net_forward_seq several steps, pg_net_reset_state clears
+** sequences, and pg_net_backward back-propagates through the steps of the
+** last forward (truncated there, and cut at resets). Same rules and errors
+** as pg_net_add_dense. Since 0.2.0. */
+PG_API pg_status pg_net_add_lstm(pg_net *net, size_t units, pg_init init,
+                                 double gain);
+
 /** @name Heads
 ** Heads on the trunk's output (the input itself when the trunk is empty);
 ** at most one of each kind, before pg_net_finalize. Errors as for
@@ -412,6 +424,24 @@ PG_API pg_status pg_net_zero_grads(pg_net *net);
 ** PG_ERR_BAD_STATE (not finalized). */
 PG_API pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n,
                                 const uint8_t *mask);
+
+/** Runs the net over a time-major batch of n_seq sequences of `steps`
+** steps each (row t*n_seq + s is step t of sequence s; steps*n_seq <=
+** max_batch): each sequence starts from its recurrent state and leaves it
+** updated, and pg_net_backward then back-propagates through time over the
+** same rows. A net without recurrent layers computes what pg_net_forward
+** computes on the rows. Same errors as pg_net_forward. One thread at a
+** time per net. Since 0.2.0. */
+PG_API pg_status pg_net_forward_seq(pg_net *net, const float *inputs,
+                                    size_t steps, size_t n_seq,
+                                    const uint8_t *mask);
+
+/** Resets the recurrent state of sequences [first, first + count) to its
+** start (zero): call it where an episode ends. A no-op for nets without
+** recurrent layers. Errors: PG_ERR_INVALID_ARG (net NULL),
+** PG_ERR_BAD_STATE (not finalized), PG_ERR_OUT_OF_RANGE (beyond
+** max_batch). Since 0.2.0. */
+PG_API pg_status pg_net_reset_state(pg_net *net, size_t first, size_t count);
 
 /** Copies an output of the last forward (n rows of pg_net_output_size
 ** floats; for LOG_STD just its size) into out, which holds out_len floats.
@@ -1073,10 +1103,20 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
 ** leaves the parameters as they were. */
 PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
 
+/** Recurrent agents (a net with an LSTM, PG_ALGO_PAAC): resets the state
+** of one slot, for a host that restarts that slot's episode without
+** reporting its end (a reported terminated or truncated step resets it
+** already). A no-op for feed-forward nets. Writes only the agent; one
+** thread at a time per agent. Errors: PG_ERR_INVALID_ARG (agent NULL),
+** PG_ERR_OUT_OF_RANGE (slot >= the number of slots). Since 0.2.0. */
+PG_API pg_status pg_agent_reset_state(pg_agent *agent, size_t slot);
+
 /** Acts on one observation without recording anything (inference):
 ** deterministic = 1 for argmax / Gaussian mean. Lengths as for one slot of
 ** pg_agent_step: obs_len = obs_size, mask NULL or mask_len = n_actions,
-** action_len = the action length; others give PG_ERR_SHAPE. */
+** action_len = the action length; others give PG_ERR_SHAPE. An agent with
+** a recurrent (LSTM) net gives PG_ERR_UNSUPPORTED: its state belongs to
+** its slots; act through a pg_policy_session of pg_policy_from_agent. */
 PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               size_t obs_len, const uint8_t *mask,
                               size_t mask_len, int32_t deterministic,
@@ -1364,6 +1404,12 @@ PG_API pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
                                           pg_policy_session **out);
 /** Destroys a session and releases its policy. NULL is a no-op. */
 PG_API void pg_policy_session_destroy(pg_policy_session *session);
+/** Starts a new episode: the state of the policy's recurrent layers (LSTM)
+** goes back to zero in this session (a session carries it from one
+** pg_policy_act to the next). A no-op for feed-forward policies. Only the
+** session is written. Errors: PG_ERR_INVALID_ARG (session NULL). Since
+** 0.2.0. */
+PG_API pg_status pg_policy_session_reset(pg_policy_session *session);
 /** Re-seeds the session's stream: (seed, stream) as for pg_rng. */
 PG_API pg_status pg_policy_session_seed(pg_policy_session *session,
                                         uint64_t seed, uint64_t stream);

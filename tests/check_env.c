@@ -114,7 +114,9 @@ START_TEST(test_builtin_names_and_spaces) {
               {"Acrobot-v1", 6, PG_ACTION_DISCRETE, 3},
               {"MountainCar-v0", 2, PG_ACTION_DISCRETE, 3},
               {"Pendulum-v1", 3, PG_ACTION_CONTINUOUS, 1},
-              {"Catch", 50, PG_ACTION_DISCRETE, 3}};
+              {"Catch", 50, PG_ACTION_DISCRETE, 3},
+              {"CartPolePositions-v1", 2, PG_ACTION_DISCRETE, 2},
+              {"CueCorridor", 3, PG_ACTION_DISCRETE, 2}};
   int count = 0;
   while (pg_env_builtin_name(count)) count++;
   ck_assert_int_eq(count, (int)(sizeof want / sizeof *want));

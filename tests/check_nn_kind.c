@@ -380,7 +380,7 @@ END_TEST
 
 /* The stateful kind: time-major forward from each sequence's state, reset,
 ** backward through time (checked by finite differences), save and load;
-** policies refuse stateful nets. */
+** a policy needs a policy head (this net has only a value head). */
 START_TEST(test_stateful_kind) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);

@@ -587,6 +587,11 @@ function Net:add_dense(units, activation, init, gain)
                            enum(init or "orthogonal", INITS, "initializer"), gain or 1.0), self.ctx)
   return self
 end
+function Net:add_lstm(units, init, gain)
+  check(C.pg_net_add_lstm(self:p(), units, enum(init or "glorot_uniform", INITS, "initializer"),
+                          gain or 1.0), self.ctx)
+  return self
+end
 function Net:add_categorical_head(n, init, gain)
   check(C.pg_net_add_categorical_head(self:p(), n, enum(init or "orthogonal", INITS, "initializer"),
                                       gain or 0.01), self.ctx)
@@ -653,6 +658,17 @@ function Net:forward(inputs, n, mask)
   if mask then local f = flatten(mask) m = ints_in(f, #f, "mask", u8_arr) end
   check(C.pg_net_forward(self:p(), buf, n, m), self.ctx)
   self.last_n = n
+end
+function Net:forward_seq(inputs, steps, n_seq, mask)
+  local buf = floats_in(inputs)
+  local m = nil
+  if mask then local f = flatten(mask) m = ints_in(f, #f, "mask", u8_arr) end
+  check(C.pg_net_forward_seq(self:p(), buf, steps, n_seq, m), self.ctx)
+  self.last_n = steps * n_seq
+end
+function Net:reset_state(first, count)
+  first = first or 0
+  check(C.pg_net_reset_state(self:p(), first, count or (self:max_batch() - first)), self.ctx)
 end
 function Net:get_output(which, n)
   local w = enum(which, OUTPUTS, "output")
@@ -1308,6 +1324,8 @@ function Agent:update()
   acheck(self, C.pg_agent_update(self:p(), u))
   return u[0] ~= 0
 end
+--- Recurrent agents: slot's (0-based) state back to zero (a restarted episode).
+function Agent:reset_state(slot) acheck(self, C.pg_agent_reset_state(self:p(), slot)) end
 --- One action, nothing recorded: a 0-based integer or a table of floats.
 function Agent:act(obs, mask, deterministic)
   local o, olen = floats_len(obs, self.observation_size)
@@ -1509,6 +1527,8 @@ function PolicySession:seed(seed, stream)
   check(C.pg_policy_session_seed(self:p(), seed_arg(seed, "PolicySession:seed: seed"),
                                  seed_arg(stream or 0, "PolicySession:seed: stream")), self.ctx)
 end
+--- A new episode: the recurrent state (LSTM) goes back to zero.
+function PolicySession:reset() check(C.pg_policy_session_reset(self:p()), self.ctx) end
 function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
 --- One action: a 0-based integer or a table of floats. Errors carry the
 --- session's message.

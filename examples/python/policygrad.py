@@ -76,6 +76,7 @@ pg_status pg_net_add_dense(pg_net*, size_t, pg_activation, pg_init, double)
 pg_status pg_net_create_image(pg_ctx*, size_t, size_t, size_t, size_t, uint64_t, pg_net**)
 pg_status pg_net_add_conv2d(pg_net*, size_t, size_t, size_t, size_t, pg_padding, pg_activation, pg_init, double)
 pg_status pg_net_add_flatten(pg_net*)
+pg_status pg_net_add_lstm(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_categorical_head(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_gaussian_head(pg_net*, size_t, pg_init, double, double)
 pg_status pg_net_add_value_head(pg_net*, pg_init, double)
@@ -94,6 +95,8 @@ pg_status pg_net_copy_params(pg_net*, pg_net*)
 pg_status pg_net_init_params(pg_net*, uint64_t)
 pg_status pg_net_zero_grads(pg_net*)
 pg_status pg_net_forward(pg_net*, float*, size_t, uint8_t*)
+pg_status pg_net_forward_seq(pg_net*, float*, size_t, size_t, uint8_t*)
+pg_status pg_net_reset_state(pg_net*, size_t, size_t)
 pg_status pg_net_get_output(pg_net*, pg_net_output, float*, size_t)
 pg_status pg_net_log_prob(pg_net*, float*, size_t, float*)
 pg_status pg_net_backward(pg_net*, pg_loss_desc*, size_t, double*)
@@ -152,6 +155,7 @@ pg_status pg_agent_set_grad_reduce(pg_agent*, pg_grad_reduce_fn, void*)
 pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, size_t)
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
+pg_status pg_agent_reset_state(pg_agent*, size_t)
 pg_status pg_agent_act(pg_agent*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 pg_status pg_agent_get_shape(pg_agent*, size_t*, size_t*, size_t*, size_t*)
 pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
@@ -182,6 +186,7 @@ pg_status pg_policy_get_shape(pg_policy*, size_t*, size_t*, size_t*, int32_t*)
 pg_status pg_policy_session_create(pg_policy*, uint64_t, pg_policy_session**)
 void pg_policy_session_destroy(pg_policy_session*)
 pg_status pg_policy_session_seed(pg_policy_session*, uint64_t, uint64_t)
+pg_status pg_policy_session_reset(pg_policy_session*)
 pg_status pg_policy_act(pg_policy_session*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 char* pg_policy_session_last_error(pg_policy_session*)
 pg_status pg_policy_export_c(pg_policy*, char*, char*, char*, uint32_t)
@@ -948,6 +953,12 @@ class Net(_Handle):
         _check(lib.pg_net_add_flatten(self._p), self._ctx)
         return self
 
+    def add_lstm(self, units, init="glorot_uniform", gain=1.0):
+        """An LSTM layer of `units` cells on the trunk (state per sequence)."""
+        _check(lib.pg_net_add_lstm(self._p, int(units), _enum(init, INITS, "initializer"),
+                                   float(gain)), self._ctx)
+        return self
+
     def add_categorical_head(self, n_actions, init="orthogonal", gain=0.01):
         _check(lib.pg_net_add_categorical_head(self._p, int(n_actions), _enum(init, INITS, "initializer"),
                                                float(gain)), self._ctx)
@@ -1038,6 +1049,22 @@ class Net(_Handle):
             m = (ctypes.c_uint8 * len(flat))(*[1 if v else 0 for v in flat])
         _check(lib.pg_net_forward(self._p, buf, int(n), m), self._ctx)
         self._last_n = int(n)
+
+    def forward_seq(self, inputs, steps, n_seq, mask=None):
+        """Runs steps x n_seq time-major rows (row t*n_seq + s: step t of sequence s)."""
+        buf = _floats_in(inputs, what="pg_net_forward_seq inputs")
+        m = None
+        if mask is not None:
+            flat = _flatten(mask)
+            m = (ctypes.c_uint8 * len(flat))(*[1 if v else 0 for v in flat])
+        _check(lib.pg_net_forward_seq(self._p, buf, int(steps), int(n_seq), m), self._ctx)
+        self._last_n = int(steps) * int(n_seq)
+
+    def reset_state(self, first=0, count=None):
+        """Resets the recurrent state of sequences [first, first + count) (default: all)."""
+        if count is None:
+            count = self.max_batch - int(first)
+        _check(lib.pg_net_reset_state(self._p, int(first), int(count)), self._ctx)
 
     def get_output(self, which, n=None):
         w = _enum(which, NET_OUTPUTS, "output")
@@ -1887,6 +1914,10 @@ class Agent(_Handle):
         self._ck(lib.pg_agent_update(self._p, ctypes.byref(u)), self._ctx)
         return bool(u.value)
 
+    def reset_state(self, slot):
+        """Recurrent agents: slot's state back to zero (a restarted episode)."""
+        self._ck(lib.pg_agent_reset_state(self._p, int(slot)), self._ctx)
+
     def act(self, obs, mask=None, deterministic=True):
         """One action for one observation, nothing recorded: an int for a
         discrete policy, a list/array of floats for a continuous one."""
@@ -2076,6 +2107,10 @@ class PolicySession(_Handle):
 
     def seed(self, seed, stream=0):
         _check(lib.pg_policy_session_seed(self._p, _seed(seed), _seed(stream, "stream")), self._ctx)
+
+    def reset(self):
+        """A new episode: the recurrent state (LSTM) goes back to zero."""
+        _check(lib.pg_policy_session_reset(self._p), self._ctx)
 
     @property
     def last_error(self):

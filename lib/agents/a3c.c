@@ -13,10 +13,40 @@
 ** (async_common.c). Discrete (softmax) and Gaussian policies. */
 #include "agents/pg_async.h"
 
+#include <string.h>
+
+/* A3C-LSTM: the segment replayed through time from the state it started
+** from (a segment ends at an episode's end, so no reset falls inside it),
+** the bootstrap row as one more step, the gradients over the replay; the
+** acting state then carries on and the next segment starts from it. */
+static pg_status a3c_recurrent_update(pg_agent *a) {
+  pg__async *s = a->algo;
+  pg__rollout *rb = &s->rb;
+  size_t n = rb->t, os = a->obs_size;
+  float *start = s->rec_state, *acting = s->rec_state + s->state_len;
+  pg__net_state_copy(a->net, acting, 1, true);
+  pg__net_state_copy(a->net, start, 1, false);
+  pg__net_forward_seq(a->net, rb->obs, n, 1, rb->any_mask ? rb->mask : NULL, NULL);
+  pg__net_out o;
+  pg__net_forward_rows(a->net, rb->next + (n - 1) * os, n, 1, NULL, &o);
+  rb->boot[n - 1] = o.value[0]; /* segments end at a truncation: only the last row's */
+  pg__nstep_returns(n, 1, (float)pg__p(a, PG_PARAM_GAMMA), rb->rew, rb->term, rb->trunc,
+                    rb->boot, rb->boot + (n - 1), rb->ret);
+  double pl = 0.0, vl = 0.0, ent = 0.0;
+  pg__agent_zero_grads(a);
+  pg__agent_ac_grads_cached(a, rb->act, rb->ret, rb->adv, n, 1.0f, &pl, &vl, &ent);
+  pg__net_state_copy(a->net, acting, 1, false);
+  memcpy(start, acting, s->state_len * sizeof *start);
+  pg__rollout_clear(rb);
+  return pg__async_apply(a, "pg_agent_update", pl / (double)n, vl / (double)n,
+                         ent / (double)n);
+}
+
 pg_status pg__a3c_update(pg_agent *a) {
   pg__async *s = a->algo;
   pg__rollout *rb = &s->rb;
   size_t n = rb->t;
+  if (s->rec_state) return a3c_recurrent_update(a);
   /* V(s') of every row: the bootstrap of the last row and of truncations */
   pg__agent_values(a, rb->next, n, rb->boot);
   float gamma = (float)pg__p(a, PG_PARAM_GAMMA), lambda = (float)pg__p(a, PG_PARAM_GAE_LAMBDA);
@@ -50,7 +80,8 @@ static const pg__param_default A3C_PARAMS[] = {
 static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
 #define A3C_OPS                                                                         \
-  .algorithm = PG_ALGO_A3C, .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE,          \
+  .algorithm = PG_ALGO_A3C,                                                             \
+  .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE | PG__TRAIT_RECURRENT,             \
   .needs_value = true,                                                                  \
   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
   .step_obs = pg__async_step_obs,                                                        \

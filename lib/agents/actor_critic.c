@@ -22,11 +22,15 @@ typedef struct ac_state {
   ** nothing touched the net since (stamp: after the last step's forward). */
   bool cache, cache_ok;
   uint64_t stamp;
+  /* Recurrent nets: the slots' state kept aside while the bootstrap rows
+  ** are forwarded (they must not advance it). */
+  float *saved_state;
 } ac_state;
 
 static void st_free(pg_ctx *ctx, ac_state *s) {
   if (!s) return;
   pg__rollout_free(ctx, &s->rb);
+  pg__free(ctx, s->saved_state);
   pg__free(ctx, s);
 }
 
@@ -39,9 +43,23 @@ static pg_status ac_setup(pg_agent *a) {
     pg__free(ctx, s);
     return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_step: out of memory for the rollout buffers");
   }
+  s->cache = !a->vnet && 2 * R + n <= pg__net_max_batch(a->net);
+  if (pg__net_stateful(a->net)) {
+    /* Back-propagation through time needs the segment's own forwards. */
+    if (!s->cache) {
+      st_free(ctx, s);
+      return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                      "pg_agent_step: a recurrent net needs max_batch >= 2 * num_envs * t_max "
+                      "+ num_envs = %zu", 2 * R + n);
+    }
+    s->saved_state = pg__malloc(ctx, pg__net_state_size(a->net, n) * sizeof(float));
+    if (!s->saved_state) {
+      st_free(ctx, s);
+      return pg__fail(ctx, PG_ERR_NOMEM, "pg_agent_step: out of memory for the recurrent state");
+    }
+  }
   st_free(ctx, a->algo);
   a->algo = s;
-  s->cache = !a->vnet && 2 * R + n <= pg__net_max_batch(a->net);
   a->step_cache = s->cache;
   a->step_row0 = 0;
   return PG_OK;
@@ -74,10 +92,26 @@ static pg_status ac_update(pg_agent *a) {
   pg__rollout *rb = &s->rb;
   size_t n = rb->n, R = n * rb->cap, nb = n + rb->n_trunc;
   bool cached = s->cache && s->cache_ok && pg__net_forward_stamp(a->net) == s->stamp;
+  if (s->saved_state && !cached) {
+    pg__rollout_clear(rb);
+    s->cache_ok = false;
+    a->step_row0 = 0;
+    return pg__fail(a->ctx, PG_ERR_BAD_STATE,
+                    "pg_agent_update: the recurrent net was run between the steps of the "
+                    "segment (pg_agent_evaluate?): the segment is dropped");
+  }
   if (cached) { /* the bootstrap rows after the segment's kept rows */
     pg__net_out o;
+    /* A recurrent net: V(s_T) from each slot's state, which stays as it is
+    ** (s_T is the next step's input); a truncated episode's final
+    ** observation from a fresh state (its state was reset). */
+    if (s->saved_state) {
+      pg__net_state_copy(a->net, s->saved_state, n, true);
+      pg__net_reset_state(a->net, n, nb - n);
+    }
     pg__net_forward_rows(a->net, rb->boot_obs, R, nb, NULL, &o);
     memcpy(rb->boot_v, o.value, nb * sizeof(float));
+    if (s->saved_state) pg__net_state_copy(a->net, s->saved_state, n, false);
   } else {
     pg__agent_values(a, rb->boot_obs, nb, rb->boot_v);
   }
@@ -162,6 +196,7 @@ const pg__algo_ops pg__actor_critic_ops = {.name = "actor_critic",
 
 const pg__algo_ops pg__paac_ops = {.name = "paac",
                                    .algorithm = PG_ALGO_PAAC,
+                                   .traits = PG__TRAIT_RECURRENT,
                                    .params = PAAC_PARAMS,
                                    .lr_per_env = 0.0007,
                                    AC_OPS};

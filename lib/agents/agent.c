@@ -26,6 +26,12 @@ static pg_status check_q_net(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, 
 
 static pg_status check_nets(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net,
                             pg_net *vnet, const char *fn) {
+  if ((vnet && pg__net_ready(vnet) && pg__net_stateful(vnet)) ||
+      (vnet && pg__net_ready(net) && pg__net_stateful(net)) ||
+      (pg__net_ready(net) && pg__net_stateful(net) && !(ops->traits & PG__TRAIT_RECURRENT)))
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s does not train recurrent (LSTM) nets; PG_ALGO_PAAC and PG_ALGO_A3C "
+                    "do, with the LSTM on their one net (no value_net)", fn, ops->name);
   if (ops->traits & PG__TRAIT_Q_HEAD) return check_q_net(ctx, ops, net, vnet, fn);
   if (!pg__net_ready(net) || (vnet && !pg__net_ready(vnet)))
     return pg__fail(ctx, PG_ERR_SHAPE, "%s: the networks must be finalized", fn);

@@ -113,6 +113,24 @@ pg_status pg__async_setup(pg_agent *a) {
     s->tgt_version = 0;
   }
   if (st != PG_OK) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the segment", fn);
+  if (pg__net_stateful(a->net)) {
+    /* A3C-LSTM replays the segment (t_max steps and the bootstrap row) */
+    if (T + 1 > pg__net_max_batch(a->net)) {
+      pg__rollout_free(ctx, &rb);
+      return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                      "%s: a recurrent net needs max_batch >= t_max + 1 = %zu", fn, T + 1);
+    }
+    size_t len = pg__net_state_size(a->net, 1);
+    float *rs = pg__calloc(ctx, 2 * len, sizeof(float));
+    if (!rs) {
+      pg__rollout_free(ctx, &rb);
+      return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the recurrent state", fn);
+    }
+    pg__free(ctx, s->rec_state);
+    s->rec_state = rs;
+    s->state_len = len;
+    pg__net_state_copy(a->net, s->rec_state, 1, true);
+  }
   pg__rollout_free(ctx, &s->rb);
   s->rb = rb;
   s->T = T;
@@ -125,6 +143,7 @@ void pg__async_clear(pg_agent *a) {
   pg__rollout_clear(&s->rb);
   s->ep_ret = 0.0;
   s->ep_len = 0;
+  if (s->rec_state) pg__net_state_copy(a->net, s->rec_state, 1, true); /* the next segment's start */
 }
 
 /* Copies the shared statistics into the parent's fields (parent's thread). */
@@ -154,6 +173,7 @@ void pg__async_teardown(pg_agent *a) {
   if (!s) return;
   pg_ctx *ctx = a->ctx;
   pg__rollout_free(ctx, &s->rb);
+  pg__free(ctx, s->rec_state);
   pg_net_destroy(s->tgt);
   if (s->parent) {
     if (s->counted) {

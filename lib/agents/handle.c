@@ -79,6 +79,7 @@ void pg__agent_episode_end(pg_agent *a, size_t slot) {
   if (a->ring_n < PG__RING) a->ring_n++;
   a->ep_return[slot] = 0.0;
   a->ep_length[slot] = 0;
+  pg__net_reset_state(a->net, slot, 1); /* recurrent nets: the next episode starts afresh */
 }
 
 pg_status pg_agent_get_net(pg_agent *agent, int32_t which, pg_net **out_net) {

@@ -266,6 +266,11 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or action is NULL", fn);
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
+  if (pg__net_stateful(agent->net))
+    return pg__fail(agent->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: the agent's net is recurrent and its state belongs to the slots: act "
+                    "through a session of pg_policy_from_agent (its own state) or with "
+                    "pg_agent_step", fn);
   pg_status st =
       check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
   if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
@@ -273,6 +278,18 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
   unsigned fz = pg__ftz_enter();
   pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
   pg__ftz_leave(fz);
+  return PG_OK;
+}
+
+pg_status pg_agent_reset_state(pg_agent *agent, size_t slot) {
+  static const char *fn = "pg_agent_reset_state";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  size_t slots = expected_slots(agent);
+  if (slot >= slots)
+    return pg__fail(agent->ctx, PG_ERR_OUT_OF_RANGE, "%s: slot %zu, the agent has %zu slot%s", fn,
+                    slot, slots, slots == 1 ? "" : "s");
+  /* (a recurrent net holds max_batch sequences; set-up refuses more slots) */
+  if (slot < pg__net_max_batch(agent->net)) pg__net_reset_state(agent->net, slot, 1);
   return PG_OK;
 }
 

@@ -78,7 +78,10 @@ enum {
   /* Records the value estimate and the log-probability of the action at
   ** acting time (a->pend_value, a->pend_logp; PPO's ratio and GAE need
   ** them). */
-  PG__TRAIT_ACTING = 1u << 4
+  PG__TRAIT_ACTING = 1u << 4,
+  /* Trains nets with recurrent layers (LSTM): one state per slot, reset at
+  ** the slot's episode end, back-propagation through the segment. */
+  PG__TRAIT_RECURRENT = 1u << 8
 };
 
 /* Host-driven loop phases. */

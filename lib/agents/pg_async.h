@@ -64,6 +64,10 @@ typedef struct pg__async {
   double eps_final;
   pg_net *tgt;                  /* local copy of theta^- (own forward buffers) */
   uint64_t tgt_version;
+  /* A3C-LSTM: the recurrent state at the segment's start, then room to
+  ** keep the acting state while the segment is replayed (2 x state_len). */
+  float *rec_state;
+  size_t state_len;
 } pg__async;
 
 /* Traits of a's algorithm. */

@@ -260,13 +260,20 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   pg_status chk = check_env_spaces(agent, env, fn);
   if (chk != PG_OK) return chk;
   size_t os = agent->obs_size;
-  float *obs = pg__malloc(ctx, 2 * os * sizeof(float) + agent->action_len * sizeof(float));
+  /* A recurrent net runs the episodes on sequence 0 from a fresh state;
+  ** the slots' states are kept aside and put back afterwards, and the
+  ** segment being collected is dropped (its forwards are overwritten). */
+  size_t keep = pg__net_stateful(agent->net) ? pg__net_state_size(agent->net, agent->n_slots) : 0;
+  float *obs = pg__malloc(ctx, (2 * os + agent->action_len + keep) * sizeof(float));
   uint8_t *mask = agent->discrete ? pg__malloc(ctx, agent->n_actions) : NULL;
   if (!obs || (agent->discrete && !mask)) {
     pg__free(ctx, obs);
     pg__free(ctx, mask);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
+  float *kept = obs + 2 * os + agent->action_len;
+  size_t kept_seqs = keep ? agent->n_slots : 0;
+  if (keep) pg__net_state_copy(agent->net, kept, kept_seqs, true);
   float *act = obs + 2 * os;
   bool masked = agent->discrete && pg__env_mask(env);
   uint64_t old_cap = cap_episodes(agent, env);
@@ -276,6 +283,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   for (int32_t e = 0; e < episodes && st == PG_OK; e++) {
     double ret = 0.0;
     st = pg__env_reset(env, obs);
+    pg__net_reset_state(agent->net, 0, 1);
     int32_t te = 0, tr = 0;
     while (st == PG_OK && !te && !tr) {
       if (masked) memcpy(mask, pg__env_mask(env), agent->n_actions);
@@ -288,6 +296,10 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
     sq += ret * ret;
   }
   pg__ftz_leave(fz);
+  if (keep) {
+    pg__net_state_copy(agent->net, kept, kept_seqs, false);
+    if (agent->phase == PG__PHASE_READY && agent->algo) agent->ops->clear(agent);
+  }
   pg__env_set_max_steps(env, old_cap);
   pg__free(ctx, obs);
   pg__free(ctx, mask);

@@ -41,5 +41,7 @@ extern const pg__builtin_spec pg__builtin_acrobot;
 extern const pg__builtin_spec pg__builtin_mountain_car;
 extern const pg__builtin_spec pg__builtin_pendulum;
 extern const pg__builtin_spec pg__builtin_catch;
+extern const pg__builtin_spec pg__builtin_cartpole_positions;
+extern const pg__builtin_spec pg__builtin_cue_corridor;
 
 #endif /* PG_ENV_BUILTIN_H */

@@ -1,5 +1,7 @@
 /* CartPole-v1 and CartPoleContinuous-v1, as Gymnasium's cartpole.py
-** (euler integration, double state, float observation). */
+** (euler integration, double state, float observation), and
+** CartPolePositions-v1: CartPole-v1 observed without the velocities
+** ([x, theta]), a task that needs memory. */
 #include "builtin.h"
 
 #include <math.h>
@@ -73,6 +75,28 @@ static int cartpole_cont_step(void *user, const float *action, float *obs, float
 const pg__builtin_spec pg__builtin_cartpole = {
     "CartPole-v1", 4, 0, 0, 0, PG_ACTION_DISCRETE, 2, 0.0f, 0.0f, 500,
     sizeof(cartpole), cartpole_reset, cartpole_step};
+
+/* Positions only: [x, theta]. */
+static int positions_reset(void *user, uint64_t seed, float *obs) {
+  float full[4];
+  cartpole_reset(user, seed, full);
+  obs[0] = full[0];
+  obs[1] = full[2];
+  return 0;
+}
+
+static int positions_step(void *user, const float *action, float *obs, float *reward,
+                          int32_t *terminated, int32_t *truncated) {
+  float full[4];
+  cartpole_step(user, action, full, reward, terminated, truncated);
+  obs[0] = full[0];
+  obs[1] = full[2];
+  return 0;
+}
+
+const pg__builtin_spec pg__builtin_cartpole_positions = {
+    "CartPolePositions-v1", 2, 0, 0, 0, PG_ACTION_DISCRETE, 2, 0.0f, 0.0f, 500,
+    sizeof(cartpole), positions_reset, positions_step};
 
 const pg__builtin_spec pg__builtin_cartpole_continuous = {
     "CartPoleContinuous-v1", 4, 0, 0, 0, PG_ACTION_CONTINUOUS, 1, -1.0f, 1.0f, 500,

@@ -36,6 +36,7 @@ static const pg__layer_ops *const builtin_kinds[] = {
     &pg__dense_ops,
     &pg__conv2d_ops,
     &pg__flatten_ops,
+    &pg__lstm_ops,
 };
 
 const pg__layer_ops *pg__layer_kind_find(const pg_ctx *ctx, uint32_t kind) {

@@ -90,6 +90,23 @@ void pg__net_reset_state(pg_net *net, size_t first, size_t count) {
   }
 }
 
+size_t pg__net_state_size(const pg_net *net, size_t count) {
+  return pg__netdef_state_floats(&net->def) * count;
+}
+
+void pg__net_state_copy(pg_net *net, float *buf, size_t count, bool save) {
+  for (size_t i = 0; i < net->def.n_layers; i++) {
+    const pg__layer *l = &net->def.layers[i];
+    if (!l->state) continue;
+    size_t len = l->ops->state_floats(l) * count;
+    if (save) memcpy(buf, l->state, len * sizeof *buf);
+    else memcpy(l->state, buf, len * sizeof *buf);
+    buf += len;
+  }
+}
+
+bool pg__net_stateful(const pg_net *net) { return net->stateful; }
+
 void pg__net_init_params(pg_net *net, uint64_t seed) {
   pg__netdef_init_params(&net->def, net->params, seed);
   net->fwd_n = 0;
@@ -188,9 +205,20 @@ static void forward_rows(pg_net *net, const float *x, size_t row0, size_t steps,
     float e = (float)pg__gaussian_entropy(pg__net_log_std(net), pg__net_action_dim(net));
     for (size_t i = row0; i < row0 + n; i++) net->entropy[i] = e;
   }
+  /* Rows stacked by several calls keep one time-major shape when each call
+  ** appends whole steps of the same sequences (an agent forwarding a
+  ** segment step by step); a call writing into that prefix cuts it there.
+  ** Rows written after that prefix (an agent's bootstrap rows) keep it. */
+  const size_t prefix = net->fwd_steps * net->fwd_seqs;
+  if (row0 == 0) {
+    net->fwd_steps = steps;
+    net->fwd_seqs = n_seq;
+  } else if (net->fwd_steps && row0 == prefix && n_seq == net->fwd_seqs) {
+    net->fwd_steps += steps;
+  } else if (row0 < prefix) {
+    net->fwd_steps = row0 / net->fwd_seqs; /* whole steps before row0 stay */
+  }
   net->fwd_n = row0 + n;
-  net->fwd_steps = row0 ? 0 : steps; /* rows stacked by several calls: no one shape */
-  net->fwd_seqs = n_seq;
   net->fwd_stamp++;
 }
 
@@ -265,9 +293,12 @@ static void layer_backward(pg_net *net, const pg__layer *l, const float *x, floa
   const float *p = net->params + l->param_off;
   float *g = net->grads + l->param_off;
   if (l->ops->backward_seq) {
-    size_t steps = net->fwd_steps ? net->fwd_steps : 1;
-    size_t seqs = net->fwd_steps ? net->fwd_seqs : n;
-    l->ops->backward_seq(l, p, x, l->y, dy, dx, g, steps, seqs, net->scratch);
+    /* Through time over the leading steps of the time-major shape that
+    ** cover the n rows; else each row is a step of its own. */
+    const size_t seqs = net->fwd_seqs;
+    bool shaped = net->fwd_steps && n % seqs == 0 && n / seqs <= net->fwd_steps;
+    l->ops->backward_seq(l, p, x, l->y, dy, dx, g, shaped ? n / seqs : 1, shaped ? seqs : n,
+                         net->scratch);
   } else {
     l->ops->backward(l, p, x, l->y, dy, dx, g, n, net->scratch);
   }

@@ -179,6 +179,18 @@ pg_status pg_net_add_flatten(pg_net *net) {
   return pg__net_add_layer(net, "pg_net_add_flatten", &pg__flatten_ops, &s);
 }
 
+pg_status pg_net_add_lstm(pg_net *net, size_t units, pg_init init, double gain) {
+  static const char fn[] = "pg_net_add_lstm";
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg_status st = check_add(net, fn, units, init, gain);
+  if (st != PG_OK) return st;
+  if (net->def.n_layers > net->def.n_trunk)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: LSTM layers must come before the heads",
+                    fn);
+  pg__layer s = dense_settings(units, PG_ACTIVATION_LINEAR, init, gain);
+  return push_layer(net, fn, &pg__lstm_ops, PG__ROLE_TRUNK, &s);
+}
+
 static pg_status add_head(pg_net *net, const char *fn, int kind, size_t units,
                           pg_init init, double gain) {
   pg_status st = check_add(net, fn, units, init, gain);
@@ -400,9 +412,10 @@ static pg_status check_rows(const pg_net *net, const char *fn, size_t n) {
   return PG_OK;
 }
 
-pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n, const uint8_t *mask) {
-  static const char fn[] = "pg_net_forward";
-  if (!net) return PG_ERR_INVALID_ARG;
+/* Checks of a forward over n rows (inputs finite, every mask row allowing
+** an action). */
+static pg_status check_forward(pg_net *net, const char *fn, const float *inputs, size_t n,
+                               const uint8_t *mask) {
   pg_status st = need_ready(net, fn);
   if (st != PG_OK) return st;
   if (!inputs) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: inputs is NULL", fn);
@@ -419,7 +432,41 @@ pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n, const uint8
                         fn, i);
     }
   }
+  return PG_OK;
+}
+
+pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n, const uint8_t *mask) {
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg_status st = check_forward(net, "pg_net_forward", inputs, n, mask);
+  if (st != PG_OK) return st;
   pg__net_forward(net, inputs, n, mask, NULL);
+  return PG_OK;
+}
+
+pg_status pg_net_forward_seq(pg_net *net, const float *inputs, size_t steps, size_t n_seq,
+                             const uint8_t *mask) {
+  static const char fn[] = "pg_net_forward_seq";
+  if (!net) return PG_ERR_INVALID_ARG;
+  if (steps == 0 || n_seq == 0 || steps > net->def.max_batch / n_seq)
+    return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: steps %zu x n_seq %zu rows not in [1, max_batch = %zu]", fn, steps,
+                    n_seq, net->def.max_batch);
+  pg_status st = check_forward(net, fn, inputs, steps * n_seq, mask);
+  if (st != PG_OK) return st;
+  pg__net_forward_seq(net, inputs, steps, n_seq, mask, NULL);
+  return PG_OK;
+}
+
+pg_status pg_net_reset_state(pg_net *net, size_t first, size_t count) {
+  static const char fn[] = "pg_net_reset_state";
+  if (!net) return PG_ERR_INVALID_ARG;
+  pg_status st = need_ready(net, fn);
+  if (st != PG_OK) return st;
+  if (first > net->def.max_batch || count > net->def.max_batch - first)
+    return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: sequences [%zu, %zu + %zu) not within max_batch = %zu", fn, first,
+                    first, count, net->def.max_batch);
+  pg__net_reset_state(net, first, count);
   return PG_OK;
 }
 

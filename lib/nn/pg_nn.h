@@ -58,8 +58,9 @@ pg__shape pg__shape_flat(size_t n);
 typedef enum pg__layer_kind {
   PG__LAYER_DENSE = 1,
   PG__LAYER_CONV2D = 2,   /* lib/nn/conv2d.c */
+  PG__LAYER_LSTM = 4,     /* lib/nn/lstm.c */
   PG__LAYER_FLATTEN = 6,  /* lib/nn/flatten.c */
-  /* other numbers below 1000: reserved for in-tree kinds (LSTM, ...). */
+  /* other numbers below 1000: reserved for in-tree kinds. */
   PG__LAYER_KIND_EXT_MIN = 1000 /* from here: kinds registered on a ctx */
 } pg__layer_kind;
 
@@ -309,6 +310,14 @@ void pg__net_forward_seq(pg_net *net, const float *x, size_t steps, size_t n_seq
 /* Resets the per-sequence state of sequences [first, first+count) of every
 ** stateful layer (first + count <= max_batch); no-op for stateless nets. */
 void pg__net_reset_state(pg_net *net, size_t first, size_t count);
+/* True when some layer keeps per-sequence state. */
+bool pg__net_stateful(const pg_net *net);
+/* Floats of the per-sequence state of sequences [0, count) over all
+** stateful layers, and a copy of it into buf (save) or back (restore):
+** an agent keeps its slots' state around a forward that must not advance
+** it (bootstrap values). */
+size_t pg__net_state_size(const pg_net *net, size_t count);
+void pg__net_state_copy(pg_net *net, float *buf, size_t count, bool save);
 /* Changes with every forward and whenever the cached forward is dropped
 ** (parameters written, 0 then): equal stamps around an interval mean
 ** nothing touched the net's activation rows in between. */
@@ -481,5 +490,11 @@ const pg__netdef *pg__policy_parts(const pg_policy *p, const float **params,
 /* How this build's kernels round a*b + c on this machine: 0 never fused,
 ** 1 fused where the kernels' expressions contract (lib/nn/kernels.c). */
 int pg__nn_fused_mode(void);
+/* ---- LSTM (lib/nn/lstm.c) ---------------------------------------------------
+** A stateful trunk layer: settings[0] = units u; blocks Wx (in x 4u), Wh
+** (u x 4u), b (4u), gates in the order input, forget, cell, output; the
+** forget bias starts at 1. Truncated backpropagation through time over the
+** rows of the last forward; a reset cuts the gradient. */
+extern const pg__layer_ops pg__lstm_ops;
 
 #endif /* PG_NN_H */

@@ -1,7 +1,10 @@
 /* pg_policy: an immutable acting network (trunk + one policy or Q head)
 ** and pg_policy_session, the per-thread workspace that acts with it.
 ** Acting reads only the policy and writes only the session, so sessions of
-** one policy may act concurrently; nothing is allocated per call. */
+** one policy may act concurrently; nothing is allocated per call. A policy
+** with recurrent layers (LSTM) keeps their state in each session: one
+** sequence, carried from one pg_policy_act to the next until
+** pg_policy_session_reset. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
@@ -15,6 +18,7 @@ struct pg_policy {
   pg__netdef def;              /* trunk + the acting head (saved as is) */
   uint32_t head_kind;          /* PG__HEAD_CATEGORICAL / GAUSSIAN / Q */
   size_t head_dim, max_width, scratch;
+  size_t state_floats;         /* recurrent state of one sequence, all layers */
   float *params;
 };
 
@@ -24,6 +28,7 @@ struct pg_policy_session {
   float *buf[2];               /* max_width floats each: activations */
   float *probs;                /* head_dim floats */
   float *scratch;              /* the layers' forward scratch */
+  float *state;                /* state_floats: the recurrent layers' state */
   char err[256];
 };
 
@@ -44,9 +49,6 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
   if (head < 0)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: the net has no categorical, Gaussian or Q head to act with", fn);
-  if (pg__netdef_state_floats(src) > 0)
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "%s: the net has stateful layers; policies act with stateless nets only", fn);
   pg_policy *p = pg__calloc(ctx, 1, sizeof *p);
   if (!p) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   p->ctx = ctx;
@@ -64,6 +66,7 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
     if (d->layers[i].out > p->max_width) p->max_width = d->layers[i].out;
   p->head_dim = d->layers[d->n_trunk].out;
   p->scratch = pg__netdef_scratch(d, false);
+  p->state_floats = pg__netdef_state_floats(d);
   p->params = pg__calloc(ctx, d->n_params ? d->n_params : 1, sizeof(float));
   if (!p->params) {
     size_t n = d->n_params;
@@ -196,6 +199,28 @@ pg_status pg_policy_get_shape(const pg_policy *policy, size_t *out_obs_size,
 /* ---- sessions ------------------------------------------------------------- */
 
 
+/* Each recurrent layer's state pointer in the session (NULL for the others)
+** into states; returns whether there is any. */
+static bool session_states(pg_policy_session *s, float **states) {
+  const pg__netdef *d = &s->policy->def;
+  size_t off = 0;
+  for (size_t i = 0; i < d->n_layers; i++) {
+    const pg__layer *l = &d->layers[i];
+    states[i] = l->ops->state_floats ? s->state + off : NULL;
+    off += l->ops->state_floats ? l->ops->state_floats(l) : 0;
+  }
+  return off > 0;
+}
+
+/* The start of an episode: every recurrent layer's state reset. */
+static void session_reset(pg_policy_session *s) {
+  float *states[PG__NET_MAX_LAYERS];
+  if (!session_states(s, states)) return;
+  const pg__netdef *d = &s->policy->def;
+  for (size_t i = 0; i < d->n_layers; i++)
+    if (states[i]) d->layers[i].ops->reset_state(&d->layers[i], states[i]);
+}
+
 pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
                                    pg_policy_session **out) {
   static const char fn[] = "pg_policy_session_create";
@@ -204,7 +229,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
-                  policy->scratch;
+                  pg__round16(policy->scratch) + policy->state_floats;
   size_t head = pg__round16(sizeof(pg_policy_session));
   pg_policy_session *s = pg__calloc(ctx, 1, head + floats * sizeof(float));
   if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
@@ -214,9 +239,17 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->buf[1] = f + pg__round16(policy->max_width);
   s->probs = s->buf[1] + pg__round16(policy->max_width);
   s->scratch = s->probs + pg__round16(policy->head_dim);
+  s->state = s->scratch + pg__round16(policy->scratch);
   pg__rng_seed(&s->rng, seed, 0);
+  session_reset(s);
   atomic_fetch_add(&policy->refs, 1);
   *out = s;
+  return PG_OK;
+}
+
+pg_status pg_policy_session_reset(pg_policy_session *session) {
+  if (!session) return PG_ERR_INVALID_ARG;
+  session_reset(session);
   return PG_OK;
 }
 
@@ -285,7 +318,9 @@ pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
   const pg__netdef *d = &p->def;
   float *ys[PG__NET_MAX_LAYERS];
   for (size_t i = 0; i < d->n_layers; i++) ys[i] = s->buf[i & 1];
-  pg__nn_forward(d, p->params, obs, 1, 1, ys, NULL, s->scratch);
+  float *states[PG__NET_MAX_LAYERS];
+  bool recurrent = session_states(s, states);
+  pg__nn_forward(d, p->params, obs, 1, 1, ys, recurrent ? states : NULL, s->scratch);
   pg__nn_act(p->head_kind, ys[d->n_trunk], gauss ? p->params + d->log_std_off : NULL,
              p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);
   return PG_OK;

@@ -112,6 +112,37 @@ test("host-driven loop", function()
   agent:close()
 end)
 
+test("recurrent policy: reloaded, it acts identically over whole episodes", function()
+  local ctx = pg.Context(3)
+  local env = pg.Env.builtin(ctx, "CueCorridor", 3)
+  local net = pg.Net(ctx, 3, 2 * 4 * 5 + 4, 3)
+  net:add_dense(16, "tanh"):add_lstm(16):add_categorical_head(2):add_value_head()
+  net:finalize()
+  local agent = pg.Agent(ctx, "paac", net)
+  agent:set_param("num_envs", 4)
+  agent:set_param("t_max", 5)
+  agent:train(env, 2000)
+  agent:reset_state(3)
+  expect_error(function() agent:reset_state(4) end)
+  local pol = pg.Policy.from_net(net)
+  local back = pg.Policy.from_string(ctx, pol:to_string())
+  local a, b = pol:session(1), back:session(1)
+  for _ = 1, 5 do
+    local obs, done = env:reset(), false
+    while not done do
+      local x, y = a:act(obs, nil, false), b:act(obs, nil, false)
+      assert(x == y)
+      local term, trunc
+      obs, _, term, trunc = env:step(x)
+      done = term or trunc
+    end
+    a:reset()
+    b:reset()
+  end
+  net:reset_state()
+  net:forward_seq({0, 0, 0, 0, 0, 0}, 2, 1)
+end)
+
 test("save, reload, evaluate", function()
   local ctx = pg.Context(5)
   local env = pg.Env.builtin(ctx, "CartPole-v1", 5)

@@ -82,6 +82,37 @@ def corridor_env(ctx, factory=True, **kw):
                               name="corridor", max_episode_steps=50)
 
 
+class Recurrent(unittest.TestCase):
+    def test_lstm_policy_reload_acts_identically(self):
+        with pg.Context(seed=3) as ctx:
+            env = pg.Env.builtin(ctx, "CueCorridor", 3)
+            net = pg.Net(ctx, 3, 2 * 4 * 5 + 4, 3)
+            net.add_dense(16, "tanh").add_lstm(16).add_categorical_head(2).add_value_head()
+            net.finalize()
+            agent = pg.Agent(ctx, "paac", net)
+            agent.set_param("num_envs", 4)
+            agent.set_param("t_max", 5)
+            agent.train(env, 2000)
+            agent.reset_state(3)
+            with self.assertRaises(pg.PolicygradError):
+                agent.reset_state(4)
+            policy = pg.Policy.from_net(net)
+            back = pg.Policy.from_bytes(ctx, policy.to_bytes())
+            a, b = policy.session(1), back.session(1)
+            for episode in range(5):
+                obs, done = env.reset(), False
+                while not done:
+                    x, y = a.act(obs, deterministic=False), b.act(obs, deterministic=False)
+                    self.assertEqual(x, y)
+                    obs, _, term, trunc = env.step(x)[:4]
+                    done = term or trunc
+                a.reset()
+                b.reset()
+            net.reset_state()
+            net.forward_seq([0.0] * 6, 2, 1)
+            env.close()
+
+
 class Basics(unittest.TestCase):
     def test_version_and_names(self):
         self.assertEqual(pg.version(), "%d.%d.%d" % (0, 1, pg.lib.pg_version_number() % 100))

@@ -1,0 +1,133 @@
+/* LSTM figures (docs/RESULTS.md, docs/PERFORMANCE.md).
+**
+**   bench_lstm time            LSTM forward + backward over a segment:
+**                              batch 32, 256 units, t = 5 and 20
+**   bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]
+**                              recurrent PAAC (dense 64 -> LSTM 64) against
+**                              feed-forward PAAC (dense 64 -> dense 64), the
+**                              same budget of STEPS environment steps, on a
+**                              built-in task (CueCorridor,
+**                              CartPolePositions-v1); prints the final
+**                              mean-100 return per seed.
+**
+** Timings on a shared machine are noisy: compare runs made back to back. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "nn/pg_nn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int check(pg_status st, pg_ctx *ctx, const char *what) {
+  if (st == PG_OK) return 0;
+  fprintf(stderr, "%s: %s (%s)\n", what, pg_status_string(st), ctx ? pg_ctx_last_error(ctx) : "");
+  exit(1);
+}
+
+static void time_segment(pg_ctx *ctx, size_t T) {
+  enum { BATCH = 32, UNITS = 256, IN = 256 };
+  pg_net *net = NULL;
+  check(pg_net_create(ctx, IN, BATCH * T, 1, &net), ctx, "pg_net_create");
+  check(pg_net_add_lstm(net, UNITS, PG_INIT_GLOROT_UNIFORM, 1.0), ctx, "pg_net_add_lstm");
+  check(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), ctx, "value head");
+  check(pg_net_finalize(net), ctx, "pg_net_finalize");
+  size_t rows = BATCH * T;
+  float *x = malloc(rows * IN * sizeof *x), *ret = malloc(rows * sizeof *ret);
+  for (size_t i = 0; i < rows * IN; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+  for (size_t i = 0; i < rows; i++) ret[i] = (float)(i % 3) - 1.0f;
+  pg_loss_desc L;
+  memset(&L, 0, sizeof L);
+  L.struct_size = sizeof L;
+  L.scale = 1.0f / (float)rows;
+  L.value_coef = 1.0f;
+  L.returns = ret;
+  double best_f = 1e30, best_b = 1e30;
+  for (int rep = 0; rep < 20; rep++) {
+    check(pg_net_reset_state(net, 0, BATCH), ctx, "reset");
+    double t0 = now();
+    check(pg_net_forward_seq(net, x, T, BATCH, NULL), ctx, "forward_seq");
+    double t1 = now();
+    check(pg_net_zero_grads(net), ctx, "zero_grads");
+    check(pg_net_backward(net, &L, rows, NULL), ctx, "backward");
+    double t2 = now();
+    if (t1 - t0 < best_f) best_f = t1 - t0;
+    if (t2 - t1 < best_b) best_b = t2 - t1;
+  }
+  printf("lstm batch %d units %d input %d t %zu: forward %.3f ms, backward %.3f ms, "
+         "total %.3f ms (best of 20, one thread)\n",
+         BATCH, UNITS, IN, T, 1e3 * best_f, 1e3 * best_b, 1e3 * (best_f + best_b));
+  free(x);
+  free(ret);
+  pg_net_destroy(net);
+}
+
+/* PAAC on `task` with an LSTM (recurrent) or a second dense layer. */
+static double learn(const char *task, bool recurrent, long steps, uint64_t seed, bool a3c) {
+  pg_ctx *ctx = NULL;
+  check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
+  check(pg_ctx_set_seed(ctx, seed), ctx, "seed");
+  pg_env *env = NULL;
+  check(pg_env_create_builtin(ctx, task, seed, &env), ctx, "env");
+  int32_t obs = 0, n = 0;
+  pg_action_kind kind;
+  check(pg_env_get_observation_size(env, &obs), ctx, "obs");
+  check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
+  const int ENVS = a3c ? 1 : 16, TM = 5, H = 64;
+  pg_net *net = NULL;
+  check(pg_net_create(ctx, (size_t)obs, 2 * ENVS * TM + ENVS, seed, &net), ctx, "net");
+  check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
+  if (recurrent) check(pg_net_add_lstm(net, H, PG_INIT_GLOROT_UNIFORM, 1.0), ctx, "lstm");
+  else check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
+  check(pg_net_add_categorical_head(net, (size_t)n, PG_INIT_ORTHOGONAL, 0.01), ctx, "head");
+  check(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), ctx, "value");
+  check(pg_net_finalize(net), ctx, "finalize");
+  pg_agent *agent = NULL;
+  check(pg_agent_create(ctx, a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
+  check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, ENVS), ctx, "num_envs");
+  if (a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, 4), ctx, "num_threads");
+  check(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), ctx, "t_max");
+  check(pg_agent_train(agent, env, steps, NULL, NULL), ctx, "train");
+  double mean = 0.0;
+  check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
+  pg_agent_destroy(agent);
+  pg_net_destroy(net);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  return mean;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "time") == 0) {
+    pg_ctx *ctx = NULL;
+    check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
+    time_segment(ctx, 5);
+    time_segment(ctx, 20);
+    pg_ctx_destroy(ctx);
+    return 0;
+  }
+  if (argc >= 4 && strcmp(argv[1], "learn") == 0) {
+    long steps = atol(argv[3]);
+    int seeds = argc >= 5 ? atoi(argv[4]) : 5;
+    bool a3c = argc >= 6 && strcmp(argv[5], "a3c") == 0;
+    for (int r = 0; r < 2; r++) {
+      printf("%s %s on %s, %ld steps:", r == 0 ? "recurrent (LSTM 64)" : "feed-forward",
+             a3c ? "A3C (4 threads)" : "PAAC", argv[2], steps);
+      for (int s = 1; s <= seeds; s++) {
+        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, a3c));
+        fflush(stdout);
+      }
+      printf("\n");
+    }
+    return 0;
+  }
+  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]\n");
+  return 2;
+}
