@@ -14,16 +14,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define PG_SLOW_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define PG_SLOW_BUILD 1
-#endif
-#endif
-#ifndef PG_SLOW_BUILD
-#define PG_SLOW_BUILD 0
-#endif
 
 static pg_agent *make_agent(pg_ctx *ctx, pg_algorithm algo, pg_env **out_env, int units,
                             int layers) {

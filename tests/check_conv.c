@@ -9,18 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sanitizer builds run the learning tests on a short budget without the
-** threshold (the conv GEMMs are some 50 times slower there). */
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define PG_SLOW_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define PG_SLOW_BUILD 1
-#endif
-#endif
-#ifndef PG_SLOW_BUILD
-#define PG_SLOW_BUILD 0
-#endif
+/* Sanitizer builds (PG_SLOW_BUILD, testutil.h) run the learning tests on a short budget
+** without the threshold (the conv GEMMs are some 50 times slower there). */
 
 /* One architecture: an image, conv layers, an optional flatten, a dense
 ** layer (units 0: none), then a value head and, when cat > 0, a categorical
@@ -62,14 +52,6 @@ static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed
 
 /* ---- the double reference ------------------------------------------------ */
 
-static double act_d(pg_activation a, double z) {
-  switch (a) {
-  case PG_ACTIVATION_RELU: return z > 0 ? z : 0;
-  case PG_ACTIVATION_TANH: return tanh(z);
-  case PG_ACTIVATION_SIGMOID: return 1 / (1 + exp(-z));
-  default: return z;
-  }
-}
 
 static void axis_d(size_t in, size_t k, size_t s, pg_padding pad, size_t *out, size_t *p0) {
   if (pad == PG_PADDING_SAME) {
@@ -103,7 +85,7 @@ static size_t conv_d(const conv_spec *cs, const double *p, const double *x, size
             for (size_t ch = 0; ch < c; ch++)
               z += x[((size_t)iy * w + (size_t)ix) * c + ch] * W[((ky * cs->kw + kx) * c + ch) * F + f];
           }
-        y[(oy * *ow + ox) * F + f] = act_d(cs->act, z);
+        y[(oy * *ow + ox) * F + f] = pg_test_activation_d(cs->act, z);
       }
   return K * F + F;
 }

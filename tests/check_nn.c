@@ -38,14 +38,6 @@ static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed
   return net;
 }
 
-static double act_d(pg_activation a, double z) {
-  switch (a) {
-  case PG_ACTIVATION_RELU: return z > 0 ? z : 0;
-  case PG_ACTIVATION_TANH: return tanh(z);
-  case PG_ACTIVATION_SIGMOID: return 1 / (1 + exp(-z));
-  default: return z;
-  }
-}
 
 /* y[out] = x[in]·W + b with params at *p (advanced). */
 static void ref_dense(const double **p, const double *x, size_t in, size_t out, double *y) {
@@ -75,7 +67,7 @@ static double ref_loss(const spec *s, const double *params, const float *x, size
     for (size_t d = 0; d < s->n_dense; d++) {
       ref_dense(&p, h, w, s->units[d], t);
       w = s->units[d];
-      for (size_t k = 0; k < w; k++) h[k] = act_d(s->act[d], t[k]);
+      for (size_t k = 0; k < w; k++) h[k] = pg_test_activation_d(s->act[d], t[k]);
     }
     ref_row r;
     memset(&r, 0, sizeof r);

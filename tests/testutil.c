@@ -74,3 +74,12 @@ int pg_test_stop_at_threshold(void *user, pg_agent *agent) {
   if (e >= 20 && m >= l->threshold) l->hit = 1;
   return l->hit;
 }
+
+double pg_test_activation_d(pg_activation a, double z) {
+  switch (a) {
+  case PG_ACTIVATION_RELU: return z > 0 ? z : 0;
+  case PG_ACTIVATION_TANH: return tanh(z);
+  case PG_ACTIVATION_SIGMOID: return 1 / (1 + exp(-z));
+  default: return z;
+  }
+}

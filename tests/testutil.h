@@ -31,6 +31,22 @@ pg_ctx *pg_test_ctx(pg_test_alloc *counter);
 typedef pg_status (*pg_test_op)(pg_ctx *ctx, void *user);
 long pg_test_every_alloc_fails(pg_test_op op, void *user);
 
+/* PG_SLOW_BUILD is 1 in ASan and TSan builds, where learning tests run a
+** short budget without their threshold. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define PG_SLOW_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define PG_SLOW_BUILD 1
+#endif
+#endif
+#ifndef PG_SLOW_BUILD
+#define PG_SLOW_BUILD 0
+#endif
+
+/* An activation in double, for the finite-difference references. */
+double pg_test_activation_d(pg_activation a, double z);
+
 /* Relative error |a-b| / max(1e-8, |a|+|b|)... for gradient checks. */
 double pg_test_rel_err(double a, double b);
 
