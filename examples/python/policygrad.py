@@ -365,6 +365,10 @@ class pg_env_vtable(ctypes.Structure):
         ("close", pg_env_close_fn),
         ("action_mask", pg_env_action_mask_fn),
         ("create", pg_env_create_fn),
+        # Shared data of every clone and its release callback (C hosts;
+        # Python's own references already outlive the last clone).
+        ("shared", ctypes.c_void_p),
+        ("release", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)),
     ]
 
 
