@@ -6,7 +6,12 @@
 #include "nn/pg_nn.h"
 #include "optim/pg_optim.h"
 
+#include <stdlib.h>
 #include <time.h>
+
+#ifdef PG_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
 
 /* Seconds on clock `id` (CLOCK_MONOTONIC: wall time; CLOCK_THREAD_CPUTIME_ID:
 ** this thread's CPU time, which waiting for a core on a shared machine does
@@ -60,6 +65,15 @@ static inline void bench_train(void *user) {
   pg__net_zero_grads(j->net);
   pg__net_backward(j->net, j->n, &j->loss);
   pg_optim_step(j->opt, NULL);
+}
+
+/* OpenBLAS comparisons run on one thread, as the library's kernels do
+** (the variable is read at load time, hence the call as well). */
+static inline void bench_single_thread_blas(void) {
+#ifdef PG_HAVE_OPENBLAS
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  openblas_set_num_threads(1);
+#endif
 }
 
 #endif

@@ -161,10 +161,7 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
 }
 
 int main(int argc, char **argv) {
-#ifdef PG_HAVE_OPENBLAS
-  setenv("OPENBLAS_NUM_THREADS", "1", 1);
-  openblas_set_num_threads(1); /* the variable is read at load time */
-#endif
+  bench_single_thread_blas();
   pg_ctx *ctx = NULL;
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
   printf("bench_conv (%s)\n", pg_build_info());

@@ -136,10 +136,7 @@ static void bench_shape(pg_ctx *ctx, const shape *s, size_t n) {
 }
 
 int main(void) {
-#ifdef PG_HAVE_OPENBLAS
-  setenv("OPENBLAS_NUM_THREADS", "1", 1);
-  openblas_set_num_threads(1); /* the variable is read at load time */
-#endif
+  bench_single_thread_blas();
   pg_ctx *ctx = NULL;
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
   printf("bench_nn (%s)\n", pg_build_info());
