@@ -24,40 +24,73 @@ static pg_status builtin_create(pg_ctx *ctx, const char *name, uint64_t seed, pg
 
 /* PAAC as the lecture sets it (docs/AGENTS.md), 32 slots, on the 4-128
 ** trunk of examples/demo.c. */
-#define PAAC_DEFAULTS PG_ALGO_PAAC, 128, 1
+#define PAAC_DEFAULTS .algorithm = PG_ALGO_PAAC, .hidden_units = 128, .hidden_layers = 1
+
+/* PPO for continuous control as the common reference implementations
+** set it (CleanRL's ppo_continuous_action, Gymnasium MuJoCo tasks):
+** separate 64-64 tanh policy and value nets, rollouts of 2048 steps
+** (8 slots x 256), 10 passes of 32 minibatches, rate 3e-4, GAE 0.95, no
+** entropy bonus; reward scaling (norm_reward) and advantage normalization
+** are the library's PPO defaults. No observation normalization. */
+#define PPO_MUJOCO                                                                          \
+  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,           \
+  .hidden_layers = 2, .n_params = 9,                                                      \
+  .params = {{PG_PARAM_NUM_ENVS, 8},     {PG_PARAM_T_MAX, 256},       {PG_PARAM_PPO_EPOCHS, 10}, \
+             {PG_PARAM_MINIBATCHES, 32}, {PG_PARAM_LR, 3e-4},         {PG_PARAM_VALUE_LR, 3e-4}, \
+             {PG_PARAM_GAE_LAMBDA, 0.95}, {PG_PARAM_ENTROPY_BETA, 0}, {PG_PARAM_VALUE_CLIP, 0}}
+
+/* PPO for the lander as RL Baselines3 Zoo tunes it (LunarLander-v2 and
+** LunarLanderContinuous-v2): 16 slots x 1024 steps, 4 passes of
+** minibatches of 64 rows (256 per pass), gamma 0.999, GAE 0.98, entropy
+** bonus 0.01, on separate 64-64 tanh nets. */
+#define PPO_LANDER                                                                           \
+  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,            \
+  .hidden_layers = 2, .n_params = 10,                                                      \
+  .params = {{PG_PARAM_NUM_ENVS, 16},     {PG_PARAM_T_MAX, 1024},        {PG_PARAM_PPO_EPOCHS, 4}, \
+             {PG_PARAM_MINIBATCHES, 256}, {PG_PARAM_LR, 3e-4},           {PG_PARAM_VALUE_LR, 3e-4}, \
+             {PG_PARAM_GAMMA, 0.999},     {PG_PARAM_GAE_LAMBDA, 0.98},   {PG_PARAM_ENTROPY_BETA, 0.01}, \
+             {PG_PARAM_VALUE_CLIP, 0}}
 
 static const sim_task tasks[] = {
     {"CartPole-v1", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 1000000, 475}}},
+     {{PAAC_DEFAULTS, .steps = 1000000, .threshold = 475}}},
     {"CartPoleContinuous-v1", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 1000000, 475}}},
+     {{PAAC_DEFAULTS, .steps = 1000000, .threshold = 475}}},
     {"Acrobot-v1", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 1000000, -100}}},
+     {{PAAC_DEFAULTS, .steps = 1000000, .threshold = -100}}},
     {"MountainCar-v0", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 1000000, -110}}},
+     {{PAAC_DEFAULTS, .steps = 1000000, .threshold = -110}}},
     {"Pendulum-v1", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 1000000, -200}}},
+     {{PAAC_DEFAULTS, .steps = 1000000, .threshold = -200}}},
     {"Catch", "built-in", builtin_create, pgr_builtin_drawer, NULL,
-     {{PAAC_DEFAULTS, 0, {{0, 0}}, 200000, 0.9}}},
+     {{PAAC_DEFAULTS, .steps = 200000, .threshold = 0.9}}},
 #ifdef PG_HAVE_MUJOCO
     /* PAAC (n_e = 32, t_max = 5, RMSProp, clip 0.5) with a smaller rate
     ** than the lecture's 0.0224 and no entropy bonus for the Gaussian
     ** policies; docs/RESULTS.md says what was tried. */
     {"InvertedPendulum", "MuJoCo", mjh_env_create, mjh_drawer, mjh_engine_step_seconds,
-     {{PG_ALGO_PAAC, 64, 2, 2, {{PG_PARAM_LR, 0.003}, {PG_PARAM_ENTROPY_BETA, 0.0}}, 1000000,
-       950}}},
+     {{.algorithm = PG_ALGO_PAAC, .hidden_units = 64, .hidden_layers = 2, .n_params = 2,
+       .params = {{PG_PARAM_LR, 0.003}, {PG_PARAM_ENTROPY_BETA, 0.0}}, .steps = 1000000,
+       .threshold = 950},
+      {PPO_MUJOCO, .steps = 500000, .threshold = 950}}},
     {"Hopper", "MuJoCo", mjh_env_create, mjh_drawer, mjh_engine_step_seconds,
-     {{PG_ALGO_PAAC, 64, 2, 2, {{PG_PARAM_LR, 0.003}, {PG_PARAM_ENTROPY_BETA, 0.0}}, 1000000,
-       250}}},
+     {{.algorithm = PG_ALGO_PAAC, .hidden_units = 64, .hidden_layers = 2, .n_params = 2,
+       .params = {{PG_PARAM_LR, 0.003}, {PG_PARAM_ENTROPY_BETA, 0.0}}, .steps = 1000000,
+       .threshold = 250},
+      {PPO_MUJOCO, .steps = 500000, .threshold = 1000}}},
 #endif
 #ifdef PG_HAVE_BOX2D
     /* The lecture's rate (0.0224) collapses the policy within 10k steps
     ** (shaped rewards of +-100, no reward normalization yet). */
     {"LunarLander", "Box2D", lander_env_create, lander_drawer, lander_engine_step_seconds,
-     {{PG_ALGO_PAAC, 64, 2, 1, {{PG_PARAM_LR, 0.001}}, 2000000, -50}}},
+     {{.algorithm = PG_ALGO_PAAC, .hidden_units = 64, .hidden_layers = 2, .n_params = 1,
+       .params = {{PG_PARAM_LR, 0.001}}, .steps = 2000000, .threshold = -50},
+      {PPO_LANDER, .steps = 1000000, .threshold = 100}}},
     {"LunarLanderContinuous", "Box2D", lander_env_create, lander_drawer,
      lander_engine_step_seconds,
-     {{PG_ALGO_PAAC, 64, 2, 1, {{PG_PARAM_LR, 0.001}}, 1000000, -50}}},
+     {{.algorithm = PG_ALGO_PAAC, .hidden_units = 64, .hidden_layers = 2, .n_params = 1,
+       .params = {{PG_PARAM_LR, 0.001}}, .steps = 1000000, .threshold = -50},
+      {PPO_LANDER, .steps = 1000000, .threshold = 100}}},
 #endif
 };
 enum { N_TASKS = sizeof tasks / sizeof tasks[0] };
@@ -98,6 +131,27 @@ static int on_progress(void *user, pg_agent *agent) {
   return 0;
 }
 
+/* One of SIM_NETS_SEPARATE_TANH's nets for env's spaces: the policy net
+** (value = 0: a categorical or Gaussian head) or the value net. */
+static pg_status build_tanh_net(pg_ctx *ctx, const pg_env *env, const sim_preset *pr, int value,
+                                uint64_t seed, pg_net **out) {
+  int32_t obs_size = 0, n = 0;
+  pg_action_kind kind = PG_ACTION_DISCRETE;
+  pg_status st = pg_env_get_observation_size(env, &obs_size);
+  if (st == PG_OK) st = pg_env_get_action_space(env, &kind, &n);
+  if (st == PG_OK) st = pg_net_create(ctx, (size_t)obs_size, 512, seed, out);
+  for (int32_t l = 0; st == PG_OK && l < pr->hidden_layers; l++)
+    st = pg_net_add_dense(*out, (size_t)pr->hidden_units, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL,
+                          sqrt(2.0));
+  if (st == PG_OK && value) st = pg_net_add_value_head(*out, PG_INIT_ORTHOGONAL, 1.0);
+  else if (st == PG_OK && kind == PG_ACTION_DISCRETE)
+    st = pg_net_add_categorical_head(*out, (size_t)n, PG_INIT_ORTHOGONAL, 0.01);
+  else if (st == PG_OK)
+    st = pg_net_add_gaussian_head(*out, (size_t)n, PG_INIT_ORTHOGONAL, 0.01, 0.0);
+  if (st == PG_OK) st = pg_net_finalize(*out);
+  return st;
+}
+
 static int fail_ctx(pg_ctx *ctx, const char *what, char *err, size_t err_len) {
   if (err) snprintf(err, err_len, "%s: %s", what, ctx ? pg_ctx_last_error(ctx) : "no context");
   return -1;
@@ -116,6 +170,7 @@ int sim_train_run(const sim_task *t, const sim_run_opts *o, sim_result *out, cha
   pg_env *env = NULL;
   pg_agent *agent = NULL;
   pg_policy *policy = NULL;
+  pg_net *net = NULL, *value_net = NULL; /* SIM_NETS_SEPARATE_TANH: borrowed by the agent */
   int rc = -1;
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) {
     if (err) snprintf(err, err_len, "pg_ctx_create failed");
@@ -129,8 +184,18 @@ int sim_train_run(const sim_task *t, const sim_run_opts *o, sim_result *out, cha
   }
   const sim_preset *pr = &t->presets[o->preset];
   if (t->create(ctx, t->name, o->seed, &env, err, err_len) != PG_OK) goto done;
-  if (pg_agent_create_for_env(ctx, pr->algorithm, env, pr->hidden_units, pr->hidden_layers,
-                              &agent) != PG_OK) {
+  if (pr->nets == SIM_NETS_SEPARATE_TANH) {
+    if (build_tanh_net(ctx, env, pr, 0, o->seed * 2 + 1, &net) != PG_OK ||
+        build_tanh_net(ctx, env, pr, 1, o->seed * 2 + 2, &value_net) != PG_OK) {
+      fail_ctx(ctx, "building the preset's nets", err, err_len);
+      goto done;
+    }
+    if (pg_agent_create(ctx, pr->algorithm, net, value_net, &agent) != PG_OK) {
+      fail_ctx(ctx, "pg_agent_create", err, err_len);
+      goto done;
+    }
+  } else if (pg_agent_create_for_env(ctx, pr->algorithm, env, pr->hidden_units,
+                                     pr->hidden_layers, &agent) != PG_OK) {
     fail_ctx(ctx, "pg_agent_create_for_env", err, err_len);
     goto done;
   }
@@ -190,6 +255,8 @@ int sim_train_run(const sim_task *t, const sim_run_opts *o, sim_result *out, cha
 done:
   pg_policy_destroy(policy);
   pg_agent_destroy(agent);
+  pg_net_destroy(net);
+  pg_net_destroy(value_net);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
   return rc;

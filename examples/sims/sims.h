@@ -24,9 +24,23 @@ typedef struct sim_param {
   double value;
 } sim_param;
 
+/* The networks a preset trains. */
+typedef enum sim_nets {
+  /* pg_agent_create_for_env: a ReLU trunk of hidden_layers x hidden_units
+  ** shared by the policy and value heads (PAAC, PPO), or the algorithm's
+  ** own choice. */
+  SIM_NETS_FOR_ENV = 0,
+  /* Built here and handed to pg_agent_create: a tanh policy net (Gaussian
+  ** head, mean gain 0.01, log std starting at 0) and a separate tanh value
+  ** net, both hidden_layers x hidden_units, orthogonal init -- the usual
+  ** PPO set-up for continuous control. */
+  SIM_NETS_SEPARATE_TANH = 1
+} sim_nets;
+
 /* How a task is trained and judged. */
 typedef struct sim_preset {
   pg_algorithm algorithm;
+  sim_nets nets;
   int32_t hidden_units, hidden_layers;
   int n_params;
   sim_param params[SIM_MAX_PARAMS];

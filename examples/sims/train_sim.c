@@ -6,6 +6,8 @@
 **
 ** usage: train_sim TASK [--seed N] [--steps N] [--log FILE.csv]
 **                        [--policy FILE.pgck] [--report N] [--smoke]
+**                        [--preset K] (0: the task's first preset, PAAC;
+**                                      1: PPO for the simulator tasks)
 **                        [--set name=value]... (a hyperparameter after the preset's)
 **        train_sim --list */
 #include <math.h>
@@ -17,7 +19,8 @@
 
 static int usage(void) {
   fprintf(stderr, "usage: train_sim TASK [--seed N] [--steps N] [--log FILE.csv] "
-                  "[--policy FILE.pgck] [--report N] [--smoke] [--set name=value]...\n"
+                  "[--policy FILE.pgck] [--report N] [--smoke] [--preset K]\n"
+                  "       [--set name=value]...\n"
                   "       train_sim --list\n");
   return 2;
 }
@@ -25,8 +28,14 @@ static int usage(void) {
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
   if (strcmp(argv[1], "--list") == 0) {
-    for (int i = 0; sim_task_at(i); i++)
-      printf("%-22s %s\n", sim_task_at(i)->name, sim_task_at(i)->engine);
+    for (int i = 0; sim_task_at(i); i++) {
+      const sim_task *t = sim_task_at(i);
+      printf("%-22s %-8s", t->name, t->engine);
+      for (int p = 0; p < SIM_MAX_PRESETS && t->presets[p].algorithm; p++)
+        printf(" preset %d: %s (threshold %g)", p, pg_algorithm_name(t->presets[p].algorithm),
+               t->presets[p].threshold);
+      printf("\n");
+    }
     return 0;
   }
   const sim_task *t = sim_task_find(argv[1]);
@@ -49,6 +58,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--steps") == 0) o.steps = strtoll(v, NULL, 10);
     else if (strcmp(a, "--log") == 0) o.log_path = v;
     else if (strcmp(a, "--policy") == 0) o.policy_path = v;
+    else if (strcmp(a, "--preset") == 0) o.preset = atoi(v);
     else if (strcmp(a, "--report") == 0) o.report_interval = strtoll(v, NULL, 10);
     else if (strcmp(a, "--set") == 0 && o.n_overrides < 32) overrides[o.n_overrides++] = v;
     else return usage();
