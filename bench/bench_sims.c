@@ -7,7 +7,8 @@
 ** greedy return) and a summary per task and preset: seeds that reached
 ** the threshold, the return of random actions, and the training steps/s
 ** beside the engine's own cost per step (the engine stepped alone, no
-** library), so the share the library adds is visible.
+** library), so the share the library adds is visible. Costs per step are
+** process CPU time (the machine may be shared; wall time is printed too).
 ** Writes each run's CSV training log (pg_agent_set_log_file) to
 ** LOGS/<task>_<algorithm>_seed<k>.csv for examples/plot_curves.py.
 ** Built only when MuJoCo or Box2D was found.
@@ -55,8 +56,8 @@ int main(int argc, char **argv) {
   }
   if (seeds < 1) goto usage;
   mkdir(logs, 0777);
-  printf("| task | algorithm | seed | steps | wall s | steps/s | reached at | mean-100 end | best "
-         "mean-100 | greedy (10) |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  printf("| task | algorithm | seed | steps | wall s | CPU s | steps/s | reached at | mean-100 end "
+         "| best mean-100 | greedy (10) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
   char summary[8192] = "";
   size_t used = 0;
   for (int ti = 0; sim_task_at(ti); ti++) {
@@ -71,7 +72,7 @@ int main(int argc, char **argv) {
       if (only_preset >= 0 && p != only_preset) continue;
       const char *algo = pg_algorithm_name(t->presets[p].algorithm);
       int reached = 0;
-      double sps_sum = 0, reach_sum = 0;
+      double sps_sum = 0, reach_sum = 0, cpu_sum = 0, steps_sum = 0;
       for (int s = 1; s <= seeds; s++) {
         char log[1024];
         snprintf(log, sizeof log, "%s/%s_%s_seed%d.csv", logs, t->name, algo, s);
@@ -91,9 +92,11 @@ int main(int argc, char **argv) {
           reach_sum += (double)r.steps_to_threshold;
         }
         sps_sum += r.steps_per_second;
-        printf("| %s | %s | %d | %lld | %.1f | %.0f | %s | %.1f | %.1f | %.1f |\n", t->name, algo,
-               s, (long long)r.steps, r.wall_seconds, r.steps_per_second, at, r.mean_return_100,
-               r.best_mean_100, r.greedy_return);
+        cpu_sum += r.cpu_seconds;
+        steps_sum += (double)r.steps;
+        printf("| %s | %s | %d | %lld | %.1f | %.1f | %.0f | %s | %.1f | %.1f | %.1f |\n",
+               t->name, algo, s, (long long)r.steps, r.wall_seconds, r.cpu_seconds,
+               r.steps_per_second, at, r.mean_return_100, r.best_mean_100, r.greedy_return);
         fflush(stdout);
       }
       double sps = sps_sum / seeds;
@@ -101,12 +104,13 @@ int main(int argc, char **argv) {
                        "| %s | %s | %g | %.1f | %d of %d | %s%.0f | %.0f | %.1f | %.1f |\n",
                        t->name, algo, t->presets[p].threshold, random_mean, reached, seeds,
                        reached ? "" : "n/a ", reached ? reach_sum / reached : 0.0, sps,
-                       1e6 / sps, engine * 1e6);
+                       steps_sum > 0 ? 1e6 * cpu_sum / steps_sum : 0.0, engine * 1e6);
       if (n > 0 && (size_t)n < sizeof summary - used) used += (size_t)n;
     }
   }
   printf("\n| task | algorithm | threshold | random actions | seeds reaching it | mean steps to "
-         "it | training steps/s | µs per step (training) | µs per step (engine alone) |\n"
+         "it | training steps/s (wall) | CPU µs per step (training) | CPU µs per step (engine "
+         "alone) |\n"
          "|---|---|---|---|---|---|---|---|---|\n%s",
          summary);
   printf("\nlogs: %s/<task>_<algorithm>_seed<k>.csv (plot: python3 examples/plot_curves.py "

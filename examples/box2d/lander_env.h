@@ -29,7 +29,7 @@ pg_status lander_env_create(pg_ctx *ctx, const char *task, uint64_t seed, pg_env
 /* The drawer for either task (NULL for another name). */
 pgr_draw_fn lander_drawer(const char *task);
 
-/* Seconds per step of Box2D alone (engines off, resets on termination);
+/* CPU seconds per step of Box2D alone (engines off, resets on termination);
 ** < 0 on failure. */
 double lander_engine_step_seconds(const char *task, long n);
 

@@ -42,7 +42,7 @@ const char *mjh_task_name(int i);
 ** task. */
 pgr_draw_fn mjh_drawer(const char *task);
 
-/* Seconds per environment step spent in MuJoCo alone (frame_skip mj_step
+/* CPU seconds per environment step spent in MuJoCo alone (frame_skip mj_step
 ** calls, no library), measured over n steps of zero actions with resets
 ** on termination; < 0 on failure. */
 double mjh_engine_step_seconds(const char *task, long n);

@@ -18,6 +18,12 @@ double sim_now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double sim_cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 pg_status sim_host_env_create(pg_ctx *ctx, const pg_env_vtable *vt, void *shared, void *user,
                               const sim_env_spec *spec, uint64_t seed, pg_env **out,
                               char *err, size_t err_len) {

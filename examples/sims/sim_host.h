@@ -16,6 +16,9 @@ double sim_uniform(uint64_t *state, double lo, double hi);
 
 /* Seconds of a monotonic clock. */
 double sim_now_seconds(void);
+/* CPU seconds used by the process (all its threads): the cost of work on a
+** machine shared with other loads, where wall time is not. */
+double sim_cpu_seconds(void);
 
 /* The spaces and settings of a host env. low/high: continuous bounds (or
 ** NULL for the library's [-1, 1], and for discrete actions). */

@@ -230,12 +230,13 @@ int sim_train_run(const sim_task *t, const sim_run_opts *o, sim_result *out, cha
   }
   progress p = {t, o, out};
   int64_t steps = o->steps > 0 ? o->steps : pr->steps;
-  double t0 = sim_now_seconds();
+  double t0 = sim_now_seconds(), cpu0 = sim_cpu_seconds();
   if (pg_agent_train(agent, env, steps, on_progress, &p) != PG_OK) {
     fail_ctx(ctx, "pg_agent_train", err, err_len);
     goto done;
   }
   out->wall_seconds = sim_now_seconds() - t0;
+  out->cpu_seconds = sim_cpu_seconds() - cpu0;
   double v = 0;
   pg_agent_get_stat(agent, PG_STAT_TOTAL_STEPS, &v);
   out->steps = (int64_t)v;

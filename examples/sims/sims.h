@@ -54,7 +54,7 @@ typedef struct sim_task {
   pg_status (*create)(pg_ctx *ctx, const char *name, uint64_t seed, pg_env **out, char *err,
                       size_t err_len);
   pgr_draw_fn (*drawer)(const char *name);
-  /* seconds per env step in the engine alone (NULL for built-ins) */
+  /* CPU seconds per env step in the engine alone (NULL for built-ins) */
   double (*engine_step_seconds)(const char *name, long n);
   /* presets[0] is the default; more are more columns of bench_sims (one
   ** per algorithm, e.g. PPO when it exists). Unused ones have algorithm 0. */
@@ -75,6 +75,7 @@ typedef struct sim_result {
   int64_t steps_to_threshold; /* first report with mean-100 >= threshold
                                  over >= 100 episodes; -1 if never */
   double wall_seconds;
+  double cpu_seconds;     /* process CPU time of the training (all threads) */
   double mean_return_100; /* at the end */
   double best_mean_100;   /* the highest seen at a report (>= 100 episodes) */
   double episodes;
