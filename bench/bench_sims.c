@@ -1,7 +1,8 @@
 /* Learning figures on the simulator examples (docs/RESULTS.md, "Simulator
 ** hosts"): for each MuJoCo / Box2D task of examples/sims and each of its
-** presets (one column per algorithm; PAAC today), 5 seeds trained until the
-** mean-100 return reaches the task's threshold or the step budget runs out.
+** presets (one column per algorithm: PAAC, then PPO), 5 seeds trained until
+** the mean-100 return reaches the preset's threshold or the step budget runs
+** out.
 ** Prints one row per run (steps, wall time, steps/s, the steps at which the
 ** threshold was reached, the mean-100 at the end and the best one, the
 ** greedy return) and a summary per task and preset: seeds that reached

@@ -56,8 +56,8 @@ typedef struct sim_task {
   pgr_draw_fn (*drawer)(const char *name);
   /* CPU seconds per env step in the engine alone (NULL for built-ins) */
   double (*engine_step_seconds)(const char *name, long n);
-  /* presets[0] is the default; more are more columns of bench_sims (one
-  ** per algorithm, e.g. PPO when it exists). Unused ones have algorithm 0. */
+  /* presets[0] is the default (PAAC); more are more columns of bench_sims
+  ** (presets[1]: PPO for the simulator tasks). Unused ones have algorithm 0. */
   sim_preset presets[SIM_MAX_PRESETS];
 } sim_task;
 
