@@ -32,24 +32,27 @@ static pg_status builtin_create(pg_ctx *ctx, const char *name, uint64_t seed, pg
 ** (8 slots x 256), 10 passes of 32 minibatches, rate 3e-4, GAE 0.95, no
 ** entropy bonus; reward scaling (norm_reward) and advantage normalization
 ** are the library's PPO defaults. No observation normalization. */
-#define PPO_MUJOCO                                                                          \
-  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,           \
-  .hidden_layers = 2, .n_params = 9,                                                      \
-  .params = {{PG_PARAM_NUM_ENVS, 8},     {PG_PARAM_T_MAX, 256},       {PG_PARAM_PPO_EPOCHS, 10}, \
-             {PG_PARAM_MINIBATCHES, 32}, {PG_PARAM_LR, 3e-4},         {PG_PARAM_VALUE_LR, 3e-4}, \
-             {PG_PARAM_GAE_LAMBDA, 0.95}, {PG_PARAM_ENTROPY_BETA, 0}, {PG_PARAM_VALUE_CLIP, 0}}
+#define PPO_MUJOCO                                                                     \
+  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,      \
+  .hidden_layers = 2, .n_params = 9,                                                 \
+  .params = {{PG_PARAM_NUM_ENVS, 8},     {PG_PARAM_T_MAX, 256},                        \
+             {PG_PARAM_PPO_EPOCHS, 10},  {PG_PARAM_MINIBATCHES, 32},                   \
+             {PG_PARAM_LR, 3e-4},        {PG_PARAM_VALUE_LR, 3e-4},                    \
+             {PG_PARAM_GAE_LAMBDA, 0.95}, {PG_PARAM_ENTROPY_BETA, 0},                  \
+             {PG_PARAM_VALUE_CLIP, 0}}
 
 /* PPO for the lander as RL Baselines3 Zoo tunes it (LunarLander-v2 and
 ** LunarLanderContinuous-v2): 16 slots x 1024 steps, 4 passes of
 ** minibatches of 64 rows (256 per pass), gamma 0.999, GAE 0.98, entropy
 ** bonus 0.01, on separate 64-64 tanh nets. */
-#define PPO_LANDER                                                                           \
-  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,            \
-  .hidden_layers = 2, .n_params = 10,                                                      \
-  .params = {{PG_PARAM_NUM_ENVS, 16},     {PG_PARAM_T_MAX, 1024},        {PG_PARAM_PPO_EPOCHS, 4}, \
-             {PG_PARAM_MINIBATCHES, 256}, {PG_PARAM_LR, 3e-4},           {PG_PARAM_VALUE_LR, 3e-4}, \
-             {PG_PARAM_GAMMA, 0.999},     {PG_PARAM_GAE_LAMBDA, 0.98},   {PG_PARAM_ENTROPY_BETA, 0.01}, \
-             {PG_PARAM_VALUE_CLIP, 0}}
+#define PPO_LANDER                                                                     \
+  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,      \
+  .hidden_layers = 2, .n_params = 10,                                                \
+  .params = {{PG_PARAM_NUM_ENVS, 16},    {PG_PARAM_T_MAX, 1024},                       \
+             {PG_PARAM_PPO_EPOCHS, 4},   {PG_PARAM_MINIBATCHES, 256},                  \
+             {PG_PARAM_LR, 3e-4},        {PG_PARAM_VALUE_LR, 3e-4},                    \
+             {PG_PARAM_GAMMA, 0.999},    {PG_PARAM_GAE_LAMBDA, 0.98},                  \
+             {PG_PARAM_ENTROPY_BETA, 0.01}, {PG_PARAM_VALUE_CLIP, 0}}
 
 static const sim_task tasks[] = {
     {"CartPole-v1", "built-in", builtin_create, pgr_builtin_drawer, NULL,
