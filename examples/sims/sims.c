@@ -32,9 +32,11 @@ static pg_status builtin_create(pg_ctx *ctx, const char *name, uint64_t seed, pg
 ** (8 slots x 256), 10 passes of 32 minibatches, rate 3e-4, GAE 0.95, no
 ** entropy bonus; reward scaling (norm_reward) and advantage normalization
 ** are the library's PPO defaults. No observation normalization. */
-#define PPO_MUJOCO                                                                     \
+#define PPO_TANH_64_64                                                                 \
   .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,      \
-  .hidden_layers = 2, .n_params = 9,                                                 \
+  .hidden_layers = 2
+#define PPO_MUJOCO                                                                     \
+  PPO_TANH_64_64, .n_params = 9,                                                     \
   .params = {{PG_PARAM_NUM_ENVS, 8},     {PG_PARAM_T_MAX, 256},                        \
              {PG_PARAM_PPO_EPOCHS, 10},  {PG_PARAM_MINIBATCHES, 32},                   \
              {PG_PARAM_LR, 3e-4},        {PG_PARAM_VALUE_LR, 3e-4},                    \
@@ -46,8 +48,7 @@ static pg_status builtin_create(pg_ctx *ctx, const char *name, uint64_t seed, pg
 ** minibatches of 64 rows (256 per pass), gamma 0.999, GAE 0.98, entropy
 ** bonus 0.01, on separate 64-64 tanh nets. */
 #define PPO_LANDER                                                                     \
-  .algorithm = PG_ALGO_PPO, .nets = SIM_NETS_SEPARATE_TANH, .hidden_units = 64,      \
-  .hidden_layers = 2, .n_params = 10,                                                \
+  PPO_TANH_64_64, .n_params = 10,                                                    \
   .params = {{PG_PARAM_NUM_ENVS, 16},    {PG_PARAM_T_MAX, 1024},                       \
              {PG_PARAM_PPO_EPOCHS, 4},   {PG_PARAM_MINIBATCHES, 256},                  \
              {PG_PARAM_LR, 3e-4},        {PG_PARAM_VALUE_LR, 3e-4},                    \
