@@ -177,6 +177,7 @@ static const pg__param_default PAAC_PARAMS[] = {
     {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.5},
     {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 32},
     {PG_PARAM_GAE_LAMBDA, 1.0},
+    {PG_PARAM_NORM_OBS, 0},         {PG_PARAM_OBS_CLIP, 10.0},
     PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define AC_OPS                                                                          \

@@ -63,6 +63,8 @@ static const pinfo PINFO[] = {
     {PG_PARAM_TARGET_KL, "target_kl", 0.0, 10.0, false, false, C_LOSS},
     {PG_PARAM_NORM_ADVANTAGES, "norm_advantages", 0.0, 1.0, true, false, C_LOSS},
     {PG_PARAM_NORM_REWARD, "norm_reward", 0.0, 1.0, true, false, C_RETURNS},
+    {PG_PARAM_NORM_OBS, "norm_obs", 0.0, 1.0, true, true, C_AGENT},
+    {PG_PARAM_OBS_CLIP, "obs_clip", 1e-3, 1e9, false, false, C_AGENT},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };
