@@ -881,6 +881,9 @@ typedef enum pg_param {
   PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
   PG_PARAM_NORM_OBS = 32,         /**< PPO, PAAC: 1 = observations normalized by their running mean and std (saved, exported with the policy) */
   PG_PARAM_OBS_CLIP = 33,         /**< PPO, PAAC: normalized observations clipped to [-obs_clip, obs_clip] */
+  PG_PARAM_LOG_STD_INIT = 34,     /**< PPO, PAAC, Gaussian policies: setting it writes every log-std parameter of the head (the spread restarts there) */
+  PG_PARAM_LOG_STD_MIN = 35,      /**< PPO, PAAC, Gaussian policies: lower bound of the log-std parameters, enforced after every optimizer step */
+  PG_PARAM_LOG_STD_MAX = 36,      /**< PPO, PAAC, Gaussian policies: upper bound of the log-std parameters (an entropy bonus cannot widen the spread past it) */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 

@@ -252,6 +252,14 @@ pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_
 pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
+/* Gaussian policies (apply.c; no-ops for others): every log-std parameter
+** of the head set to v (PG_PARAM_LOG_STD_INIT: when set while the agent
+** learns, else when its optimizers are first created, which also happens
+** before the first learning step), then clamped to [LOG_STD_MIN,
+** max(LOG_STD_MIN, LOG_STD_MAX)] when the algorithm has those bounds (after
+** every optimizer step of a synchronous agent, and with the initial value). */
+void pg__agent_set_log_std(pg_agent *a, double v);
+void pg__agent_bound_log_std(pg_agent *a);
 /* The current (annealed) policy learning rate (apply.c). */
 double pg__agent_lr(const pg_agent *a);
 
