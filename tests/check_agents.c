@@ -27,10 +27,10 @@ START_TEST(test_params) {
   ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_NUM_ENVS, &v), PG_OK);
   ck_assert(v == 32);
   ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_LR, &v), PG_OK);
-  ck_assert(fabs(v - 0.0224) < 1e-12);
+  ck_assert(fabs(v - 0.005) < 1e-12);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 16), PG_OK);
   ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_LR, &v), PG_OK); /* follows n_e */
-  ck_assert(fabs(v - 0.0112) < 1e-12);
+  ck_assert(fabs(v - 0.0025) < 1e-12);
   ck_assert_int_eq(pg_agent_set_param_by_name(a, "entropy_beta", 0.02), PG_OK);
   ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_ENTROPY_BETA, &v), PG_OK);
   ck_assert(v == 0.02);

@@ -273,10 +273,10 @@ START_TEST(test_file_cb_borrowed) {
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_OPTIMIZER, &v), PG_OK);
   ck_assert(v == PG_OPTIM_SGD);
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_LR, &v), PG_OK);
-  ck_assert(v == 0.0007 * 2); /* derived, not user-set: still follows num_envs */
+  ck_assert(v == 0.00015625 * 2); /* derived, not user-set: still follows num_envs */
   ck_assert_int_eq(pg_agent_set_param(b, PG_PARAM_NUM_ENVS, 4), PG_OK);
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_LR, &v), PG_OK);
-  ck_assert(v == 0.0007 * 4);
+  ck_assert(v == 0.00015625 * 4);
   pg_agent_destroy(b);
   free(fresh);
 

@@ -77,7 +77,7 @@ void pg__agent_set_log_std(pg_agent *a, double v) {
 void pg__agent_bound_log_std(pg_agent *a) {
   size_t k = 0;
   float *ls = log_std_params(a, &k);
-  if (!ls || pg__params_query(a->ops, PG_PARAM_LOG_STD_MAX, NULL, NULL, NULL) != PG_OK) return;
+  if (!ls || !pg__ops_accepts(a->ops, PG_PARAM_LOG_STD_MAX)) return;
   float lo = (float)pg__p(a, PG_PARAM_LOG_STD_MIN), hi = (float)pg__p(a, PG_PARAM_LOG_STD_MAX);
   if (hi < lo) hi = lo; /* the lower bound wins */
   bool changed = false;

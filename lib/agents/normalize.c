@@ -57,7 +57,7 @@ double pg__moments_std(const pg__moments *m, size_t j) {
 
 pg_status pg__obs_norm_create(pg_agent *a) {
   a->onorm = NULL;
-  if (pg__params_query(a->ops, PG_PARAM_NORM_OBS, NULL, NULL, NULL) != PG_OK) return PG_OK;
+  if (!pg__ops_accepts(a->ops, PG_PARAM_NORM_OBS)) return PG_OK;
   size_t d = a->obs_size, head = pg__round16(sizeof(pg__obs_norm));
   size_t bytes = head + 2 * d * sizeof(double) + (2 + PG__NORM_ROWS) * d * sizeof(float);
   pg__obs_norm *z = pg__calloc(a->ctx, 1, bytes);

@@ -109,11 +109,7 @@ pg_status pg_param_from_name(const char *name, pg_param *out) {
 
 /* ---- per algorithm ------------------------------------------------------------ */
 
-static bool ops_accepts(const pg__algo_ops *ops, pg_param p) {
-  for (const pg__param_default *d = ops->params; d->param; d++)
-    if (d->param == p) return true;
-  return false;
-}
+static bool ops_accepts(const pg__algo_ops *ops, pg_param p) { return pg__ops_accepts(ops, p); }
 
 static void ops_bounds(const pg__algo_ops *ops, const pinfo *pi, double *lo, double *hi) {
   *lo = pi->lo;

@@ -251,6 +251,12 @@ pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_
 /* Allocates a->param and a->user_set (one block); PG_ERR_NOMEM. */
 pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
+/* Whether ops's table lists parameter p (the algorithm uses it). */
+static inline bool pg__ops_accepts(const pg__algo_ops *ops, pg_param p) {
+  for (const pg__param_default *d = ops->params; d->param; d++)
+    if (d->param == p) return true;
+  return false;
+}
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
 /* Gaussian policies (apply.c; no-ops for others): every log-std parameter
 ** of the head set to v (PG_PARAM_LOG_STD_INIT: when set while the agent
