@@ -263,6 +263,13 @@ START_TEST(test_log_std_controls) {
 }
 END_TEST
 
+/* Uniform in [0, 1) from a 64-bit LCG. */
+static double lcg_uniform(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  return (double)(*s >> 11) / 9007199254740992.0;
+}
+#define UNIFORM() lcg_uniform(&rng)
+
 /* PPO in the host-driven loop on a masked task with far-from-zero
 ** observations: obs = (50 + 10 u, 50 + 10 w), 4 actions of which a random
 ** mask allows 0, 1 and one of 2 / 3; reward 1 for action 0 when u > 0.5,
@@ -289,8 +296,6 @@ START_TEST(test_host_loop_masked_normalized) {
   uint8_t mask[N * 4];
   int32_t term[N], trunc[N] = {0};
   uint64_t rng = 12345;
-#define UNIFORM() ((rng = rng * 6364136223846793005ull + 1442695040888963407ull), \
-                   (double)(rng >> 11) / 9007199254740992.0)
   int masked_taken = 0, updates = 0;
   for (int t = 0; t < 3000; t++) {
     for (int i = 0; i < N; i++) {
@@ -320,7 +325,9 @@ START_TEST(test_host_loop_masked_normalized) {
   ck_assert(fabs(z->mean[0] - 55.0) < 0.5 && fabs(z->mean[1] - 55.0) < 0.5);
   int right = 0;
   for (int t = 0; t < 200; t++) {
-    float o[2] = {(float)(50.0 + 10.0 * UNIFORM()), (float)(50.0 + 10.0 * UNIFORM())}, x;
+    float o[2], x;
+    o[0] = (float)(50.0 + 10.0 * UNIFORM());
+    o[1] = (float)(50.0 + 10.0 * UNIFORM());
     uint8_t m[4] = {1, 1, 0, 1};
     ck_assert_int_eq(pg_agent_act(a, o, 2, m, 4, 1, &x, 1), PG_OK);
     right += (int)x == (o[0] > 55.0f ? 0 : 1);
