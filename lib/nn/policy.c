@@ -139,9 +139,10 @@ static pg_status onrm_read(pg_ctx *ctx, const char *fn, pg__reader *r, pg_policy
   (void)pg__r_f32s(r, v, 2 * dim);
   for (size_t i = 0; i < 2 * dim; i++)
     if (!pg__finite_f(v[i]) || (i >= dim && !(v[i] > 0.0f))) {
+      double bad = (double)v[i];
       pg__free(ctx, v);
       FAIL("%s: ONRM: %s %zu (%g) is not a finite%s number", fn, i < dim ? "mean" : "scale",
-           i % dim, (double)v[i], i < dim ? "" : ", positive");
+           i % dim, bad, i < dim ? "" : ", positive");
     }
   p->norm = v;
   p->norm_clip = clip;
