@@ -879,6 +879,11 @@ typedef enum pg_param {
   PG_PARAM_TARGET_KL = 29,        /**< PPO: stop the update's passes above this approximate KL; 0 = off */
   PG_PARAM_NORM_ADVANTAGES = 30,  /**< PPO: 1 = advantages normalized per minibatch to mean 0, std 1 */
   PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
+  PG_PARAM_NORM_OBS = 32,         /**< PPO, PAAC: 1 = observations normalized by their running mean and std (saved, exported with the policy) */
+  PG_PARAM_OBS_CLIP = 33,         /**< PPO, PAAC: normalized observations clipped to [-obs_clip, obs_clip] */
+  PG_PARAM_LOG_STD_INIT = 34,     /**< PPO, PAAC, Gaussian policies: setting it writes every log-std parameter of the head (the spread restarts there) */
+  PG_PARAM_LOG_STD_MIN = 35,      /**< PPO, PAAC, Gaussian policies: lower bound of the log-std parameters, enforced after every optimizer step */
+  PG_PARAM_LOG_STD_MAX = 36,      /**< PPO, PAAC, Gaussian policies: upper bound of the log-std parameters (an entropy bonus cannot widen the spread past it) */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 
@@ -1357,7 +1362,10 @@ typedef struct pg_policy_session pg_policy_session;
 PG_API pg_status pg_policy_from_net(const pg_net *net, pg_policy **out);
 
 /** A policy from an agent's policy network (copied, as pg_policy_from_net):
-** its deterministic actions equal pg_agent_act(agent, ..., 1, ...).
+** its deterministic actions equal pg_agent_act(agent, ..., 1, ...). An
+** agent with PG_PARAM_NORM_OBS = 1 gives the policy its observation
+** normalization as it stands (mean, scale, clip; frozen from then on), which
+** the policy's sessions, files and C export apply.
 ** The agent is only read; not while it trains on another thread. Errors:
 ** PG_ERR_INVALID_ARG, PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
 PG_API pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out);

@@ -104,13 +104,18 @@ static void assert_same_agent(pg_agent *a, pg_agent *b) {
 
 /* ---- exact resume after pg_agent_train ------------------------------------- */
 
-static const pg_algorithm resume_algos[] = {PG_ALGO_REINFORCE, PG_ALGO_ACTOR_CRITIC, PG_ALGO_PAAC,
-                                            PG_ALGO_REINFORCE_BASELINE, PG_ALGO_PPO};
+/* the last two: PPO and PAAC with observation normalization (ONRM) */
+static const pg_algorithm resume_algos[] = {PG_ALGO_REINFORCE,          PG_ALGO_ACTOR_CRITIC,
+                                            PG_ALGO_PAAC,               PG_ALGO_REINFORCE_BASELINE,
+                                            PG_ALGO_PPO,                PG_ALGO_PPO,
+                                            PG_ALGO_PAAC};
+enum { N_RESUME = sizeof resume_algos / sizeof *resume_algos, FIRST_NORM = 5 };
 
 START_TEST(test_resume_train) {
   pg_test_alloc al = {0};
   pg_ctx *ctx = pg_test_ctx(&al);
   pg_agent *a = make_agent(ctx, resume_algos[_i], "CartPole-v1");
+  if (_i >= FIRST_NORM) ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NORM_OBS, 1), PG_OK);
   pg_env *env = cartpole(ctx, 3);
   ck_assert_int_eq(pg_agent_train(a, env, 600, NULL, NULL), PG_OK);
   size_t size;
@@ -268,10 +273,10 @@ START_TEST(test_file_cb_borrowed) {
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_OPTIMIZER, &v), PG_OK);
   ck_assert(v == PG_OPTIM_SGD);
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_LR, &v), PG_OK);
-  ck_assert(v == 0.0007 * 2); /* derived, not user-set: still follows num_envs */
+  ck_assert(v == 0.00015625 * 2); /* derived, not user-set: still follows num_envs */
   ck_assert_int_eq(pg_agent_set_param(b, PG_PARAM_NUM_ENVS, 4), PG_OK);
   ck_assert_int_eq(pg_agent_get_param(b, PG_PARAM_LR, &v), PG_OK);
-  ck_assert(v == 0.0007 * 4);
+  ck_assert(v == 0.00015625 * 4);
   pg_agent_destroy(b);
   free(fresh);
 
@@ -613,7 +618,9 @@ START_TEST(test_crafted) {
   CASE(ac, put32(find(&c, "AGNT")->body, 99), PG_ERR_FORMAT, "unknown algorithm", "algorithm");
   CASE(ac, put32(find(&c, "AGNT")->body, 0), PG_ERR_FORMAT, "algorithm 0", "algorithm");
   CASE(ac, put32(find(&c, "AGNT")->body, PG_ALGO_A3C), PG_ERR_UNSUPPORTED, "a3c", "a3c");
-  CASE(ac, put32(find(&c, "AGNT")->body + 4, 1), PG_ERR_VERSION, "feature bit", "newer");
+  CASE(ac, put32(find(&c, "AGNT")->body + 4, 2), PG_ERR_VERSION, "feature bit", "newer");
+  CASE(ac, put32(find(&c, "AGNT")->body + 4, 1), PG_ERR_FORMAT, "normalization bit, no ONRM",
+       "ONRM");
   CASE(ac, put32(find(&c, "AGNT")->body + 8, 1), PG_ERR_FORMAT, "1 net with NETV", "NETV");
   CASE(ac, put32(find(&c, "AGNT")->body + 8, 3), PG_ERR_FORMAT, "3 nets", "networks");
   CASE(ac, put32(find(&c, "AGNT")->body + 12, 7), PG_ERR_FORMAT, "optimizer kind 7", NULL);
@@ -773,18 +780,57 @@ END_TEST
 /* ---- export for inference ---------------------------------------------------- */
 
 START_TEST(test_policy_from_agent) {
-  /* 0: actor-critic, discrete; 1: REINFORCE, Gaussian; 2: PPO (reward scaling on), Gaussian */
-  int continuous = _i > 0;
+  /* 0: actor-critic, discrete; 1: REINFORCE, Gaussian; 2: PPO (reward scaling on), Gaussian;
+  ** 3, 4: PPO with observation normalization, Gaussian and discrete: the
+  ** policy, and the policy saved and loaded again (an ONRM section, format
+  ** version 3), act as the agent */
+  int continuous = _i > 0 && _i < 4, norm = _i >= 3;
   pg_test_alloc al = {0};
   pg_ctx *ctx = pg_test_ctx(&al);
   const char *name = continuous ? "Pendulum-v1" : "CartPole-v1";
-  static const pg_algorithm algos[] = {PG_ALGO_ACTOR_CRITIC, PG_ALGO_REINFORCE, PG_ALGO_PPO};
+  static const pg_algorithm algos[] = {PG_ALGO_ACTOR_CRITIC, PG_ALGO_REINFORCE, PG_ALGO_PPO,
+                                       PG_ALGO_PPO, PG_ALGO_PPO};
   pg_agent *a = make_agent(ctx, algos[_i], name);
+  if (norm) {
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NORM_OBS, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_OBS_CLIP, 1.5), PG_OK); /* clips some */
+  }
   pg_env *env = NULL;
   ck_assert_int_eq(pg_env_create_builtin(ctx, name, 3, &env), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 400, NULL, NULL), PG_OK);
   pg_policy *pol = NULL;
   ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_OK);
+  if (norm) { /* the file round trip: version 3 with ONRM, acting the same (below) */
+    size_t size = 0;
+    ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
+    unsigned char *buf = malloc(size);
+    ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
+    ck_assert_uint_eq(buf[4], 3);
+    pg_policy *again = NULL;
+    ck_assert_int_eq(pg_policy_load_memory(ctx, buf, size, &again), PG_OK);
+    free(buf);
+    pg_policy_destroy(pol);
+    pol = again;
+    /* without normalization the same net acts differently somewhere */
+    pg_net *net = NULL;
+    ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+    pg_policy *plain = NULL;
+    ck_assert_int_eq(pg_policy_from_net(net, &plain), PG_OK);
+    pg_policy_session *ps = NULL;
+    ck_assert_int_eq(pg_policy_session_create(plain, 1, &ps), PG_OK);
+    int differ = 0;
+    for (int i = 0; i < 50; i++) {
+      float o[4], x[2], y[2];
+      for (int j = 0; j < 4; j++) o[j] = (float)sin(0.7 * i + 1.3 * j) * 2.0f;
+      size_t os = continuous ? 3 : 4, as = continuous ? 1 : 1;
+      ck_assert_int_eq(pg_agent_act(a, o, os, NULL, 0, 1, x, as), PG_OK);
+      ck_assert_int_eq(pg_policy_act(ps, o, os, NULL, 0, 1, y, 2), PG_OK);
+      differ += memcmp(x, y, as * sizeof(float)) != 0;
+    }
+    ck_assert(differ > 0);
+    pg_policy_session_destroy(ps);
+    pg_policy_destroy(plain);
+  }
   size_t obs_size, act_size;
   ck_assert_int_eq(pg_policy_get_shape(pol, &obs_size, &act_size, NULL, NULL), PG_OK);
   ck_assert_uint_eq(obs_size, continuous ? 3 : 4);
@@ -816,7 +862,7 @@ int main(void) {
   Suite *s = suite_create("io_agent");
   TCase *tc = tcase_create("io_agent");
   tcase_set_timeout(tc, 60);
-  tcase_add_loop_test(tc, test_resume_train, 0, 5);
+  tcase_add_loop_test(tc, test_resume_train, 0, N_RESUME);
   tcase_add_test(tc, test_resume_host_loop);
   tcase_add_test(tc, test_file_cb_borrowed);
   tcase_add_test(tc, test_states_and_args);
@@ -824,7 +870,7 @@ int main(void) {
   tcase_add_test(tc, test_crafted);
   tcase_add_loop_test(tc, test_every_alloc_fails, 0, 3);
   tcase_add_test(tc, test_atomic_save);
-  tcase_add_loop_test(tc, test_policy_from_agent, 0, 3);
+  tcase_add_loop_test(tc, test_policy_from_agent, 0, 5);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

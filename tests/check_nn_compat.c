@@ -144,8 +144,8 @@ START_TEST(test_net_fixture) {
   ck_assert_int_eq(pg_net_save_memory(net, NULL, 0, &size), PG_OK);
   unsigned char *buf = malloc(size);
   ck_assert_int_eq(pg_net_save_memory(net, buf, size, &size), PG_OK);
-  ck_assert_uint_eq(buf[4], PG__FORMAT_VERSION);
-  ck_assert_uint_eq(PG__FORMAT_VERSION, 2);
+  ck_assert_uint_eq(buf[4], PG__FORMAT_VERSION_BASE);
+  ck_assert_uint_eq(PG__FORMAT_VERSION_BASE, 2);
   pg_net *again = NULL;
   ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &again), PG_OK);
   ck_assert_int_eq(pg_net_param_count(net, &count), PG_OK);
@@ -180,7 +180,7 @@ START_TEST(test_policy_fixture) {
   ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
   unsigned char *buf = malloc(size);
   ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
-  ck_assert_uint_eq(buf[4], PG__FORMAT_VERSION);
+  ck_assert_uint_eq(buf[4], PG__FORMAT_VERSION_BASE);
   pg_policy *again = NULL;
   ck_assert_int_eq(pg_policy_load_memory(ctx, buf, size, &again), PG_OK);
   expect_actions(f, again);

@@ -69,7 +69,7 @@ START_TEST(test_bad_arguments) {
   ck_assert_double_eq(lo, 1.0);
   ck_assert_double_eq(hi, 1.0); /* one-step: narrower than the registry's [1, 4096] */
   ck_assert_int_eq(pg_param_get_default(PG_ALGO_PAAC, PG_PARAM_LR, &v), PG_OK);
-  ck_assert_double_eq(v, 0.0007 * 32);
+  ck_assert_double_eq(v, 0.00015625 * 32);
   ck_assert_int_eq(pg_param_get_default(PG_ALGO_REINFORCE, PG_PARAM_OPTIM_EPSILON, &v), PG_OK);
   ck_assert_double_eq(v, 1e-8); /* follows the default optimizer, Adam */
   ck_assert_int_eq(pg_param_get_bounds(PG_ALGO_REINFORCE, PG_PARAM_HOGWILD, &lo, &hi),

@@ -4,7 +4,9 @@
 ** of the surrogate, inside the clip range, with and without the value clip
 ** active, entropy bonus on), a short CartPole learning run, threaded env
 ** stepping giving the same agent as one thread, and GAE(lambda)
-** for PAAC (lambda = 1 is the n-step return, bit for bit). PPO's exact resume
+** for PAAC (lambda = 1 is the n-step return, bit for bit), the Gaussian
+** spread's controls (log_std_init / _max), and the host-driven loop with
+** masks and observation normalization. PPO's exact resume
 ** and its exported policy: tests/check_io_agent.c. */
 #include "testutil.h"
 
@@ -197,6 +199,147 @@ START_TEST(test_paac_gae_lambda) {
 }
 END_TEST
 
+/* The Gaussian spread's controls (PPO, PAAC): log_std_init is where the
+** head's log-std starts (before the first update), log_std_max caps what a
+** large entropy bonus does to it (without the cap it climbs past it), and
+** a discrete agent refuses them. */
+static float max_log_std(pg_agent *a, float *first) {
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+  const pg__netdef *d = pg__net_def(net);
+  ck_assert_int_ge(d->head[PG__HEAD_GAUSSIAN], 0);
+  const float *ls = pg__net_params(net) + d->log_std_off;
+  if (first) *first = ls[0];
+  return ls[0];
+}
+
+static pg_agent *gaussian_agent(pg_ctx *ctx, pg_env *env, pg_algorithm algo) {
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, env, 16, 1, &a), PG_OK);
+  if (algo == PG_ALGO_PAAC) ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 4), PG_OK);
+  else ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 32), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, 0.01), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 8.0), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_INIT, -1.0), PG_OK);
+  return a;
+}
+
+START_TEST(test_log_std_controls) {
+  pg_algorithm algo = _i ? PG_ALGO_PAAC : PG_ALGO_PPO;
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 2, &env), PG_OK);
+  /* capped: the log-std starts at -1 and ends on the cap */
+  pg_agent *a = gaussian_agent(ctx, env, algo);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_MAX, -0.5), PG_OK);
+  ck_assert_float_eq(max_log_std(a, NULL), 0.0f); /* create_for_env's start */
+  ck_assert_int_eq(pg_agent_train(a, env, 4, NULL, NULL), PG_OK); /* no update yet */
+  ck_assert_float_eq(max_log_std(a, NULL), -1.0f);
+  ck_assert_int_eq(pg_agent_train(a, env, 6000, NULL, NULL), PG_OK);
+  ck_assert_float_eq(max_log_std(a, NULL), -0.5f);
+  /* set while learning: written at once */
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_INIT, -2.0), PG_OK);
+  ck_assert_float_eq(max_log_std(a, NULL), -2.0f);
+  pg_agent_destroy(a);
+  /* uncapped (the default bound 2): the same bonus widens it past -0.5 */
+  a = gaussian_agent(ctx, env, algo);
+  ck_assert_int_eq(pg_agent_train(a, env, 6000, NULL, NULL), PG_OK);
+  ck_assert_msg(max_log_std(a, NULL) > -0.5f, "log-std %g", (double)max_log_std(a, NULL));
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  /* a discrete agent keeps the defaults */
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 2, &env), PG_OK);
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, algo, env, 16, 1, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_INIT, -1.0), PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(pg_agent_last_error(a), "Gaussian"));
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_MAX, 2.0), PG_OK); /* the default */
+  double v = 1.0;
+  ck_assert_int_eq(pg_agent_get_param(a, PG_PARAM_LOG_STD_INIT, &v), PG_OK);
+  ck_assert(v == 0.0);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Uniform in [0, 1) from a 64-bit LCG. */
+static double lcg_uniform(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  return (double)(*s >> 11) / 9007199254740992.0;
+}
+#define UNIFORM() lcg_uniform(&rng)
+
+/* PPO in the host-driven loop on a masked task with far-from-zero
+** observations: obs = (50 + 10 u, 50 + 10 w), 4 actions of which a random
+** mask allows 0, 1 and one of 2 / 3; reward 1 for action 0 when u > 0.5,
+** for action 1 otherwise (one-step episodes). A masked action is never
+** taken; with norm_obs the agent learns it, and its normalization
+** statistics converge to the observations' mean. */
+START_TEST(test_host_loop_masked_normalized) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_ctx_set_seed(ctx, 3), PG_OK);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 2, 64, 5, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 16, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.4), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(net, 4, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PPO, net, NULL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NORM_OBS, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, 32), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LR, 0.003), PG_OK);
+  enum { N = 4 };
+  float obs[N * 2], act[N], rew[N], next[N * 2];
+  uint8_t mask[N * 4];
+  int32_t term[N], trunc[N] = {0};
+  uint64_t rng = 12345;
+  int masked_taken = 0, updates = 0;
+  for (int t = 0; t < 3000; t++) {
+    for (int i = 0; i < N; i++) {
+      obs[i * 2] = (float)(50.0 + 10.0 * UNIFORM());
+      obs[i * 2 + 1] = (float)(50.0 + 10.0 * UNIFORM());
+      int third = UNIFORM() < 0.5 ? 2 : 3;
+      for (int k = 0; k < 4; k++) mask[i * 4 + k] = k < 2 || k == third;
+    }
+    ck_assert_int_eq(pg_agent_step(a, obs, sizeof obs / sizeof *obs, mask, sizeof mask, act, N),
+                     PG_OK);
+    for (int i = 0; i < N; i++) {
+      int want = obs[i * 2] > 55.0f ? 0 : 1;
+      masked_taken += !mask[i * 4 + (int)act[i]];
+      rew[i] = (int)act[i] == want ? 1.0f : 0.0f;
+      term[i] = 1;
+    }
+    memcpy(next, obs, sizeof next);
+    ck_assert_int_eq(pg_agent_report(a, rew, term, trunc, N, next, sizeof next / sizeof *next),
+                     PG_OK);
+    int32_t up = 0;
+    ck_assert_int_eq(pg_agent_update(a, &up), PG_OK);
+    updates += up;
+  }
+  ck_assert_int_eq(masked_taken, 0);
+  ck_assert_int_gt(updates, 80);
+  const pg__obs_norm *z = a->onorm;
+  ck_assert(fabs(z->mean[0] - 55.0) < 0.5 && fabs(z->mean[1] - 55.0) < 0.5);
+  int right = 0;
+  for (int t = 0; t < 200; t++) {
+    float o[2], x;
+    o[0] = (float)(50.0 + 10.0 * UNIFORM());
+    o[1] = (float)(50.0 + 10.0 * UNIFORM());
+    uint8_t m[4] = {1, 1, 0, 1};
+    ck_assert_int_eq(pg_agent_act(a, o, 2, m, 4, 1, &x, 1), PG_OK);
+    right += (int)x == (o[0] > 55.0f ? 0 : 1);
+  }
+#undef UNIFORM
+  ck_assert_msg(right >= 180, "%d of 200 greedy actions right", right);
+  pg_agent_destroy(a);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ppo");
   TCase *tc = tcase_create("ppo");
@@ -205,6 +348,8 @@ int main(void) {
   tcase_add_test(tc, test_learns_cartpole);
   tcase_add_test(tc, test_paac_gae_lambda);
   tcase_add_test(tc, test_threads_same_result);
+  tcase_add_loop_test(tc, test_log_std_controls, 0, 2);
+  tcase_add_test(tc, test_host_loop_masked_normalized);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

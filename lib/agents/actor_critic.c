@@ -172,11 +172,14 @@ static const pg__param_default AC_PARAMS[] = {
     PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 static const pg__param_default PAAC_PARAMS[] = {
-    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.0224},
+    {PG_PARAM_GAMMA, 0.99},         {PG_PARAM_LR, 0.005},
     {PG_PARAM_VALUE_LR, 0.0224},    {PG_PARAM_VALUE_COEF, 0.5},
     {PG_PARAM_ENTROPY_BETA, 0.01},  {PG_PARAM_CLIP_NORM, 0.5},
     {PG_PARAM_T_MAX, 5},            {PG_PARAM_NUM_ENVS, 32},
     {PG_PARAM_GAE_LAMBDA, 1.0},
+    {PG_PARAM_NORM_OBS, 0},         {PG_PARAM_OBS_CLIP, 10.0},
+    {PG_PARAM_LOG_STD_INIT, 0.0},   {PG_PARAM_LOG_STD_MIN, -20.0},
+    {PG_PARAM_LOG_STD_MAX, 2.0},
     PG__PARAMS_OPTIM(PG_OPTIM_RMSPROP, 1e-5, 0), PG__PARAMS_LOOP(1), {(pg_param)0, 0}};
 
 #define AC_OPS                                                                          \
@@ -198,5 +201,7 @@ const pg__algo_ops pg__paac_ops = {.name = "paac",
                                    .algorithm = PG_ALGO_PAAC,
                                    .traits = PG__TRAIT_RECURRENT,
                                    .params = PAAC_PARAMS,
-                                   .lr_per_env = 0.0007,
+                                   /* 0.005 at 32 slots (docs/TUNING.md; the
+                                   ** lecture's 0.0007 collapses on Acrobot) */
+                                   .lr_per_env = 0.00015625,
                                    AC_OPS};

@@ -80,7 +80,7 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
   size_t np = pg__net_param_count(net);
   a->backup = pg__malloc(ctx, np * sizeof(float));
   if (vnet) a->vbackup = pg__malloc(ctx, pg__net_param_count(vnet) * sizeof(float));
-  if (!a->backup || (vnet && !a->vbackup)) {
+  if (!a->backup || (vnet && !a->vbackup) || pg__obs_norm_create(a) != PG_OK) {
     a->own_nets = false;
     pg_agent_destroy(a);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);

@@ -33,11 +33,12 @@
 #define TAG_OPTV PG__TAG('O', 'P', 'T', 'V')
 #define TAG_USET PG__TAG('U', 'S', 'E', 'T')
 #define TAG_ALGO PG__TAG('A', 'L', 'G', 'O')
+#define TAG_ONRM PG__TAG('O', 'N', 'R', 'M')
 
-/* AGNT feature bits: state a reader must understand to resume correctly
-** (observation normalization, action scaling, ... once agents have them).
+/* AGNT feature bits: state a reader must understand to resume correctly.
 ** A reader refuses bits it does not know with PG_ERR_VERSION. */
-#define FEATURES_KNOWN 0u
+#define FEATURE_OBS_NORM 1u /* an ONRM section: observation normalization */
+#define FEATURES_KNOWN FEATURE_OBS_NORM
 
 /* ---- save --------------------------------------------------------------- */
 
@@ -61,7 +62,7 @@ static uint32_t n_params_of(const pg_agent *a) {
 static void agnt_body(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
   pg__w_u32(w, (uint32_t)a->algorithm);
-  pg__w_u32(w, FEATURES_KNOWN);
+  pg__w_u32(w, pg__obs_norm_on(a) ? FEATURE_OBS_NORM : 0u);
   pg__w_u32(w, a->vnet ? 2u : 1u);
   pg__w_u32(w, a->opt ? (uint32_t)a->opt_kind : 0u);
 }
@@ -136,7 +137,8 @@ static void optim_body(pg__writer *w, const void *obj) {
 static void agent_ckpt(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
   uint32_t n = 5 + (a->vnet ? 1 : 0) + (a->opt ? 1 : 0) + (a->vopt ? 1 : 0) +
-               (needs_uset(a) ? 1 : 0) + (a->ops->save_state ? 1 : 0);
+               (needs_uset(a) ? 1 : 0) + (a->ops->save_state ? 1 : 0) +
+               (pg__obs_norm_on(a) ? 1 : 0);
   pg__w_header(w, PG__KIND_AGENT, n);
   pg__w_section(w, TAG_AGNT, agnt_body, a);
   pg__w_section(w, TAG_NETP, net_body, a->net);
@@ -148,6 +150,7 @@ static void agent_ckpt(pg__writer *w, const void *obj) {
   if (a->opt) pg__w_section(w, TAG_OPTP, optim_body, a->opt);
   if (a->vopt) pg__w_section(w, TAG_OPTV, optim_body, a->vopt);
   if (a->ops->save_state) pg__w_section(w, TAG_ALGO, a->ops->save_state, a);
+  if (pg__obs_norm_on(a)) pg__w_section(w, TAG_ONRM, pg__obs_norm_write, a);
 }
 
 static pg_status check_save(const pg_agent *a, const char *fn) {
@@ -207,14 +210,16 @@ pg_status pg_agent_save_memory(const pg_agent *agent, void *buf, size_t capacity
 
 #define FAIL(...) return pg__fail(ctx, PG_ERR_FORMAT, __VA_ARGS__)
 
-enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_USET, S_ALGO, S_COUNT };
-static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS, TAG_RNGS,
-                                              TAG_STAT, TAG_OPTP, TAG_OPTV, TAG_USET, TAG_ALGO};
+enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_USET, S_ALGO, S_ONRM,
+       S_COUNT };
+static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS,
+                                              TAG_RNGS, TAG_STAT, TAG_OPTP, TAG_OPTV,
+                                              TAG_USET, TAG_ALGO, TAG_ONRM};
 
 typedef struct image {
   pg__reader sec[S_COUNT];
   bool have[S_COUNT];
-  uint32_t algorithm, n_nets, opt_kind;
+  uint32_t algorithm, n_nets, opt_kind, features;
 } image;
 
 /* Re-records the context's message (from a nested call) with fn in front. */
@@ -256,6 +261,7 @@ static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
   pg__reader r = im->sec[S_AGNT];
   im->algorithm = pg__r_u32(&r);
   uint32_t features = pg__r_u32(&r);
+  im->features = features;
   im->n_nets = pg__r_u32(&r);
   im->opt_kind = pg__r_u32(&r);
   if (r.bad || r.left) FAIL("%s: AGNT section has %s bytes", fn, r.bad ? "too few" : "extra");
@@ -272,6 +278,9 @@ static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
     return pg__fail(ctx, PG_ERR_VERSION,
                     "%s: AGNT: feature bits 0x%x come from a newer library", fn,
                     features & ~FEATURES_KNOWN);
+  if (im->have[S_ONRM] != ((features & FEATURE_OBS_NORM) != 0))
+    FAIL("%s: ONRM section %s for feature bits 0x%x", fn,
+         im->have[S_ONRM] ? "present" : "missing", features);
   if (im->n_nets != 1 && im->n_nets != 2) FAIL("%s: AGNT: %u networks", fn, im->n_nets);
   if (im->opt_kind > PG_OPTIM_ADAM) FAIL("%s: AGNT: optimizer kind %u", fn, im->opt_kind);
   if (im->have[S_NETV] != (im->n_nets == 2))
@@ -503,6 +512,16 @@ static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data,
       return st;
     }
   }
+  if (im.have[S_ONRM]) {
+    pg__reader body = im.sec[S_ONRM];
+    st = pg__obs_norm_read(a, fn, &body);
+    if (st == PG_OK && !pg__obs_norm_on(a))
+      st = pg__fail(ctx, PG_ERR_FORMAT, "%s: ONRM section but norm_obs is 0 in PARS", fn);
+    if (st != PG_OK) {
+      pg_agent_destroy(a);
+      return st;
+    }
+  }
   pg__reader rr = im.sec[S_RNGS];
   for (int i = 0; i < 4; i++) a->rng.s[i] = pg__r_u64(&rr);
   a->dirty = true; /* buffers and optimizer settings at the first step */
@@ -535,5 +554,13 @@ pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out) {
   *out = NULL;
   pg_status st = pg_policy_from_net(agent->net, out);
   if (st != PG_OK) return refail(agent->ctx, st, fn, "the policy network");
-  return PG_OK;
+  if (pg__obs_norm_on(agent)) {
+    st = pg__policy_set_obs_norm(*out, fn, agent->onorm->mean_f, agent->onorm->scale_f,
+                                 (float)pg__p(agent, PG_PARAM_OBS_CLIP));
+    if (st != PG_OK) {
+      pg_policy_destroy(*out);
+      *out = NULL;
+    }
+  }
+  return st;
 }

@@ -25,6 +25,7 @@ static void set_optim(pg_agent *a, pg_optim *o, double lr, double anneal_steps) 
 
 pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
   int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
+  bool first = !a->opt;
   if (!a->opt || a->opt_kind != kind) {
     pg_optim *o = NULL, *vo = NULL;
     pg_status st = pg__optim_for_net(a->net, (pg_optim_kind)kind, fn, &o);
@@ -40,6 +41,10 @@ pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
     a->vopt = vo;
     a->opt_kind = kind;
   }
+  /* the initial spread, before the first learning step (not after a load:
+  ** a loaded agent that has learned has its optimizers) */
+  if (first && a->user_set[PG_PARAM_LOG_STD_INIT])
+    pg__agent_set_log_std(a, pg__p(a, PG_PARAM_LOG_STD_INIT));
   /* The policy rate follows the schedule; the value net's is constant. */
   set_optim(a, a->opt, pg__p(a, PG_PARAM_LR), pg__p(a, PG_PARAM_LR_ANNEAL_STEPS));
   if (a->vopt) set_optim(a, a->vopt, pg__p(a, PG_PARAM_VALUE_LR), 0.0);
@@ -49,6 +54,39 @@ pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
 double pg__agent_lr(const pg_agent *a) {
   return pg__lr_schedule(pg__p(a, PG_PARAM_LR), pg__p(a, PG_PARAM_LR_ANNEAL_STEPS),
                          a->total_steps);
+}
+
+/* ---- the Gaussian spread ------------------------------------------------------- */
+
+/* The head's log-std parameters (writable), or NULL without a Gaussian head. */
+static float *log_std_params(pg_agent *a, size_t *k) {
+  if (pg__net_def(a->net)->head[PG__HEAD_GAUSSIAN] < 0) return NULL;
+  *k = pg__net_action_dim(a->net);
+  return pg__net_params(a->net) + pg__net_def(a->net)->log_std_off;
+}
+
+void pg__agent_set_log_std(pg_agent *a, double v) {
+  size_t k = 0;
+  float *ls = log_std_params(a, &k);
+  if (!ls) return;
+  for (size_t d = 0; d < k; d++) ls[d] = (float)v;
+  pg__agent_bound_log_std(a);
+  pg__net_params_changed(a->net);
+}
+
+void pg__agent_bound_log_std(pg_agent *a) {
+  size_t k = 0;
+  float *ls = log_std_params(a, &k);
+  if (!ls || !pg__ops_accepts(a->ops, PG_PARAM_LOG_STD_MAX)) return;
+  float lo = (float)pg__p(a, PG_PARAM_LOG_STD_MIN), hi = (float)pg__p(a, PG_PARAM_LOG_STD_MAX);
+  if (hi < lo) hi = lo; /* the lower bound wins */
+  bool changed = false;
+  for (size_t d = 0; d < k; d++) {
+    float c = ls[d] < lo ? lo : ls[d] > hi ? hi : ls[d];
+    changed |= c != ls[d];
+    ls[d] = c;
+  }
+  if (changed) pg__net_params_changed(a->net);
 }
 
 /* ---- theta' <- theta --------------------------------------------------------- */
@@ -146,6 +184,7 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl,
   } else {
     pg_status st = apply_own(a, fn, g, step);
     if (st != PG_OK) return st;
+    pg__agent_bound_log_std(a);
   }
   a->policy_loss = pl;
   a->value_loss = vl;

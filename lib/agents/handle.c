@@ -63,6 +63,7 @@ void pg_agent_destroy(pg_agent *agent) {
   pg__free(ctx, agent->ep_length);
   pg__free(ctx, agent->backup);
   pg__free(ctx, agent->vbackup);
+  pg__obs_norm_free(agent);
   pg__free(ctx, agent);
   pg__ctx_release(ctx);
 }

@@ -18,16 +18,17 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
   bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;
   /* the per-slot buffers, in the order of the fields below */
-  void *buf[7] = {pg__calloc(ctx, n * a->action_len, sizeof(float)),
+  void *buf[8] = {pg__calloc(ctx, n * a->action_len, sizeof(float)),
                   pg__calloc(ctx, n * a->obs_size, sizeof(float)),
                   a->discrete ? pg__calloc(ctx, n * a->n_actions, 1) : NULL,
                   pg__calloc(ctx, n, sizeof(double)),
                   pg__calloc(ctx, n, sizeof(uint64_t)),
                   acting ? pg__calloc(ctx, n, sizeof(float)) : NULL,
-                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL};
-  const bool need[7] = {true, true, a->discrete, true, true, acting, acting};
+                  acting ? pg__calloc(ctx, n, sizeof(float)) : NULL,
+                  a->onorm ? pg__calloc(ctx, n * a->obs_size, sizeof(float)) : NULL};
+  const bool need[8] = {true, true, a->discrete, true, true, acting, acting, a->onorm != NULL};
   pg_status st = PG_OK;
-  for (int i = 0; i < 7 && st == PG_OK; i++)
+  for (int i = 0; i < 8 && st == PG_OK; i++)
     if (need[i] && !buf[i]) st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu slots", fn, n);
   size_t old_n = a->n_slots;
   if (st == PG_OK) {
@@ -37,10 +38,10 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   }
   /* an asynchronous worker updates through its root's optimizers: none of its own */
   if (st == PG_OK && a->root == a) st = pg__agent_setup_optim(a, fn);
-  void *old[7] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
-                  a->ep_length, a->pend_value, a->pend_logp};
+  void *old[8] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
+                  a->ep_length, a->pend_value, a->pend_logp, a->norm_slots};
   void **drop = st == PG_OK ? old : buf;
-  for (int i = 0; i < 7; i++) pg__free(ctx, drop[i]);
+  for (int i = 0; i < 8; i++) pg__free(ctx, drop[i]);
   if (st != PG_OK) return st;
   a->actions = buf[0];
   a->pend_obs = buf[1];
@@ -49,11 +50,17 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   a->ep_length = buf[4];
   a->pend_value = buf[5];
   a->pend_logp = buf[6];
+  a->norm_slots = buf[7];
   a->dirty = false;
   return PG_OK;
 }
 
 /* ---- acting ------------------------------------------------------------------------ */
+
+/* pg__agent_act_rows_at on observations already normalized (when the
+** agent normalizes). */
+static void act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                                bool deterministic, float *actions, size_t row0);
 
 void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                         bool deterministic, float *actions) {
@@ -62,6 +69,21 @@ void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size
 
 void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                            bool deterministic, float *actions, size_t row0) {
+  if (!pg__obs_norm_on(a)) {
+    act_rows_normalized(a, obs, mask, n, deterministic, actions, row0);
+    return;
+  }
+  size_t os = a->obs_size, k = a->n_actions;
+  for (size_t off = 0; off < n; off += PG__NORM_ROWS) {
+    size_t m = n - off < PG__NORM_ROWS ? n - off : PG__NORM_ROWS;
+    pg__obs_norm_apply(a, obs + off * os, m, a->onorm->rows);
+    act_rows_normalized(a, a->onorm->rows, mask ? mask + off * k : NULL, m, deterministic,
+                        actions + off * a->action_len, row0);
+  }
+}
+
+static void act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+                                bool deterministic, float *actions, size_t row0) {
   size_t mb = pg__net_max_batch(a->net), os = a->obs_size, k = a->n_actions;
   if (row0 + n > mb) row0 = 0;
   for (size_t off = 0; off < n; off += mb) {
@@ -121,13 +143,18 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   size_t n = a->n_slots;
   st = check_obs_mask(a, obs, mask, n, fn);
   if (st != PG_OK) return st;
+  if (pg__obs_norm_on(a)) { /* merged when learning, then applied to everything below */
+    if (record) pg__obs_norm_merge(a->onorm, obs, n);
+    pg__obs_norm_apply(a, obs, n, a->norm_slots);
+    obs = a->norm_slots;
+  }
   a->capturing = record && a->pend_logp;
   if (record && a->step_cache) {
     a->step_stamp0 = pg__net_forward_stamp(a->net);
-    pg__agent_act_rows_at(a, obs, mask, n, false, a->actions, a->step_row0);
+    act_rows_normalized(a, obs, mask, n, false, a->actions, a->step_row0);
     a->step_stamp = pg__net_forward_stamp(a->net);
   } else {
-    pg__agent_act_rows(a, obs, mask, n, !record, a->actions);
+    act_rows_normalized(a, obs, mask, n, !record, a->actions, 0);
   }
   if (a->capturing && a->vnet) pg__agent_values(a, obs, n, a->pend_value);
   a->capturing = false;
@@ -155,6 +182,10 @@ pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *ter
     st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf reward: the step is dropped", fn);
   if (st == PG_OK && !pg__all_finite(next_obs, n * a->obs_size))
     st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in next_obs: the step is dropped", fn);
+  if (st == PG_OK && a->recorded && pg__obs_norm_on(a)) { /* bootstrap rows as the step's */
+    pg__obs_norm_apply(a, next_obs, n, a->norm_slots);
+    next_obs = a->norm_slots;
+  }
   if (st == PG_OK && a->recorded)
     st = a->ops->record(a, a->step_obs, a->have_mask ? a->mask_buf : NULL, a->actions, rewards,
                         term, trunc, next_obs);

@@ -63,6 +63,11 @@ static const pinfo PINFO[] = {
     {PG_PARAM_TARGET_KL, "target_kl", 0.0, 10.0, false, false, C_LOSS},
     {PG_PARAM_NORM_ADVANTAGES, "norm_advantages", 0.0, 1.0, true, false, C_LOSS},
     {PG_PARAM_NORM_REWARD, "norm_reward", 0.0, 1.0, true, false, C_RETURNS},
+    {PG_PARAM_NORM_OBS, "norm_obs", 0.0, 1.0, true, true, C_AGENT},
+    {PG_PARAM_OBS_CLIP, "obs_clip", 1e-3, 1e9, false, false, C_AGENT},
+    {PG_PARAM_LOG_STD_INIT, "log_std_init", -20.0, 5.0, false, false, C_AGENT},
+    {PG_PARAM_LOG_STD_MIN, "log_std_min", -20.0, 5.0, false, false, C_OPTIMIZER},
+    {PG_PARAM_LOG_STD_MAX, "log_std_max", -20.0, 5.0, false, false, C_OPTIMIZER},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };
@@ -104,11 +109,7 @@ pg_status pg_param_from_name(const char *name, pg_param *out) {
 
 /* ---- per algorithm ------------------------------------------------------------ */
 
-static bool ops_accepts(const pg__algo_ops *ops, pg_param p) {
-  for (const pg__param_default *d = ops->params; d->param; d++)
-    if (d->param == p) return true;
-  return false;
-}
+static bool ops_accepts(const pg__algo_ops *ops, pg_param p) { return pg__ops_accepts(ops, p); }
 
 static void ops_bounds(const pg__algo_ops *ops, const pinfo *pi, double *lo, double *hi) {
   *lo = pi->lo;
@@ -194,9 +195,23 @@ static pg_status lookup_param(pg_agent *a, pg_param p, const char *fn, const pin
   return PG_OK;
 }
 
+/* The Gaussian spread's parameters: a change needs a Gaussian head (a
+** discrete agent keeps the defaults, which its checkpoints hold). */
+static pg_status check_log_std(pg_agent *a, pg_param p, double value, const char *fn) {
+  if (p != PG_PARAM_LOG_STD_INIT && p != PG_PARAM_LOG_STD_MIN && p != PG_PARAM_LOG_STD_MAX)
+    return PG_OK;
+  if (pg__net_def(a->net)->head[PG__HEAD_GAUSSIAN] < 0 && value != pg__p(a, p))
+    return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: '%s' needs a Gaussian policy; this agent's actions are discrete", fn,
+                    pg_param_name(p));
+  return PG_OK;
+}
+
 /* Applies a changed non-structural parameter to live objects. */
 static void apply_live(pg_agent *a, const pinfo *pi) {
   if (pi->p == PG_PARAM_SEED) pg__rng_seed(&a->rng, (uint64_t)pg__p(a, pi->p), 0xa9e7);
+  /* before the first step the optimizer set-up applies it (apply.c) */
+  if (pi->p == PG_PARAM_LOG_STD_INIT && a->opt) pg__agent_set_log_std(a, pg__p(a, pi->p));
   if (a->opt && pi->comp == C_OPTIMIZER && !pi->structural)
     (void)pg__agent_setup_optim(a, "pg_agent_set_param");
 }
@@ -213,6 +228,8 @@ pg_status pg_agent_set_param(pg_agent *agent, pg_param param, double value) {
     return pg__fail(agent->ctx, isfinite(value) ? PG_ERR_OUT_OF_RANGE : PG_ERR_NUMERIC,
                     "%s: %s = %g must be %s in [%g, %g]", fn, pi->name, value,
                     pi->integer ? "an integer" : "a number", lo, hi);
+  st = check_log_std(agent, param, value, fn);
+  if (st != PG_OK) return st;
   if (pi->structural && agent->phase != PG__PHASE_READY)
     return pg__fail(agent->ctx, PG_ERR_BAD_STATE,
                     "%s: '%s' cannot change while a step awaits pg_agent_report", fn, pi->name);

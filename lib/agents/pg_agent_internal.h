@@ -224,6 +224,11 @@ struct pg_agent {
   uint64_t train_steps0;
 
   struct pg__train_log *train_log; /* CSV log (train_log.c), NULL = none */
+
+  /* PG_PARAM_NORM_OBS (normalize.c): the statistics (NULL when the
+  ** algorithm has no such parameter) and n_slots normalized rows. */
+  struct pg__obs_norm *onorm;
+  float *norm_slots;
 };
 
 /* ---- parameters (params.c, the registry) ---- */
@@ -246,7 +251,21 @@ pg_status pg__params_query(const pg__algo_ops *ops, pg_param param, double *out_
 /* Allocates a->param and a->user_set (one block); PG_ERR_NOMEM. */
 pg_status pg__params_alloc(pg_agent *a);
 static inline double pg__p(const pg_agent *a, pg_param p) { return a->param[(int)p]; }
+/* Whether ops's table lists parameter p (the algorithm uses it). */
+static inline bool pg__ops_accepts(const pg__algo_ops *ops, pg_param p) {
+  for (const pg__param_default *d = ops->params; d->param; d++)
+    if (d->param == p) return true;
+  return false;
+}
 static inline size_t pg__pz(const pg_agent *a, pg_param p) { return (size_t)a->param[(int)p]; }
+/* Gaussian policies (apply.c; no-ops for others): every log-std parameter
+** of the head set to v (PG_PARAM_LOG_STD_INIT: when set while the agent
+** learns, else when its optimizers are first created, which also happens
+** before the first learning step), then clamped to [LOG_STD_MIN,
+** max(LOG_STD_MIN, LOG_STD_MAX)] when the algorithm has those bounds (after
+** every optimizer step of a synchronous agent, and with the initial value). */
+void pg__agent_set_log_std(pg_agent *a, double v);
+void pg__agent_bound_log_std(pg_agent *a);
 /* The current (annealed) policy learning rate (apply.c). */
 double pg__agent_lr(const pg_agent *a);
 
@@ -307,10 +326,41 @@ typedef struct pg__moments {
 } pg__moments;
 /* Starts at mean 0, variance 1 with a weight of 1e-4 samples. */
 void pg__moments_init(pg__moments *m, size_t dim, double *mean, double *m2);
-/* Merges n rows of dim values. */
+/* Merges n rows of dim values (doubles, or floats for the _f form). */
 void pg__moments_update(pg__moments *m, const double *x, size_t n);
+void pg__moments_update_f(pg__moments *m, const float *x, size_t n);
 /* sqrt(variance + 1e-8) of component j. */
 double pg__moments_std(const pg__moments *m, size_t j);
+
+/* Observation normalization (PG_PARAM_NORM_OBS, PG_PARAM_OBS_CLIP): the
+** running moments of the raw observations, merged at every recorded step
+** (pg__agent_step, before acting), and the float mean and scale (1/std)
+** derived from them, with which acting, the rollout's rows and the
+** bootstrap rows are normalized (pg__obs_normalize, lib/nn) and which
+** pg_policy_from_agent hands to the policy. Never merged while acting
+** without recording (deterministic steps, pg_agent_act, evaluation). */
+#define PG__NORM_ROWS 16 /* rows per normalized chunk of pg__agent_act_rows */
+typedef struct pg__obs_norm {
+  pg__moments m;
+  double *mean, *m2;     /* obs_size each */
+  float *mean_f, *scale_f;
+  float *rows;           /* PG__NORM_ROWS x obs_size of scratch */
+} pg__obs_norm;
+/* a->onorm for an algorithm that accepts PG_PARAM_NORM_OBS (else NULL):
+** one block, at the prior (mean 0, variance 1). PG_ERR_NOMEM. */
+pg_status pg__obs_norm_create(pg_agent *a);
+void pg__obs_norm_free(pg_agent *a);
+/* Whether the agent normalizes its observations now. */
+bool pg__obs_norm_on(const pg_agent *a);
+/* Merges rows raw observations into the moments and refreshes mean_f and
+** scale_f. */
+void pg__obs_norm_merge(pg__obs_norm *z, const float *obs, size_t rows);
+/* out = the rows observations normalized (out may equal obs). */
+void pg__obs_norm_apply(const pg_agent *a, const float *obs, size_t rows, float *out);
+/* Checkpoint body of ONRM (agent_io.c; docs/FORMAT.md) and its reader,
+** which validates everything before it changes a->onorm (PG_ERR_FORMAT). */
+void pg__obs_norm_write(pg__writer *w, const void *agent);
+pg_status pg__obs_norm_read(pg_agent *a, const char *fn, pg__reader *body);
 
 /* ---- statistics (handle.c) ---- */
 void pg__agent_episode_end(pg_agent *a, size_t slot);

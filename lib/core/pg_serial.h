@@ -19,8 +19,12 @@
 #include <stdint.h>
 
 /* Version 2 (release 0.2): per-kind layer records in ARCH (lib/nn/arch.c).
-** Readers accept every version from 1 up to this one. */
-#define PG__FORMAT_VERSION 2u
+** Version 3: a policy's ONRM section (observation normalization, which an
+** older reader must not skip); only such policies are written as 3, every
+** other file as PG__FORMAT_VERSION_BASE. Readers accept every version from
+** 1 up to PG__FORMAT_VERSION. */
+#define PG__FORMAT_VERSION 3u
+#define PG__FORMAT_VERSION_BASE 2u
 #define PG__HEADER_SIZE 24u
 
 /* File kinds (header field 3). Numbers are part of the format. */
@@ -59,7 +63,7 @@ void pg__w_f32s(pg__writer *w, const float *v, size_t n);
 /* Flushes the buffer to the sink; returns false if the sink ever failed. */
 bool pg__w_flush(pg__writer *w);
 
-/* The 24-byte file header, of format version PG__FORMAT_VERSION or of an
+/* The 24-byte file header, of format version PG__FORMAT_VERSION_BASE or of an
 ** explicit (older) one: tests craft version-1 files with it. */
 void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections);
 void pg__w_header_version(pg__writer *w, uint32_t version, uint32_t kind,

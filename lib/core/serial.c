@@ -120,7 +120,7 @@ void pg__w_f32s(pg__writer *w, const float *v, size_t n) {
 }
 
 void pg__w_header(pg__writer *w, uint32_t kind, uint32_t n_sections) {
-  pg__w_header_version(w, PG__FORMAT_VERSION, kind, n_sections);
+  pg__w_header_version(w, PG__FORMAT_VERSION_BASE, kind, n_sections);
 }
 
 void pg__w_header_version(pg__writer *w, uint32_t version, uint32_t kind,

@@ -29,6 +29,16 @@ void pg__nn_forward(const pg__netdef *d, const float *params, const float *x,
   }
 }
 
+void pg__obs_normalize(const float *mean, const float *scale, float clip, const float *x,
+                       size_t rows, size_t dim, float *out) {
+  for (size_t i = 0; i < rows; i++)
+    for (size_t j = 0; j < dim; j++) {
+      float d = x[i * dim + j] - mean[j];
+      float y = d * scale[j];
+      out[i * dim + j] = y < -clip ? -clip : y > clip ? clip : y;
+    }
+}
+
 float pg__softmax_row(const float *z, const uint8_t *m, size_t k, float *p, float *lp) {
   float mx = -INFINITY;
   for (size_t j = 0; j < k; j++)

@@ -354,6 +354,8 @@ typedef struct export_job {
   const char *include_name; /* for the source part */
   int32_t part;
   uint32_t flags;           /* pg_export_c_flag */
+  const float *norm;        /* the policy's observation normalization, or NULL */
+  float norm_clip;
 } export_job;
 
 static size_t head_dim(const export_job *j) { return j->d->layers[j->d->n_trunk].out; }
@@ -387,6 +389,12 @@ static void write_header(pg__csrc *s, const export_job *j) {
                   "#define %s_STACK_FLOATS %zu\n",
                   s->upper, d->input_dim, s->upper, gauss ? head_dim(j) : 1, s->upper,
                   gauss ? 0 : head_dim(j), s->upper, 2 * max_width);
+  if (j->norm)
+    pg__csrc_printf(s,
+                    "/* The policy normalizes each observation as its training agent did\n"
+                    "** (frozen mean and scale, clipped): an act call keeps %s_OBS_SIZE\n"
+                    "** more floats on the stack. */\n#define %s_NORMALIZES_OBS 1\n",
+                    s->upper, s->upper);
   pg__csrc_text(s, header_api);
 }
 
@@ -407,6 +415,35 @@ static void write_forward(pg__csrc *s, const export_job *j) {
   pg__csrc_printf(s, "  return %s;\n}\n\n", buf[d->n_trunk & 1]);
 }
 
+/* y = the forward of obs, normalized first when the policy normalizes
+** (pg__obs_normalize's expression, in $p_normalize). */
+static void write_forward_call(pg__csrc *s, const export_job *j) {
+  if (!j->norm) {
+    pg__csrc_text(s, "  y = $p_forward(obs, b0, b1);\n");
+    return;
+  }
+  pg__csrc_text(s, "  {\n    float xn[$P_OBS_SIZE];\n    $p_normalize(obs, xn);\n"
+                   "    y = $p_forward(xn, b0, b1);\n  }\n");
+}
+
+/* The normalization's constants and $p_normalize (as pg__obs_normalize). */
+static void write_normalize(pg__csrc *s, const export_job *j) {
+  size_t dim = j->d->input_dim;
+  char clip[40];
+  hex_double((double)j->norm_clip, clip, sizeof clip);
+  pg__csrc_text(s, "/* observation normalization: (obs - mean) * scale, clipped */\n");
+  pg__csrc_floats(s, "obs_mean", j->norm, dim);
+  pg__csrc_floats(s, "obs_scale", j->norm + dim, dim);
+  pg__csrc_text(s, "static $P_EXACT void $p_normalize(const float *obs, float *out) {\n"
+                   "  $P_NO_CONTRACT\n"
+                   "  int i;\n"
+                   "  for (i = 0; i < $P_OBS_SIZE; i++) {\n"
+                   "    float d = obs[i] - $p_obs_mean[i];\n"
+                   "    float y = d * $p_obs_scale[i];\n");
+  pg__csrc_printf(s, "    out[i] = y < -%sf ? -%sf : y > %sf ? %sf : y;\n  }\n}\n\n", clip,
+                  clip, clip, clip);
+}
+
 static void write_act(pg__csrc *s, const export_job *j) {
   bool gauss = j->head_role == PG__HEAD_GAUSSIAN;
   pg__csrc_text(s,
@@ -414,8 +451,8 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  float b0[$P_STACK_FLOATS / 2], b1[$P_STACK_FLOATS / 2];\n"
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
-                "  if (st != $P_OK) return st;\n"
-                "  y = $p_forward(obs, b0, b1);\n");
+                "  if (st != $P_OK) return st;\n");
+  write_forward_call(s, j);
   if (gauss)
     pg__csrc_text(s, "  {\n    int i;\n    for (i = 0; i < $P_ACTION_SIZE; i++) action[i] = y[i];\n  }\n");
   else
@@ -436,8 +473,8 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n"
-                "  if (!uniform) return $P_ERR_ARG;\n"
-                "  y = $p_forward(obs, b0, b1);\n");
+                "  if (!uniform) return $P_ERR_ARG;\n");
+  write_forward_call(s, j);
   pg__csrc_text(s, gauss ? source_sample_gaussian : source_sample_categorical);
   pg__csrc_text(s, "  return $P_OK;\n}\n#endif\n");
 }
@@ -490,6 +527,7 @@ static void write_layers_and_act(pg__csrc *s, const export_job *j) {
     pg__csrc_text(s, "\n};\n#endif\n");
   }
   pg__csrc_text(s, "\n");
+  if (j->norm) write_normalize(s, j);
   write_forward(s, j);
   write_act(s, j);
 }
@@ -553,6 +591,7 @@ static pg_status export_job_init(const pg_policy *policy, const char *prefix, in
   memset(j, 0, sizeof *j);
   j->flags = flags;
   j->d = pg__policy_parts(policy, &j->params, &j->head_role, ctx);
+  j->norm = pg__policy_obs_norm(policy, &j->norm_clip);
   j->prefix = prefix;
   j->part = part;
   return PG_OK;

@@ -214,10 +214,13 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version,
 pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *body,
                           size_t n_params, float *dst);
 /* Finds the ARCH and PARM sections of a checkpoint image (header already
-** read); unknown sections are skipped; trailing bytes are an error. */
+** read), and the ONRM section of a policy (onrm non-NULL: its body, or
+** onrm->p NULL when the image has none; onrm NULL: skipped as unknown);
+** unknown sections are skipped; trailing bytes are an error. */
+#define PG__TAG_ONRM PG__TAG('O', 'N', 'R', 'M')
 pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
                            uint32_t n_sections, pg__reader *arch,
-                           pg__reader *parm);
+                           pg__reader *parm, pg__reader *onrm);
 
 /* ---- forward outputs ------------------------------------------------------
 ** Pointers into the net's buffers, valid until the next forward on the net.
@@ -353,6 +356,13 @@ void pg__net_backward_heads(pg_net *net, size_t n, float *d_logits,
 void pg__nn_forward(const pg__netdef *d, const float *params, const float *x,
                     size_t steps, size_t n_seq, float *const *ys,
                     float *const *states, float *scratch);
+/* Observation normalization as agents and policies apply it (one
+** definition, so that a policy acts bit for bit as the agent it came from):
+** out = clamp((x - mean) * scale, -clip, clip) per component, over rows rows
+** of dim floats (out may equal x). mean and scale: dim floats each; clip > 0.
+** The C export writes the same expression (lib/nn/export.c). */
+void pg__obs_normalize(const float *mean, const float *scale, float clip, const float *x,
+                       size_t rows, size_t dim, float *out);
 /* Masked softmax of one row of k logits: p (0 where masked) and, unless
 ** lp is NULL, log p (-INFINITY where masked); returns the entropy. At
 ** least one action must be allowed. */
@@ -487,6 +497,14 @@ void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n
 ** (lib/nn/policy.c). */
 const pg__netdef *pg__policy_parts(const pg_policy *p, const float **params,
                                    uint32_t *head_role, pg_ctx **ctx);
+/* A policy's observation normalization: NULL when it has none, else
+** dim means followed by dim scales, and *clip (lib/nn/policy.c). */
+const float *pg__policy_obs_norm(const pg_policy *p, float *clip);
+/* Gives a policy fresh from pg_policy_from_net, before any session exists,
+** the normalization mean/scale (input-size floats each, copied) and clip > 0
+** (pg_policy_from_agent). PG_ERR_NOMEM with a message. */
+pg_status pg__policy_set_obs_norm(pg_policy *p, const char *fn, const float *mean,
+                                  const float *scale, float clip);
 /* How this build's kernels round a*b + c on this machine: 0 never fused,
 ** 1 fused where the kernels' expressions contract (lib/nn/kernels.c). */
 int pg__nn_fused_mode(void);

@@ -4,7 +4,9 @@
 ** one policy may act concurrently; nothing is allocated per call. A policy
 ** with recurrent layers (LSTM) keeps their state in each session: one
 ** sequence, carried from one pg_policy_act to the next until
-** pg_policy_session_reset. */
+** pg_policy_session_reset. A policy exported from an agent with observation
+** normalization carries the agent's frozen mean and scale and applies them
+** (pg__obs_normalize) before the forward: the ONRM section of its file. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
@@ -20,6 +22,8 @@ struct pg_policy {
   size_t head_dim, max_width, scratch;
   size_t state_floats;         /* recurrent state of one sequence, all layers */
   float *params;
+  float *norm;                 /* NULL, or input_dim means then input_dim scales */
+  float norm_clip;
 };
 
 struct pg_policy_session {
@@ -29,6 +33,7 @@ struct pg_policy_session {
   float *probs;                /* head_dim floats */
   float *scratch;              /* the layers' forward scratch */
   float *state;                /* state_floats: the recurrent layers' state */
+  float *xin;                  /* input_dim: the normalized observation, or NULL */
   char err[256];
 };
 
@@ -36,6 +41,7 @@ static void policy_release(pg_policy *p) {
   if (atomic_fetch_sub(&p->refs, 1) != 1) return;
   pg_ctx *ctx = p->ctx;
   pg__free(ctx, p->params);
+  pg__free(ctx, p->norm);
   pg__free(ctx, p);
   pg__ctx_release(ctx);
 }
@@ -106,6 +112,61 @@ void pg_policy_destroy(pg_policy *policy) {
 
 #define FAIL(...) return pg__fail(ctx, PG_ERR_FORMAT, __VA_ARGS__)
 
+/* ONRM (docs/FORMAT.md): u32 version 1, u32 dim (= the input size), f32
+** clip > 0, dim f32 means, dim f32 scales > 0, all finite. */
+static void onrm_write(pg__writer *w, const void *obj) {
+  const pg_policy *p = obj;
+  size_t dim = p->def.input_dim;
+  pg__w_u32(w, 1u);
+  pg__w_u32(w, (uint32_t)dim);
+  pg__w_f32(w, p->norm_clip);
+  pg__w_f32s(w, p->norm, 2 * dim);
+}
+
+static pg_status onrm_read(pg_ctx *ctx, const char *fn, pg__reader *r, pg_policy *p) {
+  size_t dim = p->def.input_dim;
+  uint32_t version = pg__r_u32(r), n = pg__r_u32(r);
+  float clip = pg__r_f32(r);
+  if (r->bad) FAIL("%s: ONRM section too short", fn);
+  if (version != 1)
+    return pg__fail(ctx, PG_ERR_VERSION, "%s: ONRM section version %u is not 1", fn, version);
+  if (n != dim || r->left != 2 * dim * sizeof(float))
+    FAIL("%s: ONRM: %u components in %zu bytes for a policy of %zu inputs", fn, n, r->left,
+         dim);
+  if (!(clip > 0.0f) || !pg__finite_f(clip)) FAIL("%s: ONRM: clip %g is not > 0", fn, (double)clip);
+  float *v = pg__calloc(ctx, 2 * dim, sizeof(float));
+  if (!v) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  (void)pg__r_f32s(r, v, 2 * dim);
+  for (size_t i = 0; i < 2 * dim; i++)
+    if (!pg__finite_f(v[i]) || (i >= dim && !(v[i] > 0.0f))) {
+      double bad = (double)v[i];
+      pg__free(ctx, v);
+      FAIL("%s: ONRM: %s %zu (%g) is not a finite%s number", fn, i < dim ? "mean" : "scale",
+           i % dim, bad, i < dim ? "" : ", positive");
+    }
+  p->norm = v;
+  p->norm_clip = clip;
+  return PG_OK;
+}
+
+pg_status pg__policy_set_obs_norm(pg_policy *p, const char *fn, const float *mean,
+                                  const float *scale, float clip) {
+  size_t dim = p->def.input_dim;
+  float *v = pg__calloc(p->ctx, 2 * dim, sizeof(float));
+  if (!v) return pg__fail(p->ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  memcpy(v, mean, dim * sizeof(float));
+  memcpy(v + dim, scale, dim * sizeof(float));
+  pg__free(p->ctx, p->norm);
+  p->norm = v;
+  p->norm_clip = clip;
+  return PG_OK;
+}
+
+const float *pg__policy_obs_norm(const pg_policy *p, float *clip) {
+  *clip = p->norm_clip;
+  return p->norm;
+}
+
 static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data,
                                    size_t size, pg_policy **out) {
   pg__reader r;
@@ -115,9 +176,11 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
   if (st != PG_OK) return st;
   if (kind != PG__KIND_NET && kind != PG__KIND_POLICY)
     FAIL("%s: checkpoint kind %u is neither a policy nor a net", fn, kind);
-  pg__reader ra, rp;
-  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp);
+  pg__reader ra, rp, rn;
+  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp, kind == PG__KIND_POLICY ? &rn : NULL);
   if (st != PG_OK) return st;
+  if (kind == PG__KIND_POLICY && rn.p && version < 3)
+    FAIL("%s: an ONRM section needs format version 3 (the file says %u)", fn, version);
   pg__netdef *a = pg__malloc(ctx, sizeof *a);
   if (!a) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   float *tmp = NULL;
@@ -133,6 +196,13 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
     st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   if (st == PG_OK) st = pg__params_read(ctx, fn, &rp, a->n_params, tmp);
   if (st == PG_OK) st = policy_build(ctx, fn, a, tmp, out);
+  if (st == PG_OK && kind == PG__KIND_POLICY && rn.p) {
+    st = onrm_read(ctx, fn, &rn, *out);
+    if (st != PG_OK) {
+      pg_policy_destroy(*out);
+      *out = NULL;
+    }
+  }
   pg__free(ctx, tmp);
   pg__free(ctx, a);
   return st;
@@ -156,9 +226,14 @@ pg_status pg_policy_load_file(pg_ctx *ctx, const char *path, pg_policy **out) {
 static void policy_ckpt(pg__writer *w, const void *obj) {
   const pg_policy *p = obj;
   pg__param_block b = {p->params, p->def.n_params};
-  pg__w_header(w, PG__KIND_POLICY, 2);
+  /* normalization that an older reader must not skip: version 3 */
+  if (p->norm)
+    pg__w_header_version(w, PG__FORMAT_VERSION, PG__KIND_POLICY, 3);
+  else
+    pg__w_header(w, PG__KIND_POLICY, 2);
   pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &p->def);
   pg__w_section(w, PG__TAG_PARM, pg__params_write, &b);
+  if (p->norm) pg__w_section(w, PG__TAG_ONRM, onrm_write, p);
 }
 
 pg_status pg_policy_save_file(const pg_policy *policy, const char *path) {
@@ -229,7 +304,8 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
-                  pg__round16(policy->scratch) + policy->state_floats;
+                  pg__round16(policy->scratch) + pg__round16(policy->state_floats) +
+                  (policy->norm ? policy->def.input_dim : 0);
   size_t head = pg__round16(sizeof(pg_policy_session));
   pg_policy_session *s = pg__calloc(ctx, 1, head + floats * sizeof(float));
   if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
@@ -240,6 +316,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->probs = s->buf[1] + pg__round16(policy->max_width);
   s->scratch = s->probs + pg__round16(policy->head_dim);
   s->state = s->scratch + pg__round16(policy->scratch);
+  s->xin = policy->norm ? s->state + pg__round16(policy->state_floats) : NULL;
   pg__rng_seed(&s->rng, seed, 0);
   session_reset(s);
   atomic_fetch_add(&policy->refs, 1);
@@ -320,6 +397,10 @@ pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
   for (size_t i = 0; i < d->n_layers; i++) ys[i] = s->buf[i & 1];
   float *states[PG__NET_MAX_LAYERS];
   bool recurrent = session_states(s, states);
+  if (p->norm) {
+    pg__obs_normalize(p->norm, p->norm + obs_len, p->norm_clip, obs, 1, obs_len, s->xin);
+    obs = s->xin;
+  }
   pg__nn_forward(d, p->params, obs, 1, 1, ys, recurrent ? states : NULL, s->scratch);
   pg__nn_act(p->head_kind, ys[d->n_trunk], gauss ? p->params + d->log_std_off : NULL,
              p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);

@@ -143,6 +143,34 @@ test("recurrent policy: reloaded, it acts identically over whole episodes", func
   net:forward_seq({0, 0, 0, 0, 0, 0}, 2, 1)
 end)
 
+test("normalized PPO: exact resume, and its policy acts as the agent", function()
+  local ctx = pg.Context(7)
+  local env = pg.Env.builtin(ctx, "Pendulum-v1", 7)
+  local agent = pg.Agent.for_env(ctx, "ppo", env, 16, 1)
+  agent:set_param("norm_obs", 1)
+  agent:set_param("t_max", 32)
+  agent:train(env, 512)
+  local back = pg.Agent.from_string(ctx, agent:to_string())
+  assert(back:to_string() == agent:to_string())
+  agent:train(pg.Env.builtin(ctx, "Pendulum-v1", 9), 256)
+  back:train(pg.Env.builtin(ctx, "Pendulum-v1", 9), 256)
+  assert(back:to_string() == agent:to_string(), "resumed agent differs")
+  local data = pg.Policy.from_agent(agent):to_string()
+  assert(data:byte(5) == 3, "a normalized policy is format version 3")
+  local sess = pg.Policy.from_string(ctx, data):session(1)
+  local plain = pg.Policy.from_net(agent:net(0)):session(1)
+  local differ = 0
+  for i = 0, 39 do
+    local obs = {}
+    for j = 0, 2 do obs[j + 1] = math.sin(0.7 * i + 1.3 * j) * 2.0 end
+    local want = agent:act(obs, nil, true)
+    local got = sess:act(obs, nil, true)
+    assert(got[1] == want[1], "policy and agent act differently")
+    if plain:act(obs, nil, true)[1] ~= want[1] then differ = differ + 1 end
+  end
+  assert(differ > 0, "normalization changed nothing")
+end)
+
 test("save, reload, evaluate", function()
   local ctx = pg.Context(5)
   local env = pg.Env.builtin(ctx, "CartPole-v1", 5)

@@ -3,6 +3,7 @@
 Run: POLICYGRAD_LIB=build/libpolicygrad.so python3 tests/python/test_policygrad.py
 """
 import gc
+import math
 import random
 import os
 import struct
@@ -114,6 +115,35 @@ class Recurrent(unittest.TestCase):
 
 
 class Basics(unittest.TestCase):
+    def test_normalized_ppo_resumes_and_its_policy_acts_as_the_agent(self):
+        # norm_obs: the statistics travel in the agent checkpoint (exact
+        # resume) and in the policy (file version 3, ONRM section)
+        with pg.Context(seed=7) as ctx:
+            env = pg.Env.builtin(ctx, "Pendulum-v1", 7)
+            agent = pg.Agent.for_env(ctx, "ppo", env, 16, 1)
+            agent.set_param("norm_obs", 1)
+            agent.set_param("t_max", 32)
+            agent.train(env, 512)
+            back = pg.Agent.from_bytes(ctx, agent.to_bytes())
+            self.assertEqual(back.to_bytes(), agent.to_bytes())
+            e1, e2 = pg.Env.builtin(ctx, "Pendulum-v1", 9), pg.Env.builtin(ctx, "Pendulum-v1", 9)
+            agent.train(e1, 256)
+            back.train(e2, 256)
+            self.assertEqual(back.to_bytes(), agent.to_bytes())
+            data = pg.Policy.from_agent(agent).to_bytes()
+            self.assertEqual(data[4], 3)
+            sess = pg.Policy.from_bytes(ctx, data).session(1)
+            plain = pg.Policy.from_net(agent.net(0)).session(1)
+            differ = 0
+            for i in range(40):
+                obs = [math.sin(0.7 * i + 1.3 * j) * 2.0 for j in range(3)]
+                want = list(agent.act(obs, deterministic=True))
+                self.assertEqual(list(sess.act(obs, deterministic=True)), want)
+                differ += list(plain.act(obs, deterministic=True)) != want
+            self.assertGreater(differ, 0)
+            for e in (env, e1, e2):
+                e.close()
+
     def test_version_and_names(self):
         self.assertEqual(pg.version(), "%d.%d.%d" % (0, 1, pg.lib.pg_version_number() % 100))
         self.assertIn("CartPole-v1", pg.builtin_env_names())
