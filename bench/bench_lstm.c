@@ -69,8 +69,57 @@ static void time_segment(pg_ctx *ctx, size_t T) {
   pg_net_destroy(net);
 }
 
-/* PAAC on `task` with an LSTM (recurrent) or a second dense layer. */
-static double learn(const char *task, bool recurrent, long steps, uint64_t seed, bool a3c) {
+/* A learning run's settings: the network and the agent's parameters. */
+typedef struct learn_cfg {
+  bool a3c;
+  int envs, tmax, units, threads, dense;
+  double lr, beta, clip, gamma, value_coef, gain;
+} learn_cfg;
+
+static void learn_defaults(learn_cfg *c, bool a3c) {
+  c->a3c = a3c;
+  c->envs = a3c ? 1 : 16;
+  c->tmax = 5;
+  c->units = 64;
+  c->threads = 4;
+  c->dense = 1;
+  c->gain = 1.0;
+  c->lr = c->beta = c->clip = c->gamma = c->value_coef = -1.0; /* -1: the algorithm's default */
+}
+
+/* key=value overrides: envs, tmax, units, threads, lr, beta, clip, gamma,
+** vcoef; dense (1: a dense ReLU layer before the LSTM / the second dense
+** layer, 0: none) and gain (times the first layer's initializer gain). */
+static void learn_option(learn_cfg *c, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (!eq) {
+    fprintf(stderr, "bench_lstm: option '%s' is not key=value\n", arg);
+    exit(2);
+  }
+  size_t k = (size_t)(eq - arg);
+  double v = atof(eq + 1);
+  struct { const char *key; int *i; double *d; } keys[] = {
+      {"envs", &c->envs, NULL},   {"tmax", &c->tmax, NULL},       {"units", &c->units, NULL},
+      {"threads", &c->threads, NULL}, {"lr", NULL, &c->lr},       {"beta", NULL, &c->beta},
+      {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
+      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain}};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
+    if (keys[i].i) *keys[i].i = (int)v;
+    else *keys[i].d = v;
+    return;
+  }
+  fprintf(stderr, "bench_lstm: unknown option '%s'\n", arg);
+  exit(2);
+}
+
+static void set_if(pg_agent *agent, pg_ctx *ctx, pg_param p, double v) {
+  if (v >= 0.0) check(pg_agent_set_param(agent, p, v), ctx, "set_param");
+}
+
+/* PAAC or A3C on `task` with an LSTM (recurrent) or a second dense layer. */
+static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
+                    const learn_cfg *c) {
   pg_ctx *ctx = NULL;
   check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
   check(pg_ctx_set_seed(ctx, seed), ctx, "seed");
@@ -80,20 +129,31 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   pg_action_kind kind;
   check(pg_env_get_observation_size(env, &obs), ctx, "obs");
   check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
-  const int ENVS = a3c ? 1 : 16, TM = 5, H = 64;
+  const size_t H = (size_t)c->units, rows = 2 * (size_t)c->envs * (size_t)c->tmax + (size_t)c->envs;
   pg_net *net = NULL;
-  check(pg_net_create(ctx, (size_t)obs, 2 * ENVS * TM + ENVS, seed, &net), ctx, "net");
-  check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
-  if (recurrent) check(pg_net_add_lstm(net, H, PG_INIT_GLOROT_UNIFORM, 1.0), ctx, "lstm");
-  else check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
+  check(pg_net_create(ctx, (size_t)obs, rows, seed, &net), ctx, "net");
+  double g = c->gain;
+  if (c->dense) {
+    check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, g * sqrt(2.0)), ctx,
+          "dense");
+    g = 1.0;
+  }
+  if (recurrent) check(pg_net_add_lstm(net, H, PG_INIT_GLOROT_UNIFORM, g), ctx, "lstm");
+  else check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, g * sqrt(2.0)), ctx,
+             "dense");
   check(pg_net_add_categorical_head(net, (size_t)n, PG_INIT_ORTHOGONAL, 0.01), ctx, "head");
   check(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), ctx, "value");
   check(pg_net_finalize(net), ctx, "finalize");
   pg_agent *agent = NULL;
-  check(pg_agent_create(ctx, a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
-  check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, ENVS), ctx, "num_envs");
-  if (a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, 4), ctx, "num_threads");
-  check(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), ctx, "t_max");
+  check(pg_agent_create(ctx, c->a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
+  check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, c->envs), ctx, "num_envs");
+  if (c->a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, c->threads), ctx, "num_threads");
+  check(pg_agent_set_param(agent, PG_PARAM_T_MAX, c->tmax), ctx, "t_max");
+  set_if(agent, ctx, PG_PARAM_LR, c->lr);
+  set_if(agent, ctx, PG_PARAM_ENTROPY_BETA, c->beta);
+  set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
+  set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
+  set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
   check(pg_agent_train(agent, env, steps, NULL, NULL), ctx, "train");
   double mean = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
@@ -117,17 +177,28 @@ int main(int argc, char **argv) {
     long steps = atol(argv[3]);
     int seeds = argc >= 5 ? atoi(argv[4]) : 5;
     bool a3c = argc >= 6 && strcmp(argv[5], "a3c") == 0;
+    learn_cfg c;
+    learn_defaults(&c, a3c);
+    int which = 2; /* 0: recurrent only, 1: feed-forward only, 2: both */
+    for (int i = 6; i < argc; i++) {
+      if (strcmp(argv[i], "recurrent") == 0) which = 0;
+      else if (strcmp(argv[i], "ff") == 0) which = 1;
+      else learn_option(&c, argv[i]);
+    }
     for (int r = 0; r < 2; r++) {
-      printf("%s %s on %s, %ld steps:", r == 0 ? "recurrent (LSTM 64)" : "feed-forward",
-             a3c ? "A3C (4 threads)" : "PAAC", argv[2], steps);
+      if (which != 2 && which != r) continue;
+      printf("%s (%d units) %s on %s, %ld steps, envs %d, t_max %d:",
+             r == 0 ? "recurrent LSTM" : "feed-forward", c.units,
+             a3c ? "A3C" : "PAAC", argv[2], steps, c.envs, c.tmax);
       for (int s = 1; s <= seeds; s++) {
-        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, a3c));
+        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, &c));
         fflush(stdout);
       }
       printf("\n");
     }
     return 0;
   }
-  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]\n");
+  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c "
+                  "[recurrent|ff] [key=value ...]]]\n");
   return 2;
 }
