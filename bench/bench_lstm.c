@@ -10,7 +10,9 @@
 **                              CartPolePositions-v1); prints the final
 **                              mean-100 return per seed.
 **
-** Timings on a shared machine are noisy: compare runs made back to back. */
+** bench/bench_lstm_torch.py times the same segment with torch.nn.LSTM.
+** Timings are CPU time of the thread; on a shared machine compare runs
+** made back to back. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "nn/pg_nn.h"
 
@@ -20,9 +22,11 @@
 #include <string.h>
 #include <time.h>
 
+/* CPU time of this thread: the figure that holds on a loaded machine (the
+** same clock as bench/bench_lstm_torch.py's time.thread_time). */
 static double now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -72,7 +76,7 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 /* A learning run's settings: the network and the agent's parameters. */
 typedef struct learn_cfg {
   bool a3c;
-  int envs, tmax, units, threads, dense;
+  int envs, tmax, units, threads, dense, curve;
   double lr, beta, clip, gamma, value_coef, gain;
 } learn_cfg;
 
@@ -83,13 +87,15 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->units = 64;
   c->threads = 4;
   c->dense = 1;
+  c->curve = 0;
   c->gain = 1.0;
   c->lr = c->beta = c->clip = c->gamma = c->value_coef = -1.0; /* -1: the algorithm's default */
 }
 
 /* key=value overrides: envs, tmax, units, threads, lr, beta, clip, gamma,
 ** vcoef; dense (1: a dense ReLU layer before the LSTM / the second dense
-** layer, 0: none) and gain (times the first layer's initializer gain). */
+** layer, 0: none), gain (times the first layer's initializer gain) and
+** curve (N > 0: the mean-100 return every N steps on stderr). */
 static void learn_option(learn_cfg *c, const char *arg) {
   const char *eq = strchr(arg, '=');
   if (!eq) {
@@ -102,7 +108,7 @@ static void learn_option(learn_cfg *c, const char *arg) {
       {"envs", &c->envs, NULL},   {"tmax", &c->tmax, NULL},       {"units", &c->units, NULL},
       {"threads", &c->threads, NULL}, {"lr", NULL, &c->lr},       {"beta", NULL, &c->beta},
       {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
-      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain}};
+      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
     if (keys[i].i) *keys[i].i = (int)v;
@@ -111,6 +117,15 @@ static void learn_option(learn_cfg *c, const char *arg) {
   }
   fprintf(stderr, "bench_lstm: unknown option '%s'\n", arg);
   exit(2);
+}
+
+static int print_curve(void *user, pg_agent *agent) {
+  (void)user;
+  double steps = 0.0, mean = 0.0;
+  pg_agent_get_stat(agent, PG_STAT_TOTAL_STEPS, &steps);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean);
+  fprintf(stderr, "  %.0f steps: mean-100 %.1f\n", steps, mean);
+  return 0;
 }
 
 static void set_if(pg_agent *agent, pg_ctx *ctx, pg_param p, double v) {
@@ -154,7 +169,9 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
   set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
   set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
-  check(pg_agent_train(agent, env, steps, NULL, NULL), ctx, "train");
+  if (c->curve > 0)
+    check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
+  check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
   double mean = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
   pg_agent_destroy(agent);
