@@ -76,8 +76,8 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 /* A learning run's settings: the network and the agent's parameters. */
 typedef struct learn_cfg {
   bool a3c;
-  int envs, tmax, units, threads, dense, curve;
-  double lr, beta, clip, gamma, value_coef, gain;
+  int envs, tmax, units, threads, dense, curve, first;
+  double lr, beta, clip, gamma, value_coef, gain, scale, anneal;
 } learn_cfg;
 
 static void learn_defaults(learn_cfg *c, bool a3c) {
@@ -88,14 +88,20 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->threads = 4;
   c->dense = 1;
   c->curve = 0;
+  c->first = 1;
   c->gain = 1.0;
+  c->scale = 0.0;
+  c->anneal = -1.0;
   c->lr = c->beta = c->clip = c->gamma = c->value_coef = -1.0; /* -1: the algorithm's default */
 }
 
 /* key=value overrides: envs, tmax, units, threads, lr, beta, clip, gamma,
-** vcoef; dense (1: a dense ReLU layer before the LSTM / the second dense
+** vcoef, anneal (PG_PARAM_LR_ANNEAL_STEPS); dense (1: a dense ReLU layer before the LSTM / the second dense
 ** layer, 0: none), gain (times the first layer's initializer gain) and
-** curve (N > 0: the mean-100 return every N steps on stderr). */
+** curve (N > 0: the mean-100 return every N steps on stderr), scale (S >
+** 0: the task's observations times S, the last one times 10 S: a fixed
+** scale for CartPolePositions' [x, theta]) and first (the first seed; the
+** seeds are first .. first + SEEDS - 1). */
 static void learn_option(learn_cfg *c, const char *arg) {
   const char *eq = strchr(arg, '=');
   if (!eq) {
@@ -108,7 +114,8 @@ static void learn_option(learn_cfg *c, const char *arg) {
       {"envs", &c->envs, NULL},   {"tmax", &c->tmax, NULL},       {"units", &c->units, NULL},
       {"threads", &c->threads, NULL}, {"lr", NULL, &c->lr},       {"beta", NULL, &c->beta},
       {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
-      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL}};
+      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL},
+      {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
     if (keys[i].i) *keys[i].i = (int)v;
@@ -117,6 +124,86 @@ static void learn_option(learn_cfg *c, const char *arg) {
   }
   fprintf(stderr, "bench_lstm: unknown option '%s'\n", arg);
   exit(2);
+}
+
+/* The task with its observations scaled by fixed factors (host-side
+** preprocessing: each instance wraps a built-in of its own). */
+typedef struct scaled_env {
+  pg_env *inner;
+  int32_t obs;
+  double scale;
+  const char *task;
+  pg_ctx *ctx;
+} scaled_env;
+
+static void scale_obs(const scaled_env *e, float *obs) {
+  for (int32_t i = 0; i < e->obs; i++)
+    obs[i] *= (float)(e->scale * (i == e->obs - 1 ? 10.0 : 1.0));
+}
+
+static int scaled_reset(void *user, uint64_t seed, float *obs) {
+  scaled_env *e = user;
+  if (pg_env_set_seed(e->inner, seed) != PG_OK) return 1;
+  if (pg_env_reset(e->inner, obs, (size_t)e->obs) != PG_OK) return 1;
+  scale_obs(e, obs);
+  return 0;
+}
+
+static int scaled_step(void *user, const float *action, float *obs, float *reward,
+                       int32_t *terminated, int32_t *truncated) {
+  scaled_env *e = user;
+  if (pg_env_step(e->inner, action, 1, obs, (size_t)e->obs, reward, terminated, truncated) !=
+      PG_OK)
+    return 1;
+  scale_obs(e, obs);
+  return 0;
+}
+
+static int scaled_close(void *user) {
+  scaled_env *e = user;
+  pg_env_destroy(e->inner);
+  free(e);
+  return 0;
+}
+
+static scaled_env *scaled_new(const scaled_env *proto) {
+  scaled_env *e = malloc(sizeof *e);
+  if (!e) return NULL;
+  *e = *proto;
+  if (pg_env_create_builtin(e->ctx, e->task, 1, &e->inner) != PG_OK) {
+    free(e);
+    return NULL;
+  }
+  return e;
+}
+
+static int scaled_create(void *factory_user, int32_t index, uint64_t seed, void **out) {
+  (void)index;
+  (void)seed;
+  *out = scaled_new(factory_user);
+  return *out ? 0 : 1;
+}
+
+static pg_env *make_env(pg_ctx *ctx, const char *task, uint64_t seed, double scale) {
+  pg_env *env = NULL;
+  check(pg_env_create_builtin(ctx, task, seed, &env), ctx, "env");
+  if (scale <= 0.0) return env;
+  int32_t obs = 0, n = 0;
+  pg_action_kind kind;
+  uint64_t cap = 0;
+  check(pg_env_get_observation_size(env, &obs), ctx, "obs");
+  check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
+  check(pg_env_get_max_episode_steps(env, &cap), ctx, "cap");
+  pg_env_destroy(env);
+  scaled_env proto = {NULL, obs, scale, task, ctx};
+  scaled_env *e = scaled_new(&proto);
+  if (!e) exit(1);
+  pg_env_vtable vt = {sizeof vt, scaled_reset, scaled_step, scaled_close, NULL, scaled_create,
+                      NULL, NULL};
+  check(pg_env_create(ctx, &vt, e, "scaled", obs, kind, n, &env), ctx, "env");
+  check(pg_env_set_max_episode_steps(env, cap), ctx, "cap");
+  check(pg_env_set_seed(env, seed), ctx, "seed");
+  return env;
 }
 
 static int print_curve(void *user, pg_agent *agent) {
@@ -138,8 +225,7 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   pg_ctx *ctx = NULL;
   check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
   check(pg_ctx_set_seed(ctx, seed), ctx, "seed");
-  pg_env *env = NULL;
-  check(pg_env_create_builtin(ctx, task, seed, &env), ctx, "env");
+  pg_env *env = make_env(ctx, task, seed, c->scale);
   int32_t obs = 0, n = 0;
   pg_action_kind kind;
   check(pg_env_get_observation_size(env, &obs), ctx, "obs");
@@ -169,6 +255,7 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
   set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
   set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
+  set_if(agent, ctx, PG_PARAM_LR_ANNEAL_STEPS, c->anneal);
   if (c->curve > 0)
     check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
   check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
@@ -207,7 +294,7 @@ int main(int argc, char **argv) {
       printf("%s (%d units) %s on %s, %ld steps, envs %d, t_max %d:",
              r == 0 ? "recurrent LSTM" : "feed-forward", c.units,
              a3c ? "A3C" : "PAAC", argv[2], steps, c.envs, c.tmax);
-      for (int s = 1; s <= seeds; s++) {
+      for (int s = c.first; s < c.first + seeds; s++) {
         printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, &c));
         fflush(stdout);
       }
