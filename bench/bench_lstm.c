@@ -76,7 +76,7 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 /* A learning run's settings: the network and the agent's parameters. */
 typedef struct learn_cfg {
   bool a3c;
-  int envs, tmax, units, threads, dense, curve, first;
+  int envs, tmax, units, threads, dense, curve, first, eval;
   double lr, beta, clip, gamma, value_coef, gain, scale, anneal;
 } learn_cfg;
 
@@ -89,6 +89,7 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->dense = 1;
   c->curve = 0;
   c->first = 1;
+  c->eval = 0;
   c->gain = 1.0;
   c->scale = 0.0;
   c->anneal = -1.0;
@@ -101,7 +102,8 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
 ** curve (N > 0: the mean-100 return every N steps on stderr), scale (S >
 ** 0: the task's observations times S, the last one times 10 S: a fixed
 ** scale for CartPolePositions' [x, theta]) and first (the first seed; the
-** seeds are first .. first + SEEDS - 1). */
+** seeds are first .. first + SEEDS - 1), eval (N > 0: after training, the
+** mean return of N greedy episodes too, in brackets). */
 static void learn_option(learn_cfg *c, const char *arg) {
   const char *eq = strchr(arg, '=');
   if (!eq) {
@@ -115,7 +117,8 @@ static void learn_option(learn_cfg *c, const char *arg) {
       {"threads", &c->threads, NULL}, {"lr", NULL, &c->lr},       {"beta", NULL, &c->beta},
       {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
       {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL},
-      {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL}};
+      {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL},
+      {"eval", &c->eval, NULL}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
     if (keys[i].i) *keys[i].i = (int)v;
@@ -219,7 +222,8 @@ static void set_if(pg_agent *agent, pg_ctx *ctx, pg_param p, double v) {
   if (v >= 0.0) check(pg_agent_set_param(agent, p, v), ctx, "set_param");
 }
 
-/* PAAC or A3C on `task` with an LSTM (recurrent) or a second dense layer. */
+/* PAAC or A3C on `task` with an LSTM (recurrent) or a second dense layer;
+** prints and returns the final mean-100 return. */
 static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
                     const learn_cfg *c) {
   pg_ctx *ctx = NULL;
@@ -259,8 +263,13 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   if (c->curve > 0)
     check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
   check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
-  double mean = 0.0;
+  double mean = 0.0, greedy = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
+  printf(" %.2f", mean);
+  if (c->eval > 0) {
+    check(pg_agent_evaluate(agent, env, c->eval, 1, &greedy, NULL), ctx, "evaluate");
+    printf(" [%.1f]", greedy);
+  }
   pg_agent_destroy(agent);
   pg_net_destroy(net);
   pg_env_destroy(env);
@@ -295,7 +304,7 @@ int main(int argc, char **argv) {
              r == 0 ? "recurrent LSTM" : "feed-forward", c.units,
              a3c ? "A3C" : "PAAC", argv[2], steps, c.envs, c.tmax);
       for (int s = c.first; s < c.first + seeds; s++) {
-        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, &c));
+        (void)learn(argv[2], r == 0, steps, (uint64_t)s, &c);
         fflush(stdout);
       }
       printf("\n");
