@@ -651,8 +651,11 @@ PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
 /** Creates a built-in task by name (see pg_env_builtin_name and
 ** docs/ENVIRONMENTS.md): "ShortCorridor", "CartPole-v1",
 ** "CartPoleContinuous-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1",
-** "Catch". Its step cap is the task's time limit. Errors:
-** PG_ERR_INVALID_ARG (NULL or unknown name), PG_ERR_NOMEM. */
+** "Catch", "CartPolePositions-v1", "CueCorridor". A task that takes
+** options reads them after a colon: "CueCorridor:length=N" (N in [1, 1000],
+** 6 by default); the env's name is then the name as given. Its step cap is
+** the task's time limit. Errors: PG_ERR_INVALID_ARG (NULL or unknown name,
+** an option the task does not take or a bad value), PG_ERR_NOMEM. */
 PG_API pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name,
                                        uint64_t seed, pg_env **out);
 
