@@ -10,7 +10,9 @@
 **                              CartPolePositions-v1); prints the final
 **                              mean-100 return per seed.
 **
-** Timings on a shared machine are noisy: compare runs made back to back. */
+** bench/bench_lstm_torch.py times the same segment with torch.nn.LSTM.
+** Timings are CPU time of the thread; on a shared machine compare runs
+** made back to back. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "nn/pg_nn.h"
 
@@ -20,9 +22,11 @@
 #include <string.h>
 #include <time.h>
 
+/* CPU time of this thread: the figure that holds on a loaded machine (the
+** same clock as bench/bench_lstm_torch.py's time.thread_time). */
 static double now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -69,34 +73,203 @@ static void time_segment(pg_ctx *ctx, size_t T) {
   pg_net_destroy(net);
 }
 
-/* PAAC on `task` with an LSTM (recurrent) or a second dense layer. */
-static double learn(const char *task, bool recurrent, long steps, uint64_t seed, bool a3c) {
+/* A learning run's settings: the network and the agent's parameters. */
+typedef struct learn_cfg {
+  bool a3c;
+  int envs, tmax, units, threads, dense, curve, first, eval;
+  double lr, beta, clip, gamma, value_coef, gain, scale, anneal;
+} learn_cfg;
+
+static void learn_defaults(learn_cfg *c, bool a3c) {
+  c->a3c = a3c;
+  c->envs = a3c ? 1 : 16;
+  c->tmax = 5;
+  c->units = 64;
+  c->threads = 4;
+  c->dense = 1;
+  c->curve = 0;
+  c->first = 1;
+  c->eval = 0;
+  c->gain = 1.0;
+  c->scale = 0.0;
+  c->anneal = -1.0;
+  c->lr = c->beta = c->clip = c->gamma = c->value_coef = -1.0; /* -1: the algorithm's default */
+}
+
+/* key=value overrides: envs, tmax, units, threads, lr, beta, clip, gamma,
+** vcoef, anneal (PG_PARAM_LR_ANNEAL_STEPS); dense (1: a dense ReLU layer before the LSTM / the second dense
+** layer, 0: none), gain (times the first layer's initializer gain) and
+** curve (N > 0: the mean-100 return every N steps on stderr), scale (S >
+** 0: the task's observations times S, the last one times 10 S: a fixed
+** scale for CartPolePositions' [x, theta]) and first (the first seed; the
+** seeds are first .. first + SEEDS - 1), eval (N > 0: after training, the
+** mean return of N greedy episodes too, in brackets). */
+static void learn_option(learn_cfg *c, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (!eq) {
+    fprintf(stderr, "bench_lstm: option '%s' is not key=value\n", arg);
+    exit(2);
+  }
+  size_t k = (size_t)(eq - arg);
+  double v = atof(eq + 1);
+  struct { const char *key; int *i; double *d; } keys[] = {
+      {"envs", &c->envs, NULL},   {"tmax", &c->tmax, NULL},       {"units", &c->units, NULL},
+      {"threads", &c->threads, NULL}, {"lr", NULL, &c->lr},       {"beta", NULL, &c->beta},
+      {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
+      {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL},
+      {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL},
+      {"eval", &c->eval, NULL}};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
+    if (keys[i].i) *keys[i].i = (int)v;
+    else *keys[i].d = v;
+    return;
+  }
+  fprintf(stderr, "bench_lstm: unknown option '%s'\n", arg);
+  exit(2);
+}
+
+/* The task with its observations scaled by fixed factors (host-side
+** preprocessing: each instance wraps a built-in of its own). */
+typedef struct scaled_env {
+  pg_env *inner;
+  int32_t obs;
+  double scale;
+  const char *task;
+  pg_ctx *ctx;
+} scaled_env;
+
+static void scale_obs(const scaled_env *e, float *obs) {
+  for (int32_t i = 0; i < e->obs; i++)
+    obs[i] *= (float)(e->scale * (i == e->obs - 1 ? 10.0 : 1.0));
+}
+
+static int scaled_reset(void *user, uint64_t seed, float *obs) {
+  scaled_env *e = user;
+  if (pg_env_set_seed(e->inner, seed) != PG_OK) return 1;
+  if (pg_env_reset(e->inner, obs, (size_t)e->obs) != PG_OK) return 1;
+  scale_obs(e, obs);
+  return 0;
+}
+
+static int scaled_step(void *user, const float *action, float *obs, float *reward,
+                       int32_t *terminated, int32_t *truncated) {
+  scaled_env *e = user;
+  if (pg_env_step(e->inner, action, 1, obs, (size_t)e->obs, reward, terminated, truncated) !=
+      PG_OK)
+    return 1;
+  scale_obs(e, obs);
+  return 0;
+}
+
+static int scaled_close(void *user) {
+  scaled_env *e = user;
+  pg_env_destroy(e->inner);
+  free(e);
+  return 0;
+}
+
+static scaled_env *scaled_new(const scaled_env *proto) {
+  scaled_env *e = malloc(sizeof *e);
+  if (!e) return NULL;
+  *e = *proto;
+  if (pg_env_create_builtin(e->ctx, e->task, 1, &e->inner) != PG_OK) {
+    free(e);
+    return NULL;
+  }
+  return e;
+}
+
+static int scaled_create(void *factory_user, int32_t index, uint64_t seed, void **out) {
+  (void)index;
+  (void)seed;
+  *out = scaled_new(factory_user);
+  return *out ? 0 : 1;
+}
+
+static pg_env *make_env(pg_ctx *ctx, const char *task, uint64_t seed, double scale) {
+  pg_env *env = NULL;
+  check(pg_env_create_builtin(ctx, task, seed, &env), ctx, "env");
+  if (scale <= 0.0) return env;
+  int32_t obs = 0, n = 0;
+  pg_action_kind kind;
+  uint64_t cap = 0;
+  check(pg_env_get_observation_size(env, &obs), ctx, "obs");
+  check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
+  check(pg_env_get_max_episode_steps(env, &cap), ctx, "cap");
+  pg_env_destroy(env);
+  scaled_env proto = {NULL, obs, scale, task, ctx};
+  scaled_env *e = scaled_new(&proto);
+  if (!e) exit(1);
+  pg_env_vtable vt = {sizeof vt, scaled_reset, scaled_step, scaled_close, NULL, scaled_create,
+                      NULL, NULL};
+  check(pg_env_create(ctx, &vt, e, "scaled", obs, kind, n, &env), ctx, "env");
+  check(pg_env_set_max_episode_steps(env, cap), ctx, "cap");
+  check(pg_env_set_seed(env, seed), ctx, "seed");
+  return env;
+}
+
+static int print_curve(void *user, pg_agent *agent) {
+  (void)user;
+  double steps = 0.0, mean = 0.0;
+  pg_agent_get_stat(agent, PG_STAT_TOTAL_STEPS, &steps);
+  pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean);
+  fprintf(stderr, "  %.0f steps: mean-100 %.1f\n", steps, mean);
+  return 0;
+}
+
+static void set_if(pg_agent *agent, pg_ctx *ctx, pg_param p, double v) {
+  if (v >= 0.0) check(pg_agent_set_param(agent, p, v), ctx, "set_param");
+}
+
+/* PAAC or A3C on `task` with an LSTM (recurrent) or a second dense layer;
+** prints and returns the final mean-100 return. */
+static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
+                    const learn_cfg *c) {
   pg_ctx *ctx = NULL;
   check(pg_ctx_create(NULL, NULL, &ctx), NULL, "pg_ctx_create");
   check(pg_ctx_set_seed(ctx, seed), ctx, "seed");
-  pg_env *env = NULL;
-  check(pg_env_create_builtin(ctx, task, seed, &env), ctx, "env");
+  pg_env *env = make_env(ctx, task, seed, c->scale);
   int32_t obs = 0, n = 0;
   pg_action_kind kind;
   check(pg_env_get_observation_size(env, &obs), ctx, "obs");
   check(pg_env_get_action_space(env, &kind, &n), ctx, "actions");
-  const int ENVS = a3c ? 1 : 16, TM = 5, H = 64;
+  const size_t H = (size_t)c->units, rows = 2 * (size_t)c->envs * (size_t)c->tmax + (size_t)c->envs;
   pg_net *net = NULL;
-  check(pg_net_create(ctx, (size_t)obs, 2 * ENVS * TM + ENVS, seed, &net), ctx, "net");
-  check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
-  if (recurrent) check(pg_net_add_lstm(net, H, PG_INIT_GLOROT_UNIFORM, 1.0), ctx, "lstm");
-  else check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, sqrt(2.0)), ctx, "dense");
+  check(pg_net_create(ctx, (size_t)obs, rows, seed, &net), ctx, "net");
+  double g = c->gain;
+  if (c->dense) {
+    check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, g * sqrt(2.0)), ctx,
+          "dense");
+    g = 1.0;
+  }
+  if (recurrent) check(pg_net_add_lstm(net, H, PG_INIT_GLOROT_UNIFORM, g), ctx, "lstm");
+  else check(pg_net_add_dense(net, H, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, g * sqrt(2.0)), ctx,
+             "dense");
   check(pg_net_add_categorical_head(net, (size_t)n, PG_INIT_ORTHOGONAL, 0.01), ctx, "head");
   check(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), ctx, "value");
   check(pg_net_finalize(net), ctx, "finalize");
   pg_agent *agent = NULL;
-  check(pg_agent_create(ctx, a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
-  check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, ENVS), ctx, "num_envs");
-  if (a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, 4), ctx, "num_threads");
-  check(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), ctx, "t_max");
-  check(pg_agent_train(agent, env, steps, NULL, NULL), ctx, "train");
-  double mean = 0.0;
+  check(pg_agent_create(ctx, c->a3c ? PG_ALGO_A3C : PG_ALGO_PAAC, net, NULL, &agent), ctx, "agent");
+  check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, c->envs), ctx, "num_envs");
+  if (c->a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, c->threads), ctx, "num_threads");
+  check(pg_agent_set_param(agent, PG_PARAM_T_MAX, c->tmax), ctx, "t_max");
+  set_if(agent, ctx, PG_PARAM_LR, c->lr);
+  set_if(agent, ctx, PG_PARAM_ENTROPY_BETA, c->beta);
+  set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
+  set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
+  set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
+  set_if(agent, ctx, PG_PARAM_LR_ANNEAL_STEPS, c->anneal);
+  if (c->curve > 0)
+    check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
+  check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
+  double mean = 0.0, greedy = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
+  printf(" %.2f", mean);
+  if (c->eval > 0) {
+    check(pg_agent_evaluate(agent, env, c->eval, 1, &greedy, NULL), ctx, "evaluate");
+    printf(" [%.1f]", greedy);
+  }
   pg_agent_destroy(agent);
   pg_net_destroy(net);
   pg_env_destroy(env);
@@ -117,17 +290,28 @@ int main(int argc, char **argv) {
     long steps = atol(argv[3]);
     int seeds = argc >= 5 ? atoi(argv[4]) : 5;
     bool a3c = argc >= 6 && strcmp(argv[5], "a3c") == 0;
+    learn_cfg c;
+    learn_defaults(&c, a3c);
+    int which = 2; /* 0: recurrent only, 1: feed-forward only, 2: both */
+    for (int i = 6; i < argc; i++) {
+      if (strcmp(argv[i], "recurrent") == 0) which = 0;
+      else if (strcmp(argv[i], "ff") == 0) which = 1;
+      else learn_option(&c, argv[i]);
+    }
     for (int r = 0; r < 2; r++) {
-      printf("%s %s on %s, %ld steps:", r == 0 ? "recurrent (LSTM 64)" : "feed-forward",
-             a3c ? "A3C (4 threads)" : "PAAC", argv[2], steps);
-      for (int s = 1; s <= seeds; s++) {
-        printf(" %.2f", learn(argv[2], r == 0, steps, (uint64_t)s, a3c));
+      if (which != 2 && which != r) continue;
+      printf("%s (%d units) %s on %s, %ld steps, envs %d, t_max %d:",
+             r == 0 ? "recurrent LSTM" : "feed-forward", c.units,
+             a3c ? "A3C" : "PAAC", argv[2], steps, c.envs, c.tmax);
+      for (int s = c.first; s < c.first + seeds; s++) {
+        (void)learn(argv[2], r == 0, steps, (uint64_t)s, &c);
         fflush(stdout);
       }
       printf("\n");
     }
     return 0;
   }
-  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c]]\n");
+  fprintf(stderr, "usage: bench_lstm time | bench_lstm learn TASK STEPS [SEEDS [paac|a3c "
+                  "[recurrent|ff] [key=value ...]]]\n");
   return 2;
 }

@@ -651,8 +651,11 @@ PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
 /** Creates a built-in task by name (see pg_env_builtin_name and
 ** docs/ENVIRONMENTS.md): "ShortCorridor", "CartPole-v1",
 ** "CartPoleContinuous-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1",
-** "Catch". Its step cap is the task's time limit. Errors:
-** PG_ERR_INVALID_ARG (NULL or unknown name), PG_ERR_NOMEM. */
+** "Catch", "CartPolePositions-v1", "CueCorridor". A task that takes
+** options reads them after a colon: "CueCorridor:length=N" (N in [1, 1000],
+** 6 by default); the env's name is then the name as given. Its step cap is
+** the task's time limit. Errors: PG_ERR_INVALID_ARG (NULL or unknown name,
+** an option the task does not take or a bad value), PG_ERR_NOMEM. */
 PG_API pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name,
                                        uint64_t seed, pg_env **out);
 
@@ -948,6 +951,24 @@ PG_API pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm,
                                          int32_t hidden_layers,
                                          pg_agent **out);
 
+/** As pg_agent_create_for_env, with a recurrent trunk: hidden_layers dense
+** ReLU layers of hidden_units (0 layers: none), then an LSTM of lstm_units
+** (pg_net_add_lstm), then one net with the policy and value heads (the
+** state is the trunk's, so A3C gets no separate value net here). Only the
+** recurrent algorithms, PG_ALGO_PAAC (one state per environment slot) and
+** PG_ALGO_A3C (A3C-LSTM, a state per worker). The net holds 1024 rows:
+** recurrent PAAC needs 2 * num_envs * t_max + num_envs of them (32
+** environments: t_max <= 15). The agent owns its net; env is only read for
+** its spaces. Errors: PG_ERR_INVALID_ARG (NULL arguments, unknown
+** algorithm), PG_ERR_OUT_OF_RANGE (hidden_layers not in [0, 8],
+** hidden_units or lstm_units not in [1, 4096]), PG_ERR_UNSUPPORTED (an
+** algorithm that trains no recurrent net, or the action space),
+** PG_ERR_NOMEM. Since 0.2.0. */
+PG_API pg_status pg_agent_create_for_env_lstm(pg_ctx *ctx, pg_algorithm algorithm,
+                                              const pg_env *env, int32_t hidden_units,
+                                              int32_t hidden_layers, int32_t lstm_units,
+                                              pg_agent **out);
+
 /** Convolutional trunks that pg_agent_create_for_env_trunk builds for an
 ** environment's image observation (ReLU, He-uniform weights, then one
 ** dense ReLU layer; kernels k x k with stride s written k/s). Numbers are
@@ -981,7 +1002,10 @@ PG_API pg_status pg_agent_create_for_env_trunk(pg_ctx *ctx, pg_algorithm algorit
 ** and max_batch are not used), adds the heads the algorithm needs for
 ** env's spaces, and draws fresh weights from the context's seed.
 ** template_net (finalized or not, of the same context) is only read during
-** the call; the caller still owns it. Errors: PG_ERR_INVALID_ARG (NULL
+** the call; the caller still owns it. A template with an LSTM (e.g. conv
+** layers, dense 256, LSTM 256: A3C-LSTM on images) gives a recurrent
+** agent as pg_agent_create_for_env_lstm does (PAAC or A3C, one net with
+** both heads, 1024 rows). Errors: PG_ERR_INVALID_ARG (NULL
 ** arguments, another context, unknown algorithm), PG_ERR_SHAPE (the
 ** template's input size is not env's observation size),
 ** PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
@@ -1120,12 +1144,24 @@ PG_API pg_status pg_agent_reset_state(pg_agent *agent, size_t slot);
 ** deterministic = 1 for argmax / Gaussian mean. Lengths as for one slot of
 ** pg_agent_step: obs_len = obs_size, mask NULL or mask_len = n_actions,
 ** action_len = the action length; others give PG_ERR_SHAPE. An agent with
-** a recurrent (LSTM) net gives PG_ERR_UNSUPPORTED: its state belongs to
-** its slots; act through a pg_policy_session of pg_policy_from_agent. */
+** a recurrent (LSTM) net keeps one state for pg_agent_act, its own (apart
+** from the slots' of pg_agent_step, which acting leaves as they are):
+** carried from one call to the next, zero at the agent's creation, reset
+** with pg_agent_reset_act_state at the start of each episode. It acts with
+** the current parameters (a copy made at each call, into memory the first
+** call allocates: PG_ERR_NOMEM there); one thread at a time per agent. The
+** act state is not saved in checkpoints. */
 PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               size_t obs_len, const uint8_t *mask,
                               size_t mask_len, int32_t deterministic,
                               float *action, size_t action_len);
+
+/** Recurrent agents: starts a new episode for pg_agent_act (its state back
+** to zero; the slots' states are not touched). A no-op for feed-forward
+** nets and before the first pg_agent_act. Writes only the agent; one
+** thread at a time per agent. Errors: PG_ERR_INVALID_ARG (agent NULL).
+** Since 0.2.0. */
+PG_API pg_status pg_agent_reset_act_state(pg_agent *agent);
 
 /** The sizes of the host-driven calls, to size their buffers: floats per
 ** observation; floats per action (1 for discrete policies, the dimension

@@ -102,6 +102,81 @@ static pg_env *make_host_env(pg_ctx *ctx, host *h) {
 
 /* ---- built-ins ----------------------------------------------------------- */
 
+/* CueCorridor's length in the creation name: at each length a policy that
+** remembers the cue gets +1 after length + 1 steps, one that answers the
+** other way -1; the time limit follows; siblings made by the factory (a
+** vec env) keep the length; bad options are refused with a message. */
+static void cue_episode(pg_env *env, int32_t length, int remember) {
+  float obs[3];
+  ck_assert_int_eq(pg_env_reset(env, obs, 3), PG_OK);
+  ck_assert(obs[0] == 1.0f || obs[0] == -1.0f);
+  float cue = obs[0], reward = 0.0f;
+  int32_t te = 0, tr = 0, steps = 0;
+  while (!te && !tr) {
+    ck_assert_float_eq(obs[1], (float)steps / (float)length);
+    ck_assert_float_eq(obs[2], steps == length ? 1.0f : 0.0f);
+    float a = (cue > 0.0f) == (remember != 0) ? 1.0f : 0.0f;
+    ck_assert_int_eq(pg_env_step(env, &a, 1, obs, 3, &reward, &te, &tr), PG_OK);
+    steps++;
+    if (!te) ck_assert_float_eq(reward, 0.0f);
+  }
+  ck_assert_int_eq(te, 1);
+  ck_assert_int_eq(steps, length + 1);
+  ck_assert_float_eq(reward, remember ? 1.0f : -1.0f);
+}
+
+START_TEST(test_cue_corridor_lengths) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  static const int32_t lengths[] = {1, 3, 6, 20, 1000};
+  for (size_t i = 0; i < sizeof lengths / sizeof *lengths; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "CueCorridor:length=%d", (int)lengths[i]);
+    pg_env *env = NULL;
+    ck_assert_int_eq(pg_env_create_builtin(ctx, name, 7, &env), PG_OK);
+    ck_assert_str_eq(pg_env_get_name(env), name);
+    uint64_t cap = 0;
+    ck_assert_int_eq(pg_env_get_max_episode_steps(env, &cap), PG_OK);
+    ck_assert_uint_eq(cap, (uint64_t)lengths[i] + 1);
+    for (int e = 0; e < 4; e++) cue_episode(env, lengths[i], e % 2 == 0);
+    /* the factory's instances have the same length */
+    pg_vec_env *vec = NULL;
+    ck_assert_int_eq(pg_vec_env_create(env, 2, 1, 3, &vec), PG_OK);
+    float obs[6];
+    ck_assert_int_eq(pg_vec_env_reset(vec, obs, 6), PG_OK);
+    for (int32_t t = 0; t < lengths[i]; t++) {
+      float act[2] = {0.0f, 0.0f}, rew[2];
+      int32_t te[2], tr[2];
+      ck_assert_int_eq(pg_vec_env_step(vec, act, 2, obs, 6, rew, te, tr, NULL), PG_OK);
+      ck_assert(!te[0] && !te[1]);
+    }
+    ck_assert_float_eq(obs[2], 1.0f);
+    ck_assert_float_eq(obs[5], 1.0f);
+    pg_vec_env_destroy(vec);
+    pg_env_destroy(env);
+  }
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CueCorridor", 7, &env), PG_OK);
+  uint64_t cap = 0;
+  ck_assert_int_eq(pg_env_get_max_episode_steps(env, &cap), PG_OK);
+  ck_assert_uint_eq(cap, 7);
+  cue_episode(env, 6, 1);
+  pg_env_destroy(env);
+  static const char *bad[] = {"CueCorridor:length=0", "CueCorridor:length=1001",
+                              "CueCorridor:length=", "CueCorridor:length=5x",
+                              "CueCorridor:size=5", "CartPole-v1:length=5"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    env = NULL;
+    ck_assert_int_eq(pg_env_create_builtin(ctx, bad[i], 7, &env), PG_ERR_INVALID_ARG);
+    ck_assert_ptr_null(env);
+    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), strchr(bad[i], ':') + 1));
+  }
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
+}
+END_TEST
+
+
 START_TEST(test_builtin_names_and_spaces) {
   pg_test_alloc counter = {0};
   pg_ctx *ctx = pg_test_ctx(&counter);
@@ -1049,6 +1124,7 @@ int main(void) {
   Suite *s = suite_create("env");
   TCase *tc = tcase_create("env");
   tcase_add_test(tc, test_builtin_names_and_spaces);
+  tcase_add_test(tc, test_cue_corridor_lengths);
   tcase_add_test(tc, test_reference_trajectories);
   tcase_add_test(tc, test_deterministic_per_seed);
   tcase_add_test(tc, test_short_corridor_value);

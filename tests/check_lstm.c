@@ -315,6 +315,46 @@ START_TEST(test_policy_sessions) {
 }
 END_TEST
 
+/* pg_agent_act on a recurrent agent: its own state, carried from call to
+** call: the greedy actions over a sequence equal those of a session of
+** pg_policy_from_agent stepped the same way, differ from acting from a
+** fresh state at every call, and start over after
+** pg_agent_reset_act_state. */
+static void check_act_state(pg_agent *agent) {
+  enum { K = 24 };
+  float xs[K * IN], got[K], again[K], want[K], fresh[K];
+  fill(xs, K * IN, 77);
+  pg_policy *pol = NULL;
+  pg_policy_session *ses = NULL;
+  ck_assert_int_eq(pg_policy_from_agent(agent, &pol), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(pol, 1, &ses), PG_OK);
+  ck_assert_int_eq(pg_agent_reset_act_state(agent), PG_OK);
+  for (int k = 0; k < K; k++) {
+    ck_assert_int_eq(pg_agent_act(agent, xs + k * IN, IN, NULL, 0, 1, got + k, 1), PG_OK);
+    ck_assert_int_eq(pg_policy_act(ses, xs + k * IN, IN, NULL, 0, 1, want + k, 1), PG_OK);
+    ck_assert_int_eq(pg_policy_session_reset(ses), PG_OK);
+    ck_assert_int_eq(pg_policy_act(ses, xs + k * IN, IN, NULL, 0, 1, fresh + k, 1), PG_OK);
+  }
+  ck_assert_int_eq(pg_policy_session_reset(ses), PG_OK);
+  for (int k = 0; k < K; k++) /* the reference, stepped through the sequence */
+    ck_assert_int_eq(pg_policy_act(ses, xs + k * IN, IN, NULL, 0, 1, want + k, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_reset_act_state(agent), PG_OK);
+  for (int k = 0; k < K; k++)
+    ck_assert_int_eq(pg_agent_act(agent, xs + k * IN, IN, NULL, 0, 1, again + k, 1), PG_OK);
+  int differ = 0;
+  for (int k = 0; k < K; k++) {
+    ck_assert_msg(got[k] == want[k] && again[k] == want[k], "act %d: %g, %g vs %g", k,
+                  (double)got[k], (double)again[k], (double)want[k]);
+    differ += fresh[k] != want[k];
+  }
+  ck_assert_msg(differ > 0, "the acting state changed no greedy action");
+  ck_assert_int_eq(pg_agent_reset_act_state(NULL), PG_ERR_INVALID_ARG);
+  float a1;
+  ck_assert_int_eq(pg_agent_act(agent, xs, IN + 1, NULL, 0, 1, &a1, 1), PG_ERR_SHAPE);
+  pg_policy_session_destroy(ses);
+  pg_policy_destroy(pol);
+}
+
 /* Recurrent PAAC and A3C-LSTM driven frame by frame (the host-driven loop) with
 ** episodes ending at different times in different slots: after every
 ** step the agent's net computed exactly what a reference net computes
@@ -347,6 +387,12 @@ static void host_loop(pg_algorithm algo, size_t N) {
     if (t == 17) { /* a host restarting the last slot without reporting its end */
       ck_assert_int_eq(pg_agent_reset_state(agent, N - 1), PG_OK);
       ck_assert_int_eq(pg_net_reset_state(ref, N - 1, 1), PG_OK);
+    }
+    if (t == 6) { /* acting inside a segment leaves the slots and the segment alone */
+      float a1;
+      ck_assert_int_eq(pg_agent_act(agent, obs, IN, NULL, 0, 0, &a1, 1), PG_OK);
+      ck_assert_int_eq(pg_agent_reset_act_state(agent), PG_OK);
+      before = counter.calls; /* the first act allocates its state */
     }
     ck_assert_int_eq(pg_agent_step(agent, obs, N * IN, NULL, 0, act, N), PG_OK);
     size_t rows = 0;
@@ -383,8 +429,6 @@ static void host_loop(pg_algorithm algo, size_t N) {
   else ck_assert_int_gt(updates, STEPS / TM);
   ck_assert_int_eq(counter.calls, before);
   ck_assert_int_eq(pg_agent_reset_state(agent, N), PG_ERR_OUT_OF_RANGE);
-  float a1;
-  ck_assert_int_eq(pg_agent_act(agent, obs, IN, NULL, 0, 1, &a1, 1), PG_ERR_UNSUPPORTED);
   pg_agent_destroy(agent);
   pg_net_destroy(ref);
   pg_net_destroy(net);
@@ -394,6 +438,99 @@ static void host_loop(pg_algorithm algo, size_t N) {
 START_TEST(test_host_loop_resets_per_slot) {
   host_loop(PG_ALGO_PAAC, 3); /* recurrent PAAC: a state per slot */
   host_loop(PG_ALGO_A3C, 1);  /* A3C-LSTM: the worker's state, segments replayed */
+}
+END_TEST
+
+START_TEST(test_agent_act_state) {
+  static const pg_algorithm algos[] = {PG_ALGO_PAAC, PG_ALGO_A3C};
+  for (int i = 0; i < 2; i++) {
+    pg_test_alloc counter = {0};
+    pg_ctx *ctx = pg_test_ctx(&counter);
+    pg_net *net = make_net(ctx, 64);
+    pg_agent *agent = NULL;
+    ck_assert_int_eq(pg_agent_create(ctx, algos[i], net, NULL, &agent), PG_OK);
+    float a1, x[IN] = {0.5f, -0.25f, 1.0f};
+    ck_assert_int_eq(pg_agent_act(agent, x, IN, NULL, 0, 1, &a1, 1), PG_OK);
+    long calls = counter.calls; /* acting allocates nothing after the first call */
+    for (int k = 0; k < 10; k++)
+      ck_assert_int_eq(pg_agent_act(agent, x, IN, NULL, 0, k % 2, &a1, 1), PG_OK);
+    ck_assert_int_eq(pg_agent_reset_act_state(agent), PG_OK);
+    ck_assert_int_eq(counter.calls, calls);
+    check_act_state(agent);
+    pg_agent_destroy(agent);
+    pg_net_destroy(net);
+    pg_ctx_destroy(ctx);
+    ck_assert_int_eq(counter.live_blocks, 0);
+  }
+}
+END_TEST
+
+/* pg_agent_create_for_env_lstm (and a template with an LSTM): PAAC and A3C
+** get one net, dense then LSTM with both heads, the parameters of the same
+** net built by hand, 1024 rows; it trains and acts; the other algorithms
+** and bad sizes are refused with a message. */
+START_TEST(test_create_for_env_lstm) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CueCorridor:length=3", 3, &env), PG_OK);
+  pg_net *hand = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 3, 8, 1, &hand), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(hand, 32, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_lstm(hand, 16, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(hand, 2, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(hand, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(hand), PG_OK);
+  size_t want = 0, got = 0, rows = 0, vsize = 0;
+  ck_assert_int_eq(pg_net_param_count(hand, &want), PG_OK);
+  static const pg_algorithm algos[] = {PG_ALGO_PAAC, PG_ALGO_A3C};
+  for (int i = 0; i < 4; i++) {
+    pg_agent *agent = NULL;
+    if (i < 2) {
+      ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, algos[i], env, 32, 1, 16, &agent), PG_OK);
+    } else { /* the template route */
+      ck_assert_int_eq(pg_agent_create_from_template(ctx, algos[i - 2], env, hand, &agent), PG_OK);
+    }
+    pg_net *net = NULL, *vnet = NULL;
+    ck_assert_int_eq(pg_agent_get_net(agent, 0, &net), PG_OK);
+    ck_assert_int_eq(pg_agent_get_net(agent, 1, &vnet), PG_ERR_UNSUPPORTED);
+    ck_assert_int_eq(pg_net_param_count(net, &got), PG_OK);
+    ck_assert_uint_eq(got, want);
+    ck_assert_int_eq(pg_net_max_batch(net, &rows), PG_OK);
+    ck_assert_uint_eq(rows, 1024);
+    ck_assert_int_eq(pg_net_output_size(net, PG_NET_OUTPUT_VALUE, &vsize), PG_OK);
+    ck_assert_uint_eq(vsize, 1);
+    ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, i % 2 ? 1 : 8), PG_OK);
+    ck_assert_int_eq(pg_agent_train(agent, env, 2000, NULL, NULL), PG_OK);
+    float obs[3] = {1.0f, 0.0f, 0.0f}, a = -1.0f;
+    ck_assert_int_eq(pg_agent_act(agent, obs, 3, NULL, 0, 1, &a, 1), PG_OK);
+    ck_assert(a == 0.0f || a == 1.0f);
+    pg_agent_destroy(agent);
+  }
+  pg_agent *agent = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, PG_ALGO_REINFORCE, env, 32, 1, 16, &agent),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "recurrent"));
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_ACTOR_CRITIC, env, hand, &agent),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, env, 32, 1, 0, &agent),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "lstm_units = 0"));
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, env, 32, 9, 16, &agent),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, NULL, 32, 1, 16, &agent),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, env, 32, 1, 16, NULL),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(NULL, PG_ALGO_PAAC, env, 32, 1, 16, &agent),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(ctx, (pg_algorithm)999, env, 32, 1, 16, &agent),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_ptr_null(agent);
+  pg_net_destroy(hand);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
 }
 END_TEST
 
@@ -462,7 +599,9 @@ int main(void) {
   tcase_add_test(tc, test_no_allocation);
   tcase_add_test(tc, test_policy_sessions);
   tcase_add_test(tc, test_host_loop_resets_per_slot);
+  tcase_add_test(tc, test_agent_act_state);
   tcase_add_test(tc, test_agents_refuse_lstm);
+  tcase_add_test(tc, test_create_for_env_lstm);
   tcase_add_test(tc, test_learns_cue_corridor);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);

@@ -1154,6 +1154,14 @@ function M.Agent.for_env(ctx, algorithm, env, hidden_units, hidden_layers)
                                   hidden_units or 64, hidden_layers or 1, out), ctx)
   return wrap_agent(ctx, out, {})
 end
+-- A recurrent agent ("paac" or "a3c"): dense layers, then an LSTM, one net with both heads.
+function M.Agent.for_env_lstm(ctx, algorithm, env, hidden_units, hidden_layers, lstm_units)
+  local out = new_out("pg_agent*")
+  check(C.pg_agent_create_for_env_lstm(ctx:p(), enum(algorithm, ALGORITHMS, "algorithm"), env:p(),
+                                       hidden_units or 64, hidden_layers or 1, lstm_units or 64,
+                                       out), ctx)
+  return wrap_agent(ctx, out, {})
+end
 -- Nets with a conv trunk ("nips", "nature", "small") on env's image observation.
 function M.Agent.for_env_trunk(ctx, algorithm, env, trunk)
   local out = new_out("pg_agent*")
@@ -1326,6 +1334,8 @@ function Agent:update()
 end
 --- Recurrent agents: slot's (0-based) state back to zero (a restarted episode).
 function Agent:reset_state(slot) acheck(self, C.pg_agent_reset_state(self:p(), slot)) end
+--- Recurrent agents: act()'s own state back to zero (a new episode).
+function Agent:reset_act_state() acheck(self, C.pg_agent_reset_act_state(self:p())) end
 --- One action, nothing recorded: a 0-based integer or a table of floats.
 function Agent:act(obs, mask, deterministic)
   local o, olen = floats_len(obs, self.observation_size)

@@ -142,6 +142,7 @@ char* pg_param_component(pg_param)
 pg_status pg_agent_create_for_env(pg_ctx*, pg_algorithm, pg_env*, int32_t, int32_t, pg_agent**)
 char* pg_trunk_name(pg_trunk)
 pg_status pg_agent_create_for_env_trunk(pg_ctx*, pg_algorithm, pg_env*, pg_trunk, pg_agent**)
+pg_status pg_agent_create_for_env_lstm(pg_ctx*, pg_algorithm, pg_env*, int32_t, int32_t, int32_t, pg_agent**)
 pg_status pg_agent_create_from_template(pg_ctx*, pg_algorithm, pg_env*, pg_net*, pg_agent**)
 pg_status pg_agent_create(pg_ctx*, pg_algorithm, pg_net*, pg_net*, pg_agent**)
 void pg_agent_destroy(pg_agent*)
@@ -156,6 +157,7 @@ pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, siz
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
 pg_status pg_agent_reset_state(pg_agent*, size_t)
+pg_status pg_agent_reset_act_state(pg_agent*)
 pg_status pg_agent_act(pg_agent*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 pg_status pg_agent_get_shape(pg_agent*, size_t*, size_t*, size_t*, size_t*)
 pg_status pg_agent_create_worker(pg_agent*, pg_agent**)
@@ -1749,6 +1751,16 @@ class Agent(_Handle):
         return cls(ctx, None, None, _ptr=out.value)
 
     @classmethod
+    def for_env_lstm(cls, ctx, algorithm, env, hidden_units=64, hidden_layers=1, lstm_units=64):
+        """A recurrent agent ("paac" or "a3c"): dense layers, then an LSTM of
+        lstm_units, then one net with both heads (pg_agent_create_for_env_lstm)."""
+        out = _new_ptr()
+        _check(lib.pg_agent_create_for_env_lstm(
+            ctx._p, _enum(algorithm, ALGORITHMS, "algorithm"), env._p, int(hidden_units),
+            int(hidden_layers), int(lstm_units), ctypes.byref(out)), ctx)
+        return cls(ctx, None, None, _ptr=out.value)
+
+    @classmethod
     def for_env_trunk(cls, ctx, algorithm, env, trunk="small"):
         """An agent whose nets have a conv trunk ("nips", "nature", "small")
         on env's image observation (pg_agent_create_for_env_trunk)."""
@@ -1926,6 +1938,10 @@ class Agent(_Handle):
     def reset_state(self, slot):
         """Recurrent agents: slot's state back to zero (a restarted episode)."""
         self._ck(lib.pg_agent_reset_state(self._p, int(slot)), self._ctx)
+
+    def reset_act_state(self):
+        """Recurrent agents: act()'s own state back to zero (a new episode)."""
+        self._ck(lib.pg_agent_reset_act_state(self._p), self._ctx)
 
     def act(self, obs, mask=None, deterministic=True):
         """One action for one observation, nothing recorded: an int for a

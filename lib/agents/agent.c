@@ -140,22 +140,34 @@ enum { HEAD_POLICY = 1, HEAD_VALUE = 2, HEAD_Q = 4 };
 typedef struct trunk_src {
   const pg__netdef *tmpl;
   int32_t units, layers;
+  int32_t lstm_units; /* > 0: an LSTM after the dense layers (pg_agent_create_for_env_lstm) */
 } trunk_src;
+
+/* A recurrent trunk: one net with both heads (the state is the trunk's),
+** and room for recurrent PAAC's 2 * num_envs * t_max + num_envs rows. */
+enum { ROWS_FEEDFORWARD = 512, ROWS_RECURRENT = 1024 };
+
+static bool trunk_recurrent(const trunk_src *t) {
+  return t->lstm_units > 0 || (t->tmpl && pg__netdef_state_floats(t->tmpl) > 0);
+}
 
 static pg_status add_trunk(pg_ctx *ctx, const trunk_src *t, size_t in, uint64_t seed,
                            pg_net **out) {
   static const char fn[] = "pg_agent_create_from_template";
   pg_status st;
+  const size_t rows = trunk_recurrent(t) ? ROWS_RECURRENT : ROWS_FEEDFORWARD;
   if (!t->tmpl) {
-    st = pg_net_create(ctx, in, 512, seed, out);
+    st = pg_net_create(ctx, in, rows, seed, out);
     for (int32_t l = 0; st == PG_OK && l < t->layers; l++)
       st = pg_net_add_dense(*out, (size_t)t->units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL,
                             sqrt(2.0));
+    if (st == PG_OK && t->lstm_units > 0)
+      st = pg_net_add_lstm(*out, (size_t)t->lstm_units, PG_INIT_GLOROT_UNIFORM, 1.0);
     return st;
   }
   const pg__shape *s = &t->tmpl->input;
-  st = s->rank == 3 ? pg_net_create_image(ctx, s->dim[0], s->dim[1], s->dim[2], 512, seed, out)
-                    : pg_net_create(ctx, t->tmpl->input_dim, 512, seed, out);
+  st = s->rank == 3 ? pg_net_create_image(ctx, s->dim[0], s->dim[1], s->dim[2], rows, seed, out)
+                    : pg_net_create(ctx, t->tmpl->input_dim, rows, seed, out);
   for (size_t i = 0; st == PG_OK && i < t->tmpl->n_trunk; i++)
     st = pg__net_add_layer(*out, fn, t->tmpl->layers[i].ops, &t->tmpl->layers[i]);
   return st;
@@ -197,7 +209,13 @@ static pg_status create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_en
   const pg__algo_ops *ops = pg__algo_lookup(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
   ** network (the lecture's theta and w), also A3C; PAAC: shared trunk. */
-  bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE);
+  bool recurrent = trunk_recurrent(trunk);
+  if (recurrent && !(ops->traits & PG__TRAIT_RECURRENT))
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: %s does not train recurrent (LSTM) nets; PG_ALGO_PAAC and PG_ALGO_A3C do",
+                    fn, ops->name);
+  /* A recurrent trunk: one net with the policy and value heads. */
+  bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE) && !recurrent;
   unsigned heads = HEAD_POLICY | (ops->needs_value && !separate ? HEAD_VALUE : 0);
   if (ops->traits & PG__TRAIT_Q_HEAD) {
     if (pg__env_kind(env) != PG_ACTION_DISCRETE)
@@ -240,7 +258,26 @@ pg_status pg_agent_create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_
     return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
                     "%s: hidden_layers = %d must be in [0, 8] and hidden_units = %d in [1, 4096]",
                     fn, (int)hidden_layers, (int)hidden_units);
-  trunk_src t = {NULL, hidden_units, hidden_layers};
+  trunk_src t = {NULL, hidden_units, hidden_layers, 0};
+  return create_for_env(ctx, algorithm, env, &t, fn, out);
+}
+
+pg_status pg_agent_create_for_env_lstm(pg_ctx *ctx, pg_algorithm algorithm, const pg_env *env,
+                                       int32_t hidden_units, int32_t hidden_layers,
+                                       int32_t lstm_units, pg_agent **out) {
+  static const char *fn = "pg_agent_create_for_env_lstm";
+  if (!ctx) return PG_ERR_INVALID_ARG;
+  if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!env) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: env is NULL", fn);
+  if (hidden_layers < 0 || hidden_layers > 8 ||
+      (hidden_layers > 0 && (hidden_units < 1 || hidden_units > 4096)) || lstm_units < 1 ||
+      lstm_units > 4096)
+    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: hidden_layers = %d must be in [0, 8], hidden_units = %d and "
+                    "lstm_units = %d in [1, 4096]",
+                    fn, (int)hidden_layers, (int)hidden_units, (int)lstm_units);
+  trunk_src t = {NULL, hidden_units, hidden_layers, lstm_units};
   return create_for_env(ctx, algorithm, env, &t, fn, out);
 }
 
@@ -254,7 +291,7 @@ pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorithm, con
   if (!template_net) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: template_net is NULL", fn);
   if (pg__net_ctx(template_net) != ctx)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: template_net belongs to another context", fn);
-  trunk_src t = {pg__net_def(template_net), 0, 0};
+  trunk_src t = {pg__net_def(template_net), 0, 0, 0};
   return create_for_env(ctx, algorithm, env, &t, fn, out);
 }
 

@@ -46,6 +46,8 @@ void pg_agent_destroy(pg_agent *agent) {
   if (!agent) return;
   pg_ctx *ctx = agent->ctx;
   pg__train_log_free(agent);
+  pg_policy_session_destroy(agent->act_session);
+  pg_policy_destroy(agent->act_policy);
   if (agent->ops && agent->ops->teardown) agent->ops->teardown(agent);
   pg_optim_destroy(agent->opt);
   pg_optim_destroy(agent->vopt);

@@ -289,6 +289,48 @@ pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated) {
   return st;
 }
 
+/* pg_agent_act on a recurrent net: a policy session of the agent's own
+** (made by the first call), its parameters re-copied from the net, acts
+** and carries its state; the slots' states and a segment being collected
+** are not touched. */
+static pg_status act_recurrent(pg_agent *a, const float *obs, size_t obs_len,
+                               const uint8_t *mask, size_t mask_len, int32_t deterministic,
+                               float *action, size_t action_len) {
+  static const char *fn = "pg_agent_act";
+  if (!a->act_session) {
+    pg_policy *p = NULL;
+    pg_policy_session *s = NULL;
+    uint64_t seed = pg__mix64((uint64_t)a->param[PG_PARAM_SEED], 0xac7);
+    pg_status st = pg_policy_from_net(a->net, &p);
+    if (st == PG_OK) st = pg_policy_session_create(p, seed, &s);
+    if (st != PG_OK) {
+      pg_policy_destroy(p);
+      return pg__fail(a->ctx, st, "%s: the recurrent acting state: %s", fn,
+                      pg_ctx_last_error(a->ctx));
+    }
+    a->act_policy = p;
+    a->act_session = s;
+  }
+  unsigned fz = pg__ftz_enter();
+  pg__policy_refresh(a->act_policy, a->net);
+  if (pg__obs_norm_on(a)) { /* the policy is the bare net: normalize here, as the agent does */
+    pg__obs_norm_apply(a, obs, 1, a->onorm->rows);
+    obs = a->onorm->rows;
+  }
+  pg_status st = pg_policy_act(a->act_session, obs, obs_len, mask, mask ? mask_len : 0,
+                               deterministic, action, action_len);
+  pg__ftz_leave(fz);
+  if (st != PG_OK)
+    return pg__fail(a->ctx, st, "%s: %s", fn, pg_policy_session_last_error(a->act_session));
+  return PG_OK;
+}
+
+pg_status pg_agent_reset_act_state(pg_agent *agent) {
+  if (!agent) return PG_ERR_INVALID_ARG;
+  if (agent->act_session) (void)pg_policy_session_reset(agent->act_session);
+  return PG_OK;
+}
+
 pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
                        size_t mask_len, int32_t deterministic, float *action, size_t action_len) {
   static const char *fn = "pg_agent_act";
@@ -297,15 +339,12 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or action is NULL", fn);
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
-  if (pg__net_stateful(agent->net))
-    return pg__fail(agent->ctx, PG_ERR_UNSUPPORTED,
-                    "%s: the agent's net is recurrent and its state belongs to the slots: act "
-                    "through a session of pg_policy_from_agent (its own state) or with "
-                    "pg_agent_step", fn);
   pg_status st =
       check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
   if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
   if (st != PG_OK) return st;
+  if (pg__net_stateful(agent->net))
+    return act_recurrent(agent, obs, obs_len, mask, mask_len, deterministic, action, action_len);
   unsigned fz = pg__ftz_enter();
   pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
   pg__ftz_leave(fz);

@@ -211,6 +211,11 @@ struct pg_agent {
   float *backup;      /* param backup for a diverging update */
   float *vbackup;
   void *algo;         /* the algorithm's own state */
+  /* pg_agent_act on a recurrent net: one sequence of its own, apart from
+  ** the slots' (a policy of `net`, its parameters re-copied before each
+  ** act, and a session holding the state); made by the first such call. */
+  pg_policy *act_policy;
+  pg_policy_session *act_session;
 
   /* statistics */
   uint64_t episodes, total_steps, updates;

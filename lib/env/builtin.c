@@ -11,6 +11,18 @@ static const pg__builtin_spec *const builtins[] = {
 };
 enum { N_BUILTINS = (int)(sizeof builtins / sizeof builtins[0]) };
 
+/* The tasks that take options in their creation name. */
+static const struct {
+  const pg__builtin_spec *spec;
+  pg__builtin_configure_fn configure;
+} configurable[] = {{&pg__builtin_cue_corridor, pg__cue_corridor_configure}};
+
+static pg__builtin_configure_fn configure_of(const pg__builtin_spec *spec) {
+  for (size_t i = 0; i < sizeof configurable / sizeof configurable[0]; i++)
+    if (configurable[i].spec == spec) return configurable[i].configure;
+  return NULL;
+}
+
 const char *pg_env_builtin_name(int32_t index) {
   if (index < 0 || index >= N_BUILTINS) return NULL;
   return builtins[index]->name;
@@ -29,7 +41,9 @@ static int builtin_create(void *factory_user, int32_t index, uint64_t seed, void
   (void)index;
   (void)seed; /* each reset receives its own seed */
   const pg__builtin_head *h = factory_user;
-  *out = new_instance(h->ctx, h->spec);
+  pg__builtin_head *sibling = new_instance(h->ctx, h->spec);
+  if (sibling) sibling->option = h->option;
+  *out = sibling;
   return *out ? 0 : 1;
 }
 
@@ -60,25 +74,40 @@ pg_status pg_env_create_builtin(pg_ctx *ctx, const char *name, uint64_t seed, pg
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   if (!name) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: name is NULL", fn);
+  /* "Name" or "Name:options" (tasks with a configure callback) */
+  const char *colon = strchr(name, ':');
+  size_t base = colon ? (size_t)(colon - name) : strlen(name);
   const pg__builtin_spec *spec = NULL;
   for (int i = 0; i < N_BUILTINS; i++)
-    if (strcmp(builtins[i]->name, name) == 0) spec = builtins[i];
+    if (strlen(builtins[i]->name) == base && strncmp(builtins[i]->name, name, base) == 0)
+      spec = builtins[i];
   if (!spec)
     return pg__fail(ctx, PG_ERR_INVALID_ARG,
                     "%s: no built-in environment named '%.64s' (see pg_env_builtin_name)", fn,
                     name);
+  pg__builtin_configure_fn configure = configure_of(spec);
+  if (colon && !configure)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: '%s' takes no options (given '%.64s')", fn,
+                    spec->name, colon + 1);
   void *state = new_instance(ctx, spec);
   if (!state) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  uint64_t max_steps = spec->max_steps;
+  const char *why = colon ? configure(state, colon + 1, &max_steps) : NULL;
+  if (why) {
+    pg__free(ctx, state);
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: '%.64s': %s", fn, name, why);
+  }
   pg_env_vtable vt = {sizeof vt, spec->reset, spec->step, builtin_close, NULL, builtin_create,
                       NULL,      NULL};
   pg_env *env = NULL;
-  pg_status st = pg_env_create(ctx, &vt, state, spec->name, spec->obs_size, spec->kind,
-                               spec->n, &env);
+  pg_status st = pg_env_create(ctx, &vt, state, colon ? name : spec->name, spec->obs_size,
+                               spec->kind, spec->n, &env);
   if (st != PG_OK) {
     pg__free(ctx, state);
     return pg__fail(ctx, st, "%s: out of memory", fn);
   }
   apply_spec(env, spec, seed);
+  env->max_steps = max_steps;
   *out = env;
   return PG_OK;
 }

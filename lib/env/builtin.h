@@ -27,6 +27,7 @@ struct pg__builtin_spec {
 typedef struct pg__builtin_head {
   pg_ctx *ctx;
   const pg__builtin_spec *spec;
+  int32_t option; /* set by spec->configure (0: the default); copied to siblings */
 } pg__builtin_head;
 
 /* numpy's uniform(low, high): low + (high - low) * u with u in [0, 1). */
@@ -43,5 +44,13 @@ extern const pg__builtin_spec pg__builtin_pendulum;
 extern const pg__builtin_spec pg__builtin_catch;
 extern const pg__builtin_spec pg__builtin_cartpole_positions;
 extern const pg__builtin_spec pg__builtin_cue_corridor;
+
+/* Options in a creation name ("Name:key=value") for a fresh instance of a
+** task that takes them (the table in builtin.c): sets head->option (and
+** *max_steps when the task's time limit follows it); returns NULL, or why
+** the options are refused. */
+typedef const char *(*pg__builtin_configure_fn)(void *state, const char *options,
+                                                uint64_t *max_steps);
+const char *pg__cue_corridor_configure(void *state, const char *options, uint64_t *max_steps);
 
 #endif /* PG_ENV_BUILTIN_H */

@@ -493,6 +493,11 @@ void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t
 /* Statements applying act to the n floats of array y in place, with the
 ** generated tanh/sigmoid that match pg__activate bit for bit. */
 void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n);
+/* Re-copies a policy's parameters from the net it was made from by
+** pg_policy_from_net (the same architecture, parameters since changed):
+** an agent's own acting session follows its training (lib/agents/loop.c).
+** No allocation; not while a session of the policy acts. */
+void pg__policy_refresh(pg_policy *policy, const pg_net *net);
 /* A policy's architecture, parameters, acting head role and context
 ** (lib/nn/policy.c). */
 const pg__netdef *pg__policy_parts(const pg_policy *p, const float **params,

@@ -47,11 +47,31 @@ static void policy_release(pg_policy *p) {
 }
 
 /* A policy from a full architecture (laid out) and its parameters. */
+/* The layer a policy acts with: src's categorical, Gaussian or Q head (-1: none). */
+static int acting_head(const pg__netdef *src) {
+  return src->head[PG__HEAD_CATEGORICAL] >= 0 ? src->head[PG__HEAD_CATEGORICAL]
+         : src->head[PG__HEAD_GAUSSIAN] >= 0  ? src->head[PG__HEAD_GAUSSIAN]
+                                              : src->head[PG__HEAD_Q];
+}
+
+/* p's parameters from src's (the architecture p was built from): the trunk,
+** the acting head and, for a Gaussian head, the log-std block. */
+static void copy_params(pg_policy *p, const pg__netdef *src, const float *src_params) {
+  const pg__netdef *d = &p->def;
+  int head = acting_head(src);
+  for (size_t i = 0; i < d->n_layers; i++) {
+    const pg__layer *from = &src->layers[i < d->n_trunk ? i : (size_t)head];
+    memcpy(p->params + d->layers[i].param_off, src_params + from->param_off,
+           from->n_params * sizeof(float));
+  }
+  if (p->head_kind == PG__HEAD_GAUSSIAN)
+    memcpy(p->params + d->log_std_off, src_params + src->log_std_off,
+           p->head_dim * sizeof(float));
+}
+
 static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src,
                               const float *src_params, pg_policy **out) {
-  int head = src->head[PG__HEAD_CATEGORICAL] >= 0 ? src->head[PG__HEAD_CATEGORICAL]
-             : src->head[PG__HEAD_GAUSSIAN] >= 0  ? src->head[PG__HEAD_GAUSSIAN]
-                                                  : src->head[PG__HEAD_Q];
+  int head = acting_head(src);
   if (head < 0)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: the net has no categorical, Gaussian or Q head to act with", fn);
@@ -79,14 +99,7 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
     pg__free(ctx, p);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu parameters", fn, n);
   }
-  for (size_t i = 0; i < d->n_layers; i++) {
-    const pg__layer *from = &src->layers[i < d->n_trunk ? i : (size_t)head];
-    memcpy(p->params + d->layers[i].param_off, src_params + from->param_off,
-           from->n_params * sizeof(float));
-  }
-  if (p->head_kind == PG__HEAD_GAUSSIAN)
-    memcpy(p->params + d->log_std_off, src_params + src->log_std_off,
-           p->head_dim * sizeof(float));
+  copy_params(p, src, src_params);
   pg__ctx_retain(ctx);
   *out = p;
   return PG_OK;
@@ -102,6 +115,10 @@ pg_status pg_policy_from_net(const pg_net *net, pg_policy **out) {
     return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
   return policy_build(ctx, fn, pg__net_def(net), pg__net_params((pg_net *)(uintptr_t)net),
                       out);
+}
+
+void pg__policy_refresh(pg_policy *policy, const pg_net *net) {
+  copy_params(policy, pg__net_def(net), pg__net_params((pg_net *)(uintptr_t)net));
 }
 
 void pg_policy_destroy(pg_policy *policy) {

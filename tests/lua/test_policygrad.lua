@@ -171,6 +171,30 @@ test("normalized PPO: exact resume, and its policy acts as the agent", function(
   assert(differ > 0, "normalization changed nothing")
 end)
 
+test("recurrent agent for an env: act() keeps its own state", function()
+  local ctx = pg.Context(4)
+  local env = pg.Env.builtin(ctx, "CueCorridor:length=4", 4)
+  for _, algo in ipairs({ "paac", "a3c" }) do
+    local agent = pg.Agent.for_env_lstm(ctx, algo, env, 16, 1, 8)
+    agent:set_param("num_envs", algo == "paac" and 4 or 1)
+    agent:train(env, 1000)
+    local session = pg.Policy.from_agent(agent):session(1)
+    for _ = 1, 3 do
+      agent:reset_act_state()
+      session:reset()
+      local obs, done = env:reset(), false
+      while not done do
+        local x = agent:act(obs)
+        assert(x == session:act(obs, nil, true))
+        local term, trunc
+        obs, _, term, trunc = env:step(x)
+        done = term or trunc
+      end
+    end
+  end
+  expect_error(function() pg.Agent.for_env_lstm(ctx, "reinforce", env, 16, 1, 8) end, "recurrent")
+end)
+
 test("save, reload, evaluate", function()
   local ctx = pg.Context(5)
   local env = pg.Env.builtin(ctx, "CartPole-v1", 5)

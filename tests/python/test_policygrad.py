@@ -113,6 +113,30 @@ class Recurrent(unittest.TestCase):
             net.forward_seq([0.0] * 6, 2, 1)
             env.close()
 
+    def test_lstm_agent_for_env_acts_with_its_own_state(self):
+        with pg.Context(seed=4) as ctx:
+            env = pg.Env.builtin(ctx, "CueCorridor:length=4", 4)
+            self.assertEqual(env.name, "CueCorridor:length=4")
+            for algo in ("paac", "a3c"):
+                agent = pg.Agent.for_env_lstm(ctx, algo, env, 16, 1, 8)
+                agent.set_param("num_envs", 4 if algo == "paac" else 1)
+                agent.train(env, 1000)
+                policy = pg.Policy.from_agent(agent)
+                session = policy.session(1)
+                for episode in range(3):
+                    agent.reset_act_state()
+                    session.reset()
+                    obs, done = env.reset(), False
+                    while not done:
+                        x = agent.act(obs)
+                        self.assertEqual(x, session.act(obs, deterministic=True))
+                        obs, _, term, trunc = env.step(x)[:4]
+                        done = term or trunc
+            with self.assertRaises(pg.PolicygradError) as cm:
+                pg.Agent.for_env_lstm(ctx, "reinforce", env, 16, 1, 8)
+            self.assertIn("recurrent", str(cm.exception))
+            env.close()
+
 
 class Basics(unittest.TestCase):
     def test_normalized_ppo_resumes_and_its_policy_acts_as_the_agent(self):
