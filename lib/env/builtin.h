@@ -43,5 +43,7 @@ extern const pg__builtin_spec pg__builtin_pendulum;
 extern const pg__builtin_spec pg__builtin_catch;
 extern const pg__builtin_spec pg__builtin_cartpole_positions;
 extern const pg__builtin_spec pg__builtin_cue_corridor;
+extern const pg__builtin_spec pg__builtin_bounce;
+extern const pg__builtin_spec pg__builtin_dodge;
 
 #endif /* PG_ENV_BUILTIN_H */
