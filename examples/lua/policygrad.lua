@@ -974,6 +974,39 @@ Env.clone = nojit(function(self, index, seed)
   check(C.pg_env_clone(self:p(), index, seed_arg(seed, "Env:clone: seed"), out), self.ctx)
   return wrap_env(self.ctx, out, self.is_lua)
 end)
+-- Wrappers: a new Env made from this one, which belongs to it afterwards
+-- (this Env is closed, never destroyed by its own finalizer).
+local function wrapped(self, st, out)
+  check(st, self.ctx)
+  local env = wrap_env(self.ctx, out, self.is_lua)
+  env.inner = self -- keeps a Lua-side env's objects alive
+  ffi.gc(self.ptr, nil)
+  self.box.freed = true
+  self.ptr = nil
+  return env
+end
+--- The last k observations stacked (pg_env_wrap_frame_stack).
+function Env:frame_stack(k)
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_frame_stack(self:p(), k, out), out)
+end
+--- Each action repeated `repeat` times, rewards summed, the max of the last
+--- two frames (pg_env_wrap_action_repeat).
+function Env:action_repeat(repeat_n)
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_action_repeat(self:p(), repeat_n, out), out)
+end
+--- One gray channel resized to height x width; method "area" (default) or
+--- "bilinear" (pg_env_wrap_grayscale_resize).
+function Env:grayscale_resize(height, width, method)
+  local methods = { area = C.PG_RESAMPLE_AREA, bilinear = C.PG_RESAMPLE_BILINEAR }
+  local m = methods[method or "area"]
+  if not m then
+    argerror(C.PG_ERR_INVALID_ARG, "Env:grayscale_resize: method must be 'area' or 'bilinear'")
+  end
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_grayscale_resize(self:p(), height, width, m, out), out)
+end
 function Env:set_observation_image(h, w, c)
   check(C.pg_env_set_observation_image(self:p(), h, w, c), self.ctx)
 end
