@@ -371,9 +371,39 @@ START_TEST(test_bounds_and_agent_on_wrapped_env) {
 }
 END_TEST
 
+/* Conv agents on a wrapped pixel game: what pg_agent_train allocates does
+** not grow with the run (set-up only; nothing per step or update). */
+static void train_allocations_flat(pg_algorithm algo) {
+  pg_test_alloc c = {0};
+  pg_ctx *ctx = pg_test_ctx(&c);
+  pg_env *game = NULL, *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Dodge", 1, &game), PG_OK);
+  ck_assert_int_eq(pg_env_wrap_frame_stack(game, 2, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, algo, env, PG_TRUNK_SMALL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, 200, NULL, NULL), PG_OK); /* lazy set-up */
+  long before = c.calls;
+  ck_assert_int_eq(pg_agent_train(a, env, 500, NULL, NULL), PG_OK);
+  long short_run = c.calls - before;
+  before = c.calls;
+  ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_OK);
+  ck_assert_int_eq(c.calls - before, short_run);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(c.live_blocks, 0);
+}
+
+START_TEST(test_conv_agents_allocate_nothing_per_step) {
+  train_allocations_flat(PG_ALGO_PAAC);
+  train_allocations_flat(PG_ALGO_A3C);
+}
+END_TEST
+
 static Suite *wrappers_suite(void) {
   Suite *s = suite_create("wrappers");
   TCase *tc = tcase_create("wrappers");
+  tcase_set_timeout(tc, 120); /* the agents train a few thousand conv steps */
   tcase_add_test(tc, test_frame_stack_image_and_vector);
   tcase_add_test(tc, test_action_repeat_sums_and_maxes);
   tcase_add_test(tc, test_grayscale_resize_area_and_bilinear);
@@ -381,6 +411,7 @@ static Suite *wrappers_suite(void) {
   tcase_add_test(tc, test_inner_failure_is_reported);
   tcase_add_test(tc, test_wrapped_vec_env_threads_and_no_allocation);
   tcase_add_test(tc, test_bounds_and_agent_on_wrapped_env);
+  tcase_add_test(tc, test_conv_agents_allocate_nothing_per_step);
   suite_add_tcase(s, tc);
   return s;
 }
