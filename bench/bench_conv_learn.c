@@ -7,7 +7,10 @@
 ** sampled episodes), steps, wall time, training mean, greedy mean; then the
 ** count of seeds at the threshold (docs/RESULTS.md).
 **
-** usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] [TASK]
+** usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] [TASK] [84x84x4]
+** With 84x84x4 the game goes through the wrappers first: grayscale and
+** bilinear resize to 84 x 84, then a stack of 4 frames (the Atari input of
+** the nips and nature trunks; 1-channel games only).
 **        bench_conv_learn baselines [episodes]
 ** The second form prints each game's random-policy and hand-written-policy
 ** means (bench/pixel_policies.h; docs/ENVIRONMENTS.md). */
@@ -52,6 +55,18 @@ static const struct pixel_task {
 };
 enum { N_TASKS = (int)(sizeof tasks / sizeof tasks[0]) };
 
+/* *env -> grayscale 84 x 84 (bilinear) -> 4 stacked frames; on failure
+** *env is still the unwrapped game. */
+static pg_status wrap_atari(pg_env **env) {
+  pg_env *gray = NULL, *stacked = NULL;
+  pg_status st = pg_env_wrap_grayscale_resize(*env, 84, 84, PG_RESAMPLE_BILINEAR, &gray);
+  if (st != PG_OK) return st;
+  *env = gray;
+  st = pg_env_wrap_frame_stack(gray, 4, &stacked);
+  if (st == PG_OK) *env = stacked;
+  return st;
+}
+
 static int baselines(int episodes) {
   pg_ctx *ctx = NULL;
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
@@ -82,13 +97,15 @@ int main(int argc, char **argv) {
   const struct pixel_task *task = NULL;
   for (int t = 0; t < N_TASKS; t++)
     if (strcmp(argc > 5 ? argv[5] : "Catch", tasks[t].name) == 0) task = &tasks[t];
-  if (budget < 1 || seeds < 1 || !task) {
+  int atari = argc > 6 && strcmp(argv[6], "84x84x4") == 0;
+  if (budget < 1 || seeds < 1 || !task || (argc > 6 && !atari)) {
     fprintf(stderr, "usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] "
-                    "[Catch|Bounce|Dodge]\n       bench_conv_learn baselines [episodes]\n");
+                    "[Catch|Bounce|Dodge] [84x84x4]\n       bench_conv_learn baselines [episodes]\n");
     return 2;
   }
-  printf("bench_conv_learn: %s, %s trunk, %s pixels, budget %ld steps, threshold %.2f\n",
-         pg_algorithm_name(algo), pg_trunk_name(trunk), task->name, budget, task->threshold);
+  printf("bench_conv_learn: %s, %s trunk, %s pixels%s, budget %ld steps, threshold %.2f\n",
+         pg_algorithm_name(algo), pg_trunk_name(trunk), task->name,
+         atari ? " resized to 84x84, 4 stacked" : "", budget, task->threshold);
   int reached = 0;
   for (int seed = 1; seed <= seeds; seed++) {
     pg_ctx *ctx = NULL;
@@ -97,6 +114,7 @@ int main(int argc, char **argv) {
     if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
     if (pg_ctx_set_seed(ctx, (uint64_t)seed) != PG_OK ||
         pg_env_create_builtin(ctx, task->name, (uint64_t)seed, &env) != PG_OK ||
+        (atari && wrap_atari(&env) != PG_OK) ||
         pg_agent_create_for_env_trunk(ctx, algo, env, trunk, &a) != PG_OK)
       fail(ctx);
     double threshold = task->threshold, steps = 0, mean = 0, greedy = 0, untrained = 0;
