@@ -1477,6 +1477,18 @@ PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
                                size_t mask_len, int32_t deterministic,
                                float *action, size_t action_len);
 
+/** As pg_policy_act for an observation of obs_len = observation size bytes
+** (a uint8 image as a game renders it): each byte b is fed as b / 255, so
+** a policy trained on observations in [0, 1] acts on the screen's bytes
+** directly. The session converts into its own buffer (allocated with the
+** session: never allocates here). Threads and errors as pg_policy_act
+** (PG_ERR_SHAPE names the byte count). */
+PG_API pg_status pg_policy_act_u8(pg_policy_session *session,
+                                  const uint8_t *obs, size_t obs_len,
+                                  const uint8_t *mask, size_t mask_len,
+                                  int32_t deterministic, float *action,
+                                  size_t action_len);
+
 /** The message of the session's last failed pg_policy_act ("" if none);
 ** owned by the session. Never NULL. */
 PG_API const char *pg_policy_session_last_error(

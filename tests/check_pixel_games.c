@@ -1,7 +1,8 @@
 /* The built-in pixel games Bounce and Dodge (lib/env/builtin_bounce.c,
 ** builtin_dodge.c): shapes, reference dynamics from scripted actions, and
 ** the hand-written policies of bench/pixel_policies.h well above random
-** (the baselines of docs/ENVIRONMENTS.md). */
+** (the baselines of docs/ENVIRONMENTS.md); a policy acting on the bytes of
+** a screen (pg_policy_act_u8). */
 #include "testutil.h"
 
 #include "pixel_policies.h"
@@ -145,12 +146,56 @@ START_TEST(test_baselines) {
 }
 END_TEST
 
+/* A policy acts the same on bytes as on the floats bytes / 255. */
+START_TEST(test_policy_acts_on_bytes) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create_image(ctx, N, N, 1, 1, 5, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_conv2d(net, 4, 3, 3, 2, PG_PADDING_SAME, PG_ACTIVATION_RELU,
+                                     PG_INIT_GLOROT_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(net, 3, PG_INIT_GLOROT_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  pg_policy *policy = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &policy), PG_OK);
+  pg_policy_session *a = NULL, *b = NULL;
+  ck_assert_int_eq(pg_policy_session_create(policy, 9, &a), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(policy, 9, &b), PG_OK);
+  uint8_t bytes[N * N];
+  float floats[N * N], fa = 0, fb = 0;
+  for (int k = 0; k < 40; k++) {
+    for (int i = 0; i < N * N; i++) {
+      bytes[i] = (uint8_t)((i * 37 + k * 11) % 256);
+      floats[i] = (float)bytes[i] / 255.0f;
+    }
+    int32_t det = k % 2;
+    ck_assert_int_eq(pg_policy_act(a, floats, N * N, NULL, 0, det, &fa, 1), PG_OK);
+    ck_assert_int_eq(pg_policy_act_u8(b, bytes, N * N, NULL, 0, det, &fb, 1), PG_OK);
+    ck_assert_float_eq(fa, fb);
+  }
+  ck_assert_int_eq(pg_policy_act_u8(NULL, bytes, N * N, NULL, 0, 1, &fb, 1), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_policy_act_u8(b, NULL, N * N, NULL, 0, 1, &fb, 1), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_policy_act_u8(b, bytes, N * N - 1, NULL, 0, 1, &fb, 1), PG_ERR_SHAPE);
+  ck_assert_str_eq(pg_policy_session_last_error(b),
+                   "pg_policy_act_u8: obs_len 99 bytes, the policy takes 100");
+  uint8_t none[3] = {0, 0, 0};
+  ck_assert_int_eq(pg_policy_act_u8(b, bytes, N * N, none, 3, 1, &fb, 1), PG_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(pg_policy_session_last_error(b), "pg_policy_act_u8: the mask"));
+  pg_policy_session_destroy(a);
+  pg_policy_session_destroy(b);
+  pg_policy_destroy(policy);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 static Suite *pixel_games_suite(void) {
   Suite *s = suite_create("pixel_games");
   TCase *tc = tcase_create("pixel_games");
   tcase_add_test(tc, test_bounce_dynamics);
   tcase_add_test(tc, test_dodge_dynamics);
   tcase_add_test(tc, test_baselines);
+  tcase_add_test(tc, test_policy_acts_on_bytes);
   suite_add_tcase(s, tc);
   return s;
 }

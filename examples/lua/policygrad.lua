@@ -1577,4 +1577,34 @@ function PolicySession:act(obs, mask, deterministic)
   return table_out(self.buf, p.action_size)
 end
 
+--- As act for a byte observation (each byte b fed as b / 255): a Lua string
+--- of observation_size bytes, or a table of integers in [0, 255].
+function PolicySession:act_u8(obs, mask, deterministic)
+  local o, n
+  if type(obs) == "string" then
+    o, n = ffi.cast("const uint8_t*", obs), #obs
+  elseif type(obs) == "table" then
+    local flat = flatten(obs)
+    n = #flat
+    o = u8_arr(math.max(1, n))
+    for i = 1, n do
+      local b = flat[i]
+      if type(b) ~= "number" or b ~= math.floor(b) or b < 0 or b > 255 then
+        argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs[" .. i .. "] is not a byte (0..255)")
+      end
+      o[i - 1] = b
+    end
+  else
+    argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs must be a string or a table of bytes, got " .. type(obs))
+  end
+  local m, mlen = nil, 0
+  if mask then local f = flatten(mask) mlen = #f m = ints_in(f, mlen, "mask", u8_arr) end
+  local p = self.policy
+  local st = C.pg_policy_act_u8(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
+                                math.max(1, p.action_size))
+  if st ~= 0 then raise(tonumber(st), self:last_error()) end
+  if p.discrete then return math.floor(self.buf[0]) end
+  return table_out(self.buf, p.action_size)
+end
+
 return M

@@ -191,6 +191,7 @@ void pg_policy_session_destroy(pg_policy_session*)
 pg_status pg_policy_session_seed(pg_policy_session*, uint64_t, uint64_t)
 pg_status pg_policy_session_reset(pg_policy_session*)
 pg_status pg_policy_act(pg_policy_session*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
+pg_status pg_policy_act_u8(pg_policy_session*, uint8_t*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 char* pg_policy_session_last_error(pg_policy_session*)
 pg_status pg_policy_export_c(pg_policy*, char*, char*, char*, uint32_t)
 pg_status pg_policy_export_c_cb(pg_policy*, char*, int32_t, uint32_t, pg_write_fn, void*)
@@ -2168,6 +2169,32 @@ class PolicySession(_Handle):
             m = _ints_in(mask, len(_flatten(mask)), "mask", ctypes.c_uint8)
         st = lib.pg_policy_act(self._p, o, len(o), m, len(m) if m is not None else 0,
                                1 if deterministic else 0, self._act_buf, len(self._act_buf))
+        if st != PG_OK:
+            raise PolicygradError(st, self.last_error or status_string(st))
+        return int(self._act_buf[0]) if self._discrete else _out(self._act_buf)
+
+    def act_u8(self, obs, mask=None, deterministic=False):
+        """As act for a byte observation (each byte b fed as b / 255):
+        bytes, bytearray, a memoryview or a numpy uint8 array (any shape,
+        read in C order) of observation_size bytes. Another type raises
+        PolicygradError(PG_ERR_INVALID_ARG), another size PG_ERR_SHAPE."""
+        if _np is not None and isinstance(obs, _np.ndarray):
+            if obs.dtype != _np.uint8:
+                raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: a numpy obs "
+                                      "must have dtype uint8, got %s" % obs.dtype)
+            data = _np.ascontiguousarray(obs).tobytes()
+        elif isinstance(obs, (bytes, bytearray, memoryview)):
+            data = bytes(obs)
+        else:
+            raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: obs must be bytes, "
+                                  "bytearray, memoryview or a numpy uint8 array, got %s"
+                                  % type(obs).__name__)
+        o = (ctypes.c_uint8 * max(1, len(data))).from_buffer_copy(data or b"\0")
+        m = None
+        if mask is not None:
+            m = _ints_in(mask, len(_flatten(mask)), "mask", ctypes.c_uint8)
+        st = lib.pg_policy_act_u8(self._p, o, len(data), m, len(m) if m is not None else 0,
+                                  1 if deterministic else 0, self._act_buf, len(self._act_buf))
         if st != PG_OK:
             raise PolicygradError(st, self.last_error or status_string(st))
         return int(self._act_buf[0]) if self._discrete else _out(self._act_buf)

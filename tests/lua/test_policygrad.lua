@@ -261,6 +261,24 @@ test("environment wrappers", function()
   assert(agent ~= nil)
 end)
 
+test("a policy acts on bytes", function()
+  local ctx = pg.Context()
+  local net = pg.Net.image(ctx, 6, 5, 1):add_conv2d(4, 3, 1, "same"):add_flatten()
+                :add_categorical_head(3):finalize()
+  local pol = pg.Policy.from_net(net)
+  local a, b = pol:session(4), pol:session(4)
+  local bytes, floats = {}, {}
+  for i = 1, 30 do bytes[i] = (i * 41) % 256 floats[i] = bytes[i] / 255 end
+  local str = string.char(unpack(bytes))
+  for _ = 1, 5 do
+    assert(a:act(floats) == b:act_u8(bytes))
+    assert(a:act(floats) == b:act_u8(str))
+  end
+  assert(a:act(floats, nil, true) == b:act_u8(str, nil, true))
+  expect_error(function() b:act_u8(str:sub(1, 29)) end, "obs_len 29 bytes, the policy takes 30")
+  expect_error(function() b:act_u8({ 256 }) end, "not a byte")
+end)
+
 test("bad arguments carry the library's message", function()
   local ctx = pg.Context()
   local err = expect_error(function() pg.Env.builtin(ctx, "NoSuchTask") end, "NoSuchTask")

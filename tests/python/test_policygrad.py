@@ -316,6 +316,35 @@ class Training(unittest.TestCase):
             for h in (env, small, stacked):
                 h.close()
 
+    def test_policy_acts_on_bytes(self):
+        with pg.Context() as ctx:
+            net = (pg.Net.image(ctx, 6, 5, 1, seed=3).add_conv2d(4, 3, padding="same")
+                   .add_flatten().add_categorical_head(3).finalize())
+            policy = pg.Policy.from_net(net)
+            a, b = policy.session(4), policy.session(4)
+            raw = bytes((i * 41) % 256 for i in range(30))
+            floats = [v / 255.0 for v in raw]
+            for obs in (raw, bytearray(raw), memoryview(raw)):
+                self.assertEqual(a.act(floats), b.act_u8(obs))
+            self.assertEqual(a.act(floats, deterministic=True),
+                             b.act_u8(raw, deterministic=True))
+            if pg._np is not None:
+                img = pg._np.frombuffer(raw, dtype=pg._np.uint8).reshape(6, 5, 1)
+                self.assertEqual(a.act(floats, deterministic=True),
+                                 b.act_u8(img, deterministic=True))
+                with self.assertRaises(pg.PolicygradError) as e:
+                    b.act_u8(img.astype(pg._np.float32))
+                self.assertIn("dtype uint8", str(e.exception))
+            with self.assertRaises(pg.PolicygradError) as e:
+                b.act_u8(raw[:29])
+            self.assertEqual(e.exception.status, pg.PG_ERR_SHAPE)
+            self.assertIn("obs_len 29 bytes, the policy takes 30", str(e.exception))
+            with self.assertRaises(pg.PolicygradError) as e:
+                b.act_u8(list(raw))
+            self.assertIn("bytes, bytearray", str(e.exception))
+            for h in (a, b, policy, net):
+                h.close()
+
     def test_python_pixel_env_conv_agents(self):
         with pg.Context(seed=3) as ctx:
             env = pg.Env.from_python(ctx, PixelCatch(), obs_size=30, n_actions=3, name="pixels")
