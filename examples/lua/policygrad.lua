@@ -1565,16 +1565,20 @@ function PolicySession:reset() check(C.pg_policy_session_reset(self:p()), self.c
 function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
 --- One action: a 0-based integer or a table of floats. Errors carry the
 --- session's message.
-function PolicySession:act(obs, mask, deterministic)
-  local o, n = floats_in(obs, nil, "obs")
+-- act_fn (pg_policy_act or pg_policy_act_u8) on the prepared obs buffer.
+local function session_act(self, act_fn, o, n, mask, deterministic)
   local m, mlen = nil, 0
   if mask then local f = flatten(mask) mlen = #f m = ints_in(f, mlen, "mask", u8_arr) end
   local p = self.policy
-  local st = C.pg_policy_act(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
-                             math.max(1, p.action_size))
+  local st = act_fn(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
+                    math.max(1, p.action_size))
   if st ~= 0 then raise(tonumber(st), self:last_error()) end
   if p.discrete then return math.floor(self.buf[0]) end
   return table_out(self.buf, p.action_size)
+end
+function PolicySession:act(obs, mask, deterministic)
+  local o, n = floats_in(obs, nil, "obs")
+  return session_act(self, C.pg_policy_act, o, n, mask, deterministic)
 end
 
 --- As act for a byte observation (each byte b fed as b / 255): a Lua string
@@ -1597,14 +1601,7 @@ function PolicySession:act_u8(obs, mask, deterministic)
   else
     argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs must be a string or a table of bytes, got " .. type(obs))
   end
-  local m, mlen = nil, 0
-  if mask then local f = flatten(mask) mlen = #f m = ints_in(f, mlen, "mask", u8_arr) end
-  local p = self.policy
-  local st = C.pg_policy_act_u8(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
-                                math.max(1, p.action_size))
-  if st ~= 0 then raise(tonumber(st), self:last_error()) end
-  if p.discrete then return math.floor(self.buf[0]) end
-  return table_out(self.buf, p.action_size)
+  return session_act(self, C.pg_policy_act_u8, o, n, mask, deterministic)
 end
 
 return M

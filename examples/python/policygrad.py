@@ -2164,11 +2164,14 @@ class PolicySession(_Handle):
 
     def act(self, obs, mask=None, deterministic=False):
         o = _floats_in(obs, what="pg_policy_act obs")
+        return self._act(lib.pg_policy_act, o, len(o), mask, deterministic)
+
+    def _act(self, act_fn, o, n, mask, deterministic):
         m = None
         if mask is not None:
             m = _ints_in(mask, len(_flatten(mask)), "mask", ctypes.c_uint8)
-        st = lib.pg_policy_act(self._p, o, len(o), m, len(m) if m is not None else 0,
-                               1 if deterministic else 0, self._act_buf, len(self._act_buf))
+        st = act_fn(self._p, o, n, m, len(m) if m is not None else 0,
+                    1 if deterministic else 0, self._act_buf, len(self._act_buf))
         if st != PG_OK:
             raise PolicygradError(st, self.last_error or status_string(st))
         return int(self._act_buf[0]) if self._discrete else _out(self._act_buf)
@@ -2190,11 +2193,4 @@ class PolicySession(_Handle):
                                   "bytearray, memoryview or a numpy uint8 array, got %s"
                                   % type(obs).__name__)
         o = (ctypes.c_uint8 * max(1, len(data))).from_buffer_copy(data or b"\0")
-        m = None
-        if mask is not None:
-            m = _ints_in(mask, len(_flatten(mask)), "mask", ctypes.c_uint8)
-        st = lib.pg_policy_act_u8(self._p, o, len(data), m, len(m) if m is not None else 0,
-                                  1 if deterministic else 0, self._act_buf, len(self._act_buf))
-        if st != PG_OK:
-            raise PolicygradError(st, self.last_error or status_string(st))
-        return int(self._act_buf[0]) if self._discrete else _out(self._act_buf)
+        return self._act(lib.pg_policy_act_u8, o, len(data), mask, deterministic)
