@@ -400,6 +400,38 @@ START_TEST(test_conv_agents_allocate_nothing_per_step) {
 }
 END_TEST
 
+/* Catch -> grayscale 20x10 -> repeat 2 -> stack 3, cloned and stepped:
+** every allocation can fail, with PG_ERR_NOMEM and nothing leaked (a
+** failed wrap leaves its inner env the caller's, destroyed here). */
+static pg_status wrap_chain(pg_ctx *ctx, void *user) {
+  (void)user;
+  pg_env *env = NULL, *next = NULL, *clone = NULL;
+  pg_status st = pg_env_create_builtin(ctx, "Catch", 1, &env);
+  if (st != PG_OK) return st;
+  if ((st = pg_env_wrap_grayscale_resize(env, 20, 10, PG_RESAMPLE_AREA, &next)) == PG_OK) {
+    env = next;
+    if ((st = pg_env_wrap_action_repeat(env, 2, &next)) == PG_OK) {
+      env = next;
+      if ((st = pg_env_wrap_frame_stack(env, 3, &next)) == PG_OK) env = next;
+    }
+  }
+  if (st == PG_OK) st = pg_env_clone(env, 1, 2, &clone);
+  if (st == PG_OK) {
+    float obs[600], a = 1, r;
+    int32_t te, tr;
+    st = pg_env_reset(clone, obs, 600);
+    if (st == PG_OK) st = pg_env_step(clone, &a, 1, obs, 600, &r, &te, &tr);
+  }
+  pg_env_destroy(clone);
+  pg_env_destroy(env);
+  return st;
+}
+
+START_TEST(test_every_allocation_can_fail) {
+  ck_assert_int_gt(pg_test_every_alloc_fails(wrap_chain, NULL), 8);
+}
+END_TEST
+
 static Suite *wrappers_suite(void) {
   Suite *s = suite_create("wrappers");
   TCase *tc = tcase_create("wrappers");
@@ -412,6 +444,7 @@ static Suite *wrappers_suite(void) {
   tcase_add_test(tc, test_wrapped_vec_env_threads_and_no_allocation);
   tcase_add_test(tc, test_bounds_and_agent_on_wrapped_env);
   tcase_add_test(tc, test_conv_agents_allocate_nothing_per_step);
+  tcase_add_test(tc, test_every_allocation_can_fail);
   suite_add_tcase(s, tc);
   return s;
 }
