@@ -34,6 +34,13 @@ static inline double pg__uniform(pg__rng *r, double low, double high) {
   return low + (high - low) * pg__rng_uniform(r);
 }
 
+/* The grid games' move: x shifted by action - 1 (0 left, 1 stay, 2 right),
+** clipped to [lo, hi]. */
+static inline int32_t pg__grid_move(int32_t x, float action, int32_t lo, int32_t hi) {
+  int32_t to = x + (int32_t)action - 1;
+  return to < lo ? lo : to > hi ? hi : to;
+}
+
 extern const pg__builtin_spec pg__builtin_short_corridor;
 extern const pg__builtin_spec pg__builtin_cartpole;
 extern const pg__builtin_spec pg__builtin_cartpole_continuous;

@@ -47,8 +47,7 @@ static int bounce_step(void *user, const float *action, float *obs, float *rewar
                        int32_t *terminated, int32_t *truncated) {
   (void)truncated;
   bounce_game *g = user;
-  int32_t p = g->paddle_x + (int32_t)action[0] - 1;
-  g->paddle_x = p < 1 ? 1 : p > COLS - 2 ? COLS - 2 : p;
+  g->paddle_x = pg__grid_move(g->paddle_x, action[0], 1, COLS - 2);
   g->prev_x = g->ball_x;
   g->prev_y = g->ball_y;
   int32_t x = g->ball_x + g->dx;

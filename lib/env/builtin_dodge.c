@@ -44,8 +44,7 @@ static int dodge_step(void *user, const float *action, float *obs, float *reward
                       int32_t *terminated, int32_t *truncated) {
   (void)truncated;
   dodge_game *g = user;
-  int32_t x = g->player_x + (int32_t)action[0] - 1;
-  g->player_x = x < 0 ? 0 : x > COLS - 1 ? COLS - 1 : x;
+  g->player_x = pg__grid_move(g->player_x, action[0], 0, COLS - 1);
   int32_t leaving = g->rock_x[ROWS - 1];
   int32_t hit = leaving == g->player_x;
   *reward = leaving != NO_ROCK && !hit ? 1.0f : 0.0f;
