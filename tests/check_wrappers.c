@@ -361,10 +361,10 @@ START_TEST(test_bounds_and_agent_on_wrapped_env) {
   pg_agent *a = NULL;
   ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_PAAC, env, PG_TRUNK_SMALL, &a),
                    PG_OK);
-  ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, PG_SLOW_BUILD ? 300 : 2000, NULL, NULL), PG_OK);
   double episodes = 0;
   pg_agent_get_stat(a, PG_STAT_EPISODES, &episodes);
-  ck_assert_double_gt(episodes, 10);
+  ck_assert_double_gt(episodes, PG_SLOW_BUILD ? 1 : 10);
   pg_agent_destroy(a);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
@@ -381,12 +381,13 @@ static void train_allocations_flat(pg_algorithm algo) {
   ck_assert_int_eq(pg_env_wrap_frame_stack(game, 2, &env), PG_OK);
   pg_agent *a = NULL;
   ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, algo, env, PG_TRUNK_SMALL, &a), PG_OK);
-  ck_assert_int_eq(pg_agent_train(a, env, 200, NULL, NULL), PG_OK); /* lazy set-up */
+  long scale = PG_SLOW_BUILD ? 1 : 4; /* sanitizer builds: shorter runs */
+  ck_assert_int_eq(pg_agent_train(a, env, 50 * (uint64_t)scale, NULL, NULL), PG_OK); /* set-up */
   long before = c.calls;
-  ck_assert_int_eq(pg_agent_train(a, env, 500, NULL, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, 100 * (uint64_t)scale, NULL, NULL), PG_OK);
   long short_run = c.calls - before;
   before = c.calls;
-  ck_assert_int_eq(pg_agent_train(a, env, 2000, NULL, NULL), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, env, 500 * (uint64_t)scale, NULL, NULL), PG_OK);
   ck_assert_int_eq(c.calls - before, short_run);
   pg_agent_destroy(a);
   pg_env_destroy(env);
