@@ -1,11 +1,19 @@
 /* Learning from pixels: PAAC and A3C with a conv trunk
-** (pg_agent_create_for_env_trunk) on the built-in Catch, whose observation
-** is its 10 x 5 x 1 board. Per seed: train until the 100-episode training
-** mean reaches 0.9 or the step budget is spent, then play 100 greedy
-** episodes. One line per seed: the untrained policy's mean (200 sampled
-** episodes), steps, wall time, training mean, greedy mean; then the count of seeds at >= 0.9 (docs/RESULTS.md).
+** (pg_agent_create_for_env_trunk) on the built-in pixel games, learned from
+** their image observations: Catch (10 x 5 x 1), Bounce (10 x 10 x 2) and
+** Dodge (10 x 10 x 1). Per seed: train until the 100-episode training mean
+** reaches the task's threshold or the step budget is spent, then play 100
+** greedy episodes. One line per seed: the untrained policy's mean (200
+** sampled episodes), steps, wall time, training mean, greedy mean; then the
+** count of seeds at the threshold (docs/RESULTS.md).
 **
-** usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] */
+** usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] [TASK] [84x84x4]
+** With 84x84x4 the game goes through the wrappers first: grayscale and
+** bilinear resize to 84 x 84, then a stack of 4 frames (the Atari input of
+** the nips and nature trunks; 1-channel games only).
+**        bench_conv_learn baselines [episodes]
+** The second form prints each game's random-policy and hand-written-policy
+** means (bench/pixel_policies.h; docs/ENVIRONMENTS.md). */
 #define _POSIX_C_SOURCE 200809L
 #include <policygrad.h>
 
@@ -13,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "pixel_policies.h"
 
 static double now(void) {
   struct timespec ts;
@@ -32,7 +42,50 @@ static void fail(pg_ctx *ctx) {
   exit(1);
 }
 
+/* The pixel games, the training mean that counts as learned, and the
+** hand-written policy. */
+static const struct pixel_task {
+  const char *name;
+  double threshold;
+  pixel_policy_fn policy;
+} tasks[] = {
+    {"Catch", 0.9, pixel_catch_policy},
+    {"Bounce", 4.0, pixel_bounce_policy},
+    {"Dodge", 30.0, pixel_dodge_policy},
+};
+enum { N_TASKS = (int)(sizeof tasks / sizeof tasks[0]) };
+
+/* *env -> grayscale 84 x 84 (bilinear) -> 4 stacked frames; on failure
+** *env is still the unwrapped game. */
+static pg_status wrap_atari(pg_env **env) {
+  pg_env *gray = NULL, *stacked = NULL;
+  pg_status st = pg_env_wrap_grayscale_resize(*env, 84, 84, PG_RESAMPLE_BILINEAR, &gray);
+  if (st != PG_OK) return st;
+  *env = gray;
+  st = pg_env_wrap_frame_stack(gray, 4, &stacked);
+  if (st == PG_OK) *env = stacked;
+  return st;
+}
+
+static int baselines(int episodes) {
+  pg_ctx *ctx = NULL;
+  if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
+  printf("bench_conv_learn baselines: mean return over %d episodes, seed 1\n", episodes);
+  printf("%-8s %10s %12s %10s\n", "task", "random", "hand-written", "threshold");
+  for (int t = 0; t < N_TASKS; t++) {
+    double random = 0, hand = 0;
+    if (pixel_policy_mean(ctx, tasks[t].name, pixel_random_policy, episodes, 1, &random) != 0 ||
+        pixel_policy_mean(ctx, tasks[t].name, tasks[t].policy, episodes, 1, &hand) != 0)
+      fail(ctx);
+    printf("%-8s %10.3f %12.3f %10.2f\n", tasks[t].name, random, hand, tasks[t].threshold);
+  }
+  pg_ctx_destroy(ctx);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "baselines") == 0)
+    return baselines(argc > 2 ? atoi(argv[2]) > 0 ? atoi(argv[2]) : 1000 : 1000);
   const char *algo_name = argc > 1 ? argv[1] : "paac";
   long budget = argc > 2 ? atol(argv[2]) : 200000;
   int seeds = argc > 3 ? atoi(argv[3]) : 5;
@@ -41,9 +94,18 @@ int main(int argc, char **argv) {
   pg_trunk trunk = PG_TRUNK_SMALL;
   for (int t = PG_TRUNK_NIPS; t <= PG_TRUNK_SMALL; t++)
     if (strcmp(trunk_name, pg_trunk_name((pg_trunk)t)) == 0) trunk = (pg_trunk)t;
-  if (budget < 1 || seeds < 1) return 2;
-  printf("bench_conv_learn: %s, %s trunk, Catch 10x5x1 pixels, budget %ld steps\n",
-         pg_algorithm_name(algo), pg_trunk_name(trunk), budget);
+  const struct pixel_task *task = NULL;
+  for (int t = 0; t < N_TASKS; t++)
+    if (strcmp(argc > 5 ? argv[5] : "Catch", tasks[t].name) == 0) task = &tasks[t];
+  int atari = argc > 6 && strcmp(argv[6], "84x84x4") == 0;
+  if (budget < 1 || seeds < 1 || !task || (argc > 6 && !atari)) {
+    fprintf(stderr, "usage: bench_conv_learn [paac|a3c] [budget] [seeds] [small|nips|nature] "
+                    "[Catch|Bounce|Dodge] [84x84x4]\n       bench_conv_learn baselines [episodes]\n");
+    return 2;
+  }
+  printf("bench_conv_learn: %s, %s trunk, %s pixels%s, budget %ld steps, threshold %.2f\n",
+         pg_algorithm_name(algo), pg_trunk_name(trunk), task->name,
+         atari ? " resized to 84x84, 4 stacked" : "", budget, task->threshold);
   int reached = 0;
   for (int seed = 1; seed <= seeds; seed++) {
     pg_ctx *ctx = NULL;
@@ -51,10 +113,11 @@ int main(int argc, char **argv) {
     pg_agent *a = NULL;
     if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
     if (pg_ctx_set_seed(ctx, (uint64_t)seed) != PG_OK ||
-        pg_env_create_builtin(ctx, "Catch", (uint64_t)seed, &env) != PG_OK ||
+        pg_env_create_builtin(ctx, task->name, (uint64_t)seed, &env) != PG_OK ||
+        (atari && wrap_atari(&env) != PG_OK) ||
         pg_agent_create_for_env_trunk(ctx, algo, env, trunk, &a) != PG_OK)
       fail(ctx);
-    double threshold = 0.9, steps = 0, mean = 0, greedy = 0, untrained = 0;
+    double threshold = task->threshold, steps = 0, mean = 0, greedy = 0, untrained = 0;
     /* The untrained policy (policy head gain 0.01: near uniform), sampled. */
     if (pg_agent_evaluate(a, env, 200, 0, &untrained, NULL) != PG_OK) fail(ctx);
     double t0 = now();
@@ -63,7 +126,7 @@ int main(int argc, char **argv) {
     pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps);
     pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &mean);
     if (pg_agent_evaluate(a, env, 100, 1, &greedy, NULL) != PG_OK) fail(ctx);
-    reached += mean >= 0.9;
+    reached += mean >= threshold;
     printf("seed %d: untrained %+.3f  %8.0f steps %7.1f s  training mean %.3f  greedy mean %.3f\n",
            seed, untrained, steps, dt, mean, greedy);
     fflush(stdout);
@@ -71,6 +134,6 @@ int main(int argc, char **argv) {
     pg_env_destroy(env);
     pg_ctx_destroy(ctx);
   }
-  printf("%d of %d seeds reached a training mean of 0.9\n", reached, seeds);
+  printf("%d of %d seeds reached a training mean of %.2f\n", reached, seeds, task->threshold);
   return 0;
 }

@@ -651,7 +651,8 @@ PG_API pg_status pg_env_create(pg_ctx *ctx, const pg_env_vtable *vtable,
 /** Creates a built-in task by name (see pg_env_builtin_name and
 ** docs/ENVIRONMENTS.md): "ShortCorridor", "CartPole-v1",
 ** "CartPoleContinuous-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1",
-** "Catch", "CartPolePositions-v1", "CueCorridor". A task that takes
+** "Catch", "CartPolePositions-v1", "CueCorridor", "Bounce", "Dodge" (pixel
+** games). A task that takes
 ** options reads them after a colon: "CueCorridor:length=N" (N in [1, 1000],
 ** 6 by default); the env's name is then the name as given. Its step cap is
 ** the task's time limit. Errors: PG_ERR_INVALID_ARG (NULL or unknown name,
@@ -761,6 +762,54 @@ PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
                                           uint64_t *out_episodes,
                                           double *out_last_return,
                                           uint64_t *out_last_length);
+
+/* ---- wrappers: an environment made from an environment ------------------ */
+
+/** How pg_env_wrap_grayscale_resize resamples an image. */
+typedef enum pg_resample {
+  PG_RESAMPLE_AREA = 1,     /**< mean of the covered input area (downsampling) */
+  PG_RESAMPLE_BILINEAR = 2, /**< bilinear, pixel centres aligned, edges repeated */
+  PG_RESAMPLE_FORCE_INT = 0x7fffffff
+} pg_resample;
+
+/** Frame stacking: *out is an environment whose observation is env's last k
+** observations (1 <= k <= 64), oldest first; every reset fills all k with
+** the reset observation. An image h x w x c becomes h x w x (k*c) (pixel
+** p's channels: frame 0's c channels, then frame 1's, ...); a vector of n
+** floats becomes k*n floats. Actions, masks, bounds and rewards are env's.
+** Wrappers compose (a wrapper is an env) and save nothing in checkpoints.
+** Ownership: on success *out owns env (destroying *out destroys env; do
+** not use, reset or destroy env afterwards); on failure env stays the
+** caller's, unchanged. Each reset of *out resets env with *out's episode
+** seed. With a factory on env, *out has one too: its clones wrap clones
+** of env (pg_env_clone, pg_vec_env_create, several slots). Threads: as
+** env. Errors: PG_ERR_INVALID_ARG (NULL env or out), PG_ERR_OUT_OF_RANGE
+** (k, or k times the observation above 2^26 floats), PG_ERR_BAD_STATE (env
+** already belongs to a wrapper), PG_ERR_NOMEM. */
+PG_API pg_status pg_env_wrap_frame_stack(pg_env *env, int32_t k, pg_env **out);
+
+/** Action repeat: one step of *out is up to `repeat` (1..64) steps of env
+** with the same action, fewer when the episode ends or env's mask stops
+** allowing the action; the reward is their sum, and the observation the
+** element-wise maximum of env's last two observations (only the last after
+** a single step), as Atari preprocessing does against flicker. Shapes are
+** env's. Ownership, seeds, clones, threads: as pg_env_wrap_frame_stack.
+** Errors: PG_ERR_INVALID_ARG (NULL env or out), PG_ERR_OUT_OF_RANGE
+** (repeat), PG_ERR_BAD_STATE (env already belongs to a wrapper),
+** PG_ERR_NOMEM. */
+PG_API pg_status pg_env_wrap_action_repeat(pg_env *env, int32_t repeat, pg_env **out);
+
+/** Grayscale and resize: env's image (h x w x 3 RGB, or h x w x 1) becomes
+** one luminance channel, 0.299 R + 0.587 G + 0.114 B, resampled to height x
+** width with `method`; *out declares the height x width x 1 image.
+** Ownership, seeds, clones, threads: as pg_env_wrap_frame_stack. Errors:
+** PG_ERR_INVALID_ARG (NULL env or out, unknown method), PG_ERR_SHAPE (env
+** declares no image, or one with another channel count),
+** PG_ERR_OUT_OF_RANGE (height or width < 1, height*width > 2^24),
+** PG_ERR_BAD_STATE (env already belongs to a wrapper), PG_ERR_NOMEM. */
+PG_API pg_status pg_env_wrap_grayscale_resize(pg_env *env, int32_t height,
+                                              int32_t width, pg_resample method,
+                                              pg_env **out);
 
 /* ---- vectorized stepping ------------------------------------------------- */
 
@@ -1472,6 +1521,18 @@ PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
                                size_t obs_len, const uint8_t *mask,
                                size_t mask_len, int32_t deterministic,
                                float *action, size_t action_len);
+
+/** As pg_policy_act for an observation of obs_len = observation size bytes
+** (a uint8 image as a game renders it): each byte b is fed as b / 255, so
+** a policy trained on observations in [0, 1] acts on the screen's bytes
+** directly. The session converts into its own buffer (allocated with the
+** session: never allocates here). Threads and errors as pg_policy_act
+** (PG_ERR_SHAPE names the byte count). */
+PG_API pg_status pg_policy_act_u8(pg_policy_session *session,
+                                  const uint8_t *obs, size_t obs_len,
+                                  const uint8_t *mask, size_t mask_len,
+                                  int32_t deterministic, float *action,
+                                  size_t action_len);
 
 /** The message of the session's last failed pg_policy_act ("" if none);
 ** owned by the session. Never NULL. */

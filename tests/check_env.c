@@ -191,7 +191,9 @@ START_TEST(test_builtin_names_and_spaces) {
               {"Pendulum-v1", 3, PG_ACTION_CONTINUOUS, 1},
               {"Catch", 50, PG_ACTION_DISCRETE, 3},
               {"CartPolePositions-v1", 2, PG_ACTION_DISCRETE, 2},
-              {"CueCorridor", 3, PG_ACTION_DISCRETE, 2}};
+              {"CueCorridor", 3, PG_ACTION_DISCRETE, 2},
+              {"Bounce", 200, PG_ACTION_DISCRETE, 3},
+              {"Dodge", 100, PG_ACTION_DISCRETE, 3}};
   int count = 0;
   while (pg_env_builtin_name(count)) count++;
   ck_assert_int_eq(count, (int)(sizeof want / sizeof *want));
@@ -211,6 +213,8 @@ START_TEST(test_builtin_names_and_spaces) {
     ck_assert_int_eq(pg_env_get_observation_image(env, &h, &w, &c), PG_OK);
     if (strcmp(want[i].name, "Catch") == 0) {
       ck_assert(h == 10 && w == 5 && c == 1);
+    } else if (strcmp(want[i].name, "Bounce") == 0 || strcmp(want[i].name, "Dodge") == 0) {
+      ck_assert(h == 10 && w == 10 && h * w * c == obs); /* check_pixel_games */
     } else {
       ck_assert(h == 0 && w == 0 && c == 0);
     }

@@ -974,6 +974,39 @@ Env.clone = nojit(function(self, index, seed)
   check(C.pg_env_clone(self:p(), index, seed_arg(seed, "Env:clone: seed"), out), self.ctx)
   return wrap_env(self.ctx, out, self.is_lua)
 end)
+-- Wrappers: a new Env made from this one, which belongs to it afterwards
+-- (this Env is closed, never destroyed by its own finalizer).
+local function wrapped(self, st, out)
+  check(st, self.ctx)
+  local env = wrap_env(self.ctx, out, self.is_lua)
+  env.inner = self -- keeps a Lua-side env's objects alive
+  ffi.gc(self.ptr, nil)
+  self.box.freed = true
+  self.ptr = nil
+  return env
+end
+--- The last k observations stacked (pg_env_wrap_frame_stack).
+function Env:frame_stack(k)
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_frame_stack(self:p(), k, out), out)
+end
+--- Each action repeated `repeat` times, rewards summed, the max of the last
+--- two frames (pg_env_wrap_action_repeat).
+function Env:action_repeat(repeat_n)
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_action_repeat(self:p(), repeat_n, out), out)
+end
+--- One gray channel resized to height x width; method "area" (default) or
+--- "bilinear" (pg_env_wrap_grayscale_resize).
+function Env:grayscale_resize(height, width, method)
+  local methods = { area = C.PG_RESAMPLE_AREA, bilinear = C.PG_RESAMPLE_BILINEAR }
+  local m = methods[method or "area"]
+  if not m then
+    argerror(C.PG_ERR_INVALID_ARG, "Env:grayscale_resize: method must be 'area' or 'bilinear'")
+  end
+  local out = new_out("pg_env*")
+  return wrapped(self, C.pg_env_wrap_grayscale_resize(self:p(), height, width, m, out), out)
+end
 function Env:set_observation_image(h, w, c)
   check(C.pg_env_set_observation_image(self:p(), h, w, c), self.ctx)
 end
@@ -1542,16 +1575,43 @@ function PolicySession:reset() check(C.pg_policy_session_reset(self:p()), self.c
 function PolicySession:last_error() return ffi.string(C.pg_policy_session_last_error(self:p())) end
 --- One action: a 0-based integer or a table of floats. Errors carry the
 --- session's message.
-function PolicySession:act(obs, mask, deterministic)
-  local o, n = floats_in(obs, nil, "obs")
+-- act_fn (pg_policy_act or pg_policy_act_u8) on the prepared obs buffer.
+local function session_act(self, act_fn, o, n, mask, deterministic)
   local m, mlen = nil, 0
   if mask then local f = flatten(mask) mlen = #f m = ints_in(f, mlen, "mask", u8_arr) end
   local p = self.policy
-  local st = C.pg_policy_act(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
-                             math.max(1, p.action_size))
+  local st = act_fn(self:p(), o, n, m, mlen, deterministic and 1 or 0, self.buf,
+                    math.max(1, p.action_size))
   if st ~= 0 then raise(tonumber(st), self:last_error()) end
   if p.discrete then return math.floor(self.buf[0]) end
   return table_out(self.buf, p.action_size)
+end
+function PolicySession:act(obs, mask, deterministic)
+  local o, n = floats_in(obs, nil, "obs")
+  return session_act(self, C.pg_policy_act, o, n, mask, deterministic)
+end
+
+--- As act for a byte observation (each byte b fed as b / 255): a Lua string
+--- of observation_size bytes, or a table of integers in [0, 255].
+function PolicySession:act_u8(obs, mask, deterministic)
+  local o, n
+  if type(obs) == "string" then
+    o, n = ffi.cast("const uint8_t*", obs), #obs
+  elseif type(obs) == "table" then
+    local flat = flatten(obs)
+    n = #flat
+    o = u8_arr(math.max(1, n))
+    for i = 1, n do
+      local b = flat[i]
+      if type(b) ~= "number" or b ~= math.floor(b) or b < 0 or b > 255 then
+        argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs[" .. i .. "] is not a byte (0..255)")
+      end
+      o[i - 1] = b
+    end
+  else
+    argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs must be a string or a table of bytes, got " .. type(obs))
+  end
+  return session_act(self, C.pg_policy_act_u8, o, n, mask, deterministic)
 end
 
 return M

@@ -123,6 +123,9 @@ pg_status pg_env_get_observation_image(pg_env*, int32_t*, int32_t*, int32_t*)
 pg_status pg_env_get_action_space(pg_env*, pg_action_kind*, int32_t*)
 pg_status pg_env_get_action_bounds(pg_env*, float*, float*, size_t)
 pg_status pg_env_get_action_mask(pg_env*, uint8_t*, size_t)
+pg_status pg_env_wrap_frame_stack(pg_env*, int32_t, pg_env**)
+pg_status pg_env_wrap_action_repeat(pg_env*, int32_t, pg_env**)
+pg_status pg_env_wrap_grayscale_resize(pg_env*, int32_t, int32_t, pg_resample, pg_env**)
 pg_status pg_env_reset(pg_env*, float*, size_t)
 pg_status pg_env_step(pg_env*, float*, size_t, float*, size_t, float*, int32_t*, int32_t*)
 pg_status pg_env_get_episode_stats(pg_env*, double*, uint64_t*, uint64_t*, double*, uint64_t*)
@@ -190,6 +193,7 @@ void pg_policy_session_destroy(pg_policy_session*)
 pg_status pg_policy_session_seed(pg_policy_session*, uint64_t, uint64_t)
 pg_status pg_policy_session_reset(pg_policy_session*)
 pg_status pg_policy_act(pg_policy_session*, float*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
+pg_status pg_policy_act_u8(pg_policy_session*, uint8_t*, size_t, uint8_t*, size_t, int32_t, float*, size_t)
 char* pg_policy_session_last_error(pg_policy_session*)
 pg_status pg_policy_export_c(pg_policy*, char*, char*, char*, uint32_t)
 pg_status pg_policy_export_c_cb(pg_policy*, char*, int32_t, uint32_t, pg_write_fn, void*)
@@ -265,6 +269,8 @@ PG_ALGO_PPO = 9
 PG_TRUNK_NIPS = 1
 PG_TRUNK_NATURE = 2
 PG_TRUNK_SMALL = 3
+PG_RESAMPLE_AREA = 1
+PG_RESAMPLE_BILINEAR = 2
 PG_PARAM_GAMMA = 1
 PG_PARAM_LR = 2
 PG_PARAM_VALUE_LR = 3
@@ -315,6 +321,7 @@ PG_STAT_LEARNING_RATE = 12
 _ENUM_TYPES = {
     "pg_status", "pg_activation", "pg_init", "pg_padding", "pg_trunk", "pg_net_output", "pg_optim_kind",
     "pg_optim_param", "pg_action_kind", "pg_algorithm", "pg_param", "pg_stat",
+    "pg_resample",
 }
 _HANDLE_TYPES = {
     "pg_ctx", "pg_rng", "pg_net", "pg_optim", "pg_env", "pg_vec_env",
@@ -1517,6 +1524,41 @@ class Env(_Handle):
         _check(lib.pg_env_clone(self._p, int(index), _seed(seed), ctypes.byref(out)), self._ctx)
         return Env(self._ctx, out.value)
 
+    # -- wrappers (an env made from this env, which the new env then owns)
+    def _wrapped(self, st, out):
+        _check(st, self._ctx)
+        wrapped = Env(self._ctx, out.value)
+        wrapped._inner = self  # keeps a Python-side env's objects alive
+        self._ptr = None       # owned by the wrapper now: never destroyed here
+        return wrapped
+
+    def frame_stack(self, k):
+        """A new Env whose observation is this env's last k observations
+        (pg_env_wrap_frame_stack); this Env belongs to it afterwards and
+        is closed (do not use it)."""
+        out = _new_ptr()
+        return self._wrapped(lib.pg_env_wrap_frame_stack(self._p, int(k), ctypes.byref(out)), out)
+
+    def action_repeat(self, repeat):
+        """A new Env repeating each action `repeat` times, reward summed,
+        observation the max of the last two frames (pg_env_wrap_action_repeat);
+        this Env belongs to it afterwards."""
+        out = _new_ptr()
+        return self._wrapped(lib.pg_env_wrap_action_repeat(self._p, int(repeat),
+                                                           ctypes.byref(out)), out)
+
+    def grayscale_resize(self, height, width, method="area"):
+        """A new Env seeing this env's RGB (or 1-channel) image as one gray
+        channel of height x width, method "area" or "bilinear"
+        (pg_env_wrap_grayscale_resize); this Env belongs to it afterwards."""
+        methods = {"area": PG_RESAMPLE_AREA, "bilinear": PG_RESAMPLE_BILINEAR}
+        if method not in methods:
+            raise PolicygradError(PG_ERR_INVALID_ARG, "Env.grayscale_resize: method must be "
+                                  "'area' or 'bilinear', got %r" % (method,))
+        out = _new_ptr()
+        return self._wrapped(lib.pg_env_wrap_grayscale_resize(
+            self._p, int(height), int(width), methods[method], ctypes.byref(out)), out)
+
     # -- spaces and settings
     def set_observation_image(self, h, w, c):
         _check(lib.pg_env_set_observation_image(self._p, int(h), int(w), int(c)), self._ctx)
@@ -2143,11 +2185,33 @@ class PolicySession(_Handle):
 
     def act(self, obs, mask=None, deterministic=False):
         o = _floats_in(obs, what="pg_policy_act obs")
+        return self._act(lib.pg_policy_act, o, len(o), mask, deterministic)
+
+    def _act(self, act_fn, o, n, mask, deterministic):
         m = None
         if mask is not None:
             m = _ints_in(mask, len(_flatten(mask)), "mask", ctypes.c_uint8)
-        st = lib.pg_policy_act(self._p, o, len(o), m, len(m) if m is not None else 0,
-                               1 if deterministic else 0, self._act_buf, len(self._act_buf))
+        st = act_fn(self._p, o, n, m, len(m) if m is not None else 0,
+                    1 if deterministic else 0, self._act_buf, len(self._act_buf))
         if st != PG_OK:
             raise PolicygradError(st, self.last_error or status_string(st))
         return int(self._act_buf[0]) if self._discrete else _out(self._act_buf)
+
+    def act_u8(self, obs, mask=None, deterministic=False):
+        """As act for a byte observation (each byte b fed as b / 255):
+        bytes, bytearray, a memoryview or a numpy uint8 array (any shape,
+        read in C order) of observation_size bytes. Another type raises
+        PolicygradError(PG_ERR_INVALID_ARG), another size PG_ERR_SHAPE."""
+        if _np is not None and isinstance(obs, _np.ndarray):
+            if obs.dtype != _np.uint8:
+                raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: a numpy obs "
+                                      "must have dtype uint8, got %s" % obs.dtype)
+            data = _np.ascontiguousarray(obs).tobytes()
+        elif isinstance(obs, (bytes, bytearray, memoryview)):
+            data = bytes(obs)
+        else:
+            raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: obs must be bytes, "
+                                  "bytearray, memoryview or a numpy uint8 array, got %s"
+                                  % type(obs).__name__)
+        o = (ctypes.c_uint8 * max(1, len(data))).from_buffer_copy(data or b"\0")
+        return self._act(lib.pg_policy_act_u8, o, len(data), mask, deterministic)

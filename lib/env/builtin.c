@@ -8,6 +8,7 @@ static const pg__builtin_spec *const builtins[] = {
     &pg__builtin_acrobot,        &pg__builtin_mountain_car, &pg__builtin_pendulum,
     &pg__builtin_catch,
     &pg__builtin_cartpole_positions, &pg__builtin_cue_corridor,
+    &pg__builtin_bounce, &pg__builtin_dodge,
 };
 enum { N_BUILTINS = (int)(sizeof builtins / sizeof builtins[0]) };
 

@@ -35,6 +35,13 @@ static inline double pg__uniform(pg__rng *r, double low, double high) {
   return low + (high - low) * pg__rng_uniform(r);
 }
 
+/* The grid games' move: x shifted by action - 1 (0 left, 1 stay, 2 right),
+** clipped to [lo, hi]. */
+static inline int32_t pg__grid_move(int32_t x, float action, int32_t lo, int32_t hi) {
+  int32_t to = x + (int32_t)action - 1;
+  return to < lo ? lo : to > hi ? hi : to;
+}
+
 extern const pg__builtin_spec pg__builtin_short_corridor;
 extern const pg__builtin_spec pg__builtin_cartpole;
 extern const pg__builtin_spec pg__builtin_cartpole_continuous;
@@ -44,6 +51,8 @@ extern const pg__builtin_spec pg__builtin_pendulum;
 extern const pg__builtin_spec pg__builtin_catch;
 extern const pg__builtin_spec pg__builtin_cartpole_positions;
 extern const pg__builtin_spec pg__builtin_cue_corridor;
+extern const pg__builtin_spec pg__builtin_bounce;
+extern const pg__builtin_spec pg__builtin_dodge;
 
 /* Options in a creation name ("Name:key=value") for a fresh instance of a
 ** task that takes them (the table in builtin.c): sets head->option (and

@@ -35,8 +35,7 @@ static int catch_step(void *user, const float *action, float *obs, float *reward
                       int32_t *terminated, int32_t *truncated) {
   (void)truncated;
   catch_game *c = user;
-  int32_t x = c->paddle_x + (int32_t)action[0] - 1;
-  c->paddle_x = x < 0 ? 0 : x > COLS - 1 ? COLS - 1 : x;
+  c->paddle_x = pg__grid_move(c->paddle_x, action[0], 0, COLS - 1);
   c->ball_y++;
   *terminated = c->ball_y == ROWS - 1;
   *reward = !*terminated ? 0.0f : c->paddle_x == c->ball_x ? 1.0f : -1.0f;

@@ -119,6 +119,7 @@ static void copy_spaces(pg_env *dst, const pg_env *src) {
   dst->obs_c = src->obs_c;
   dst->max_steps = src->max_steps;
   dst->builtin = src->builtin;
+  dst->wrapper = src->wrapper;
   memcpy(dst->name, src->name, sizeof dst->name);
   if (src->kind == PG_ACTION_CONTINUOUS) {
     memcpy(dst->low, src->low, (size_t)src->n * sizeof(float));
@@ -143,6 +144,8 @@ pg_status pg_env_clone(pg_env *env, int32_t index, uint64_t seed, pg_env **out) 
   int rc = env->vt.create(env->user, index, seed, &user);
   if (rc != 0) {
     pg__free(ctx, c);
+    if (env->wrapper && ctx->last_status != PG_OK)
+      return ctx->last_status; /* the inner clone's message */
     if (env->builtin) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
     return pg__fail(ctx, PG_ERR_CALLBACK,
                     "%s: environment '%s': create callback returned %d for instance %d",

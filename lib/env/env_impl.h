@@ -29,6 +29,8 @@ struct pg_env {
   void *user;            /* closed with vt.close on destroy */
   pg__env_shared_refs *shared_refs; /* NULL without vt.release */
   int builtin;           /* 1 for built-ins: a failing create means NOMEM */
+  int wrapper;           /* 1 for wrappers (wrap.c): user is a pg__env_wrap */
+  int wrapped;           /* 1 once a wrapper owns this env (wrap.c) */
   char name[PG__ENV_NAME_MAX];
 
   /* spaces (read freely; change only through the setters) */
@@ -59,5 +61,45 @@ struct pg_env {
   pg_status err_status;
   char err[PG__ENV_ERR_MAX];
 };
+
+/* ---- wrappers: an env made from an env (wrap.c, wrap_*.c) ---------------
+** A wrapper env's user pointer is a pg__env_wrap followed by the wrapper's
+** own state; the wrapper owns `inner` (destroyed by its close) and resets
+** it with the wrapper's episode seed. A failing wrapper callback leaves the
+** inner env's message in inner->err, which step.c reports. */
+typedef struct pg__env_wrap pg__env_wrap;
+
+typedef struct pg__env_wrap_ops {
+  const char *kind;           /* "FrameStack", ...: the name is kind(inner) */
+  size_t state_size;          /* bytes of the wrapper struct (starts with pg__env_wrap) */
+  /* Allocates the wrapper's buffers from w's parameters (set by a copy of
+  ** the original's struct for a clone); 0 on success. */
+  int (*init)(pg__env_wrap *w);
+  void (*fini)(pg__env_wrap *w);
+  pg_env_reset_fn reset;
+  pg_env_step_fn step;
+} pg__env_wrap_ops;
+
+struct pg__env_wrap {
+  pg_ctx *ctx;
+  const pg__env_wrap_ops *ops;
+  pg_env *inner;
+};
+
+/* Makes the wrapper env around inner with obs_size floats per observation
+** from proto (a filled wrapper struct: its parameters; copied), taking
+** inner over on success. Sets the image shape when h > 0. fn names the
+** caller in messages. */
+pg_status pg__env_wrap_create(pg_env *inner, const pg__env_wrap *proto, int32_t obs_size,
+                              int32_t h, int32_t w, int32_t c, const char *fn, pg_env **out);
+/* The argument checks every public wrapper constructor starts with (env
+** and out not NULL; *out = NULL). */
+pg_status pg__env_wrap_check(pg_env *inner, pg_env **out, const char *fn);
+/* Resets w->inner for a wrapper episode with seed (its observation in
+** w->inner->obs); 0 on success. */
+int pg__env_wrap_reset_inner(pg__env_wrap *w, uint64_t seed);
+/* Steps w->inner (its observation in w->inner->obs); 0 on success. */
+int pg__env_wrap_step_inner(pg__env_wrap *w, const float *action, float *reward,
+                            int32_t *terminated, int32_t *truncated);
 
 #endif /* PG_ENV_IMPL_H */

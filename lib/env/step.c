@@ -28,6 +28,15 @@ pg_status pg__env_report(pg_env *env, const char *caller) {
   return pg__fail(env->ctx, env->err_status, "%s: %s", caller, env->err);
 }
 
+/* A callback's failure: a wrapper's is its inner env's, with that message. */
+static pg_status callback_fail(pg_env *env, const char *what, int rc) {
+  if (env->wrapper) {
+    const pg__env_wrap *w = env->user;
+    return env_fail(env, w->inner->err_status, "%s", w->inner->err);
+  }
+  return env_fail(env, PG_ERR_CALLBACK, "%s callback returned %d", what, rc);
+}
+
 static pg_status check_discrete(pg_env *env, float a) {
   if (!pg__finite_f(a)) return env_fail(env, PG_ERR_NUMERIC, "action is NaN or infinite");
   if (a != floorf(a) || a < 0.0f || a >= (float)env->n)
@@ -86,7 +95,7 @@ pg_status pg__env_reset(pg_env *env, float *obs) {
   env->in_reset = 1;
   int rc = env->vt.reset(env->user, seed, env->obs_tmp);
   pg_status st = PG_OK;
-  if (rc != 0) st = env_fail(env, PG_ERR_CALLBACK, "reset callback returned %d", rc);
+  if (rc != 0) st = callback_fail(env, "reset", rc);
   if (st == PG_OK) st = check_obs(env, "reset");
   if (st == PG_OK) st = fetch_mask(env, "reset");
   env->in_reset = 0;
@@ -115,7 +124,7 @@ static const float *prepare_action(pg_env *env, const float *action) {
 static pg_status call_step(pg_env *env, const float *action, float *r, int32_t *te,
                            int32_t *tr) {
   int rc = env->vt.step(env->user, prepare_action(env, action), env->obs_tmp, r, te, tr);
-  if (rc != 0) return env_fail(env, PG_ERR_CALLBACK, "step callback returned %d", rc);
+  if (rc != 0) return callback_fail(env, "step", rc);
   if (!pg__finite_f(*r))
     return env_fail(env, PG_ERR_NUMERIC, "step returned reward %g", (double)*r);
   pg_status st = check_obs(env, "step");

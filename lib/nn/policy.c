@@ -34,6 +34,7 @@ struct pg_policy_session {
   float *scratch;              /* the layers' forward scratch */
   float *state;                /* state_floats: the recurrent layers' state */
   float *xin;                  /* input_dim: the normalized observation, or NULL */
+  float *obs_bytes;            /* input_dim: pg_policy_act_u8's scaled bytes */
   char err[256];
 };
 
@@ -322,6 +323,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   *out = NULL;
   size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
                   pg__round16(policy->scratch) + pg__round16(policy->state_floats) +
+                  pg__round16(policy->def.input_dim) +
                   (policy->norm ? policy->def.input_dim : 0);
   size_t head = pg__round16(sizeof(pg_policy_session));
   pg_policy_session *s = pg__calloc(ctx, 1, head + floats * sizeof(float));
@@ -333,7 +335,8 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->probs = s->buf[1] + pg__round16(policy->max_width);
   s->scratch = s->probs + pg__round16(policy->head_dim);
   s->state = s->scratch + pg__round16(policy->scratch);
-  s->xin = policy->norm ? s->state + pg__round16(policy->state_floats) : NULL;
+  s->obs_bytes = s->state + pg__round16(policy->state_floats);
+  s->xin = policy->norm ? s->obs_bytes + pg__round16(policy->def.input_dim) : NULL;
   pg__rng_seed(&s->rng, seed, 0);
   session_reset(s);
   atomic_fetch_add(&policy->refs, 1);
@@ -374,11 +377,10 @@ static pg_status sess_fail(pg_policy_session *s, pg_status st, const char *fmt, 
   return st;
 }
 
-pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
-                        const uint8_t *mask, size_t mask_len, int32_t deterministic,
-                        float *action, size_t action_len) {
-  static const char fn[] = "pg_policy_act";
-  if (!s) return PG_ERR_INVALID_ARG;
+/* pg_policy_act's checks and forward; fn names the public caller. */
+static pg_status policy_act(pg_policy_session *s, const char *fn, const float *obs,
+                            size_t obs_len, const uint8_t *mask, size_t mask_len,
+                            int32_t deterministic, float *action, size_t action_len) {
   const pg_policy *p = s->policy;
   bool gauss = p->head_kind == PG__HEAD_GAUSSIAN;
   size_t asize = gauss ? p->head_dim : 1;
@@ -422,6 +424,28 @@ pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
   pg__nn_act(p->head_kind, ys[d->n_trunk], gauss ? p->params + d->log_std_off : NULL,
              p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);
   return PG_OK;
+}
+
+pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
+                        const uint8_t *mask, size_t mask_len, int32_t deterministic,
+                        float *action, size_t action_len) {
+  if (!s) return PG_ERR_INVALID_ARG;
+  return policy_act(s, "pg_policy_act", obs, obs_len, mask, mask_len, deterministic, action,
+                    action_len);
+}
+
+pg_status pg_policy_act_u8(pg_policy_session *s, const uint8_t *obs, size_t obs_len,
+                           const uint8_t *mask, size_t mask_len, int32_t deterministic,
+                           float *action, size_t action_len) {
+  static const char fn[] = "pg_policy_act_u8";
+  if (!s) return PG_ERR_INVALID_ARG;
+  size_t n = s->policy->def.input_dim;
+  if (!obs) return sess_fail(s, PG_ERR_INVALID_ARG, "%s: obs is NULL", fn);
+  if (obs_len != n)
+    return sess_fail(s, PG_ERR_SHAPE, "%s: obs_len %zu bytes, the policy takes %zu", fn,
+                     obs_len, n);
+  for (size_t i = 0; i < n; i++) s->obs_bytes[i] = (float)obs[i] * (1.0f / 255.0f);
+  return policy_act(s, fn, s->obs_bytes, n, mask, mask_len, deterministic, action, action_len);
 }
 
 /* ---- for the C export (lib/nn/export.c) ----------------------------------- */

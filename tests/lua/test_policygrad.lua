@@ -294,6 +294,43 @@ test("Lua pixel environment with conv agents", function()
                "larger than the input")
 end)
 
+test("environment wrappers", function()
+  local ctx = pg.Context(3)
+  local game = pg.Env.builtin(ctx, "Catch", 1)
+  local env = game:action_repeat(2):frame_stack(4)
+  expect_error(function() game:reset() end, "closed") -- it belongs to the wrapper now
+  local h, w, c = env:observation_image()
+  assert(h == 10 and w == 5 and c == 4)
+  local obs = env:reset()
+  assert(#obs == 200 and obs[1] == obs[4])
+  local _, r = env:step(1)
+  assert(r == 0)
+  expect_error(function() pg.Env.builtin(ctx, "Bounce"):grayscale_resize(5, 5) end,
+               "another channel count")
+  local small = pg.Env.builtin(ctx, "Dodge"):grayscale_resize(5, 5, "bilinear")
+  assert(#small:reset() == 25)
+  local agent = pg.Agent.for_env_trunk(ctx, "paac", pg.Env.builtin(ctx, "Dodge"):frame_stack(2), "small")
+  assert(agent ~= nil)
+end)
+
+test("a policy acts on bytes", function()
+  local ctx = pg.Context()
+  local net = pg.Net.image(ctx, 6, 5, 1):add_conv2d(4, 3, 1, "same"):add_flatten()
+                :add_categorical_head(3):finalize()
+  local pol = pg.Policy.from_net(net)
+  local a, b = pol:session(4), pol:session(4)
+  local bytes, floats = {}, {}
+  for i = 1, 30 do bytes[i] = (i * 41) % 256 floats[i] = bytes[i] / 255 end
+  local str = string.char(unpack(bytes))
+  for _ = 1, 5 do
+    assert(a:act(floats) == b:act_u8(bytes))
+    assert(a:act(floats) == b:act_u8(str))
+  end
+  assert(a:act(floats, nil, true) == b:act_u8(str, nil, true))
+  expect_error(function() b:act_u8(str:sub(1, 29)) end, "obs_len 29 bytes, the policy takes 30")
+  expect_error(function() b:act_u8({ 256 }) end, "not a byte")
+end)
+
 test("bad arguments carry the library's message", function()
   local ctx = pg.Context()
   local err = expect_error(function() pg.Env.builtin(ctx, "NoSuchTask") end, "NoSuchTask")
@@ -621,7 +658,7 @@ test("unknown names list the valid ones", function()
   local ctx = pg.Context()
   local env = pg.Env.builtin(ctx, "CartPole-v1")
   local agent = pg.Agent.for_env(ctx, "reinforce", env, 8)
-  expect_error(function() pg.Env.builtin(ctx, "CartPol-v1") end, "(known: Acrobot-v1, CartPole-v1,")
+  expect_error(function() pg.Env.builtin(ctx, "CartPol-v1") end, "(known: Acrobot-v1, Bounce, CartPole-v1,")
   assert(pg.last_status == pg.const.PG_ERR_INVALID_ARG)
   expect_error(function() pg.Agent.for_env(ctx, "trpo", env) end,
                "unknown algorithm 'trpo' (known: a3c, actor_critic, async_n_step_q,")

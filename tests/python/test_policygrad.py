@@ -340,6 +340,65 @@ class Training(unittest.TestCase):
         finally:
             pg._np = saved
 
+    def test_env_wrappers(self):
+        with pg.Context(seed=3) as ctx:
+            game = pg.Env.builtin(ctx, "Catch", 1)
+            env = game.action_repeat(2).frame_stack(4)
+            self.assertTrue(game.closed)  # it belongs to the wrapper now
+            self.assertEqual(env.observation_image, (10, 5, 4))
+            obs = env.reset()
+            self.assertEqual(len(obs), 200)
+            self.assertEqual(list(obs[0::4]), list(obs[3::4]))  # each frame: the reset frame
+            _, r, te, tr = env.step(1)
+            self.assertIn(r, (0.0,))
+            with self.assertRaises(pg.PolicygradError) as e:
+                pg.Env.builtin(ctx, "Bounce").grayscale_resize(5, 5)
+            self.assertIn("another channel count", str(e.exception))
+            with self.assertRaises(pg.PolicygradError):
+                pg.Env.builtin(ctx, "Dodge").grayscale_resize(5, 5, method="nearest")
+            small = pg.Env.builtin(ctx, "Dodge").grayscale_resize(5, 5, method="bilinear")
+            self.assertEqual(small.observation_image, (5, 5, 1))
+            self.assertEqual(len(small.reset()), 25)
+            # A Python-side env, wrapped and trained (one slot: no factory).
+            pixels = pg.Env.from_python(ctx, PixelCatch(), obs_size=30, n_actions=3)
+            pixels.set_observation_image(6, 5, 1)
+            stacked = pixels.frame_stack(2)
+            agent = pg.Agent.for_env_trunk(ctx, "actor_critic", stacked, "small")
+            agent.train(stacked, 300)
+            self.assertGreater(agent.stat("episodes"), 20)
+            agent.close()
+            for h in (env, small, stacked):
+                h.close()
+
+    def test_policy_acts_on_bytes(self):
+        with pg.Context() as ctx:
+            net = (pg.Net.image(ctx, 6, 5, 1, seed=3).add_conv2d(4, 3, padding="same")
+                   .add_flatten().add_categorical_head(3).finalize())
+            policy = pg.Policy.from_net(net)
+            a, b = policy.session(4), policy.session(4)
+            raw = bytes((i * 41) % 256 for i in range(30))
+            floats = [v / 255.0 for v in raw]
+            for obs in (raw, bytearray(raw), memoryview(raw)):
+                self.assertEqual(a.act(floats), b.act_u8(obs))
+            self.assertEqual(a.act(floats, deterministic=True),
+                             b.act_u8(raw, deterministic=True))
+            if pg._np is not None:
+                img = pg._np.frombuffer(raw, dtype=pg._np.uint8).reshape(6, 5, 1)
+                self.assertEqual(a.act(floats, deterministic=True),
+                                 b.act_u8(img, deterministic=True))
+                with self.assertRaises(pg.PolicygradError) as e:
+                    b.act_u8(img.astype(pg._np.float32))
+                self.assertIn("dtype uint8", str(e.exception))
+            with self.assertRaises(pg.PolicygradError) as e:
+                b.act_u8(raw[:29])
+            self.assertEqual(e.exception.status, pg.PG_ERR_SHAPE)
+            self.assertIn("obs_len 29 bytes, the policy takes 30", str(e.exception))
+            with self.assertRaises(pg.PolicygradError) as e:
+                b.act_u8(list(raw))
+            self.assertIn("bytes, bytearray", str(e.exception))
+            for h in (a, b, policy, net):
+                h.close()
+
     def test_python_pixel_env_conv_agents(self):
         with pg.Context(seed=3) as ctx:
             env = pg.Env.from_python(ctx, PixelCatch(), obs_size=30, n_actions=3, name="pixels")
@@ -388,7 +447,7 @@ class Errors(unittest.TestCase):
             self.assertEqual(cm.exception.status, pg.PG_ERR_INVALID_ARG)
             self.assertTrue(str(cm.exception).startswith(ctx.last_error), str(cm.exception))
             self.assertIn("NoSuchTask", str(cm.exception))
-            self.assertIn("(known: Acrobot-v1, CartPole-v1,", str(cm.exception))
+            self.assertIn("(known: Acrobot-v1, Bounce, CartPole-v1,", str(cm.exception))
             with self.assertRaises(pg.PolicygradError) as cm:
                 pg.Net(ctx, 0, 1)
             self.assertIn("input_dim", str(cm.exception))
@@ -754,7 +813,7 @@ class Names(unittest.TestCase):
                 (lambda: pg.Optimizer.param_from_name("learning_rate"),
                  "unknown optimizer parameter 'learning_rate' (known: beta1, beta2, clip_norm, "
                  "decay, epsilon, lr, momentum)"),
-                (lambda: pg.Env.builtin(ctx, "CartPol-v1"), "(known: Acrobot-v1, CartPole-v1,"),
+                (lambda: pg.Env.builtin(ctx, "CartPol-v1"), "(known: Acrobot-v1, Bounce, CartPole-v1,"),
                 (lambda: pg.Agent.for_env(ctx, None, env), "algorithm must be a name or an int"),
                 (lambda: agent.set_param("gamma", "0.9"), "must be a number"),
             ]
