@@ -1261,7 +1261,10 @@ PG_API pg_status pg_agent_set_log_file(pg_agent *agent, const char *path);
 **
 ** Saving to a path writes a temporary file in the same folder, flushes it
 ** to disk (fsync) and renames it over the path, so a crash or a failed
-** write leaves the previous file intact.
+** write leaves the previous file intact. The new file keeps the mode of the
+** file it replaces (a new one gets 0666 less the umask). A path that is a
+** symbolic link is followed to the file it names, which is replaced (the
+** link stays a link); a loop of links gives PG_ERR_IO.
 ** @{ */
 /* PG_SECTION_IO */
 
