@@ -879,6 +879,7 @@ typedef enum pg_param {
   PG_PARAM_TARGET_KL = 29,        /**< PPO: stop the update's passes above this approximate KL; 0 = off */
   PG_PARAM_NORM_ADVANTAGES = 30,  /**< PPO: 1 = advantages normalized per minibatch to mean 0, std 1 */
   PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
+  PG_PARAM_EVAL_MAX_EPISODE_STEPS = 40, /**< pg_agent_evaluate: episode cap when neither max_episode_steps nor the env sets one; 0 = none */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 
@@ -1185,7 +1186,11 @@ PG_API pg_status pg_agent_train(pg_agent *agent, pg_env *env,
 
 /** Plays `episodes` episodes on env without learning and writes the mean and
 ** standard deviation of their undiscounted returns (either pointer may be
-** NULL). deterministic = 1 for greedy actions. */
+** NULL). deterministic = 1 for greedy actions. Episodes end at the step cap
+** PG_PARAM_MAX_EPISODE_STEPS, else at env's own, else at
+** PG_PARAM_EVAL_MAX_EPISODE_STEPS (default 100000; 0 = none, and then an
+** episode that never terminates never returns); a capped episode counts
+** with the return it reached. */
 PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
                                    int32_t episodes, int32_t deterministic,
                                    double *out_mean, double *out_std);

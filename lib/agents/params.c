@@ -63,6 +63,7 @@ static const pinfo PINFO[] = {
     {PG_PARAM_TARGET_KL, "target_kl", 0.0, 10.0, false, false, C_LOSS},
     {PG_PARAM_NORM_ADVANTAGES, "norm_advantages", 0.0, 1.0, true, false, C_LOSS},
     {PG_PARAM_NORM_REWARD, "norm_reward", 0.0, 1.0, true, false, C_RETURNS},
+    {PG_PARAM_EVAL_MAX_EPISODE_STEPS, "eval_max_episode_steps", 0.0, 1e15, true, false, C_LOOP},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };

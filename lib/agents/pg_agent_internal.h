@@ -53,7 +53,8 @@ typedef struct pg__param_default {
       {PG_PARAM_OPTIM_EPSILON, eps}, {PG_PARAM_LR_ANNEAL_STEPS, anneal}
 #define PG__PARAMS_LOOP(threads)                                              \
   {PG_PARAM_NUM_THREADS, threads}, {PG_PARAM_SEED, 0}, {PG_PARAM_DETERMINISTIC, 0}, \
-      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0}
+      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},                \
+      {PG_PARAM_EVAL_MAX_EPISODE_STEPS, 100000}
 
 /* Bounds of an algorithm's parameter narrower than the registry's. */
 typedef struct pg__param_bound {
