@@ -769,7 +769,9 @@ PG_API pg_status pg_env_get_episode_stats(const pg_env *env,
 ** results are identical for every n_threads. With n_threads > 1 the
 ** context's allocator and the env's callbacks are called on worker threads
 ** (one thread per instance at a time). Errors: as pg_env_clone, plus
-** PG_ERR_OUT_OF_RANGE (n < 1, n_threads < 1), PG_ERR_THREAD. */
+** PG_ERR_OUT_OF_RANGE (n < 1 or n > 4096 (PG_PARAM_NUM_ENVS's bound), n
+** times the observation and action floats over 2^28, n_threads < 1),
+** PG_ERR_THREAD. */
 PG_API pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads,
                                    uint64_t seed, pg_vec_env **out);
 
@@ -867,6 +869,7 @@ typedef enum pg_param {
   PG_PARAM_DETERMINISTIC = 15,    /**< 1: pg_agent_step acts greedily, no learning record */
   PG_PARAM_REPORT_INTERVAL = 16,  /**< pg_agent_train progress every N steps; 0 = every episode */
   PG_PARAM_PER_STEP_UPDATES = 17, /**< REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
+  PG_PARAM_EVAL_MAX_EPISODE_STEPS = 18, /**< pg_agent_evaluate: episode cap when neither max_episode_steps nor the env sets one; 0 = none */
   PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /**< async Q: epsilon 1 -> final over N */
   PG_PARAM_TARGET_INTERVAL = 21,  /**< async Q: target network refresh (steps)*/
   PG_PARAM_HOGWILD = 22,          /**< async: 1 = lock-free atomic updates    */
@@ -879,7 +882,6 @@ typedef enum pg_param {
   PG_PARAM_TARGET_KL = 29,        /**< PPO: stop the update's passes above this approximate KL; 0 = off */
   PG_PARAM_NORM_ADVANTAGES = 30,  /**< PPO: 1 = advantages normalized per minibatch to mean 0, std 1 */
   PG_PARAM_NORM_REWARD = 31,      /**< PPO: 1 = rewards scaled by the running std of the discounted return */
-  PG_PARAM_EVAL_MAX_EPISODE_STEPS = 40, /**< pg_agent_evaluate: episode cap when neither max_episode_steps nor the env sets one; 0 = none */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 

@@ -484,6 +484,7 @@ static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data,
   }
   a->own_nets = true; /* from here pg_agent_destroy frees the nets */
   st = apply_pars(ctx, fn, a, &im);
+  if (st == PG_OK) st = pg__params_check_rows(a, PG_ERR_FORMAT, fn);
   if (st == PG_OK && im.opt_kind) {
     st = load_optim(ctx, fn, a->net, im.opt_kind, &im.sec[S_OPTP], "OPTP", &a->opt);
     if (st == PG_OK && vnet)

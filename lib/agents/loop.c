@@ -14,6 +14,7 @@
 ** optimizers. On failure the previous state stays. */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   if (!a->dirty) return PG_OK;
+  if (pg__params_check_rows(a, PG_ERR_OUT_OF_RANGE, fn) != PG_OK) return PG_ERR_OUT_OF_RANGE;
   pg_ctx *ctx = a->ctx;
   size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
   bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;

@@ -228,6 +228,16 @@ pg_status pg_agent_set_param(pg_agent *agent, pg_param param, double value) {
   return PG_OK;
 }
 
+pg_status pg__params_check_rows(pg_agent *a, pg_status code, const char *fn) {
+  double rows = pg__p(a, PG_PARAM_T_MAX) * pg__p(a, PG_PARAM_NUM_ENVS);
+  if (rows <= PG__MAX_ROLLOUT_ROWS) return PG_OK;
+  return pg__fail(a->ctx, code,
+                  "%s: t_max %g x num_envs %g = %g rows is over the limit of %g rows per "
+                  "segment (docs/FORMAT.md, \"Memory budget\"): lower one of them",
+                  fn, pg__p(a, PG_PARAM_T_MAX), pg__p(a, PG_PARAM_NUM_ENVS), rows,
+                  PG__MAX_ROLLOUT_ROWS);
+}
+
 pg_status pg_agent_get_param(pg_agent *agent, pg_param param, double *out_value) {
   static const char *fn = "pg_agent_get_param";
   if (!agent) return PG_ERR_INVALID_ARG;

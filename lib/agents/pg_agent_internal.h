@@ -239,6 +239,11 @@ void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
 /* Re-derives the defaults that follow other parameters (optimizer epsilon,
 ** PAAC's lr) unless the caller set them. */
 void pg__params_derive(const pg__algo_ops *ops, double *param, const uint8_t *user_set);
+/* Rows of one rollout segment, t_max x num_envs, at most (docs/FORMAT.md,
+** "Memory budget"): the set-up's buffers grow with it. */
+#define PG__MAX_ROLLOUT_ROWS 65536.0
+/* PG_OK, or `code` with a message when t_max x num_envs exceeds it. */
+pg_status pg__params_check_rows(pg_agent *a, pg_status code, const char *fn);
 /* Bounds (out_low/out_high may be NULL) and default (may be NULL) of
 ** param for ops: PG_ERR_INVALID_ARG for an unregistered parameter,
 ** PG_ERR_UNSUPPORTED for one the algorithm does not use. */

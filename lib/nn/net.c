@@ -64,6 +64,11 @@ static size_t net_layout(pg_net *net, float *base) {
   return off;
 }
 
+size_t pg__net_buffer_floats(pg_net *net) {
+  pg__netdef_layout(&net->def);
+  return net_layout(net, NULL) - 2 * pg__round16(net->def.n_params);
+}
+
 /* Allocates and lays out the buffers (zeroed); params are not initialised. */
 pg_status pg__net_alloc(pg_net *net) {
   pg__netdef_layout(&net->def);
