@@ -825,9 +825,9 @@ PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
 /** An agent: one learning algorithm with its rollout buffers, optimizer(s)
 ** and random stream. Networks are either built and owned by the agent
 ** (pg_agent_create_for_env) or supplied by the caller (pg_agent_create),
-** in which case they are borrowed: they must outlive the agent, and the
-** agent changes their parameters when it learns. The agent always owns
-** its optimizers. */
+** in which case they are shared: the agent holds a reference, so the
+** caller may destroy them before the agent, and the agent changes their
+** parameters when it learns. The agent always owns its optimizers. */
 typedef struct pg_agent pg_agent;
 
 /** Algorithms. Numbers are ABI. */
@@ -988,7 +988,7 @@ PG_API pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorit
                                                const pg_net *template_net,
                                                pg_agent **out);
 
-/** Creates an agent on caller-built networks (borrowed, see pg_agent).
+/** Creates an agent on caller-built networks (shared, see pg_agent).
 ** net carries the policy head (categorical or Gaussian), or Q-values for
 ** the async Q algorithms; the value estimate comes from value_net's value
 ** head if value_net is not NULL, else from a value head on net.
@@ -1148,10 +1148,13 @@ PG_API pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size,
 ** updates), segment buffers and random stream (seed, worker index).
 ** Workers of one agent may run concurrently (docs/ASYNC.md).
 ** Threading: create and destroy workers (pg_agent_destroy) on the thread
-** that owns the parent; destroy every worker before the parent. While
-** workers are alive the parent must not learn (pg_agent_train gives
-** PG_ERR_BAD_STATE, a parent's pg_agent_report the same) and must not act
-** (pg_agent_act/pg_agent_evaluate read theta, which workers write).
+** that owns the parent; a parent destroyed before its workers is freed
+** with its last worker. While workers are alive the parent refuses to
+** learn or act, and everything that reads theta, which workers write:
+** pg_agent_train, pg_agent_step, pg_agent_report, pg_agent_act,
+** pg_agent_evaluate, pg_policy_from_agent, saving, and the pg_net_* calls
+** on its nets give PG_ERR_BAD_STATE (as during a threaded pg_agent_train,
+** its progress callback included).
 ** Parameters: taken from the parent at creation (set them on the parent;
 ** the worker's own set/get give PG_ERR_UNSUPPORTED). Statistics: a
 ** worker's are its own; the parent's include every worker's once the

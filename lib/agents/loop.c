@@ -223,6 +223,7 @@ pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or actions is NULL", fn);
   pg_status st = check_step_lens(agent, fn, expected_slots(agent), "slot", obs_len, mask,
                                  mask_len, "actions_len", actions_len);
+  if (st == PG_OK) st = pg__agent_check_idle(agent, fn);
   if (st != PG_OK) return st;
   unsigned fz = pg__ftz_enter();
   st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
@@ -275,6 +276,7 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
   pg_status st =
       check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
   if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
+  if (st == PG_OK) st = pg__agent_check_idle(agent, fn);
   if (st != PG_OK) return st;
   unsigned fz = pg__ftz_enter();
   pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);

@@ -258,6 +258,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
   pg_status chk = check_env_spaces(agent, env, fn);
+  if (chk == PG_OK) chk = pg__agent_check_idle(agent, fn);
   if (chk != PG_OK) return chk;
   size_t os = agent->obs_size;
   /* A recurrent net runs the episodes on sequence 0 from a fresh state;

@@ -7,6 +7,7 @@
 struct pg_net {
   pg_ctx *ctx;
   _Atomic int refs;           /* the owner + one per bound optimizer */
+  _Atomic int writers;        /* asynchronous writers of params (pg__net_add_writers) */
   pg__netdef def;             /* layers, roles, shapes, parameter layout */
   bool ready;                 /* finalized: the buffers below exist */
   size_t fwd_n;               /* rows of the last forward; 0 = none valid */

@@ -19,7 +19,7 @@ static void net_ckpt(pg__writer *w, const void *obj) {
 static pg_status check_save(const pg_net *net, const char *fn) {
   if (!net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
-  return PG_OK;
+  return pg__net_check_idle(net, net->ctx, fn);
 }
 
 /* White-box entry for tests: the file save with substitute file calls. */
