@@ -821,7 +821,9 @@ PG_API pg_status pg_env_wrap_grayscale_resize(pg_env *env, int32_t height,
 ** results are identical for every n_threads. With n_threads > 1 the
 ** context's allocator and the env's callbacks are called on worker threads
 ** (one thread per instance at a time). Errors: as pg_env_clone, plus
-** PG_ERR_OUT_OF_RANGE (n < 1, n_threads < 1), PG_ERR_THREAD. */
+** PG_ERR_OUT_OF_RANGE (n < 1 or n > 4096 (PG_PARAM_NUM_ENVS's bound), n
+** times the observation and action floats over 2^28, n_threads < 1),
+** PG_ERR_THREAD. */
 PG_API pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads,
                                    uint64_t seed, pg_vec_env **out);
 
@@ -875,9 +877,9 @@ PG_API pg_status pg_vec_env_get_episode_stats(const pg_vec_env *vec,
 /** An agent: one learning algorithm with its rollout buffers, optimizer(s)
 ** and random stream. Networks are either built and owned by the agent
 ** (pg_agent_create_for_env) or supplied by the caller (pg_agent_create),
-** in which case they are borrowed: they must outlive the agent, and the
-** agent changes their parameters when it learns. The agent always owns
-** its optimizers. */
+** in which case they are shared: the agent holds a reference, so the
+** caller may destroy them before the agent, and the agent changes their
+** parameters when it learns. The agent always owns its optimizers. */
 typedef struct pg_agent pg_agent;
 
 /** Algorithms. Numbers are ABI. */
@@ -919,6 +921,7 @@ typedef enum pg_param {
   PG_PARAM_DETERMINISTIC = 15,    /**< 1: pg_agent_step acts greedily, no learning record */
   PG_PARAM_REPORT_INTERVAL = 16,  /**< pg_agent_train progress every N steps; 0 = every episode */
   PG_PARAM_PER_STEP_UPDATES = 17, /**< REINFORCE: 1 = one step per t as in the lecture's loop; 0 = one per episode (summed) */
+  PG_PARAM_EVAL_MAX_EPISODE_STEPS = 18, /**< pg_agent_evaluate: episode cap when neither max_episode_steps nor the env sets one; 0 = none */
   PG_PARAM_EPSILON_ANNEAL_STEPS = 20, /**< async Q: epsilon 1 -> final over N */
   PG_PARAM_TARGET_INTERVAL = 21,  /**< async Q: target network refresh (steps)*/
   PG_PARAM_HOGWILD = 22,          /**< async: 1 = lock-free atomic updates    */
@@ -1063,7 +1066,7 @@ PG_API pg_status pg_agent_create_from_template(pg_ctx *ctx, pg_algorithm algorit
                                                const pg_net *template_net,
                                                pg_agent **out);
 
-/** Creates an agent on caller-built networks (borrowed, see pg_agent).
+/** Creates an agent on caller-built networks (shared, see pg_agent).
 ** net carries the policy head (categorical or Gaussian), or Q-values for
 ** the async Q algorithms; the value estimate comes from value_net's value
 ** head if value_net is not NULL, else from a value head on net.
@@ -1235,10 +1238,13 @@ PG_API pg_status pg_agent_get_shape(pg_agent *agent, size_t *out_obs_size,
 ** updates), segment buffers and random stream (seed, worker index).
 ** Workers of one agent may run concurrently (docs/ASYNC.md).
 ** Threading: create and destroy workers (pg_agent_destroy) on the thread
-** that owns the parent; destroy every worker before the parent. While
-** workers are alive the parent must not learn (pg_agent_train gives
-** PG_ERR_BAD_STATE, a parent's pg_agent_report the same) and must not act
-** (pg_agent_act/pg_agent_evaluate read theta, which workers write).
+** that owns the parent; a parent destroyed before its workers is freed
+** with its last worker. While workers are alive the parent refuses to
+** learn or act, and everything that reads theta, which workers write:
+** pg_agent_train, pg_agent_step, pg_agent_report, pg_agent_act,
+** pg_agent_evaluate, pg_policy_from_agent, saving, and the pg_net_* calls
+** on its nets give PG_ERR_BAD_STATE (as during a threaded pg_agent_train,
+** its progress callback included).
 ** Parameters: taken from the parent at creation (set them on the parent;
 ** the worker's own set/get give PG_ERR_UNSUPPORTED). Statistics: a
 ** worker's are its own; the parent's include every worker's once the
@@ -1275,7 +1281,11 @@ PG_API pg_status pg_agent_train(pg_agent *agent, pg_env *env,
 
 /** Plays `episodes` episodes on env without learning and writes the mean and
 ** standard deviation of their undiscounted returns (either pointer may be
-** NULL). deterministic = 1 for greedy actions. */
+** NULL). deterministic = 1 for greedy actions. Episodes end at the step cap
+** PG_PARAM_MAX_EPISODE_STEPS, else at env's own, else at
+** PG_PARAM_EVAL_MAX_EPISODE_STEPS (default 100000; 0 = none, and then an
+** episode that never terminates never returns); a capped episode counts
+** with the return it reached. */
 PG_API pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env,
                                    int32_t episodes, int32_t deterministic,
                                    double *out_mean, double *out_std);
@@ -1351,7 +1361,10 @@ PG_API pg_status pg_agent_set_log_file(pg_agent *agent, const char *path);
 **
 ** Saving to a path writes a temporary file in the same folder, flushes it
 ** to disk (fsync) and renames it over the path, so a crash or a failed
-** write leaves the previous file intact.
+** write leaves the previous file intact. The new file keeps the mode of the
+** file it replaces (a new one gets 0666 less the umask). A path that is a
+** symbolic link is followed to the file it names, which is replaced (the
+** link stays a link); a loop of links gives PG_ERR_IO.
 ** @{ */
 /* PG_SECTION_IO */
 

@@ -57,7 +57,8 @@ START_TEST(test_params_and_bad_args) {
   ck_assert_ptr_nonnull(strstr(pg_agent_last_error(w), "worker"));
   float obs[4] = {0}, act[1], r = 1;
   int32_t te = 0, tr = 0, up = 0;
-  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_ERR_BAD_STATE); /* nor act */
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "worker"));
   ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_ERR_BAD_STATE);
   /* the worker validates its input like any agent */
   obs[0] = NAN;

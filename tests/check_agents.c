@@ -752,6 +752,70 @@ START_TEST(test_train_callback_failure) {
 }
 END_TEST
 
+/* An environment whose episodes end only when the agent says so: never
+** terminated or truncated, no step cap, reward 1 per step. */
+static int endless_reset(void *user, uint64_t seed, float *obs) {
+  (void)user, (void)seed;
+  obs[0] = 0.0f;
+  return 0;
+}
+
+static int endless_step(void *user, const float *action, float *obs, float *reward,
+                        int32_t *te, int32_t *tr) {
+  (void)action, (void)te, (void)tr;
+  long *steps = user;
+  ++*steps;
+  obs[0] = 0.0f;
+  *reward = 1.0f;
+  return 0;
+}
+
+/* pg_agent_evaluate on an uncapped environment returns (it ran forever):
+** its episodes end at eval_max_episode_steps, below max_episode_steps. */
+START_TEST(test_evaluate_uncapped) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  long steps = 0;
+  pg_env_vtable vt = {sizeof vt, endless_reset, endless_step, NULL, NULL, NULL, NULL, NULL};
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create(ctx, &vt, &steps, "endless", 1, PG_ACTION_DISCRETE, 2, &env),
+                   PG_OK);
+  double def = 0.0;
+  for (int algo = PG_ALGO_REINFORCE; algo <= PG_ALGO_PPO; algo++) {
+    if (pg_param_get_default((pg_algorithm)algo, PG_PARAM_EVAL_MAX_EPISODE_STEPS, &def) ==
+        PG_ERR_INVALID_ARG)
+      continue; /* a number without an algorithm */
+    ck_assert(def == 100000.0);
+  }
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_ACTOR_CRITIC, env, 8, 1, &a), PG_OK);
+  double mean = -1.0, sd = -1.0;
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 1, 1, &mean, &sd), PG_OK); /* the default */
+  ck_assert(mean == 100000.0);
+  ck_assert_int_eq(steps, 100000);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_EVAL_MAX_EPISODE_STEPS, 40), PG_OK);
+  steps = 0;
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 3, 0, &mean, &sd), PG_OK);
+  ck_assert(mean == 40.0 && sd == 0.0);
+  ck_assert_int_eq(steps, 120);
+  uint64_t cap = 1;
+  ck_assert_int_eq(pg_env_get_max_episode_steps(env, &cap), PG_OK);
+  ck_assert_uint_eq(cap, 0); /* the env's own cap is put back */
+  /* The agent's and the env's caps come first. */
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_MAX_EPISODE_STEPS, 25), PG_OK);
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 1, 1, &mean, NULL), PG_OK);
+  ck_assert(mean == 25.0);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_MAX_EPISODE_STEPS, 0), PG_OK);
+  ck_assert_int_eq(pg_env_set_max_episode_steps(env, 30), PG_OK);
+  ck_assert_int_eq(pg_agent_evaluate(a, env, 1, 1, &mean, NULL), PG_OK);
+  ck_assert(mean == 30.0);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_EVAL_MAX_EPISODE_STEPS, -1), PG_ERR_OUT_OF_RANGE);
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 static pg_status make_and_step(pg_ctx *ctx, void *user) {
   int algo = *(int *)user;
   pg_env *env = NULL;
@@ -799,6 +863,7 @@ int main(void) {
   Suite *s = suite_create("agents");
   TCase *tc = tcase_create("api");
   tcase_add_test(tc, test_params);
+  tcase_add_test(tc, test_evaluate_uncapped);
   tcase_add_test(tc, test_host_loop_bad_input);
   tcase_add_test(tc, test_host_loop_lengths);
   tcase_add_test(tc, test_agent_get_shape);

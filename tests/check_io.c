@@ -511,6 +511,10 @@ END_TEST
 
 /* ---- atomic saves ------------------------------------------------------------ */
 
+static pg_status save_net(const void *net, const char *path) {
+  return pg_net_save_file(net, path);
+}
+
 START_TEST(test_atomic_save) {
   char dir[256];
   pg_test_make_tmpdir(dir, sizeof dir, "check_io_atomic");
@@ -519,31 +523,170 @@ START_TEST(test_atomic_save) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_net *v1 = make_net(ctx, 0, 100), *v2 = make_net(ctx, 0, 200), *back = NULL;
+  mode_t mask = umask(022);
   ck_assert_int_eq(pg_net_save_file(v1, path), PG_OK);
   struct stat st;
   ck_assert_int_eq(stat(path, &st), 0);
   ck_assert_int_eq(st.st_mode & 0777, 0644);
-  pg_test_fault cases[] = {{0, 0, 0, 0}, {10, 0, 0, 0}, {100, 0, 0, 0}, {-1, 1, 0, 0}, {-1, 0, 1, 0}};
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    pg_test_fault f = cases[c];
-    pg__file_io io = pg_test_fault_io(&f);
-    ck_assert_int_eq(pg__net_save_file_io(v2, path, &io), PG_ERR_IO);
-    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "previous file is unchanged"));
-    ck_assert_int_eq(pg_test_count_entries(dir), 1); /* no temporary file left behind */
-    ck_assert_int_eq(pg_net_load_file(ctx, path, &back), PG_OK);
-    assert_same_params(v1, back);
-    pg_net_destroy(back);
-    back = NULL;
-  }
-  pg_test_fault ok = {-1, 0, 0, 0};
-  pg__file_io io = pg_test_fault_io(&ok);
-  ck_assert_int_eq(pg__net_save_file_io(v2, path, &io), PG_OK);
+  pg_test_save_under_faults(save_net, v2, path);
+  ck_assert_int_eq(pg_net_load_file(ctx, path, &back), PG_OK);
+  assert_same_params(v1, back); /* the driver put v1 back */
+  pg_net_destroy(back);
+  back = NULL;
+  /* A failure names the stage and promises the previous file. */
+  pg_test_fault f = pg_test_no_fault();
+  f.fail_rename = 1;
+  pg__file_io io = pg_test_fault_io(&f);
+  ck_assert_int_eq(pg__net_save_file_io(v2, path, &io), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "rename"));
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "previous file is unchanged"));
+  ck_assert_int_eq(pg_net_save_file(v2, path), PG_OK);
   ck_assert_int_eq(pg_net_load_file(ctx, path, &back), PG_OK);
   assert_same_params(v2, back);
   assert_same_outputs(v2, back, 0);
   ck_assert_int_eq(pg_test_count_entries(dir), 1);
   pg_net_destroy(back);
+  umask(mask);
   unlink(path);
+  rmdir(dir);
+  pg_net_destroy(v1);
+  pg_net_destroy(v2);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+static pg_status save_policy(const void *policy, const char *path) {
+  return pg_policy_save_file(policy, path);
+}
+
+START_TEST(test_atomic_save_policy) {
+  char dir[256];
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_policy_atomic");
+  char path[300];
+  snprintf(path, sizeof path, "%s/policy.pgck", dir);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *v1 = make_net(ctx, 1, 100), *v2 = make_net(ctx, 1, 200);
+  pg_policy *p1 = NULL, *p2 = NULL;
+  ck_assert_int_eq(pg_policy_from_net(v1, &p1), PG_OK);
+  ck_assert_int_eq(pg_policy_from_net(v2, &p2), PG_OK);
+  ck_assert_int_eq(pg_policy_save_file(p1, path), PG_OK);
+  pg_test_save_under_faults(save_policy, p2, path);
+  unlink(path);
+  rmdir(dir);
+  pg_policy_destroy(p1);
+  pg_policy_destroy(p2);
+  pg_net_destroy(v1);
+  pg_net_destroy(v2);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+static mode_t mode_of(const char *path) {
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  return st.st_mode & 07777;
+}
+
+/* The saved file keeps the mode of the one it replaces; a new one honours
+** the umask (it was always 0644 before). */
+START_TEST(test_save_modes) {
+  char dir[256];
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_modes");
+  char path[300];
+  snprintf(path, sizeof path, "%s/net.pgck", dir);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *net = make_net(ctx, 0, 7);
+  mode_t mask = umask(077);
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0600); /* new file, umask 077 */
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0600);
+  umask(022);
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0600); /* a 0600 original stays 0600 */
+  ck_assert_int_eq(chmod(path, 0640), 0);
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0640);
+  ck_assert_int_eq(chmod(path, 0444), 0); /* read-only originals are replaced too */
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0444);
+  ck_assert_int_eq(unlink(path), 0);
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_OK);
+  ck_assert_int_eq(mode_of(path), 0644); /* new file, umask 022 */
+  ck_assert_int_eq(unlink(path), 0);
+  ck_assert_int_eq(mkdir(path, 0700), 0); /* not a regular file: refused, untouched */
+  ck_assert_int_eq(pg_net_save_file(net, path), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "not a regular file"));
+  ck_assert_int_eq(rmdir(path), 0);
+  ck_assert_int_eq(pg_test_count_entries(dir), 0);
+  umask(mask);
+  rmdir(dir);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+static bool is_link(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* Saving to a symbolic link writes through to the file it names (chains
+** and relative targets included, a dangling link creates its target) and
+** leaves the link a link; a loop of links is refused. */
+START_TEST(test_save_symlinks) {
+  char dir[256];
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_links");
+  char target[300], link1[300], link2[300], sub[300], loop_a[300], loop_b[300];
+  snprintf(target, sizeof target, "%s/real.pgck", dir);
+  snprintf(link1, sizeof link1, "%s/link1", dir);
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  snprintf(link2, sizeof link2, "%s/sub/link2", dir);
+  snprintf(loop_a, sizeof loop_a, "%s/loop_a", dir);
+  snprintf(loop_b, sizeof loop_b, "%s/loop_b", dir);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *v1 = make_net(ctx, 0, 1), *v2 = make_net(ctx, 0, 2), *back = NULL;
+  mode_t mask = umask(022);
+  ck_assert_int_eq(pg_net_save_file(v1, target), PG_OK);
+  ck_assert_int_eq(chmod(target, 0600), 0);
+  ck_assert_int_eq(symlink("real.pgck", link1), 0);      /* relative, same folder */
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  ck_assert_int_eq(symlink("../link1", link2), 0);       /* a chain, relative to sub */
+  ck_assert_int_eq(pg_net_save_file(v2, link2), PG_OK);
+  ck_assert(is_link(link1));
+  ck_assert(is_link(link2));
+  ck_assert_int_eq(mode_of(target), 0600);
+  ck_assert_int_eq(pg_net_load_file(ctx, target, &back), PG_OK);
+  assert_same_params(v2, back);
+  pg_net_destroy(back);
+  back = NULL;
+  ck_assert_int_eq(pg_test_count_entries(dir), 3); /* real.pgck, link1, sub */
+  ck_assert_int_eq(pg_test_count_entries(sub), 1);
+  /* A dangling link: its target is created. */
+  ck_assert_int_eq(unlink(target), 0);
+  ck_assert_int_eq(pg_net_save_file(v1, link1), PG_OK);
+  ck_assert(is_link(link1));
+  ck_assert_int_eq(mode_of(target), 0644);
+  ck_assert_int_eq(pg_net_load_file(ctx, target, &back), PG_OK);
+  assert_same_params(v1, back);
+  pg_net_destroy(back);
+  /* A loop: refused, nothing created. */
+  ck_assert_int_eq(symlink("loop_b", loop_a), 0);
+  ck_assert_int_eq(symlink("loop_a", loop_b), 0);
+  ck_assert_int_eq(pg_net_save_file(v1, loop_a), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "symbolic link"));
+  ck_assert(is_link(loop_a));
+  ck_assert_int_eq(pg_test_count_entries(dir), 5);
+  umask(mask);
+  unlink(loop_a);
+  unlink(loop_b);
+  unlink(link2);
+  rmdir(sub);
+  unlink(link1);
+  unlink(target);
   rmdir(dir);
   pg_net_destroy(v1);
   pg_net_destroy(v2);
@@ -565,6 +708,9 @@ int main(void) {
   tcase_add_test(tc, test_policy_kind_into_net);
   tcase_add_loop_test(tc, test_every_alloc_fails, 0, 4);
   tcase_add_test(tc, test_atomic_save);
+  tcase_add_test(tc, test_atomic_save_policy);
+  tcase_add_test(tc, test_save_modes);
+  tcase_add_test(tc, test_save_symlinks);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }

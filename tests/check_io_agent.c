@@ -19,8 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-pg_status pg__agent_save_file_io(const pg_agent *agent, const char *path,
-                                 const pg__file_io *io);
 
 static pg_agent *make_agent(pg_ctx *ctx, pg_algorithm algo, const char *env_name) {
   pg_env *env = NULL;
@@ -732,6 +730,10 @@ END_TEST
 
 /* ---- atomic saves --------------------------------------------------------------- */
 
+static pg_status save_agent(const void *agent, const char *path) {
+  return pg_agent_save_file(agent, path);
+}
+
 START_TEST(test_atomic_save) {
   char dir[256];
   pg_test_make_tmpdir(dir, sizeof dir, "check_io_agent");
@@ -745,25 +747,16 @@ START_TEST(test_atomic_save) {
   size_t s1;
   unsigned char *v1 = save_mem(a, &s1);
   ck_assert_int_eq(pg_agent_train(a, env, 50, NULL, NULL), PG_OK); /* a different v2 */
-  pg_test_fault cases[] = {{0, 0, 0, 0}, {10, 0, 0, 0}, {1000, 0, 0, 0}, {-1, 1, 0, 0}, {-1, 0, 1, 0}};
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    pg_test_fault f = cases[c];
-    pg__file_io io = pg_test_fault_io(&f);
-    ck_assert_int_eq(pg__agent_save_file_io(a, path, &io), PG_ERR_IO);
-    ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "previous file is unchanged"));
-    ck_assert_int_eq(pg_test_count_entries(dir), 1); /* no temporary file left behind */
-    ck_assert_int_eq(pg_agent_load_file(ctx, path, &back), PG_OK);
-    size_t sb;
-    unsigned char *bb = save_mem(back, &sb);
-    ck_assert_uint_eq(sb, s1);
-    ck_assert(memcmp(bb, v1, s1) == 0);
-    free(bb);
-    pg_agent_destroy(back);
-    back = NULL;
-  }
-  pg_test_fault ok = {-1, 0, 0, 0};
-  pg__file_io io = pg_test_fault_io(&ok);
-  ck_assert_int_eq(pg__agent_save_file_io(a, path, &io), PG_OK);
+  pg_test_save_under_faults(save_agent, a, path);
+  ck_assert_int_eq(pg_agent_load_file(ctx, path, &back), PG_OK);
+  size_t sb;
+  unsigned char *bb = save_mem(back, &sb);
+  ck_assert_uint_eq(sb, s1); /* the driver put v1 back */
+  ck_assert(memcmp(bb, v1, s1) == 0);
+  free(bb);
+  pg_agent_destroy(back);
+  back = NULL;
+  ck_assert_int_eq(pg_agent_save_file(a, path), PG_OK);
   ck_assert_int_eq(pg_agent_load_file(ctx, path, &back), PG_OK);
   assert_same_agent(a, back);
   ck_assert_int_eq(pg_test_count_entries(dir), 1);

@@ -64,7 +64,7 @@ START_TEST(test_bad_arguments) {
   ck_assert_int_eq(pg_param_get_bounds((pg_algorithm)99, PG_PARAM_GAMMA, &lo, &hi),
                    PG_ERR_INVALID_ARG);
   ck_assert_int_eq(pg_param_get_default(PG_ALGO_PAAC, PG_PARAM_GAMMA, NULL), PG_ERR_INVALID_ARG);
-  ck_assert_int_eq(pg_param_get_default(PG_ALGO_PAAC, (pg_param)18, &v), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_param_get_default(PG_ALGO_PAAC, (pg_param)19, &v), PG_ERR_INVALID_ARG);
   ck_assert_int_eq(pg_param_get_bounds(PG_ALGO_ACTOR_CRITIC, PG_PARAM_T_MAX, &lo, &hi), PG_OK);
   ck_assert_double_eq(lo, 1.0);
   ck_assert_double_eq(hi, 1.0); /* one-step: narrower than the registry's [1, 4096] */

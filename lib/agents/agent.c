@@ -85,6 +85,11 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
     pg_agent_destroy(a);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   }
+  if (!own) { /* the caller's nets: the agent keeps them alive until it goes */
+    pg__net_retain(net);
+    if (vnet) pg__net_retain(vnet);
+    a->own_nets = true;
+  }
   *out = a;
   return PG_OK;
 }

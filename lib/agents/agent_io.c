@@ -491,8 +491,10 @@ static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data,
     pg_net_destroy(vnet);
     return st;
   }
-  a->own_nets = true; /* from here pg_agent_destroy frees the nets */
+  pg_net_destroy(net); /* the agent holds its own references: from here it frees the nets */
+  pg_net_destroy(vnet);
   st = apply_pars(ctx, fn, a, &im);
+  if (st == PG_OK) st = pg__params_check_rows(a, PG_ERR_FORMAT, fn);
   if (st == PG_OK && im.opt_kind) {
     st = load_optim(ctx, fn, a->net, im.opt_kind, &im.sec[S_OPTP], "OPTP", &a->opt);
     if (st == PG_OK && vnet)

@@ -168,6 +168,11 @@ void pg__async_fold_stats(pg_agent *P) {
   pthread_mutex_unlock(&sh->mu);
 }
 
+void pg__async_writers(pg_agent *P, int delta) {
+  pg__net_add_writers(P->net, delta);
+  if (P->vnet) pg__net_add_writers(P->vnet, delta);
+}
+
 void pg__async_teardown(pg_agent *a) {
   pg__async *s = a->algo;
   if (!s) return;
@@ -176,12 +181,14 @@ void pg__async_teardown(pg_agent *a) {
   pg__free(ctx, s->rec_state);
   pg_net_destroy(s->tgt);
   if (s->parent) {
+    /* the context is freed by pg_agent_destroy's final release */
+    pg_ctx_destroy(s->err_ctx);
     if (s->counted) {
       atomic_fetch_sub(&s->sh->live_workers, 1);
       pg__async_fold_stats(s->parent);
+      pg__async_writers(s->parent, -1);
+      pg__agent_unhold(s->parent); /* last use of the parent: it may go now */
     }
-    /* the context is freed by pg_agent_destroy's final release */
-    pg_ctx_destroy(s->err_ctx);
   } else {
     shared_free(ctx, s->sh);
   }

@@ -195,6 +195,7 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
     }
   }
   atomic_store(&sh->training, true);
+  pg__async_writers(P, 1);
   tr.t0 = pg__now();
   /* The caller's thread runs worker 0 (and the progress callback); workers
   ** 1..n-1 get threads of their own. */
@@ -219,6 +220,7 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   for (size_t i = 1; i < n; i++)
     if (slots[i].started) pthread_join(slots[i].th, NULL);
   atomic_store(&sh->training, false);
+  pg__async_writers(P, -1);
   hogwild_off(P);
   pg__async_fold_stats(P);
   P->train_elapsed = pg__now() - tr.t0;

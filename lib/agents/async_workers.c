@@ -97,6 +97,8 @@ pg_status pg_agent_create_worker(pg_agent *agent, pg_agent **out_worker) {
     if (st == PG_OK) {
       ((pg__async *)w->algo)->counted = true;
       atomic_fetch_add(&s->sh->live_workers, 1);
+      pg__async_writers(agent, 1);
+      pg__agent_hold(agent); /* a destroyed parent lives on until its last worker goes */
       *out_worker = w;
     }
   }

@@ -42,8 +42,24 @@ void pg__ftz_leave(unsigned saved) {
 
 /* ---- destruction ---------------------------------------------------------- */
 
+static void destroy_now(pg_agent *agent);
+
 void pg_agent_destroy(pg_agent *agent) {
   if (!agent) return;
+  if (atomic_load(&agent->holders) > 0) {
+    agent->closed = true; /* its workers still use it: the last one frees it */
+    return;
+  }
+  destroy_now(agent);
+}
+
+void pg__agent_hold(pg_agent *a) { atomic_fetch_add(&a->holders, 1); }
+
+void pg__agent_unhold(pg_agent *a) {
+  if (atomic_fetch_sub(&a->holders, 1) == 1 && a->closed) destroy_now(a);
+}
+
+static void destroy_now(pg_agent *agent) {
   pg_ctx *ctx = agent->ctx;
   pg__train_log_free(agent);
   pg_policy_session_destroy(agent->act_session);
@@ -68,6 +84,12 @@ void pg_agent_destroy(pg_agent *agent) {
   pg__obs_norm_free(agent);
   pg__free(ctx, agent);
   pg__ctx_release(ctx);
+}
+
+pg_status pg__agent_check_idle(pg_agent *a, const char *fn) {
+  pg_status st = pg__net_check_idle(a->net, a->ctx, fn);
+  if (st == PG_OK && a->vnet) st = pg__net_check_idle(a->vnet, a->ctx, fn);
+  return st;
 }
 
 /* ---- episode bookkeeping --------------------------------------------------------- */

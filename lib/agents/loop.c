@@ -14,6 +14,7 @@
 ** optimizers. On failure the previous state stays. */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   if (!a->dirty) return PG_OK;
+  if (pg__params_check_rows(a, PG_ERR_OUT_OF_RANGE, fn) != PG_OK) return PG_ERR_OUT_OF_RANGE;
   pg_ctx *ctx = a->ctx;
   size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
   bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;
@@ -253,6 +254,7 @@ pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or actions is NULL", fn);
   pg_status st = check_step_lens(agent, fn, expected_slots(agent), "slot", obs_len, mask,
                                  mask_len, "actions_len", actions_len);
+  if (st == PG_OK) st = pg__agent_check_idle(agent, fn);
   if (st != PG_OK) return st;
   unsigned fz = pg__ftz_enter();
   st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
@@ -342,6 +344,7 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
   pg_status st =
       check_step_lens(agent, fn, 1, "row", obs_len, mask, mask_len, "action_len", action_len);
   if (st == PG_OK) st = check_obs_mask(agent, obs, mask, 1, fn);
+  if (st == PG_OK) st = pg__agent_check_idle(agent, fn);
   if (st != PG_OK) return st;
   if (pg__net_stateful(agent->net))
     return act_recurrent(agent, obs, obs_len, mask, mask_len, deterministic, action, action_len);

@@ -68,6 +68,7 @@ static const pinfo PINFO[] = {
     {PG_PARAM_LOG_STD_INIT, "log_std_init", -20.0, 5.0, false, false, C_AGENT},
     {PG_PARAM_LOG_STD_MIN, "log_std_min", -20.0, 5.0, false, false, C_OPTIMIZER},
     {PG_PARAM_LOG_STD_MAX, "log_std_max", -20.0, 5.0, false, false, C_OPTIMIZER},
+    {PG_PARAM_EVAL_MAX_EPISODE_STEPS, "eval_max_episode_steps", 0.0, 1e15, true, false, C_LOOP},
 };
 
 enum { N_PINFO = sizeof PINFO / sizeof *PINFO };
@@ -242,6 +243,16 @@ pg_status pg_agent_set_param(pg_agent *agent, pg_param param, double value) {
   pg__params_derive(agent->ops, agent->param, agent->user_set);
   apply_live(agent, pi);
   return PG_OK;
+}
+
+pg_status pg__params_check_rows(pg_agent *a, pg_status code, const char *fn) {
+  double rows = pg__p(a, PG_PARAM_T_MAX) * pg__p(a, PG_PARAM_NUM_ENVS);
+  if (rows <= PG__MAX_ROLLOUT_ROWS) return PG_OK;
+  return pg__fail(a->ctx, code,
+                  "%s: t_max %g x num_envs %g = %g rows is over the limit of %g rows per "
+                  "segment (docs/FORMAT.md, \"Memory budget\"): lower one of them",
+                  fn, pg__p(a, PG_PARAM_T_MAX), pg__p(a, PG_PARAM_NUM_ENVS), rows,
+                  PG__MAX_ROLLOUT_ROWS);
 }
 
 pg_status pg_agent_get_param(pg_agent *agent, pg_param param, double *out_value) {

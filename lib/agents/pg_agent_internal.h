@@ -53,7 +53,8 @@ typedef struct pg__param_default {
       {PG_PARAM_OPTIM_EPSILON, eps}, {PG_PARAM_LR_ANNEAL_STEPS, anneal}
 #define PG__PARAMS_LOOP(threads)                                              \
   {PG_PARAM_NUM_THREADS, threads}, {PG_PARAM_SEED, 0}, {PG_PARAM_DETERMINISTIC, 0}, \
-      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0}
+      {PG_PARAM_REPORT_INTERVAL, 0}, {PG_PARAM_MAX_EPISODE_STEPS, 0},                \
+      {PG_PARAM_EVAL_MAX_EPISODE_STEPS, 100000}
 
 /* Bounds of an algorithm's parameter narrower than the registry's. */
 typedef struct pg__param_bound {
@@ -156,7 +157,9 @@ struct pg_agent {
   const pg__algo_ops *ops;
   pg_net *net;        /* policy (+ value head when vnet is NULL) */
   pg_net *vnet;       /* separate value net, or NULL */
-  bool own_nets;
+  bool own_nets;      /* holds a reference on net and vnet (built, loaded or retained) */
+  _Atomic int holders; /* worker handles that use this parent (pg__agent_hold) */
+  bool closed;        /* pg_agent_destroy came while held: freed by the last unhold */
   pg_optim *opt, *vopt;
   int opt_kind;       /* kind of opt/vopt, 0 before creation */
   /* Whose optimizers update this agent's parameters: the agent itself, or
@@ -248,6 +251,20 @@ void pg__params_defaults(const pg__algo_ops *ops, uint64_t seed, double *param,
 /* Re-derives the defaults that follow other parameters (optimizer epsilon,
 ** PAAC's lr) unless the caller set them. */
 void pg__params_derive(const pg__algo_ops *ops, double *param, const uint8_t *user_set);
+/* Rows of one rollout segment, t_max x num_envs, at most (docs/FORMAT.md,
+** "Memory budget"): the set-up's buffers grow with it. */
+#define PG__MAX_ROLLOUT_ROWS 65536.0
+/* PG_OK, or `code` with a message when t_max x num_envs exceeds it. */
+pg_status pg__params_check_rows(pg_agent *a, pg_status code, const char *fn);
+
+/* A handle that another one uses (an asynchronous worker its parent): while
+** held, pg_agent_destroy only marks it closed, and the last unhold frees a
+** closed one. Called on the thread that owns the parent. */
+void pg__agent_hold(pg_agent *a);
+void pg__agent_unhold(pg_agent *a);
+/* PG_ERR_BAD_STATE (recorded) while asynchronous writers run on the agent's
+** nets (its training threads or live worker handles), else PG_OK. */
+pg_status pg__agent_check_idle(pg_agent *a, const char *fn);
 /* Bounds (out_low/out_high may be NULL) and default (may be NULL) of
 ** param for ops: PG_ERR_INVALID_ARG for an unregistered parameter,
 ** PG_ERR_UNSUPPORTED for one the algorithm does not use. */

@@ -94,6 +94,10 @@ void pg__async_teardown(pg_agent *a);
 /* Copies the shared statistics into the parent's fields (parent's thread). */
 void pg__async_fold_stats(pg_agent *P);
 
+/* Counts delta writers of the parent's nets (its training threads, its live
+** worker handles): public calls on them refuse meanwhile (lib/nn/pg_nn.h). */
+void pg__async_writers(pg_agent *P, int delta);
+
 /* ---- async_workers.c ---- */
 /* A worker of parent P (internal: one of pg_agent_train's; index and seed
 ** pick its random stream): theta' cloned from the shared prototype and read

@@ -258,6 +258,7 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   if (deterministic != 0 && deterministic != 1)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: deterministic must be 0 or 1", fn);
   pg_status chk = check_env_spaces(agent, env, fn);
+  if (chk == PG_OK) chk = pg__agent_check_idle(agent, fn);
   if (chk != PG_OK) return chk;
   size_t os = agent->obs_size;
   /* A recurrent net runs the episodes on sequence 0 from a fresh state;
@@ -277,6 +278,10 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   float *act = obs + 2 * os;
   bool masked = agent->discrete && pg__env_mask(env);
   uint64_t old_cap = cap_episodes(agent, env);
+  /* An episode nothing caps may never end under a fixed policy (a greedy
+  ** one that stands still): the evaluation's own cap then applies. */
+  if (!pg__env_max_steps(env) && pg__pz(agent, PG_PARAM_EVAL_MAX_EPISODE_STEPS))
+    pg__env_set_max_steps(env, pg__pz(agent, PG_PARAM_EVAL_MAX_EPISODE_STEPS));
   unsigned fz = pg__ftz_enter();
   double sum = 0.0, sq = 0.0;
   pg_status st = PG_OK;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Version 2 (release 0.2): per-kind layer records in ARCH (lib/nn/arch.c).
 ** Version 3: a policy's ONRM section (observation normalization, which an
@@ -90,13 +91,23 @@ pg_status pg__ckpt_save_memory(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
                                size_t *out_size);
 
 /* File operations behind the atomic save; tests substitute them to inject
-** failures. Each returns 0 on success, -1 with errno set on failure. */
+** failures (tests/testutil_io.c). Each behaves as its POSIX call: open(2)
+** for the temporary file (O_CREAT | O_EXCL) and for the folder
+** (O_DIRECTORY); write(2), which may write fewer bytes than asked; fsync(2)
+** of the file and of the folder; close(2); rename(2). -1 with errno set on
+** failure. */
 typedef struct pg__file_io {
-  int (*write_all)(void *user, int fd, const void *data, size_t size);
+  int (*open)(void *user, const char *path, int flags, unsigned mode);
+  ssize_t (*write)(void *user, int fd, const void *data, size_t size);
   int (*sync)(void *user, int fd);
+  int (*close)(void *user, int fd);
   int (*rename)(void *user, const char *from, const char *to);
   void *user;
 } pg__file_io;
+
+/* Tests only, not thread-safe: the table every save uses when given none
+** (the public pg_*_save_file functions); NULL restores the POSIX calls. */
+void pg__set_file_io(const pg__file_io *io);
 
 /* write(2) of all `size` bytes, retried on EINTR and short writes: 0, or
 ** -1 with errno set. Also used by the training log (lib/agents/train_log.c). */
@@ -104,10 +115,13 @@ int pg__fd_write_all(int fd, const void *data, size_t size);
 /* The text of errno value err (strerror_r) into buf; "errno N" if none. */
 void pg__errno_text(int err, char *buf, size_t len);
 
-/* Writes the checkpoint to a temporary file in path's folder, fsyncs it
-** and renames it over path (then fsyncs the folder). On any failure the
-** temporary file is removed and path is untouched: PG_ERR_IO. io NULL =
-** the POSIX calls. Allocates only the temporary name. */
+/* Writes the checkpoint to a temporary file next to path, fsyncs it and
+** renames it over path (then fsyncs the folder, best effort). path may be
+** a symbolic link: the chain is followed and the file it names is
+** replaced (the links stay). The new file keeps the mode of the file it
+** replaces, else gets 0666 less the umask. On any failure the temporary
+** file is removed and path is untouched: PG_ERR_IO. io NULL = the table of
+** pg__set_file_io (the POSIX calls). Allocates only the temporary name. */
 pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
                              const void *obj, const char *path,
                              const pg__file_io *io);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The fuzz build (tests/CMakeLists.txt, PG_FUZZ) ignores CRC mismatches so
@@ -205,17 +207,45 @@ void pg__errno_text(int err, char *buf, size_t len) {
   if (strerror_r(err, buf, len) != 0 || !buf[0]) snprintf(buf, len, "errno %d", err);
 }
 
-static int posix_write_all(void *user, int fd, const void *data, size_t size) {
+static int posix_open(void *user, const char *path, int flags, unsigned mode) {
   (void)user;
-  return pg__fd_write_all(fd, data, size);
+  return open(path, flags, (mode_t)mode);
 }
+static ssize_t posix_write(void *user, int fd, const void *data, size_t size) {
+  (void)user;
+  return write(fd, data, size);
+}
+static int posix_sync(void *user, int fd) {
+  (void)user;
+  return fsync(fd);
+}
+static int posix_close(void *user, int fd) {
+  (void)user;
+  return close(fd);
+}
+static int posix_rename(void *user, const char *from, const char *to) {
+  (void)user;
+  return rename(from, to);
+}
+static const pg__file_io posix_io = {posix_open,  posix_write,  posix_sync,
+                                     posix_close, posix_rename, NULL};
 
-int pg__fd_write_all(int fd, const void *data, size_t size) {
+/* Tests only (pg__set_file_io): the table the public save functions use. */
+static const pg__file_io *default_io = &posix_io;
+
+void pg__set_file_io(const pg__file_io *io) { default_io = io ? io : &posix_io; }
+
+/* All `size` bytes through io->write, retried on EINTR and short writes. */
+static int io_write_all(const pg__file_io *io, int fd, const void *data, size_t size) {
   const unsigned char *p = data;
   while (size) {
-    ssize_t n = write(fd, p, size);
+    ssize_t n = io->write(io->user, fd, p, size);
     if (n < 0) {
       if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) { /* no progress: treat as a full device rather than spin */
+      errno = ENOSPC;
       return -1;
     }
     p += n;
@@ -223,11 +253,10 @@ int pg__fd_write_all(int fd, const void *data, size_t size) {
   }
   return 0;
 }
-static int posix_sync(void *user, int fd) { return fsync(fd); }
-static int posix_rename(void *user, const char *from, const char *to) {
-  return rename(from, to);
+
+int pg__fd_write_all(int fd, const void *data, size_t size) {
+  return io_write_all(&posix_io, fd, data, size);
 }
-static const pg__file_io posix_io = {posix_write_all, posix_sync, posix_rename, NULL};
 
 typedef struct fd_sink {
   const pg__file_io *io;
@@ -237,52 +266,134 @@ typedef struct fd_sink {
 
 static int fd_write(void *user, const void *data, size_t size) {
   fd_sink *s = user;
-  if (s->io->write_all(s->io->user, s->fd, data, size) != 0) {
+  errno = 0;
+  if (io_write_all(s->io, s->fd, data, size) != 0) {
     s->err = errno ? errno : EIO;
     return -1;
   }
   return 0;
 }
 
+/* Longest path the save resolves (symbolic links, folder names). */
+#define PG__PATH_CAP 4096
+/* Links followed before giving up (as the kernel's ELOOP limit). */
+#define PG__MAX_LINKS 40
+
+/* Follows path through symbolic links to the file they name (which may not
+** exist yet): the save writes through a link, as editors do. 0, or -1 with
+** errno (ELOOP, ENAMETOOLONG, or readlink's). */
+static int resolve_links(const char *path, char out[PG__PATH_CAP]) {
+  size_t len = strlen(path);
+  if (len >= PG__PATH_CAP) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(out, path, len + 1);
+  for (int hops = 0;; hops++) {
+    struct stat st;
+    if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode)) return 0; /* a file or nothing */
+    if (hops == PG__MAX_LINKS) {
+      errno = ELOOP;
+      return -1;
+    }
+    char link[PG__PATH_CAP];
+    ssize_t n = readlink(out, link, sizeof link - 1);
+    if (n < 0) return -1;
+    if ((size_t)n >= sizeof link - 1) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    link[n] = '\0';
+    const char *slash = strrchr(out, '/');
+    size_t keep = link[0] == '/' || !slash ? 0 : (size_t)(slash - out) + 1;
+    if (keep + (size_t)n >= PG__PATH_CAP) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(out + keep, link, (size_t)n + 1); /* relative targets: the link's folder */
+  }
+}
+
+/* A fresh, exclusive temporary file tmp = target + ".tmp-XXXXXX" (the X
+** replaced), created with `mode` (the umask applies): an fd or -1. */
+static int create_temp(const pg__file_io *io, char *tmp, size_t xpos, unsigned mode) {
+  static _Atomic uint32_t counter;
+  static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; attempt++) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u ^ (uint64_t)getpid() << 32 ^
+                 (uint64_t)++counter * 0xBF58476D1CE4E5B9u;
+    x ^= x >> 29;
+    for (int i = 0; i < 6; i++, x /= 36) tmp[xpos + (size_t)i] = digits[x % 36];
+    int fd = io->open(io->user, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+/* The folder part of path, in place ("." when there is none). */
+static const char *folder_of(char *path) {
+  char *slash = strrchr(path, '/');
+  if (!slash) return ".";
+  if (slash == path) slash[1] = '\0';
+  else slash[0] = '\0';
+  return path;
+}
+
 pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
                              const void *obj, const char *path,
                              const pg__file_io *io) {
-  if (!io) io = &posix_io;
-  size_t plen = strlen(path);
-  if (plen == 0) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is empty", fname);
-  static const char suffix[] = ".tmp-XXXXXX";
-  char *tmp = pg__malloc(ctx, plen + sizeof suffix);
-  if (!tmp) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the temporary name", fname);
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, suffix, sizeof suffix);
+  if (!io) io = default_io;
+  if (path[0] == '\0') return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: path is empty", fname);
   char msg[128];
-  int fd = mkstemp(tmp);
+  char target[PG__PATH_CAP];
+  if (resolve_links(path, target) != 0) {
+    pg__errno_text(errno, msg, sizeof msg);
+    return pg__fail(ctx, PG_ERR_IO, "%s: cannot follow the symbolic link '%s': %s", fname,
+                    path, msg);
+  }
+  /* Keep the mode of the file being replaced; a new file gets 0666 less
+  ** the umask (open applies it), as any other program's new file. */
+  struct stat old;
+  bool replacing = stat(target, &old) == 0;
+  if (replacing && !S_ISREG(old.st_mode))
+    return pg__fail(ctx, PG_ERR_IO, "%s: '%s' exists and is not a regular file", fname,
+                    target);
+  size_t tlen = strlen(target);
+  static const char suffix[] = ".tmp-XXXXXX";
+  char *tmp = pg__malloc(ctx, tlen + sizeof suffix);
+  if (!tmp) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the temporary name", fname);
+  memcpy(tmp, target, tlen);
+  memcpy(tmp + tlen, suffix, sizeof suffix);
+  int fd = create_temp(io, tmp, tlen + sizeof suffix - 7, replacing ? 0600u : 0666u);
   if (fd < 0) {
-    int e = errno;
-    pg__errno_text(e, msg, sizeof msg);
+    pg__errno_text(errno, msg, sizeof msg);
     pg__free(ctx, tmp);
     return pg__fail(ctx, PG_ERR_IO, "%s: cannot create a temporary file next to '%s': %s",
-                    fname, path, msg);
+                    fname, target, msg);
   }
-  (void)fchmod(fd, 0644); /* mkstemp gives 0600 */
+  const char *stage = NULL;
+  int e = 0;
   fd_sink s = {io, fd, 0};
   pg__writer w;
   pg__w_init(&w, fd_write, &s);
-  fn(&w, obj);
-  const char *stage = NULL;
-  int e = 0;
-  if (!pg__w_flush(&w)) {
+  if (replacing && fchmod(fd, old.st_mode & 07777) != 0) {
+    stage = "chmod";
+    e = errno;
+  } else if (fn(&w, obj), !pg__w_flush(&w)) {
     stage = "write";
     e = s.err;
   } else if (io->sync(io->user, fd) != 0) {
     stage = "fsync";
     e = errno;
   }
-  if (close(fd) != 0 && !stage) {
+  if (io->close(io->user, fd) != 0 && !stage) {
     stage = "close";
     e = errno;
   }
-  if (!stage && io->rename(io->user, tmp, path) != 0) {
+  if (!stage && io->rename(io->user, tmp, target) != 0) {
     stage = "rename";
     e = errno;
   }
@@ -291,18 +402,14 @@ pg_status pg__ckpt_save_file(pg_ctx *ctx, const char *fname, pg__ckpt_fn fn,
     pg__free(ctx, tmp);
     pg__errno_text(e ? e : EIO, msg, sizeof msg);
     return pg__fail(ctx, PG_ERR_IO, "%s: %s of '%s' failed (%s); the previous file is unchanged",
-                    fname, stage, path, msg);
+                    fname, stage, target, msg);
   }
-  /* Make the rename itself durable: fsync the folder (best effort). */
-  char *slash = strrchr(tmp, '/');
-  if (slash) {
-    if (slash == tmp) slash[1] = '\0';
-    else slash[0] = '\0';
-  }
-  int dfd = open(slash ? tmp : ".", O_RDONLY);
+  /* Make the rename itself durable: fsync the folder. Best effort: the new
+  ** file is in place whatever happens here, so failures are not errors. */
+  int dfd = io->open(io->user, folder_of(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dfd >= 0) {
-    (void)fsync(dfd);
-    (void)close(dfd);
+    (void)io->sync(io->user, dfd);
+    (void)io->close(io->user, dfd);
   }
   pg__free(ctx, tmp);
   return PG_OK;

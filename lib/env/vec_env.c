@@ -204,6 +204,10 @@ static pg_status make_instances(pg_vec_env *v, pg_env *env, uint64_t seed) {
   return PG_OK;
 }
 
+/* The most instances (an agent's PG_PARAM_NUM_ENVS bound) and floats per step. */
+#define PG__VEC_ENV_MAX 4096
+#define PG__VEC_ENV_FLOATS ((uint64_t)1 << 28)
+
 pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads, uint64_t seed,
                             pg_vec_env **out) {
   static const char *fn = "pg_vec_env_create";
@@ -214,6 +218,14 @@ pg_status pg_vec_env_create(pg_env *env, int32_t n, int32_t n_threads, uint64_t 
   if (n < 1 || n_threads < 1)
     return pg__fail(ctx, PG_ERR_OUT_OF_RANGE, "%s: n = %d and n_threads = %d must be >= 1", fn,
                     (int)n, (int)n_threads);
+  /* Bounded as an agent's num_envs, and the step arrays to 1 GiB of floats
+  ** (docs/FORMAT.md, "Memory budget"). */
+  if (n > PG__VEC_ENV_MAX ||
+      (uint64_t)n * (uint64_t)(env->obs_size + env->action_len) > PG__VEC_ENV_FLOATS)
+    return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: n = %d instances of %d observation floats: n must be <= %d and "
+                    "n x (observation + action floats) <= 2^28",
+                    fn, (int)n, (int)env->obs_size, PG__VEC_ENV_MAX);
   if (!env->vt.create)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: environment '%s' has no create (factory) callback", fn, env->name);

@@ -12,6 +12,17 @@
 
 void pg__net_retain(pg_net *net) { atomic_fetch_add(&net->refs, 1); }
 
+void pg__net_add_writers(pg_net *net, int delta) { atomic_fetch_add(&net->writers, delta); }
+
+pg_status pg__net_check_idle(const pg_net *net, pg_ctx *ctx, const char *fn) {
+  if (atomic_load(&net->writers) == 0) return PG_OK;
+  return pg__fail(ctx, PG_ERR_BAD_STATE,
+                  "%s: worker threads of an asynchronous agent are writing this net's "
+                  "parameters (pg_agent_train running, or live pg_agent_create_worker "
+                  "handles): call it after pg_agent_train returns and the workers are "
+                  "destroyed (docs/ASYNC.md)", fn);
+}
+
 void pg__net_release(pg_net *net) {
   if (atomic_fetch_sub(&net->refs, 1) != 1) return;
   pg_ctx *ctx = net->ctx;
@@ -62,6 +73,11 @@ static size_t net_layout(pg_net *net, float *base) {
   TAKE(net->scratch, pg__netdef_scratch(d, true));
 #undef TAKE
   return off;
+}
+
+size_t pg__net_buffer_floats(pg_net *net) {
+  pg__netdef_layout(&net->def);
+  return net_layout(net, NULL) - 2 * pg__round16(net->def.n_params);
 }
 
 /* Allocates and lays out the buffers (zeroed); params are not initialised. */
@@ -118,6 +134,7 @@ pg_status pg__net_clone(const pg_net *src, pg_net **out) {
   if (!net) return pg__fail(src->ctx, PG_ERR_NOMEM, "pg_net_clone: out of memory");
   memcpy(net, src, sizeof *net);
   atomic_init(&net->refs, 1);
+  atomic_init(&net->writers, 0);
   net->block = NULL;
   if (pg__net_alloc(net) != PG_OK) {
     pg__free(src->ctx, net);

@@ -255,15 +255,19 @@ pg_status pg_net_clone(const pg_net *net, pg_net **out) {
   *out = NULL;
   if (!net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "pg_net_clone: the net is not finalized");
+  pg_status st = pg__net_check_idle(net, net->ctx, "pg_net_clone");
+  if (st != PG_OK) return st;
   return pg__net_clone(net, out);
 }
 
 /* ---- sizes and parameters ----------------------------------------------- */
 
+/* Finalized, and no asynchronous writer running (the parameters and the
+** forward buffers are only then the caller's to read or write). */
 static pg_status need_ready(const pg_net *net, const char *fn) {
   if (!net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
-  return PG_OK;
+  return pg__net_check_idle(net, net->ctx, fn);
 }
 
 pg_status pg_net_input_size(const pg_net *net, size_t *out) {
@@ -283,8 +287,8 @@ pg_status pg_net_max_batch(const pg_net *net, size_t *out) {
 pg_status pg_net_param_count(const pg_net *net, size_t *out) {
   if (!net) return PG_ERR_INVALID_ARG;
   if (!out) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "pg_net_param_count: out is NULL");
-  pg_status st = need_ready(net, "pg_net_param_count");
-  if (st != PG_OK) return st;
+  if (!net->ready)
+    return pg__fail(net->ctx, PG_ERR_BAD_STATE, "pg_net_param_count: the net is not finalized");
   *out = net->def.n_params;
   return PG_OK;
 }
@@ -380,6 +384,7 @@ pg_status pg_net_copy_params(pg_net *dst, const pg_net *src) {
   if (st != PG_OK) return st;
   if (!src->ready)
     return pg__fail(dst->ctx, PG_ERR_BAD_STATE, "pg_net_copy_params: src is not finalized");
+  if ((st = pg__net_check_idle(src, dst->ctx, "pg_net_copy_params (src)")) != PG_OK) return st;
   if (!pg__netdef_same(&dst->def, &src->def))
     return pg__fail(dst->ctx, PG_ERR_SHAPE,
                     "pg_net_copy_params: the nets have different architectures");

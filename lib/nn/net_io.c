@@ -19,7 +19,7 @@ static void net_ckpt(pg__writer *w, const void *obj) {
 static pg_status check_save(const pg_net *net, const char *fn) {
   if (!net->ready)
     return pg__fail(net->ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
-  return PG_OK;
+  return pg__net_check_idle(net, net->ctx, fn);
 }
 
 /* White-box entry for tests: the file save with substitute file calls. */
@@ -80,6 +80,12 @@ static pg_status net_from_image(pg_ctx *ctx, const char *fn, const void *data, s
   if (st == PG_OK && (rp.left < 8 || (rp.left - 8) / 4 != net->def.n_params))
     st = pg__fail(ctx, PG_ERR_FORMAT, "%s: PARM section of %zu bytes cannot hold %zu parameters",
                   fn, rp.left, net->def.n_params);
+  size_t buffers = st == PG_OK ? pg__net_buffer_floats(net) : 0;
+  if (buffers > PG__NET_LOAD_BUFFER_FLOATS)
+    st = pg__fail(ctx, PG_ERR_FORMAT,
+                  "%s: ARCH: max_batch %zu needs %zu MiB of buffers besides the parameters, over "
+                  "the load limit of 64 MiB (docs/FORMAT.md, \"Memory budget\")",
+                  fn, net->def.max_batch, buffers / (1024 * 1024 / sizeof(float)));
   if (st != PG_OK) {
     pg__free(ctx, net);
     return st;

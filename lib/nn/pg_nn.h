@@ -448,6 +448,16 @@ extern const pg__layer_ops pg__flatten_ops;
 void pg__net_retain(pg_net *net);
 void pg__net_release(pg_net *net);
 
+/* ---- concurrent writers --------------------------------------------------
+** An asynchronous agent counts the threads or worker handles that write a
+** net's parameters while they may run (delta +1 / -1). While the count is
+** not 0 every public function that reads or writes the parameters or the
+** forward buffers refuses (pg__net_check_idle: PG_ERR_BAD_STATE recorded in
+** ctx, with a message saying why and what to do) instead of reading a
+** torn snapshot. */
+void pg__net_add_writers(pg_net *net, int delta);
+pg_status pg__net_check_idle(const pg_net *net, pg_ctx *ctx, const char *fn);
+
 /* ---- C source export (lib/nn/export.c) ----------------------------------
 ** pg_policy_export_c writes a policy as dependency-free C99. Each layer
 ** kind emits its own code through ops->emit_c, called with part

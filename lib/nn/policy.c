@@ -114,6 +114,8 @@ pg_status pg_policy_from_net(const pg_net *net, pg_policy **out) {
   *out = NULL;
   if (!pg__net_ready(net))
     return pg__fail(ctx, PG_ERR_BAD_STATE, "%s: the net is not finalized", fn);
+  pg_status st = pg__net_check_idle(net, ctx, fn);
+  if (st != PG_OK) return st;
   return policy_build(ctx, fn, pg__net_def(net), pg__net_params((pg_net *)(uintptr_t)net),
                       out);
 }

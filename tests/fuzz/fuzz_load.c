@@ -3,8 +3,14 @@
 ** leaves a NULL handle; a loaded net, policy or agent acts on a zero
 ** observation; and load -> save -> load -> save gives the same bytes twice
 ** (the round trip is exact).
-** Build: cmake -DPG_FUZZ=ON with clang (target fuzz_load), or run
+** The loads run under the allocation-size oracle of fuzz_oracle.h (no
+** allocation above the documented budget for the input's size).
+** Build: cmake -DPG_FUZZ=ON with clang (target fuzz_load, and one target
+** per loader: fuzz_net, fuzz_policy, fuzz_agent, this file built with
+** PG_FUZZ_TARGET = 1, 2, 3 and the framing-keeping mutator), or run
 ** .ci/fuzz.sh. tests/fuzz/replay_main.c replays the corpus in every build. */
+#include "fuzz_oracle.h"
+
 #include <policygrad.h>
 
 #include <stdint.h>
@@ -96,24 +102,45 @@ static void check_agent(pg_ctx *ctx, pg_agent *a) {
   pg_agent_destroy(again);
 }
 
+/* Which loaders this build fuzzes: 0 = all, 1 net, 2 policy, 3 agent. */
+#ifndef PG_FUZZ_TARGET
+#define PG_FUZZ_TARGET 0
+#endif
+#define FUZZES(k) (PG_FUZZ_TARGET == 0 || PG_FUZZ_TARGET == (k))
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static fuzz_oracle oracle;
   pg_ctx *ctx = NULL;
-  if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) abort();
-  pg_net *net = NULL;
-  pg_status st = pg_net_load_memory(ctx, data, size, &net);
-  if (st == PG_OK) check_net(ctx, net);
-  else if (net || !pg_ctx_last_error(ctx)[0]) abort(); /* failure: NULL handle, a message */
-  pg_net_destroy(net);
-  pg_policy *pol = NULL;
-  st = pg_policy_load_memory(ctx, data, size, &pol);
-  if (st == PG_OK) check_policy(ctx, pol);
-  else if (pol) abort();
-  pg_policy_destroy(pol);
-  pg_agent *agent = NULL;
-  st = pg_agent_load_memory(ctx, data, size, &agent);
-  if (st == PG_OK) check_agent(ctx, agent);
-  else if (agent || !pg_ctx_last_error(ctx)[0]) abort();
-  pg_agent_destroy(agent);
+  if (pg_ctx_create(fuzz_alloc, &oracle, &ctx) != PG_OK) abort();
+  pg_status st;
+  if (FUZZES(1)) {
+    pg_net *net = NULL;
+    fuzz_watch(&oracle, "pg_net_load_memory", size);
+    st = pg_net_load_memory(ctx, data, size, &net);
+    fuzz_unwatch(&oracle);
+    if (st == PG_OK) check_net(ctx, net);
+    else if (net || !pg_ctx_last_error(ctx)[0]) abort(); /* failure: NULL handle, a message */
+    pg_net_destroy(net);
+  }
+  if (FUZZES(2)) {
+    pg_policy *pol = NULL;
+    fuzz_watch(&oracle, "pg_policy_load_memory", size);
+    st = pg_policy_load_memory(ctx, data, size, &pol);
+    fuzz_unwatch(&oracle);
+    if (st == PG_OK) check_policy(ctx, pol);
+    else if (pol) abort();
+    pg_policy_destroy(pol);
+  }
+  if (FUZZES(3)) {
+    pg_agent *agent = NULL;
+    fuzz_watch(&oracle, "pg_agent_load_memory", size);
+    st = pg_agent_load_memory(ctx, data, size, &agent);
+    fuzz_unwatch(&oracle);
+    if (st == PG_OK) check_agent(ctx, agent);
+    else if (agent || !pg_ctx_last_error(ctx)[0]) abort();
+    pg_agent_destroy(agent);
+  }
   pg_ctx_destroy(ctx);
+  if (oracle.live != 0) abort(); /* everything freed */
   return 0;
 }

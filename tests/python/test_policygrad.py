@@ -805,7 +805,7 @@ class Names(unittest.TestCase):
                  "unknown algorithm 'trpo' (known: a3c, actor_critic, async_n_step_q,"),
                 (lambda: agent.set_param("learning_rate", 1e-3),
                  "unknown parameter 'learning_rate' (known: "),
-                (lambda: agent.get_param("gama"), "entropy_beta, epsilon_anneal_steps, gae_lambda, gamma,"),
+                (lambda: agent.get_param("gama"), "entropy_beta, epsilon_anneal_steps, eval_max_episode_steps, gae_lambda, gamma,"),
                 (lambda: pg.param_from_name("gama"), "clip_norm"),
                 (lambda: agent.stat("mean_return"), "mean_return_100"),
                 (lambda: pg.Optimizer(pg.Net(ctx, 4, 1).add_dense(4).add_value_head().finalize(),
