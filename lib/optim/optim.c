@@ -276,9 +276,8 @@ static inline float u2f(uint32_t u) {
 ** Two builds of the same semantics, Hogwild's racy writes: no lock and no
 ** read-modify-write instruction, so a step that races with another
 ** worker's on the same element may be overwritten (lost) and a reader may
-** see a vector half-way through an update; each float is read and written
-** whole (aligned 32-bit accesses are never torn on the targets we build
-** for).
+** see a vector half-way through an update; an aligned float is not torn
+** on x86-64 or AArch64 in practice, vector moves included.
 ** - ThreadSanitizer builds (and PG_HOGWILD_ATOMIC): every shared access is
 **   a relaxed atomic load or store, a block of HW_BLOCK at a time into local
 **   arrays, the ordinary RMSProp rule on those, and back. Well-defined C11;
