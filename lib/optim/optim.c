@@ -6,15 +6,47 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
 /* Held for about a microsecond, so spinning beats sleeping; one cache line
-** each so that neighbouring stripes' locks do not share one. */
+** each so that neighbouring stripes' locks do not share one. A waiter spins
+** (with the CPU's pause hint) for STRIPE_SPINS tries, then yields its core
+** between tries: when threads outnumber cores, the holder may have been
+** preempted, and spinning would only keep it off the core (a plain spin
+** lock cost lock-mode A3C +50 % CPU per step at 4 threads on 2 cores). */
 typedef struct stripe_lock {
-  pthread_spinlock_t l;
-  char pad[64 - sizeof(pthread_spinlock_t)];
+  atomic_int held;
+  char pad[64 - sizeof(atomic_int)];
 } stripe_lock;
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__) && defined(__GNUC__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+enum { STRIPE_SPINS = 128 };
+
+static void stripe_lock_take(stripe_lock *l) {
+  for (int tries = 0;; tries++) {
+    if (!atomic_load_explicit(&l->held, memory_order_relaxed) &&
+        !atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+      return;
+    if (tries < STRIPE_SPINS)
+      CPU_RELAX();
+    else
+      sched_yield();
+  }
+}
+
+static void stripe_lock_give(stripe_lock *l) {
+  atomic_store_explicit(&l->held, 0, memory_order_release);
+}
 
 struct pg_optim {
   pg_ctx *ctx;
@@ -72,12 +104,7 @@ static void set_defaults(pg_optim *o) {
 /* Initialises the main lock and the stripe locks; undoes itself on failure. */
 static int init_locks(pg_optim *o) {
   if (pthread_mutex_init(&o->lock, NULL) != 0) return -1;
-  for (size_t i = 0; i < o->n_stripes; i++)
-    if (pthread_spin_init(&o->stripe[i].l, PTHREAD_PROCESS_PRIVATE) != 0) {
-      while (i--) pthread_spin_destroy(&o->stripe[i].l);
-      pthread_mutex_destroy(&o->lock);
-      return -1;
-    }
+  for (size_t i = 0; i < o->n_stripes; i++) atomic_init(&o->stripe[i].held, 0);
   return 0;
 }
 
@@ -127,7 +154,6 @@ void pg_optim_destroy(pg_optim *optim) {
   pg_ctx *ctx = optim->ctx;
   pg__block_owner owner = optim->owner;
   pthread_mutex_destroy(&optim->lock);
-  for (size_t i = 0; i < optim->n_stripes; i++) pthread_spin_destroy(&optim->stripe[i].l);
   pg__free(ctx, optim->hw_theta_mem);
   pg__free(ctx, optim->hw_sq_mem);
   pg__free(ctx, optim->stripe);
@@ -197,10 +223,10 @@ pg_status pg_optim_get_param(const pg_optim *optim, pg_optim_param param, double
 pg_status pg_optim_reset(pg_optim *optim) {
   if (!optim) return PG_ERR_INVALID_ARG;
   pthread_mutex_lock(optim->mu);
-  for (size_t i = 0; i < optim->n_stripes; i++) pthread_spin_lock(&optim->stripe[i].l);
+  for (size_t i = 0; i < optim->n_stripes; i++) stripe_lock_take(&optim->stripe[i]);
   memset(optim->s1, 0, (optim->s2 ? 2 : 1) * optim->n * sizeof(float));
   optim->t = 0;
-  for (size_t i = optim->n_stripes; i-- > 0;) pthread_spin_unlock(&optim->stripe[i].l);
+  for (size_t i = optim->n_stripes; i-- > 0;) stripe_lock_give(&optim->stripe[i]);
   pthread_mutex_unlock(optim->mu);
   return PG_OK;
 }
@@ -350,10 +376,10 @@ static void step_striped(pg_optim *o, const float *g, bool use_schedule, uint64_
   pthread_mutex_unlock(o->mu);
   for (size_t k = 0; k < o->n_stripes; k++) {
     size_t i0 = k * STRIPE, i1 = i0 + STRIPE < o->n ? i0 + STRIPE : o->n;
-    pthread_spin_lock(&o->stripe[k].l);
+    stripe_lock_take(&o->stripe[k]);
     step_range(o, hp, (float)lr, t, g, i0, i1);
     if (dst) memcpy(dst + i0, o->params + i0, (i1 - i0) * sizeof *dst);
-    pthread_spin_unlock(&o->stripe[k].l);
+    stripe_lock_give(&o->stripe[k]);
   }
 }
 
@@ -392,9 +418,9 @@ void pg__optim_read_params(pg_optim *opt, float *dst) {
   const float *p = opt->params;
   for (size_t k = 0; k < opt->n_stripes; k++) {
     size_t i0 = k * STRIPE, m = i0 + STRIPE < opt->n ? STRIPE : opt->n - i0;
-    pthread_spin_lock(&opt->stripe[k].l);
+    stripe_lock_take(&opt->stripe[k]);
     memcpy(dst + i0, p + i0, m * sizeof *dst);
-    pthread_spin_unlock(&opt->stripe[k].l);
+    stripe_lock_give(&opt->stripe[k]);
   }
 }
 
