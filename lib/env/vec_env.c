@@ -231,12 +231,14 @@ static void run_job(pg_vec_env *v) {
     return;
   }
   int mode = next_mode(v);
+  /* a probe's first job also wakes the workers or fills the caches: not timed */
+  int timed = v->probing != PROBE_JOBS;
   int64_t t0 = now_ns();
   if (mode == MODE_PARALLEL)
     run_parallel(v);
   else
     run_instances(v, 0, v->n);
-  note_wall(v, mode, now_ns() - t0);
+  if (timed) note_wall(v, mode, now_ns() - t0);
 }
 
 void pg__vec_env_force_mode(pg_vec_env *vec, int mode) {
