@@ -29,15 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CPU_RELAX() _mm_pause()
-#elif defined(__aarch64__) && defined(__GNUC__)
-#define CPU_RELAX() __asm__ __volatile__("yield")
-#else
-#define CPU_RELAX() ((void)0)
-#endif
-
 enum {
   SPIN_NS = 50000,    /* polling bound before sleeping */
   POLLS_PER_CLOCK = 64,
@@ -130,7 +121,7 @@ static int poll_until(pg_vec_env *v, int (*done)(pg_vec_env *, uint64_t), uint64
   for (;;) {
     for (int i = 0; i < POLLS_PER_CLOCK; i++) {
       if (done(v, arg)) return 1;
-      CPU_RELAX();
+      PG__CPU_RELAX();
     }
     if (now_ns() > until) return done(v, arg);
   }

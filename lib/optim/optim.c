@@ -21,15 +21,6 @@ typedef struct stripe_lock {
   char pad[64 - sizeof(atomic_int)];
 } stripe_lock;
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CPU_RELAX() _mm_pause()
-#elif defined(__aarch64__) && defined(__GNUC__)
-#define CPU_RELAX() __asm__ __volatile__("yield")
-#else
-#define CPU_RELAX() ((void)0)
-#endif
-
 enum { STRIPE_SPINS = 128 };
 
 static void stripe_lock_take(stripe_lock *l) {
@@ -38,7 +29,7 @@ static void stripe_lock_take(stripe_lock *l) {
         !atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
       return;
     if (tries < STRIPE_SPINS)
-      CPU_RELAX();
+      PG__CPU_RELAX();
     else
       sched_yield();
   }
