@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <policygrad_mpi.h>
 
+#include "bench_slow_env.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,74 +24,13 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ---- the 50 us environment: a random walk that burns CPU per step -------------- */
-
-enum { SLOW_OBS = 4, SLOW_EPISODE = 200 };
-static const double SLOW_STEP_SECONDS = 50e-6;
-
-typedef struct slow_env {
-  uint64_t state;
-  int t;
-  float x[SLOW_OBS];
-} slow_env;
-
-static float next_unit(slow_env *e) {
-  e->state = e->state * 6364136223846793005ull + 1442695040888963407ull;
-  return (float)((e->state >> 40) & 0xffffff) / 16777216.0f - 0.5f;
-}
-
-static int slow_reset(void *user, uint64_t seed, float *obs) {
-  slow_env *e = user;
-  e->state = seed | 1;
-  e->t = 0;
-  for (int i = 0; i < SLOW_OBS; i++) obs[i] = e->x[i] = next_unit(e);
-  return 0;
-}
-
-static int slow_step(void *user, const float *action, float *obs, float *reward,
-                     int32_t *terminated, int32_t *truncated) {
-  slow_env *e = user;
-  double until = now() + SLOW_STEP_SECONDS;
-  while (now() < until) {
-  } /* the simulator's work */
-  float push = action[0] > 0.5f ? 0.1f : -0.1f;
-  for (int i = 0; i < SLOW_OBS; i++) obs[i] = e->x[i] = 0.9f * e->x[i] + push + 0.1f * next_unit(e);
-  *reward = 1.0f - (e->x[0] > 0 ? e->x[0] : -e->x[0]);
-  *truncated = ++e->t >= SLOW_EPISODE;
-  (void)terminated;
-  return 0;
-}
-
-static int slow_close(void *user) {
-  free(user);
-  return 0;
-}
-
-static int slow_create(void *factory_user, int32_t index, uint64_t seed, void **out) {
-  (void)factory_user;
-  (void)index;
-  slow_env *e = calloc(1, sizeof *e);
-  if (!e) return 1;
-  e->state = seed | 1;
-  *out = e;
-  return 0;
-}
-
 static pg_env *make_env(pg_ctx *ctx, int slow, uint64_t seed) {
   pg_env *env = NULL;
   if (!slow) {
     if (pg_env_create_builtin(ctx, "CartPole-v1", seed, &env) != PG_OK) return NULL;
     return env;
   }
-  pg_env_vtable vt = {.struct_size = sizeof vt, .reset = slow_reset, .step = slow_step,
-                      .close = slow_close, .create = slow_create};
-  void *user = NULL;
-  if (slow_create(NULL, 0, seed, &user)) return NULL;
-  if (pg_env_create(ctx, &vt, user, "Slow50us", SLOW_OBS, PG_ACTION_DISCRETE, 2, &env) != PG_OK) {
-    free(user);
-    return NULL;
-  }
-  return env;
+  return slow_env_make(ctx, "Slow50us", 50e-6, seed);
 }
 
 /* ---- one measurement ------------------------------------------------------------- */

@@ -4,7 +4,11 @@
 ** n_threads > 1). */
 #include "testutil.h"
 
+#include "env/pg_env_internal.h"
+
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,8 @@ typedef struct host {
   int empty_mask; /* the mask allows nothing */
   int fail_create;
   int *closed;    /* counts close calls */
+  const pthread_t *caller; /* with foreign: steps on other threads are counted */
+  atomic_int *foreign;
 } host;
 
 static int host_reset(void *user, uint64_t seed, float *obs) {
@@ -44,6 +50,8 @@ static int host_reset(void *user, uint64_t seed, float *obs) {
 static int host_step(void *user, const float *action, float *obs, float *reward,
                      int32_t *terminated, int32_t *truncated) {
   host *h = user;
+  if (h->foreign && !pthread_equal(pthread_self(), *h->caller))
+    atomic_fetch_add_explicit(h->foreign, 1, memory_order_relaxed);
   h->t++;
   if (h->fail_step == h->t) return -3;
   int a = (int)action[0];
@@ -675,14 +683,23 @@ typedef struct vec_trace {
   double last_return[VN];
 } vec_trace;
 
+/* pg__vec_env_force_mode for run_host_vec, and its steps off the caller's
+** thread (test_vec_job_modes). */
+static int g_vec_mode = -1;
+static atomic_int g_foreign_steps;
+
 static void run_host_vec(int threads, vec_trace *out, int *closed) {
   pg_test_alloc counter = {0};
   pg_ctx *ctx = pg_test_ctx(&counter);
   host *proto = new_host(closed);
   proto->use_mask = 1;
+  pthread_t self = pthread_self();
+  proto->caller = &self;
+  proto->foreign = &g_foreign_steps;
   pg_env *env = make_host_env(ctx, proto);
   pg_vec_env *vec = NULL;
   ck_assert_int_eq(pg_vec_env_create(env, VN, threads, 1234, &vec), PG_OK);
+  pg__vec_env_force_mode(vec, g_vec_mode);
   pg_env_destroy(env); /* instances do not need the prototype */
   int32_t n;
   ck_assert_int_eq(pg_vec_env_get_size(vec, &n), PG_OK);
@@ -733,6 +750,30 @@ START_TEST(test_vec_host_env_threads_identical) {
   ck_assert_mem_eq(&a, &b, sizeof a);
   ck_assert_mem_eq(&a, &c, sizeof a);
   for (int i = 0; i < VN; i++) ck_assert_uint_gt(a.episodes[i], 3);
+}
+END_TEST
+
+/* A job runs on the caller's thread alone or spread over the workers (by
+** default the faster of the two, measured): both give the trajectories of
+** one thread, and only the spread one calls instances on worker threads. */
+START_TEST(test_vec_job_modes) {
+  static vec_trace one, inl, spread, measured;
+  int closed = 0;
+  run_host_vec(1, &one, &closed);
+  g_vec_mode = 0;
+  atomic_store(&g_foreign_steps, 0);
+  run_host_vec(3, &inl, &closed);
+  ck_assert_int_eq(atomic_load(&g_foreign_steps), 0);
+  g_vec_mode = 1;
+  run_host_vec(3, &spread, &closed);
+  /* instances 1..4 of 5 belong to the two workers, every step */
+  ck_assert_int_eq(atomic_load(&g_foreign_steps), 4 * VSTEPS);
+  g_vec_mode = -1;
+  run_host_vec(3, &measured, &closed);
+  ck_assert_int_eq(closed, 4 * (VN + 1));
+  ck_assert_mem_eq(&one, &inl, sizeof one);
+  ck_assert_mem_eq(&one, &spread, sizeof one);
+  ck_assert_mem_eq(&one, &measured, sizeof one);
 }
 END_TEST
 
@@ -1140,6 +1181,7 @@ int main(void) {
   tcase_add_test(tc, test_continuous_actions);
   tcase_add_test(tc, test_vec_host_env_threads_identical);
   tcase_add_test(tc, test_vec_builtin_threads_identical);
+  tcase_add_test(tc, test_vec_job_modes);
   tcase_add_test(tc, test_vec_errors);
   tcase_add_test(tc, test_every_alloc_fails_cleanly);
   tcase_add_test(tc, test_shared_release_every_order);

@@ -111,4 +111,15 @@ static inline double pg__clamp(double x, double lo, double hi) {
 /* n rounded up to a multiple of 16 (float-buffer alignment in arenas). */
 static inline size_t pg__round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
+/* The CPU's hint inside a polling loop (x86 pause, AArch64 yield): lets the
+** sibling hyperthread run and saves power; a no-op elsewhere. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PG__CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__) && defined(__GNUC__)
+#define PG__CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define PG__CPU_RELAX() ((void)0)
+#endif
+
 #endif /* PG_INTERNAL_H */

@@ -73,4 +73,9 @@ pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller,
                            int32_t *terminated, int32_t *truncated,
                            float *final_obs);
 
+/* How vec's jobs are run, for tests: mode < 0 chooses by measurement (the
+** default), 0 always on the caller's thread alone, > 0 always spread over
+** its threads. No effect with one thread. Caller's thread, between jobs. */
+void pg__vec_env_force_mode(pg_vec_env *vec, int mode);
+
 #endif /* PG_ENV_INTERNAL_H */

@@ -1,17 +1,44 @@
 /* pg_vec_env: n instances stepped together with same-step auto-reset, on the
-** caller's thread plus a pool of persistent worker threads. Instance i is
-** always handled by the same thread, and results do not depend on the
-** number of threads: every instance only touches its own rows. */
+** caller's thread plus a pool of persistent worker threads. Results do not
+** depend on the number of threads, nor on which thread steps an instance:
+** every instance only touches its own rows, and each instance is called on
+** one thread at a time (jobs never overlap).
+**
+** The hand-off (docs/PERFORMANCE.md, "Environments"):
+** - Two ways to run a job: the caller steps every instance itself
+**   ("inline"), or worker t steps its fixed range of instances while the
+**   caller steps the first ("parallel"). The vec env times both on the
+**   wall clock (a running average of each) and uses the faster: for 32
+**   CartPole steps (about 2 us) handing half to another core costs more
+**   than it saves, and on a machine with no idle core every hand-off waits
+**   for the scheduler. It re-tries the other way now and then (PROBE_JOBS
+**   jobs every `probe_every` jobs, which doubles, up to PROBE_MAX, each
+**   time the probe loses), so it follows a change in the env's cost or the
+**   machine's load.
+** - Idle threads poll (with the CPU's pause hint) for at most SPIN_NS, then
+**   sleep on a condition variable; a warm hand-off is a store and a
+**   cache-line transfer.
+** - With more threads than online cores nobody polls: a polling thread
+**   would take the core the thread it waits for needs. */
+#define _POSIX_C_SOURCE 200809L
 #include "env_impl.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-/* Spin this many polls on the atomics before sleeping on a condition
-** variable: a step of a small env takes microseconds, a condvar wake-up
-** tens of them. */
-enum { SPIN_POLLS = 20000 };
+enum {
+  SPIN_NS = 50000,    /* polling bound before sleeping */
+  POLLS_PER_CLOCK = 64,
+  PROBE_JOBS = 8,     /* jobs run the other way per probe */
+  PROBE_FIRST = 16,   /* jobs before the first probe, and after a switch */
+  PROBE_MAX = 16384   /* longest interval between probes */
+};
+
+/* How jobs run: chosen by measurement, or forced (pg__vec_env_force_mode). */
+enum { MODE_INLINE = 0, MODE_PARALLEL = 1 };
 
 enum job_kind { JOB_RESET = 1, JOB_STEP = 2 };
 
@@ -41,6 +68,13 @@ struct pg_vec_env {
   _Atomic uint64_t generation; /* written under mu; polled without it */
   _Atomic int32_t pending;     /* workers still running the current job */
   atomic_int shutdown;
+  int64_t spin_ns;             /* SPIN_NS, or 0 when oversubscribed */
+  /* the mode choice (caller's thread only) */
+  int mode;                    /* MODE_INLINE or MODE_PARALLEL: the faster so far */
+  int forced;                  /* -1: measured; else the mode to use */
+  int64_t wall_ns[2];          /* running average of a job's wall time per mode */
+  int64_t probe_every, until_probe;
+  int probing;                 /* jobs left in the current probe */
 };
 
 /* ---- per-instance work -------------------------------------------------- */
@@ -57,9 +91,7 @@ static pg_status step_one(pg_vec_env *v, int32_t i) {
   return pg__env_reset(e, obs);
 }
 
-static void run_range(pg_vec_env *v, int32_t tid) {
-  int32_t lo = (int32_t)((int64_t)v->n * tid / v->n_threads);
-  int32_t hi = (int32_t)((int64_t)v->n * (tid + 1) / v->n_threads);
+static void run_instances(pg_vec_env *v, int32_t lo, int32_t hi) {
   for (int32_t i = lo; i < hi; i++) {
     if (v->job == JOB_RESET)
       v->status[i] = pg__env_reset(v->inst[i], v->obs + (size_t)i * (size_t)v->obs_size);
@@ -68,22 +100,50 @@ static void run_range(pg_vec_env *v, int32_t tid) {
   }
 }
 
+static int32_t range_start(const pg_vec_env *v, int32_t tid) {
+  return (int32_t)((int64_t)v->n * tid / v->n_threads);
+}
+
+static void run_range(pg_vec_env *v, int32_t tid) {
+  run_instances(v, range_start(v, tid), range_start(v, tid + 1));
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Polls until done(v) holds or the spin bound passes; returns done(v). */
+static int poll_until(pg_vec_env *v, int (*done)(pg_vec_env *, uint64_t), uint64_t arg) {
+  if (v->spin_ns <= 0) return done(v, arg);
+  int64_t until = now_ns() + v->spin_ns;
+  for (;;) {
+    for (int i = 0; i < POLLS_PER_CLOCK; i++) {
+      if (done(v, arg)) return 1;
+      PG__CPU_RELAX();
+    }
+    if (now_ns() > until) return done(v, arg);
+  }
+}
+
 /* ---- thread pool -------------------------------------------------------- */
+
+static int job_posted(pg_vec_env *v, uint64_t seen) {
+  return atomic_load_explicit(&v->shutdown, memory_order_acquire) ||
+         atomic_load_explicit(&v->generation, memory_order_acquire) != seen;
+}
 
 /* Waits for a job newer than `seen`: polls, then sleeps. Returns the new
 ** generation, or 0 at shutdown. */
 static uint64_t wait_job(pg_vec_env *v, uint64_t seen) {
-  for (int i = 0; i < SPIN_POLLS; i++) {
-    if (atomic_load_explicit(&v->shutdown, memory_order_acquire)) return 0;
-    uint64_t g = atomic_load_explicit(&v->generation, memory_order_acquire);
-    if (g != seen) return g;
+  if (!poll_until(v, job_posted, seen)) {
+    pthread_mutex_lock(&v->mu);
+    while (!job_posted(v, seen)) pthread_cond_wait(&v->start_cv, &v->mu);
+    pthread_mutex_unlock(&v->mu);
   }
-  pthread_mutex_lock(&v->mu);
-  while (!atomic_load(&v->shutdown) && atomic_load(&v->generation) == seen)
-    pthread_cond_wait(&v->start_cv, &v->mu);
-  uint64_t g = atomic_load(&v->shutdown) ? 0 : atomic_load(&v->generation);
-  pthread_mutex_unlock(&v->mu);
-  return g;
+  if (atomic_load_explicit(&v->shutdown, memory_order_acquire)) return 0;
+  return atomic_load_explicit(&v->generation, memory_order_acquire);
 }
 
 static void *worker_main(void *arg) {
@@ -101,12 +161,59 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+static int workers_done(pg_vec_env *v, uint64_t unused) {
+  (void)unused;
+  return atomic_load_explicit(&v->pending, memory_order_acquire) == 0;
+}
+
 static void wait_done(pg_vec_env *v) {
-  for (int i = 0; i < SPIN_POLLS; i++)
-    if (atomic_load_explicit(&v->pending, memory_order_acquire) == 0) return;
+  if (poll_until(v, workers_done, 0)) return;
   pthread_mutex_lock(&v->mu);
-  while (atomic_load(&v->pending) > 0) pthread_cond_wait(&v->done_cv, &v->mu);
+  while (!workers_done(v, 0)) pthread_cond_wait(&v->done_cv, &v->mu);
   pthread_mutex_unlock(&v->mu);
+}
+
+/* wall_ns[mode] += (sample - wall_ns[mode]) / 4, the first sample as it
+** is: the averages follow the env's cost and the machine's load within a
+** few jobs. */
+static void note_wall(pg_vec_env *v, int mode, int64_t ns) {
+  int64_t *w = &v->wall_ns[mode];
+  *w = *w == 0 ? ns : *w + (ns - *w) / 4;
+}
+
+static void run_parallel(pg_vec_env *v) {
+  atomic_store_explicit(&v->pending, v->n_threads - 1, memory_order_relaxed);
+  pthread_mutex_lock(&v->mu);
+  atomic_fetch_add_explicit(&v->generation, 1, memory_order_release);
+  pthread_cond_broadcast(&v->start_cv);
+  pthread_mutex_unlock(&v->mu);
+  run_range(v, 0);
+  wait_done(v);
+}
+
+/* The mode of the next job: the faster one, except during a probe of the
+** other. After a probe the faster mode is kept; a probe that lost doubles
+** the interval to the next one. */
+static int next_mode(pg_vec_env *v) {
+  if (v->forced >= 0) return v->forced;
+  if (v->probing > 0) {
+    if (--v->probing > 0) return !v->mode;
+    int other = !v->mode;
+    if (v->wall_ns[other] < v->wall_ns[v->mode]) {
+      v->mode = other;
+      v->probe_every = PROBE_FIRST;
+    } else if (v->probe_every < PROBE_MAX) {
+      v->probe_every *= 2;
+    }
+    v->until_probe = v->probe_every;
+    return v->mode;
+  }
+  if (--v->until_probe <= 0) {
+    v->probing = PROBE_JOBS;
+    v->wall_ns[!v->mode] = 0; /* measured afresh */
+    return !v->mode;
+  }
+  return v->mode;
 }
 
 static void run_job(pg_vec_env *v) {
@@ -114,13 +221,19 @@ static void run_job(pg_vec_env *v) {
     run_range(v, 0);
     return;
   }
-  atomic_store(&v->pending, v->n_threads - 1);
-  pthread_mutex_lock(&v->mu);
-  atomic_fetch_add(&v->generation, 1);
-  pthread_cond_broadcast(&v->start_cv);
-  pthread_mutex_unlock(&v->mu);
-  run_range(v, 0);
-  wait_done(v);
+  int mode = next_mode(v);
+  /* a probe's first job also wakes the workers or fills the caches: not timed */
+  int timed = v->probing != PROBE_JOBS;
+  int64_t t0 = now_ns();
+  if (mode == MODE_PARALLEL)
+    run_parallel(v);
+  else
+    run_instances(v, 0, v->n);
+  if (timed) note_wall(v, mode, now_ns() - t0);
+}
+
+void pg__vec_env_force_mode(pg_vec_env *vec, int mode) {
+  vec->forced = mode < 0 ? -1 : mode > 0 ? MODE_PARALLEL : MODE_INLINE;
 }
 
 static void stop_threads(pg_vec_env *v) {
@@ -154,6 +267,11 @@ static pg_status init_sync(pg_vec_env *v) {
 
 static pg_status start_threads(pg_vec_env *v) {
   if (v->n_threads == 1) return PG_OK;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  v->spin_ns = cores > 0 && v->n_threads > cores ? 0 : SPIN_NS;
+  v->mode = MODE_PARALLEL;
+  v->forced = -1;
+  v->probe_every = v->until_probe = PROBE_FIRST;
   if (init_sync(v) != PG_OK)
     return pg__fail(v->ctx, PG_ERR_THREAD, "pg_vec_env_create: cannot create a lock");
   for (int32_t t = 1; t < v->n_threads; t++) {

@@ -67,6 +67,33 @@ static void kern_4(size_t kc, const float *restrict a, size_t a_rs,
 }
 
 #ifdef PG__X86_DISPATCH
+/* Three rows for AVX2/FMA's 16 vector registers: 12 accumulators, the
+** broadcast of A and a load of B fit; four rows (16 accumulators) spill.
+** Each element of C is summed over k in the same order (one fused
+** multiply-add per k) whatever the number of rows: the blocking does not
+** change the result. */
+__attribute__((target("fma")))
+static void kern_3(size_t kc, const float *restrict a, size_t a_rs,
+                   size_t a_cs, const float *restrict bp, float *restrict c,
+                   size_t ldc, size_t nr) {
+  kern_body(3, kc, a, a_rs, a_cs, bp, c, ldc, nr);
+}
+
+/* The remaining two rows, or one, of the 4-row blocks on FMA machines. */
+__attribute__((target("fma")))
+static void kern_2(size_t kc, const float *restrict a, size_t a_rs,
+                   size_t a_cs, const float *restrict bp, float *restrict c,
+                   size_t ldc, size_t nr) {
+  kern_body(2, kc, a, a_rs, a_cs, bp, c, ldc, nr);
+}
+
+__attribute__((target("fma")))
+static void kern_1(size_t kc, const float *restrict a, size_t a_rs,
+                   size_t a_cs, const float *restrict bp, float *restrict c,
+                   size_t ldc, size_t nr) {
+  kern_body(1, kc, a, a_rs, a_cs, bp, c, ldc, nr);
+}
+
 /* Eight rows for AVX-512's 32 vector registers. */
 PG__AVX512
 static void kern_8(size_t kc, const float *restrict a, size_t a_rs,
@@ -194,7 +221,8 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
               float *pack) {
 #ifdef PG__X86_DISPATCH
   __builtin_cpu_init();
-  const size_t mr = __builtin_cpu_supports("avx512f") ? 8 : 4;
+  const size_t mr = __builtin_cpu_supports("avx512f") ? 8
+                    : __builtin_cpu_supports("fma") ? 3 : 4;
 #endif
   if (gemm_skinny(M, N, K, A, a_rs, a_cs, B, ldb, C, ldc, pack)) return;
   if (M < 4) { /* packing would cost as much as the product */
@@ -213,6 +241,16 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
       if (mr == 8)
         for (; i + 8 <= M; i += 8)
           kern_8(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);
+      if (mr == 3) { /* the rows the 4-row kernel would take, 3 at a time */
+        const size_t m4 = M - M % 4;
+        for (; i + 3 <= m4; i += 3)
+          kern_3(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);
+        if (i + 2 <= m4) {
+          kern_2(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);
+          i += 2;
+        }
+        if (i < m4) kern_1(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr), i++;
+      }
 #endif
       for (; i + 4 <= M; i += 4)
         kern_4(kc, a + i * a_rs, a_rs, a_cs, pack, c + i * ldc, ldc, nr);

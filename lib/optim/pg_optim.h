@@ -16,9 +16,10 @@
 ** number of workers may call it concurrently without a data race, and two
 ** workers' updates pipeline through the stripes instead of queueing for the
 ** whole vector. The Hogwild variant (pg__optim_hogwild_begin) keeps the
-** parameters and RMSProp statistics as atomic floats instead: no locks, a
-** compare-exchange per parameter. Nothing here allocates after creation
-** except pg__optim_hogwild_begin the first time.
+** parameters and RMSProp statistics as atomic floats instead: no locks,
+** relaxed loads and stores only (a concurrent step may be lost). Nothing
+** here allocates after creation except pg__optim_hogwild_begin the first
+** time.
 */
 #ifndef PG_OPTIM_H
 #define PG_OPTIM_H
@@ -119,8 +120,9 @@ void pg__optim_read_params(pg_optim *opt, float *dst);
 /* Hogwild mode (RMSProp only, PG_ERR_UNSUPPORTED otherwise; PG_ERR_NOMEM):
 ** from begin to end, updates and reads go to an atomic copy of the params
 ** and to RMSProp statistics of their own (kept across begin/end pairs),
-** with relaxed atomics: a lost statistics update only perturbs a running
-** average, a compare-exchange loop on each parameter loses no step. end
+** with relaxed atomic loads and stores only, block by block (no
+** read-modify-write): a step that races with another worker's on the same
+** element may be lost, as in Hogwild's racy writes. end
 ** copies the parameters back (and tells the owner). Call both while no
 ** other thread uses the optimizer. */
 pg_status pg__optim_hogwild_begin(pg_optim *opt, const char *fn);
