@@ -99,7 +99,24 @@ static void add_prod(job *j, size_t M, size_t N, size_t K, int trans, size_t tim
   j->prod[j->n_prod++] = (product){M, N, K, trans, times};
 }
 
-static void bench_batch(pg_ctx *ctx, size_t n) {
+/* Profiling mode (bench_conv N train|forward): only that part, for about
+** three seconds of CPU time, nothing printed but the time per call. */
+static void profile_only(job *j, const char *what) {
+  bench_fn fn = strcmp(what, "forward") == 0 ? bench_forward : bench_train;
+  struct timespec t0, t1;
+  size_t reps = 0;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  do {
+    fn(j);
+    reps++;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  } while ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec) < 3.0);
+  double t = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  printf("%s batch %zu: %.3f ms per call (%zu calls)\n", what, j->step.n, t / (double)reps * 1e3,
+         reps);
+}
+
+static void bench_batch(pg_ctx *ctx, size_t n, const char *only) {
   pg_net *net = build_nips(ctx, n);
   pg_optim *opt = NULL;
   if (!net || pg_optim_create(net, PG_OPTIM_RMSPROP, &opt) != PG_OK) {
@@ -137,6 +154,10 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   j.b = calloc(2592 * 256 + 4096 * 256, sizeof(float));
   j.c = calloc(2592 * 256 + 4096 * 256, sizeof(float));
   j.pack = calloc(PG__GEMM_PACK, sizeof(float));
+  if (only) {
+    profile_only(&j, only);
+    goto done;
+  }
 
   double tf = time_it(bench_forward, &j), tt = time_it(bench_train, &j);
   double tg = time_it(run_ours, &j);
@@ -154,6 +175,7 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   printf("  |  OpenBLAS: not built (PG_HAVE_OPENBLAS off)");
 #endif
   printf("\n");
+done:
   free(j.a), free(j.b), free(j.c), free(j.pack);
   free(x), free(adv), free(actions);
   pg_optim_destroy(opt);
@@ -166,10 +188,10 @@ int main(int argc, char **argv) {
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
   printf("bench_conv (%s)\n", pg_build_info());
   if (argc > 1) {
-    bench_batch(ctx, (size_t)strtoul(argv[1], NULL, 10));
+    bench_batch(ctx, (size_t)strtoul(argv[1], NULL, 10), argc > 2 ? argv[2] : NULL);
   } else {
-    bench_batch(ctx, 32);
-    bench_batch(ctx, 160);
+    bench_batch(ctx, 32, NULL);
+    bench_batch(ctx, 160, NULL);
   }
   pg_ctx_destroy(ctx);
 #ifdef PG_BENCH_TORCH_SCRIPT

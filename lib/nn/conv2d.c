@@ -99,9 +99,13 @@ static size_t conv_block_size(const pg__layer *l, size_t block) {
   return block == 0 ? g.K * g.filters : g.filters;
 }
 
+static size_t chunk_images(const geom *g);
+
+/* The packed GEMM's work area and the columns of one chunk of images. */
 static size_t conv_scratch(const pg__layer *l, bool training) {
+  (void)training;
   geom g = geometry(l);
-  return PG__GEMM_PACK + pg__round16(g.P * g.K) + (training ? g.K * g.filters : 0);
+  return PG__GEMM_PACKED_WORK + chunk_images(&g) * g.P * g.K;
 }
 
 /* W is initialised as a K x F matrix: fan-in K = kh*kw*in_c, fan-out F. */
@@ -180,41 +184,54 @@ static void col2im(const geom *g, const float *dcol, float *dx) {
 
 /* ---- forward / backward ------------------------------------------------- */
 
+/* Images lowered together: as many as fit COL_BUDGET floats of columns
+** (at least one), so that each product runs over several images' patches
+** at once. */
+#define COL_BUDGET ((size_t)1 << 18)
+
+static size_t chunk_images(const geom *g) {
+  size_t per = g->P * g->K;
+  return per >= COL_BUDGET ? 1 : COL_BUDGET / per;
+}
+
 static void conv_forward(const pg__layer *l, const float *params, const float *x,
                          float *y, size_t n, float *scratch) {
   const geom g = geometry(l);
-  const size_t F = g.filters;
+  const size_t F = g.filters, chunk = chunk_images(&g);
   const float *w = params, *b = params + g.K * F;
-  float *col = scratch + PG__GEMM_PACK;
-  for (size_t i = 0; i < n; i++) {
-    float *yi = y + i * l->out;
-    for (size_t p = 0; p < g.P; p++) memcpy(yi + p * F, b, F * sizeof *yi);
-    im2col(&g, x + i * l->in, col);
-    pg__gemm(g.P, F, g.K, col, g.K, 1, w, F, yi, F, scratch);
+  float *col = scratch + PG__GEMM_PACKED_WORK;
+  for (size_t p = 0; p < n * g.P; p++) memcpy(y + p * F, b, F * sizeof *y);
+  for (size_t i0 = 0; i0 < n; i0 += chunk) {
+    const size_t c = n - i0 < chunk ? n - i0 : chunk;
+    for (size_t i = 0; i < c; i++) im2col(&g, x + (i0 + i) * l->in, col + i * g.P * g.K);
+    pg__gemm_packed(c * g.P, F, g.K, col, g.K, 1, w, F, 1, y + i0 * l->out, F, scratch);
   }
   pg__activate(l->act, y, n * l->out);
 }
 
+/* Per chunk of images: gW += col^T . dy (one product over all their
+** patches), and unless dx is NULL (the first layer: nobody needs the
+** observation's gradient) dcol = dy . W^T, read through strides, and
+** dx += col2im(dcol). */
 static void conv_backward(const pg__layer *l, const float *params, const float *x,
                           const float *y, float *dy, float *dx, float *grads,
                           size_t n, float *scratch) {
   const geom g = geometry(l);
-  const size_t F = g.filters;
+  const size_t F = g.filters, chunk = chunk_images(&g);
   float *gw = grads, *gb = grads + g.K * F;
-  float *col = scratch + PG__GEMM_PACK;
-  float *wt = col + pg__round16(g.P * g.K);
+  float *col = scratch + PG__GEMM_PACKED_WORK;
   pg__activate_backward(l->act, y, dy, n * l->out);
-  if (dx) pg__transpose(params, g.K, F, wt);
-  for (size_t i = 0; i < n; i++) {
-    const float *dyi = dy + i * l->out;
-    for (size_t p = 0; p < g.P; p++)
-      for (size_t f = 0; f < F; f++) gb[f] += dyi[p * F + f];
-    im2col(&g, x + i * l->in, col);
-    pg__gemm(g.K, F, g.P, col, 1, g.K, dyi, F, gw, F, scratch);
+  for (size_t p = 0; p < n * g.P; p++)
+    for (size_t f = 0; f < F; f++) gb[f] += dy[p * F + f];
+  for (size_t i0 = 0; i0 < n; i0 += chunk) {
+    const size_t c = n - i0 < chunk ? n - i0 : chunk, rows = c * g.P;
+    const float *dyc = dy + i0 * l->out;
+    for (size_t i = 0; i < c; i++) im2col(&g, x + (i0 + i) * l->in, col + i * g.P * g.K);
+    pg__gemm_packed(g.K, F, rows, col, 1, g.K, dyc, F, 1, gw, F, scratch);
     if (!dx) continue;
-    memset(col, 0, g.P * g.K * sizeof *col); /* now dcol */
-    pg__gemm(g.P, g.K, F, dyi, F, 1, wt, g.K, col, g.K, scratch);
-    col2im(&g, col, dx + i * l->in);
+    memset(col, 0, rows * g.K * sizeof *col); /* now dcol */
+    pg__gemm_packed(rows, g.K, F, dyc, F, 1, params, 1, F, col, g.K, scratch);
+    for (size_t i = 0; i < c; i++) col2im(&g, col + i * g.P * g.K, dx + (i0 + i) * l->in);
   }
 }
 

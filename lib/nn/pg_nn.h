@@ -400,6 +400,22 @@ double pg__clip_global_norm(float *g, size_t n, double max_norm);
 void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
               size_t a_cs, const float *B, size_t ldb, float *C, size_t ldc,
               float *pack);
+/* The same product with B(k,n) = B[k*b_rs + n*b_cs] too, both operands
+** packed: for the larger products of the conv layers (lowered patches,
+** weight gradients over a batch, products with W transposed) where
+** pg__gemm's panel would be half empty or a transposition would cost a
+** copy. work holds PG__GEMM_PACKED_WORK floats. Each
+** element of C gets the same sum whatever M and N are. */
+#define PG__GEMM_PACKED_MR 6
+#define PG__GEMM_PACKED_NR 16
+#define PG__GEMM_PACKED_KC 256
+#define PG__GEMM_PACKED_MC 96
+#define PG__GEMM_PACKED_NC 256
+#define PG__GEMM_PACKED_WORK \
+  (PG__GEMM_PACKED_KC * (PG__GEMM_PACKED_NC + PG__GEMM_PACKED_MC))
+void pg__gemm_packed(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
+                     size_t a_cs, const float *B, size_t b_rs, size_t b_cs,
+                     float *C, size_t ldc, float *work);
 /* y[r] += sum_c M[r*cols + c] * x[c]: a product with M transposed that
 ** needs no transposition (used for few rows). */
 void pg__gemv_rows(size_t rows, size_t cols, const float *M, const float *x,
