@@ -283,6 +283,26 @@ static void ukern_c(size_t kc, const float *restrict a, size_t a_rs, size_t a_cs
 }
 
 #ifdef PG__PACKED_AVX2
+/* C tile += the twelve accumulators (the valid mr x nr corner). */
+__attribute__((target("avx2,fma"))) static inline void
+tile_store_avx2(const __m256 acc[PK_MR][2], float *restrict c, size_t ldc, size_t mr,
+                size_t nr) {
+  if (mr == PK_MR && nr == PK_NR) {
+    for (size_t r = 0; r < PK_MR; r++) {
+      float *cr = c + r * ldc;
+      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]));
+      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]));
+    }
+    return;
+  }
+  float t[PK_MR * PK_NR];
+  for (size_t r = 0; r < PK_MR; r++) {
+    _mm256_storeu_ps(t + r * PK_NR, acc[r][0]);
+    _mm256_storeu_ps(t + r * PK_NR + 8, acc[r][1]);
+  }
+  tile_add(t, mr, nr, c, ldc);
+}
+
 __attribute__((target("avx2,fma"))) static void
 ukern_avx2(size_t kc, const float *restrict a, size_t a_rs, size_t a_cs,
            const float *restrict b, float *restrict c, size_t ldc, size_t mr, size_t nr) {
@@ -307,20 +327,7 @@ ukern_avx2(size_t kc, const float *restrict a, size_t a_rs, size_t a_cs,
   }
   const __m256 acc[PK_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                                 {c30, c31}, {c40, c41}, {c50, c51}};
-  if (mr == PK_MR && nr == PK_NR) {
-    for (size_t r = 0; r < PK_MR; r++) {
-      float *cr = c + r * ldc;
-      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]));
-      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]));
-    }
-    return;
-  }
-  float t[PK_MR * PK_NR];
-  for (size_t r = 0; r < PK_MR; r++) {
-    _mm256_storeu_ps(t + r * PK_NR, acc[r][0]);
-    _mm256_storeu_ps(t + r * PK_NR + 8, acc[r][1]);
-  }
-  tile_add(t, mr, nr, c, ldc);
+  tile_store_avx2(acc, c, ldc, mr, nr);
 }
 #endif
 
@@ -369,6 +376,73 @@ static void pack_b(const float *B, size_t b_rs, size_t b_cs, size_t kc,
       for (size_t k = 0; k < kc; k++)
         p[k * PK_NR + x] = x < nr ? b[k * b_rs + x * b_cs] : 0.0f;
   }
+}
+
+void pg__gemm_pack_b(const float *B, size_t b_rs, size_t b_cs, size_t K, size_t N,
+                     float *packed) {
+  pack_b(B, b_rs, b_cs, K, N, packed);
+}
+
+/* The convolution tile: the 6 x 16 kernel reading its six rows of patches
+** straight from the image, kh runs of rowlen floats row_stride apart. */
+static void conv_tile_c(size_t kh, size_t rowlen, size_t row_stride,
+                        const float *const rows[PK_MR], const float *restrict b,
+                        float *restrict c, size_t ldc, size_t mr, size_t nr) {
+  float acc[PK_MR * PK_NR] = {0};
+  for (size_t ky = 0; ky < kh; ky++)
+    for (size_t t = 0; t < rowlen; t++, b += PK_NR)
+      for (size_t r = 0; r < PK_MR; r++) {
+        const float x = rows[r][ky * row_stride + t];
+        for (size_t j = 0; j < PK_NR; j++) acc[r * PK_NR + j] += x * b[j];
+      }
+  tile_add(acc, mr, nr, c, ldc);
+}
+
+#ifdef PG__PACKED_AVX2
+__attribute__((target("avx2,fma"))) static void
+conv_tile_avx2(size_t kh, size_t rowlen, size_t row_stride,
+               const float *const rows[PK_MR], const float *restrict b,
+               float *restrict c, size_t ldc, size_t mr, size_t nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+  __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m256 c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (size_t ky = 0; ky < kh; ky++) {
+    const size_t o = ky * row_stride;
+    const float *restrict a0 = rows[0] + o, *restrict a1 = rows[1] + o;
+    const float *restrict a2 = rows[2] + o, *restrict a3 = rows[3] + o;
+    const float *restrict a4 = rows[4] + o, *restrict a5 = rows[5] + o;
+    for (size_t t = 0; t < rowlen; t++, b += PK_NR) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+      __m256 x = _mm256_broadcast_ss(a0 + t);
+      c00 = _mm256_fmadd_ps(x, b0, c00), c01 = _mm256_fmadd_ps(x, b1, c01);
+      x = _mm256_broadcast_ss(a1 + t);
+      c10 = _mm256_fmadd_ps(x, b0, c10), c11 = _mm256_fmadd_ps(x, b1, c11);
+      x = _mm256_broadcast_ss(a2 + t);
+      c20 = _mm256_fmadd_ps(x, b0, c20), c21 = _mm256_fmadd_ps(x, b1, c21);
+      x = _mm256_broadcast_ss(a3 + t);
+      c30 = _mm256_fmadd_ps(x, b0, c30), c31 = _mm256_fmadd_ps(x, b1, c31);
+      x = _mm256_broadcast_ss(a4 + t);
+      c40 = _mm256_fmadd_ps(x, b0, c40), c41 = _mm256_fmadd_ps(x, b1, c41);
+      x = _mm256_broadcast_ss(a5 + t);
+      c50 = _mm256_fmadd_ps(x, b0, c50), c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+  }
+  const __m256 acc[PK_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                                {c30, c31}, {c40, c41}, {c50, c51}};
+  tile_store_avx2(acc, c, ldc, mr, nr);
+}
+#endif
+
+void pg__conv_tile(size_t kh, size_t rowlen, size_t row_stride,
+                   const float *const rows[PG__GEMM_PACKED_MR], const float *packed,
+                   float *C, size_t ldc, size_t mr, size_t nr) {
+#ifdef PG__PACKED_AVX2
+  if (packed_kernel() == ukern_avx2) {
+    conv_tile_avx2(kh, rowlen, row_stride, rows, packed, C, ldc, mr, nr);
+    return;
+  }
+#endif
+  conv_tile_c(kh, rowlen, row_stride, rows, packed, C, ldc, mr, nr);
 }
 
 void pg__gemm_packed(size_t M, size_t N, size_t K, const float *A, size_t a_rs,

@@ -416,6 +416,18 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
 void pg__gemm_packed(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
                      size_t a_cs, const float *B, size_t b_rs, size_t b_cs,
                      float *C, size_t ldc, float *work);
+/* B (K x N, strides as above) as pg__gemm_packed packs it: ceil(N/16)
+** panels of K x 16 floats (zero-padded), panel j at packed + j*16*K. */
+void pg__gemm_pack_b(const float *B, size_t b_rs, size_t b_cs, size_t K, size_t N,
+                     float *packed);
+/* One tile of a convolution lowered without columns: for r < mr and j < nr,
+** C[r*ldc + j] += sum over ky < kh, t < rowlen of
+** rows[r][ky*row_stride + t] * P[ky*rowlen + t][j], P one panel of
+** pg__gemm_pack_b (K = kh*rowlen). All six rows are read (repeat one for
+** r >= mr). Sums in pg__gemm_packed's order when K <= PG__GEMM_PACKED_KC. */
+void pg__conv_tile(size_t kh, size_t rowlen, size_t row_stride,
+                   const float *const rows[PG__GEMM_PACKED_MR], const float *packed,
+                   float *C, size_t ldc, size_t mr, size_t nr);
 /* y[r] += sum_c M[r*cols + c] * x[c]: a product with M transposed that
 ** needs no transposition (used for few rows). */
 void pg__gemv_rows(size_t rows, size_t cols, const float *M, const float *x,
