@@ -353,6 +353,61 @@ START_TEST(test_rows_do_not_depend_on_batch) {
 }
 END_TEST
 
+/* ARCH of the nips net at a given max_batch, read back with the loader's
+** activation check: PG_OK or its status. */
+typedef struct arch_buf {
+  unsigned char bytes[4096];
+  size_t used;
+} arch_buf;
+
+static int arch_sink(void *user, const void *data, size_t size) {
+  arch_buf *b = user;
+  if (b->used + size > sizeof b->bytes) return 1;
+  memcpy(b->bytes + b->used, data, size);
+  b->used += size;
+  return 0;
+}
+
+static pg_status load_nips_arch(pg_ctx *ctx, size_t max_batch) {
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create_image(ctx, 84, 84, 4, 1, 1, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_conv2d(net, 16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU,
+                                     PG_INIT_HE_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_conv2d(net, 32, 4, 4, 2, PG_PADDING_VALID, PG_ACTIVATION_RELU,
+                                     PG_INIT_HE_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_flatten(net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 256, PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(net, 6, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  pg__netdef d = *pg__net_def(net);
+  pg_net_destroy(net);
+  d.max_batch = max_batch;
+  static arch_buf buf;
+  buf.used = 0;
+  pg__writer w;
+  pg__w_init(&w, arch_sink, &buf);
+  pg__arch_write(&w, &d);
+  ck_assert(pg__w_flush(&w));
+  pg__reader r;
+  pg__r_init(&r, buf.bytes, buf.used);
+  static pg__netdef back;
+  return pg__arch_read(ctx, "load_nips_arch", PG__FORMAT_VERSION, &r, true, &back);
+}
+
+/* The loader's activation budget (2^24 floats + 64 per parameter) takes a
+** nips net saved at PAAC-sized batches (64 envs x t_max 8 and more, once
+** refused above 418) and still refuses a batch beyond it. */
+START_TEST(test_load_budget_takes_large_batches) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 512), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 1501), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 1502), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "exceeds the load limit"));
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- argument checks -------------------------------------------------------- */
 
 START_TEST(test_arguments) {
@@ -655,6 +710,7 @@ static Suite *conv_suite(void) {
   tcase_add_test(tc, test_grad_wide_layers);
   tcase_add_test(tc, test_gemm_packed_shapes);
   tcase_add_test(tc, test_rows_do_not_depend_on_batch);
+  tcase_add_test(tc, test_load_budget_takes_large_batches);
   tcase_add_test(tc, test_atari_shapes);
   tcase_add_test(tc, test_arguments);
   tcase_add_test(tc, test_save_reload_and_policy_act_identically);

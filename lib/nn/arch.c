@@ -9,8 +9,10 @@
 #include <string.h>
 
 #define MAX_DIM ((uint64_t)1 << 24)
-/* Bound on a loaded net's activation buffers: max_batch * (input + widths). */
+/* Bound on a loaded net's activation buffers, max_batch * (input +
+** widths): MAX_ACT_FLOATS plus ACT_FLOATS_PER_PARAM per parameter. */
 #define MAX_ACT_FLOATS ((uint64_t)1 << 24)
+#define ACT_FLOATS_PER_PARAM 64u
 #define LOG_STD_MIN (-20.0f)
 #define LOG_STD_MAX 5.0f
 
@@ -320,14 +322,19 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version, pg__re
   if (d->head[PG__HEAD_GAUSSIAN] >= 0 &&
       (!pg__finite_f(log_std_init) || log_std_init < LOG_STD_MIN || log_std_init > LOG_STD_MAX))
     FAIL("%s: ARCH: log_std_init %g not in [-20, 5]", fname, (double)log_std_init);
-  uint64_t widths = d->input_dim;
-  for (size_t i = 0; i < d->n_layers; i++) widths += d->layers[i].out;
-  if (check_batch && (uint64_t)max_batch * widths > MAX_ACT_FLOATS)
-    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of 2^24 floats",
-         fname, max_batch, (unsigned long long)widths);
   pg__netdef_layout(d);
   if (d->n_params > SIZE_MAX / 4)
     FAIL("%s: ARCH: %zu parameters", fname, d->n_params);
+  /* The activation budget grows with the parameters, which the PARM
+  ** section must then carry: a conv net saved at a PAAC-sized batch loads
+  ** again, and allocation stays proportional to the input's size. */
+  uint64_t widths = d->input_dim;
+  for (size_t i = 0; i < d->n_layers; i++) widths += d->layers[i].out;
+  const uint64_t budget = MAX_ACT_FLOATS + ACT_FLOATS_PER_PARAM * (uint64_t)d->n_params;
+  if (check_batch && (uint64_t)max_batch * widths > budget)
+    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of %llu floats "
+         "(2^24 + 64 per parameter)",
+         fname, max_batch, (unsigned long long)widths, (unsigned long long)budget);
   return PG_OK;
 }
 
