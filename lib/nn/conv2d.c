@@ -199,7 +199,7 @@ static void col2im(const geom *g, const float *dcol, float *dx) {
 /* Images lowered together in backward: as many as fit COL_BUDGET floats
 ** of columns (at least one), so that each product runs over several
 ** images' patches at once. */
-#define COL_BUDGET ((size_t)1 << 18)
+#define COL_BUDGET ((size_t)1 << 16)
 
 static size_t chunk_images(const geom *g) {
   size_t per = g->P * g->K;
