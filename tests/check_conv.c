@@ -369,16 +369,11 @@ static int arch_sink(void *user, const void *data, size_t size) {
 }
 
 static pg_status load_nips_arch(pg_ctx *ctx, size_t max_batch) {
-  pg_net *net = NULL;
-  ck_assert_int_eq(pg_net_create_image(ctx, 84, 84, 4, 1, 1, &net), PG_OK);
-  ck_assert_int_eq(pg_net_add_conv2d(net, 16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU,
-                                     PG_INIT_HE_UNIFORM, 1.0), PG_OK);
-  ck_assert_int_eq(pg_net_add_conv2d(net, 32, 4, 4, 2, PG_PADDING_VALID, PG_ACTIVATION_RELU,
-                                     PG_INIT_HE_UNIFORM, 1.0), PG_OK);
-  ck_assert_int_eq(pg_net_add_flatten(net), PG_OK);
-  ck_assert_int_eq(pg_net_add_dense(net, 256, PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1), PG_OK);
-  ck_assert_int_eq(pg_net_add_categorical_head(net, 6, PG_INIT_ORTHOGONAL, 0.01), PG_OK);
-  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  const spec nips = {.h = 84, .w = 84, .c = 4, .n_conv = 2,
+                     .conv = {{16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU},
+                              {32, 4, 4, 2, PG_PADDING_VALID, PG_ACTIVATION_RELU}},
+                     .flatten = true, .units = 256, .cat = 6};
+  pg_net *net = build(ctx, &nips, 1, 1);
   pg__netdef d = *pg__net_def(net);
   pg_net_destroy(net);
   d.max_batch = max_batch;
