@@ -330,7 +330,8 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version, pg__re
   ** again, and allocation stays proportional to the input's size. */
   uint64_t widths = d->input_dim;
   for (size_t i = 0; i < d->n_layers; i++) widths += d->layers[i].out;
-  const uint64_t budget = MAX_ACT_FLOATS + ACT_FLOATS_PER_PARAM * (uint64_t)d->n_params;
+  const uint64_t np = d->n_params, cap = (UINT64_MAX - MAX_ACT_FLOATS) / ACT_FLOATS_PER_PARAM;
+  const uint64_t budget = MAX_ACT_FLOATS + ACT_FLOATS_PER_PARAM * (np < cap ? np : cap);
   if (check_batch && (uint64_t)max_batch * widths > budget)
     FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of %llu floats "
          "(2^24 + 64 per parameter)",

@@ -404,8 +404,9 @@ void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
 ** packed: for the larger products of the conv layers (lowered patches,
 ** weight gradients over a batch, products with W transposed) where
 ** pg__gemm's panel would be half empty or a transposition would cost a
-** copy. work holds PG__GEMM_PACKED_WORK floats. Each
-** element of C gets the same sum whatever M and N are. */
+** copy. work holds PG__GEMM_PACKED_WORK floats. Each element of C gets
+** the same sum whatever M and N are. No allocation; one thread per call,
+** any number of concurrent calls on distinct work areas. */
 #define PG__GEMM_PACKED_MR 6
 #define PG__GEMM_PACKED_NR 16
 #define PG__GEMM_PACKED_KC 256
