@@ -2,8 +2,10 @@
 ** dense 256 -> 6 logits + value, ReLU) at batch 32 and 160 (PAAC's
 ** n_e * t_max): forward, and forward + backward + RMSProp step, in frames/s
 ** and GFLOP/s. Beside it, on one thread, the same matrix products (per
-** image for the convolutions, as the layer does them; im2col excluded)
-** through the library's own GEMM and, with OpenBLAS, through cblas_sgemm.
+** image for the convolutions; lowering excluded) through the library's
+** kernels the layers use and, with OpenBLAS, through cblas_sgemm.
+** "bench_conv N train|forward" runs only that part for three seconds (for
+** perf record).
 ** Then it runs bench/bench_conv_torch.py (the same network in PyTorch on
 ** one thread) with $PG_TORCH_PYTHON, else /usr/bin/python3 (Debian's
 ** python3-torch), so that all figures come from one run; the script
@@ -27,31 +29,37 @@ static double time_it(bench_fn fn, void *user) {
 }
 
 /* One matrix product C[M x N] (+)= op(A) . op(B) of the training step,
-** repeated `times` per batch. trans: 0 = A.B, 1 = A^T.B, 2 = A.B^T. */
+** repeated `times` per batch. trans: 0 = A.B, 1 = A^T.B, 2 = A.B^T.
+** packed: the layers run it through pg__gemm_packed (the conv layers and
+** the dense layer's backward), else through pg__gemm. */
 typedef struct product {
   size_t M, N, K;
   int trans;
   size_t times;
+  bool packed;
 } product;
 
 typedef struct job {
   bench_step step; /* first: the job is passed to bench_forward / bench_train */
   product prod[16];
   size_t n_prod;
-  float *a, *b, *c, *pack;
+  float *a, *b, *c, *pack, *work;
 } job;
 
-/* The products through pg__gemm (A^T via strides; B^T as a plain product,
-** the transposition of W the layers do once per batch not counted). */
+/* The products through the library's kernels, as the layers call them
+** (A^T and B^T through strides; for pg__gemm, B^T as a plain product: the
+** dense layer's transposition of W for few rows is not counted). */
 static void run_ours(void *user) {
   job *j = user;
   for (size_t p = 0; p < j->n_prod; p++) {
     const product *q = &j->prod[p];
+    const size_t a_rs = q->trans == 1 ? 1 : q->K, a_cs = q->trans == 1 ? q->M : 1;
     for (size_t t = 0; t < q->times; t++) {
-      if (q->trans == 1)
-        pg__gemm(q->M, q->N, q->K, j->a, 1, q->M, j->b, q->N, j->c, q->N, j->pack);
-      else /* A.B^T: the layers multiply by a transposed copy of W */
-        pg__gemm(q->M, q->N, q->K, j->a, q->K, 1, j->b, q->N, j->c, q->N, j->pack);
+      if (q->packed)
+        pg__gemm_packed(q->M, q->N, q->K, j->a, a_rs, a_cs, j->b, q->trans == 2 ? 1 : q->N,
+                        q->trans == 2 ? q->K : 1, j->c, q->N, j->work);
+      else
+        pg__gemm(q->M, q->N, q->K, j->a, a_rs, a_cs, j->b, q->N, j->c, q->N, j->pack);
     }
   }
 }
@@ -95,11 +103,29 @@ static pg_net *build_nips(pg_ctx *ctx, size_t max_batch) {
   return net;
 }
 
-static void add_prod(job *j, size_t M, size_t N, size_t K, int trans, size_t times) {
-  j->prod[j->n_prod++] = (product){M, N, K, trans, times};
+static void add_prod(job *j, size_t M, size_t N, size_t K, int trans, size_t times,
+                     bool packed) {
+  j->prod[j->n_prod++] = (product){M, N, K, trans, times, packed};
 }
 
-static void bench_batch(pg_ctx *ctx, size_t n) {
+/* Profiling mode (bench_conv N train|forward): only that part, for about
+** three seconds of CPU time, nothing printed but the time per call. */
+static void profile_only(job *j, const char *what) {
+  bench_fn fn = strcmp(what, "forward") == 0 ? bench_forward : bench_train;
+  struct timespec t0, t1;
+  size_t reps = 0;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  do {
+    fn(j);
+    reps++;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  } while ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec) < 3.0);
+  double t = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  printf("%s batch %zu: %.3f ms per call (%zu calls)\n", what, j->step.n, t / (double)reps * 1e3,
+         reps);
+}
+
+static void bench_batch(pg_ctx *ctx, size_t n, const char *only) {
   pg_net *net = build_nips(ctx, n);
   pg_optim *opt = NULL;
   if (!net || pg_optim_create(net, PG_OPTIM_RMSPROP, &opt) != PG_OK) {
@@ -118,18 +144,18 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   /* conv1: P 400, K 256, F 16; conv2: P 81, K 256, F 32; dense 2592 -> 256;
   ** heads 256 -> 7. Forward: y = col.W; backward: gW = col^T.dy, and
   ** dcol = dy.W^T except for the first layer. */
-  add_prod(&j, 400, 16, 256, 0, n);
-  add_prod(&j, 81, 32, 256, 0, n);
-  add_prod(&j, n, 256, 2592, 0, 1);
-  add_prod(&j, n, 7, 256, 0, 1);
+  add_prod(&j, 400, 16, 256, 0, n, true);
+  add_prod(&j, 81, 32, 256, 0, n, true);
+  add_prod(&j, n, 256, 2592, 0, 1, false);
+  add_prod(&j, n, 7, 256, 0, 1, false);
   const double fwd_macs = 400.0 * 16 * 256 + 81.0 * 32 * 256 + 2592.0 * 256 + 256.0 * 7;
-  add_prod(&j, 256, 16, 400, 1, n);
-  add_prod(&j, 256, 32, 81, 1, n);
-  add_prod(&j, 81, 256, 32, 2, n);
-  add_prod(&j, 2592, 256, n, 1, 1);
-  add_prod(&j, n, 2592, 256, 2, 1);
-  add_prod(&j, 256, 7, n, 1, 1);
-  add_prod(&j, n, 256, 7, 2, 1);
+  add_prod(&j, 256, 16, 400, 1, n, true);
+  add_prod(&j, 256, 32, 81, 1, n, true);
+  add_prod(&j, 81, 256, 32, 2, n, true);
+  add_prod(&j, 2592, 256, n, 1, 1, n > 8);
+  add_prod(&j, n, 2592, 256, 2, 1, n > 8);
+  add_prod(&j, 256, 7, n, 1, 1, false);
+  add_prod(&j, n, 256, 7, 2, 1, false);
   const double first = 400.0 * 16 * 256;
   const double fwd_flops = 2.0 * fwd_macs * (double)n;
   const double train_flops = (3.0 * fwd_macs - first) * 2.0 * (double)n;
@@ -137,6 +163,11 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   j.b = calloc(2592 * 256 + 4096 * 256, sizeof(float));
   j.c = calloc(2592 * 256 + 4096 * 256, sizeof(float));
   j.pack = calloc(PG__GEMM_PACK, sizeof(float));
+  j.work = calloc(PG__GEMM_PACKED_WORK, sizeof(float));
+  if (only) {
+    profile_only(&j, only);
+    goto done;
+  }
 
   double tf = time_it(bench_forward, &j), tt = time_it(bench_train, &j);
   double tg = time_it(run_ours, &j);
@@ -144,7 +175,7 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
          "fwd+bwd+RMSProp %8.2f ms %7.0f frames/s %6.2f GFLOP/s\n",
          n, tf * 1e3, (double)n / tf, fwd_flops / tf * 1e-9, tt * 1e3, (double)n / tt,
          train_flops / tt * 1e-9);
-  printf("  the same GEMMs, no im2col:  pg__gemm %8.2f ms %6.2f GFLOP/s", tg * 1e3,
+  printf("  the same GEMMs, no im2col:  library kernels %8.2f ms %6.2f GFLOP/s", tg * 1e3,
          train_flops / tg * 1e-9);
 #ifdef PG_HAVE_OPENBLAS
   double tb = time_it(run_blas, &j);
@@ -154,7 +185,8 @@ static void bench_batch(pg_ctx *ctx, size_t n) {
   printf("  |  OpenBLAS: not built (PG_HAVE_OPENBLAS off)");
 #endif
   printf("\n");
-  free(j.a), free(j.b), free(j.c), free(j.pack);
+done:
+  free(j.a), free(j.b), free(j.c), free(j.pack), free(j.work);
   free(x), free(adv), free(actions);
   pg_optim_destroy(opt);
   pg_net_destroy(net);
@@ -166,10 +198,10 @@ int main(int argc, char **argv) {
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return 1;
   printf("bench_conv (%s)\n", pg_build_info());
   if (argc > 1) {
-    bench_batch(ctx, (size_t)strtoul(argv[1], NULL, 10));
+    bench_batch(ctx, (size_t)strtoul(argv[1], NULL, 10), argc > 2 ? argv[2] : NULL);
   } else {
-    bench_batch(ctx, 32);
-    bench_batch(ctx, 160);
+    bench_batch(ctx, 32, NULL);
+    bench_batch(ctx, 160, NULL);
   }
   pg_ctx_destroy(ctx);
 #ifdef PG_BENCH_TORCH_SCRIPT

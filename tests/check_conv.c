@@ -130,7 +130,8 @@ static float frand(pg__rng *r, float lo, float hi) {
 
 /* ---- gradient checks ------------------------------------------------------ */
 
-static void grad_check(const spec *s, size_t n, uint64_t seed) {
+/* Checks every `every`-th parameter (1: all of them). */
+static void grad_check_every(const spec *s, size_t n, uint64_t seed, size_t every) {
   pg_test_alloc counter = {0};
   pg_ctx *ctx = pg_test_ctx(&counter);
   pg_net *net = build(ctx, s, 8, seed);
@@ -159,8 +160,8 @@ static void grad_check(const spec *s, size_t n, uint64_t seed) {
   for (size_t k = 0; k < np; k++) p[k] = pf[k];
   double ref = ref_loss(s, p, x, n, ret);
   ck_assert_msg(pg_test_rel_err(loss, ref) < 1e-5, "loss %g vs reference %g", loss, ref);
-  size_t nonzero = 0;
-  for (size_t k = 0; k < np; k++) {
+  size_t nonzero = 0, checked = 0;
+  for (size_t k = 0; k < np; k += every, checked++) {
     const double eps = 1e-6, keep = p[k];
     p[k] = keep + eps;
     double lp = ref_loss(s, p, x, n, ret);
@@ -173,12 +174,14 @@ static void grad_check(const spec *s, size_t n, uint64_t seed) {
     ck_assert_msg(err < 1e-3, "param %zu of %zu: analytic %.9g, finite difference %.9g", k, np,
                   (double)g[k], fd);
   }
-  ck_assert_uint_gt(nonzero, np / 2); /* the check is not vacuous */
+  ck_assert_uint_gt(nonzero, checked / 2); /* the check is not vacuous */
   free(x), free(pf), free(g), free(p);
   pg_net_destroy(net);
   pg_ctx_destroy(ctx);
   ck_assert_int_eq(counter.live_blocks, 0);
 }
+
+static void grad_check(const spec *s, size_t n, uint64_t seed) { grad_check_every(s, n, seed, 1); }
 
 /* Non-square image and kernel, stride 2, same padding, then a valid conv
 ** reading the first one's output (its input gradient is checked too). */
@@ -245,6 +248,174 @@ START_TEST(test_atari_shapes) {
   /* 8*8*4*32+32 + 4*4*32*64+64 + 3*3*64*64+64 + 3136*512+512 + 512*6+6 */
   ck_assert_uint_eq(np, 8224u + 32832u + 36928u + 1606144u + 3078u);
   pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Layers wider than the kernels' tiles: 20 and 33 filters (whole and
+** partial 16-wide panels), patches of 320 floats (more than one 256-deep
+** block of the packed GEMM), output positions not a multiple of six,
+** padded tiles; every 23rd parameter against finite differences. */
+START_TEST(test_grad_wide_layers) {
+  spec s = {.h = 13, .w = 11, .c = 5, .n_conv = 2,
+            .conv = {{20, 4, 4, 2, PG_PADDING_SAME, PG_ACTIVATION_TANH},
+                     {33, 4, 4, 1, PG_PADDING_VALID, PG_ACTIVATION_TANH}},
+            .flatten = true};
+  grad_check_every(&s, 2, 6, 23);
+}
+END_TEST
+
+/* The packed GEMM of the conv layers on shapes around its blocks (6 x 16
+** tiles, 256-deep and 96/256-wide blocks), with A and B each read plain
+** or transposed through strides, against double sums; and a convolution
+** tile against the same product on lowered rows. */
+START_TEST(test_gemm_packed_shapes) {
+  const size_t shapes[][3] = {{1, 1, 1},    {6, 16, 256}, {7, 17, 257}, {97, 33, 600},
+                              {5, 300, 40}, {200, 5, 3},  {13, 260, 513}};
+  pg__rng r;
+  pg__rng_seed(&r, 8, 1);
+  float *work = malloc(PG__GEMM_PACKED_WORK * sizeof *work);
+  for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
+    const size_t M = shapes[t][0], N = shapes[t][1], K = shapes[t][2];
+    float *A = malloc(M * K * sizeof *A), *AT = malloc(M * K * sizeof *AT);
+    float *B = malloc(K * N * sizeof *B), *BT = malloc(K * N * sizeof *BT);
+    float *C = malloc(M * N * sizeof *C);
+    for (size_t i = 0; i < M * K; i++) A[i] = frand(&r, -1, 1);
+    for (size_t i = 0; i < K * N; i++) B[i] = frand(&r, -1, 1);
+    pg__transpose(A, M, K, AT);
+    pg__transpose(B, K, N, BT);
+    for (int v = 0; v < 4; v++) {
+      for (size_t i = 0; i < M * N; i++) C[i] = 0.5f;
+      const float *a = v & 1 ? AT : A, *b = v & 2 ? BT : B;
+      pg__gemm_packed(M, N, K, a, v & 1 ? 1 : K, v & 1 ? M : 1, b, v & 2 ? 1 : N,
+                      v & 2 ? K : 1, C, N, work);
+      for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+          double ref = 0.5;
+          for (size_t k = 0; k < K; k++) ref += (double)A[i * K + k] * B[k * N + j];
+          ck_assert_msg(fabs(C[i * N + j] - ref) < 1e-4, "%zux%zux%zu variant %d: C[%zu][%zu] %g, "
+                        "expected %g", M, N, K, v, i, j, (double)C[i * N + j], ref);
+        }
+    }
+    free(A), free(AT), free(B), free(BT), free(C);
+  }
+  /* a tile of 4 rows of 3 runs of 40, 23 columns, against the product */
+  enum { KH = 3, RUN = 40, KK = KH * RUN, NN = 23, STRIDE = 100 };
+  static float img[6 * KH * STRIDE], lowered[6 * KK], w[KK * NN], packed[KK * 32];
+  static float c1[6 * NN], c2[6 * NN];
+  for (size_t i = 0; i < sizeof img / sizeof *img; i++) img[i] = frand(&r, -1, 1);
+  for (size_t i = 0; i < KK * NN; i++) w[i] = frand(&r, -1, 1);
+  const float *rows[PG__GEMM_PACKED_MR];
+  for (size_t q = 0; q < PG__GEMM_PACKED_MR; q++) {
+    rows[q] = img + (q < 4 ? q : 0) * KH * STRIDE;
+    for (size_t ky = 0; ky < KH; ky++)
+      memcpy(lowered + q * KK + ky * RUN, rows[q] + ky * STRIDE, RUN * sizeof *lowered);
+  }
+  pg__gemm_pack_b(w, NN, 1, KK, NN, packed);
+  pg__conv_tile(KH, RUN, STRIDE, rows, packed, c1, NN, 4, 16);
+  pg__conv_tile(KH, RUN, STRIDE, rows, packed + 16 * KK, c1 + 16, NN, 4, NN - 16);
+  pg__gemm_packed(4, NN, KK, lowered, KK, 1, w, NN, 1, c2, NN, work);
+  for (size_t i = 0; i < 6 * NN; i++) ck_assert_float_eq(c1[i], c2[i]); /* same sums, bit for bit */
+  free(work);
+}
+END_TEST
+
+/* A batch gives each row of the conv trunk exactly what the row gives
+** alone (the conv kernels' sums do not depend on the batch), padded and
+** not. */
+START_TEST(test_rows_do_not_depend_on_batch) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  spec s = {.h = 21, .w = 17, .c = 4, .n_conv = 2,
+            .conv = {{18, 5, 4, 2, PG_PADDING_SAME, PG_ACTIVATION_RELU},
+                     {32, 3, 3, 2, PG_PADDING_VALID, PG_ACTIVATION_TANH}},
+            .flatten = true, .cat = 5};
+  enum { N = 7 };
+  pg_net *net = build(ctx, &s, N, 9);
+  const size_t dim = s.h * s.w * s.c;
+  float *x = malloc(N * dim * sizeof *x);
+  pg__rng r;
+  pg__rng_seed(&r, 9, 9);
+  for (size_t i = 0; i < N * dim; i++) x[i] = frand(&r, 0, 1);
+  pg__net_out out;
+  pg__net_forward(net, x, N, NULL, &out);
+  const size_t td = out.trunk_dim;
+  ck_assert_uint_eq(td, 5 * 4 * 32);
+  float *all = malloc(N * td * sizeof *all);
+  memcpy(all, out.trunk, N * td * sizeof *all);
+  for (size_t i = 0; i < N; i++) {
+    pg__net_forward(net, x + i * dim, 1, NULL, &out);
+    ck_assert_mem_eq(out.trunk, all + i * td, td * sizeof *all);
+  }
+  free(x), free(all);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ARCH of the nips net at a given max_batch, read back with the loader's
+** activation check: PG_OK or its status. */
+typedef struct arch_buf {
+  unsigned char bytes[4096];
+  size_t used;
+} arch_buf;
+
+static int arch_sink(void *user, const void *data, size_t size) {
+  arch_buf *b = user;
+  if (b->used + size > sizeof b->bytes) return 1;
+  memcpy(b->bytes + b->used, data, size);
+  b->used += size;
+  return 0;
+}
+
+static pg_status load_nips_arch(pg_ctx *ctx, size_t max_batch) {
+  const spec nips = {.h = 84, .w = 84, .c = 4, .n_conv = 2,
+                     .conv = {{16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU},
+                              {32, 4, 4, 2, PG_PADDING_VALID, PG_ACTIVATION_RELU}},
+                     .flatten = true, .units = 256, .cat = 6};
+  pg_net *net = build(ctx, &nips, 1, 1);
+  pg__netdef d = *pg__net_def(net);
+  pg_net_destroy(net);
+  d.max_batch = max_batch;
+  static arch_buf buf;
+  buf.used = 0;
+  pg__writer w;
+  pg__w_init(&w, arch_sink, &buf);
+  pg__arch_write(&w, &d);
+  ck_assert(pg__w_flush(&w));
+  pg__reader r;
+  pg__r_init(&r, buf.bytes, buf.used);
+  static pg__netdef back;
+  return pg__arch_read(ctx, "load_nips_arch", PG__FORMAT_VERSION, &r, true, &back);
+}
+
+/* The loader's activation budget (2^24 floats + 64 per parameter) takes a
+** nips net saved at PAAC-sized batches (64 envs x t_max 8 and more, once
+** refused above 418) and still refuses a batch beyond it. */
+START_TEST(test_load_budget_takes_large_batches) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 512), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 1501), PG_OK);
+  ck_assert_int_eq(load_nips_arch(ctx, 1502), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "exceeds the load limit"));
+  /* and a whole file of such a net loads: the loader's check of the true
+  ** buffer size takes it too (same budget, docs/FORMAT.md) */
+  const spec nips = {.h = 84, .w = 84, .c = 4, .n_conv = 2,
+                     .conv = {{16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU},
+                              {32, 4, 4, 2, PG_PADDING_VALID, PG_ACTIVATION_RELU}},
+                     .flatten = true, .units = 256, .cat = 6};
+  pg_net *net = build(ctx, &nips, 512, 1), *back = NULL;
+  size_t size = 0;
+  ck_assert_int_eq(pg_net_save_memory(net, NULL, 0, &size), PG_OK);
+  void *bytes = malloc(size);
+  ck_assert_ptr_nonnull(bytes);
+  ck_assert_int_eq(pg_net_save_memory(net, bytes, size, &size), PG_OK);
+  ck_assert_msg(pg_net_load_memory(ctx, bytes, size, &back) == PG_OK, "%s",
+                pg_ctx_last_error(ctx));
+  pg_net_destroy(back);
+  pg_net_destroy(net);
+  free(bytes);
   pg_ctx_destroy(ctx);
 }
 END_TEST
@@ -368,18 +539,21 @@ START_TEST(test_save_reload_and_policy_act_identically) {
 END_TEST
 
 /* Forward, backward and RMSProp steps on a conv net allocate nothing. */
-START_TEST(test_no_allocation_after_finalize) {
+/* Forward, backward and RMSProp steps at batch 1 to 16 on the net of s
+** (4 actions) allocate nothing. */
+static void no_allocation_steps(const spec *s) {
   pg_test_alloc counter = {0};
   pg_ctx *ctx = pg_test_ctx(&counter);
-  pg_net *net = build(ctx, &act_spec, 16, 2);
+  pg_net *net = build(ctx, s, 16, 2);
   pg_optim *opt = NULL;
   ck_assert_int_eq(pg_optim_create(net, PG_OPTIM_RMSPROP, &opt), PG_OK);
-  enum { N = 16, DIM = 10 * 12 * 3 };
-  static float x[N * DIM];
+  enum { N = 16 };
+  const size_t dim = s->h * s->w * s->c;
+  float *x = malloc(N * dim * sizeof *x);
   float actions[N], adv[N], ret[N];
   pg__rng r;
   pg__rng_seed(&r, 4, 0);
-  for (size_t k = 0; k < N * DIM; k++) x[k] = frand(&r, 0, 1);
+  for (size_t k = 0; k < N * dim; k++) x[k] = frand(&r, 0, 1);
   for (size_t i = 0; i < N; i++) actions[i] = (float)(i % 4), adv[i] = frand(&r, -1, 1),
                                  ret[i] = frand(&r, -1, 1);
   pg_loss_desc l;
@@ -395,10 +569,23 @@ START_TEST(test_no_allocation_after_finalize) {
     ck_assert_int_eq(pg_optim_step(opt, NULL), PG_OK);
   }
   ck_assert_int_eq(counter.calls, calls);
+  free(x);
   pg_optim_destroy(opt);
   pg_net_destroy(net);
   pg_ctx_destroy(ctx);
   ck_assert_int_eq(counter.live_blocks, 0);
+}
+
+/* The small net, and a nips-shaped one whose backward lowers its images
+** in chunks of four and whose dense layer (512 x 320) takes the packed
+** backward. */
+START_TEST(test_no_allocation_after_finalize) {
+  no_allocation_steps(&act_spec);
+  const spec nips_like = {.h = 36, .w = 36, .c = 4, .n_conv = 2,
+                          .conv = {{16, 8, 8, 4, PG_PADDING_VALID, PG_ACTIVATION_RELU},
+                                   {32, 4, 4, 2, PG_PADDING_SAME, PG_ACTIVATION_RELU}},
+                          .flatten = true, .units = 320, .cat = 4};
+  no_allocation_steps(&nips_like);
 }
 END_TEST
 
@@ -543,10 +730,15 @@ END_TEST
 static Suite *conv_suite(void) {
   Suite *s = suite_create("conv");
   TCase *tc = tcase_create("conv");
+  tcase_set_timeout(tc, 60); /* the finite differences, on a loaded machine */
   tcase_add_test(tc, test_grad_two_convs_same_then_valid);
   tcase_add_test(tc, test_grad_one_channel_batch_one);
   tcase_add_test(tc, test_grad_stride3_and_full_kernel);
   tcase_add_test(tc, test_grad_relu_valid_stride2);
+  tcase_add_test(tc, test_grad_wide_layers);
+  tcase_add_test(tc, test_gemm_packed_shapes);
+  tcase_add_test(tc, test_rows_do_not_depend_on_batch);
+  tcase_add_test(tc, test_load_budget_takes_large_batches);
   tcase_add_test(tc, test_atari_shapes);
   tcase_add_test(tc, test_arguments);
   tcase_add_test(tc, test_save_reload_and_policy_act_identically);

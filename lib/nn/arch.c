@@ -9,8 +9,6 @@
 #include <string.h>
 
 #define MAX_DIM ((uint64_t)1 << 24)
-/* Bound on a loaded net's activation buffers: max_batch * (input + widths). */
-#define MAX_ACT_FLOATS ((uint64_t)1 << 24)
 #define LOG_STD_MIN (-20.0f)
 #define LOG_STD_MAX 5.0f
 
@@ -320,15 +318,26 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version, pg__re
   if (d->head[PG__HEAD_GAUSSIAN] >= 0 &&
       (!pg__finite_f(log_std_init) || log_std_init < LOG_STD_MIN || log_std_init > LOG_STD_MAX))
     FAIL("%s: ARCH: log_std_init %g not in [-20, 5]", fname, (double)log_std_init);
-  uint64_t widths = d->input_dim;
-  for (size_t i = 0; i < d->n_layers; i++) widths += d->layers[i].out;
-  if (check_batch && (uint64_t)max_batch * widths > MAX_ACT_FLOATS)
-    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of 2^24 floats",
-         fname, max_batch, (unsigned long long)widths);
   pg__netdef_layout(d);
   if (d->n_params > SIZE_MAX / 4)
     FAIL("%s: ARCH: %zu parameters", fname, d->n_params);
+  /* The activation budget grows with the parameters, which the PARM
+  ** section must then carry: a conv net saved at a PAAC-sized batch loads
+  ** again, and allocation stays proportional to the input's size. */
+  uint64_t widths = d->input_dim;
+  for (size_t i = 0; i < d->n_layers; i++) widths += d->layers[i].out;
+  const uint64_t budget = pg__net_load_buffer_limit(d->n_params);
+  if (check_batch && (uint64_t)max_batch * widths > budget)
+    FAIL("%s: ARCH: max_batch %u times %llu features exceeds the load limit of %llu floats "
+         "(2^24 + 64 per parameter)",
+         fname, max_batch, (unsigned long long)widths, (unsigned long long)budget);
   return PG_OK;
+}
+
+uint64_t pg__net_load_buffer_limit(size_t n_params) {
+  const uint64_t base = (uint64_t)1 << 24, per_param = 64;
+  const uint64_t cap = (UINT64_MAX - base) / per_param, np = n_params;
+  return base + per_param * (np < cap ? np : cap);
 }
 
 pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *r, size_t n_params,

@@ -99,9 +99,21 @@ static size_t conv_block_size(const pg__layer *l, size_t block) {
   return block == 0 ? g.K * g.filters : g.filters;
 }
 
+static size_t chunk_images(const geom *g);
+
+/* Filters rounded up to whole panels of the packed W. */
+static size_t panel_cols(size_t filters) {
+  const size_t nr = PG__GEMM_PACKED_NR;
+  return (filters + nr - 1) / nr * nr;
+}
+
+/* The packed GEMM's work area, then forward: W packed and six lowered
+** patches; backward: the columns of one chunk of images. */
 static size_t conv_scratch(const pg__layer *l, bool training) {
   geom g = geometry(l);
-  return PG__GEMM_PACK + pg__round16(g.P * g.K) + (training ? g.K * g.filters : 0);
+  size_t fwd = pg__round16(g.K * panel_cols(g.filters)) + PG__GEMM_PACKED_MR * g.K;
+  size_t bwd = training ? chunk_images(&g) * g.P * g.K : 0;
+  return PG__GEMM_PACKED_WORK + (fwd > bwd ? fwd : bwd);
 }
 
 /* W is initialised as a K x F matrix: fan-in K = kh*kw*in_c, fan-out F. */
@@ -128,32 +140,36 @@ static const char *conv_read_arch(pg__reader *r, pg__layer *l) {
 
 /* ---- im2col / col2im ---------------------------------------------------- */
 
-/* col[p*K + (ky*kw + kx)*C + c] = x[iy][ix][c], 0 outside the image. A run
-** of kernel columns that lies inside the image is one memcpy. */
-static void im2col(const geom *g, const float *x, float *col) {
+/* The patch of output position (oy, ox): c[(ky*kw + kx)*C + ch] =
+** x[iy][ix][ch], 0 outside the image. A run of kernel columns that lies
+** inside the image is one memcpy. */
+static void im2col_row(const geom *g, const float *x, size_t oy, size_t ox, float *c) {
   const size_t C = g->in_c, rowlen = g->kw * C;
-  for (size_t oy = 0; oy < g->out_h; oy++)
-    for (size_t ox = 0; ox < g->out_w; ox++) {
-      float *c = col + (oy * g->out_w + ox) * g->K;
-      const long x0 = (long)(ox * g->stride) - (long)g->pad_left;
-      for (size_t ky = 0; ky < g->kh; ky++, c += rowlen) {
-        const long iy = (long)(oy * g->stride + ky) - (long)g->pad_top;
-        if (iy < 0 || iy >= (long)g->in_h) {
-          memset(c, 0, rowlen * sizeof *c);
-          continue;
-        }
-        const float *src = x + (size_t)iy * g->in_w * C;
-        if (x0 >= 0 && x0 + (long)g->kw <= (long)g->in_w) {
-          memcpy(c, src + (size_t)x0 * C, rowlen * sizeof *c);
-          continue;
-        }
-        for (size_t kx = 0; kx < g->kw; kx++) {
-          const long ix = x0 + (long)kx;
-          if (ix < 0 || ix >= (long)g->in_w) memset(c + kx * C, 0, C * sizeof *c);
-          else memcpy(c + kx * C, src + (size_t)ix * C, C * sizeof *c);
-        }
-      }
+  const long x0 = (long)(ox * g->stride) - (long)g->pad_left;
+  for (size_t ky = 0; ky < g->kh; ky++, c += rowlen) {
+    const long iy = (long)(oy * g->stride + ky) - (long)g->pad_top;
+    if (iy < 0 || iy >= (long)g->in_h) {
+      memset(c, 0, rowlen * sizeof *c);
+      continue;
     }
+    const float *src = x + (size_t)iy * g->in_w * C;
+    if (x0 >= 0 && x0 + (long)g->kw <= (long)g->in_w) {
+      memcpy(c, src + (size_t)x0 * C, rowlen * sizeof *c);
+      continue;
+    }
+    for (size_t kx = 0; kx < g->kw; kx++) {
+      const long ix = x0 + (long)kx;
+      if (ix < 0 || ix >= (long)g->in_w) memset(c + kx * C, 0, C * sizeof *c);
+      else memcpy(c + kx * C, src + (size_t)ix * C, C * sizeof *c);
+    }
+  }
+}
+
+/* col[p*K + k]: the patches of every output position p of one image. */
+static void im2col(const geom *g, const float *x, float *col) {
+  for (size_t oy = 0; oy < g->out_h; oy++)
+    for (size_t ox = 0; ox < g->out_w; ox++)
+      im2col_row(g, x, oy, ox, col + (oy * g->out_w + ox) * g->K);
 }
 
 /* dx[iy][ix][c] += dcol at every patch position that read x[iy][ix][c]. */
@@ -180,41 +196,90 @@ static void col2im(const geom *g, const float *dcol, float *dx) {
 
 /* ---- forward / backward ------------------------------------------------- */
 
+/* Images lowered together in backward: as many as fit COL_BUDGET floats
+** of columns (at least one), so that each product runs over several
+** images' patches at once. */
+#define COL_BUDGET ((size_t)1 << 16)
+
+static size_t chunk_images(const geom *g) {
+  size_t per = g->P * g->K;
+  return per >= COL_BUDGET ? 1 : COL_BUDGET / per;
+}
+
+/* The patch of position p starts at x when it lies inside the image (no
+** padding read); NULL otherwise. */
+static const float *patch_in_place(const geom *g, const float *x, size_t p) {
+  const size_t oy = p / g->out_w, ox = p % g->out_w;
+  const long iy = (long)(oy * g->stride) - (long)g->pad_top;
+  const long ix = (long)(ox * g->stride) - (long)g->pad_left;
+  if (iy < 0 || ix < 0 || iy + (long)g->kh > (long)g->in_h || ix + (long)g->kw > (long)g->in_w)
+    return NULL;
+  return x + ((size_t)iy * g->in_w + (size_t)ix) * g->in_c;
+}
+
+/* y = act(patches . W + b) without columns: W is packed once, then each
+** tile of six output positions reads its patches from the image itself
+** (pg__conv_tile), or from six lowered rows when one of them touches the
+** padding. */
 static void conv_forward(const pg__layer *l, const float *params, const float *x,
                          float *y, size_t n, float *scratch) {
   const geom g = geometry(l);
-  const size_t F = g.filters;
-  const float *w = params, *b = params + g.K * F;
-  float *col = scratch + PG__GEMM_PACK;
+  const size_t F = g.filters, K = g.K, MR = PG__GEMM_PACKED_MR;
+  const size_t rowlen = g.kw * g.in_c, image_row = g.in_w * g.in_c;
+  const float *b = params + K * F;
+  float *wp = scratch + PG__GEMM_PACKED_WORK, *tmp = wp + pg__round16(K * panel_cols(F));
+  pg__gemm_pack_b(params, F, 1, K, F, wp);
+  for (size_t p = 0; p < n * g.P; p++) memcpy(y + p * F, b, F * sizeof *y);
   for (size_t i = 0; i < n; i++) {
+    const float *xi = x + i * l->in;
     float *yi = y + i * l->out;
-    for (size_t p = 0; p < g.P; p++) memcpy(yi + p * F, b, F * sizeof *yi);
-    im2col(&g, x + i * l->in, col);
-    pg__gemm(g.P, F, g.K, col, g.K, 1, w, F, yi, F, scratch);
+    for (size_t p0 = 0; p0 < g.P; p0 += MR) {
+      const size_t mr = g.P - p0 < MR ? g.P - p0 : MR;
+      const float *rows[PG__GEMM_PACKED_MR];
+      size_t stride = image_row;
+      for (size_t r = 0; r < MR && stride; r++) {
+        rows[r] = patch_in_place(&g, xi, p0 + (r < mr ? r : 0));
+        if (!rows[r]) stride = 0;
+      }
+      if (!stride) { /* lowered rows, kh runs of rowlen one after the other */
+        stride = rowlen;
+        for (size_t r = 0; r < MR; r++) {
+          const size_t p = p0 + (r < mr ? r : 0);
+          im2col_row(&g, xi, p / g.out_w, p % g.out_w, tmp + r * K);
+          rows[r] = tmp + r * K;
+        }
+      }
+      for (size_t j = 0; j < F; j += PG__GEMM_PACKED_NR)
+        pg__conv_tile(g.kh, rowlen, stride, rows, wp + j * K, yi + p0 * F + j, F, mr,
+                      F - j < PG__GEMM_PACKED_NR ? F - j : PG__GEMM_PACKED_NR);
+    }
   }
   pg__activate(l->act, y, n * l->out);
 }
 
+/* Per chunk of images: gW += col^T . dy (one product over all their
+** patches), and unless dx is NULL (the first layer: nobody needs the
+** observation's gradient) dcol = dy . W^T, read through strides, and
+** dx += col2im(dcol). */
 static void conv_backward(const pg__layer *l, const float *params, const float *x,
                           const float *y, float *dy, float *dx, float *grads,
                           size_t n, float *scratch) {
   const geom g = geometry(l);
-  const size_t F = g.filters;
+  const size_t F = g.filters, chunk = chunk_images(&g);
   float *gw = grads, *gb = grads + g.K * F;
-  float *col = scratch + PG__GEMM_PACK;
-  float *wt = col + pg__round16(g.P * g.K);
+  float *col = scratch + PG__GEMM_PACKED_WORK;
   pg__activate_backward(l->act, y, dy, n * l->out);
-  if (dx) pg__transpose(params, g.K, F, wt);
-  for (size_t i = 0; i < n; i++) {
-    const float *dyi = dy + i * l->out;
-    for (size_t p = 0; p < g.P; p++)
-      for (size_t f = 0; f < F; f++) gb[f] += dyi[p * F + f];
-    im2col(&g, x + i * l->in, col);
-    pg__gemm(g.K, F, g.P, col, 1, g.K, dyi, F, gw, F, scratch);
+  for (size_t p = 0; p < n * g.P; p++)
+    for (size_t f = 0; f < F; f++) gb[f] += dy[p * F + f];
+  for (size_t i0 = 0; i0 < n; i0 += chunk) {
+    const size_t c = n - i0 < chunk ? n - i0 : chunk, rows = c * g.P;
+    const float *dyc = dy + i0 * l->out;
+    for (size_t i = 0; i < c; i++) im2col(&g, x + (i0 + i) * l->in, col + i * g.P * g.K);
+    pg__gemm_packed(g.K, F, rows, col, 1, g.K, dyc, F, 1, gw, F, scratch);
     if (!dx) continue;
-    memset(col, 0, g.P * g.K * sizeof *col); /* now dcol */
-    pg__gemm(g.P, g.K, F, dyi, F, 1, wt, g.K, col, g.K, scratch);
-    col2im(&g, col, dx + i * l->in);
+    memset(col, 0, rows * g.K * sizeof *col); /* now dcol */
+    pg__gemm_packed(rows, g.K, F, dyc, F, 1, params, 1, F, col, g.K, scratch);
+    for (size_t i = 0; i < c; i++) col2im(&g, col + i * g.P * g.K, dx + (i0 + i) * l->in);
   }
 }
 

@@ -172,6 +172,14 @@ static void dense_backward(const pg__layer *l, const float *params,
   pg__activate_backward(l->act, y, dy, n * out);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < out; j++) gb[j] += dy[i * out + j];
+  /* Large layers over a batch (the dense layer after a conv trunk): both
+  ** products through the packed GEMM, W^T read through strides; the
+  ** scratch for W transposed holds its work area. */
+  if (n > 8 && PG__GEMM_PACK + in * out >= PG__GEMM_PACKED_WORK) {
+    pg__gemm_packed(in, out, n, x, 1, in, dy, out, 1, gw, out, scratch);
+    if (dx) pg__gemm_packed(n, in, out, dy, out, 1, params, 1, out, dx, in, scratch);
+    return;
+  }
   pg__gemm(in, out, n, x, 1, in, dy, out, gw, out, scratch);
   /* Few rows (per-step and t_max-sized updates): one pass over W per row
   ** beats transposing W first. */

@@ -281,6 +281,243 @@ void pg__transpose(const float *src, size_t rows, size_t cols, float *dst) {
     }
 }
 
+/* ---- the packed GEMM of the conv layers ----------------------------------
+** Both operands are packed (BLIS order: B in KC x NC blocks of NR-wide
+** panels, A in MC x KC blocks of MR-tall panels), so any strides cost one
+** pass each and the micro-kernel reads two contiguous streams. The
+** micro-kernel is 6 x 16: on x86-64 with AVX2 and FMA (picked at run time,
+** also on AVX-512 machines) twelve 8-wide accumulators in intrinsics, else
+** the same loops in plain C. Each C element is summed in the same order
+** (K in KC blocks, each from zero, added to C) whatever M, N and the
+** position of the element: a row's result does not depend on the batch. */
+#define PK_MR PG__GEMM_PACKED_MR
+#define PK_NR PG__GEMM_PACKED_NR
+#define PK_KC PG__GEMM_PACKED_KC
+#define PK_MC PG__GEMM_PACKED_MC
+#define PK_NC PG__GEMM_PACKED_NC
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PG__PACKED_AVX2 1
+#include <immintrin.h>
+#endif
+
+/* Adds the valid mr x nr corner of an MR x NR tile to C. */
+static inline void tile_add(const float *restrict t, size_t mr, size_t nr,
+                            float *restrict c, size_t ldc) {
+  for (size_t r = 0; r < mr; r++)
+    for (size_t j = 0; j < nr; j++) c[r * ldc + j] += t[r * PK_NR + j];
+}
+
+/* C tile += A(mr x kc) . panel, A(r,k) = a[r*a_rs + k*a_cs]: a packed
+** panel (1, MR) or, when A's strides allow, A itself (6 full rows). */
+static void ukern_c(size_t kc, const float *restrict a, size_t a_rs, size_t a_cs,
+                    const float *restrict b, float *restrict c, size_t ldc, size_t mr,
+                    size_t nr) {
+  float acc[PK_MR * PK_NR] = {0};
+  for (size_t k = 0; k < kc; k++, a += a_cs, b += PK_NR)
+    for (size_t r = 0; r < PK_MR; r++)
+      for (size_t j = 0; j < PK_NR; j++) acc[r * PK_NR + j] += a[r * a_rs] * b[j];
+  tile_add(acc, mr, nr, c, ldc);
+}
+
+#ifdef PG__PACKED_AVX2
+/* C tile += the twelve accumulators (the valid mr x nr corner). */
+__attribute__((target("avx2,fma"))) static inline void
+tile_store_avx2(const __m256 acc[PK_MR][2], float *restrict c, size_t ldc, size_t mr,
+                size_t nr) {
+  if (mr == PK_MR && nr == PK_NR) {
+    for (size_t r = 0; r < PK_MR; r++) {
+      float *cr = c + r * ldc;
+      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]));
+      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]));
+    }
+    return;
+  }
+  float t[PK_MR * PK_NR];
+  for (size_t r = 0; r < PK_MR; r++) {
+    _mm256_storeu_ps(t + r * PK_NR, acc[r][0]);
+    _mm256_storeu_ps(t + r * PK_NR + 8, acc[r][1]);
+  }
+  tile_add(t, mr, nr, c, ldc);
+}
+
+__attribute__((target("avx2,fma"))) static void
+ukern_avx2(size_t kc, const float *restrict a, size_t a_rs, size_t a_cs,
+           const float *restrict b, float *restrict c, size_t ldc, size_t mr, size_t nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+  __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m256 c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const float *restrict a3 = a + 3 * a_rs;
+  for (size_t k = 0; k < kc; k++, a += a_cs, a3 += a_cs, b += PK_NR) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 x = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(x, b0, c00), c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + a_rs);
+    c10 = _mm256_fmadd_ps(x, b0, c10), c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2 * a_rs);
+    c20 = _mm256_fmadd_ps(x, b0, c20), c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a3);
+    c30 = _mm256_fmadd_ps(x, b0, c30), c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a3 + a_rs);
+    c40 = _mm256_fmadd_ps(x, b0, c40), c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a3 + 2 * a_rs);
+    c50 = _mm256_fmadd_ps(x, b0, c50), c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  const __m256 acc[PK_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                                {c30, c31}, {c40, c41}, {c50, c51}};
+  tile_store_avx2(acc, c, ldc, mr, nr);
+}
+#endif
+
+typedef void (*ukern_fn)(size_t, const float *, size_t, size_t, const float *, float *,
+                         size_t, size_t, size_t);
+
+static ukern_fn packed_kernel(void) {
+#ifdef PG__PACKED_AVX2
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukern_avx2;
+#endif
+  return ukern_c;
+}
+
+/* Panels of MR rows of A(i0.., k0..): p[panel][k][r], zero-padded. */
+static void pack_a(const float *A, size_t a_rs, size_t a_cs, size_t mc,
+                   size_t kc, float *restrict p) {
+  for (size_t i = 0; i < mc; i += PK_MR, p += PK_MR * kc) {
+    const size_t mr = mc - i < PK_MR ? mc - i : PK_MR;
+    const float *a = A + i * a_rs;
+    if (a_rs == 1 && mr == PK_MR) { /* columns contiguous: A transposed */
+      for (size_t k = 0; k < kc; k++)
+        for (size_t r = 0; r < PK_MR; r++) p[k * PK_MR + r] = a[k * a_cs + r];
+      continue;
+    }
+    for (size_t r = 0; r < PK_MR; r++)
+      for (size_t k = 0; k < kc; k++)
+        p[k * PK_MR + r] = r < mr ? a[r * a_rs + k * a_cs] : 0.0f;
+  }
+}
+
+/* Panels of NR columns of B(k0.., j0..): p[panel][k][j], zero-padded. */
+static void pack_b(const float *B, size_t b_rs, size_t b_cs, size_t kc,
+                   size_t nc, float *restrict p) {
+  for (size_t j = 0; j < nc; j += PK_NR, p += PK_NR * kc) {
+    const size_t nr = nc - j < PK_NR ? nc - j : PK_NR;
+    const float *b = B + j * b_cs;
+    if (b_cs == 1) { /* rows contiguous */
+      for (size_t k = 0; k < kc; k++) {
+        memcpy(p + k * PK_NR, b + k * b_rs, nr * sizeof *p);
+        for (size_t x = nr; x < PK_NR; x++) p[k * PK_NR + x] = 0.0f;
+      }
+      continue;
+    }
+    for (size_t x = 0; x < PK_NR; x++)
+      for (size_t k = 0; k < kc; k++)
+        p[k * PK_NR + x] = x < nr ? b[k * b_rs + x * b_cs] : 0.0f;
+  }
+}
+
+void pg__gemm_pack_b(const float *B, size_t b_rs, size_t b_cs, size_t K, size_t N,
+                     float *packed) {
+  pack_b(B, b_rs, b_cs, K, N, packed);
+}
+
+/* The convolution tile: the 6 x 16 kernel reading its six rows of patches
+** straight from the image, kh runs of rowlen floats row_stride apart. */
+static void conv_tile_c(size_t kh, size_t rowlen, size_t row_stride,
+                        const float *const rows[PK_MR], const float *restrict b,
+                        float *restrict c, size_t ldc, size_t mr, size_t nr) {
+  float acc[PK_MR * PK_NR] = {0};
+  for (size_t ky = 0; ky < kh; ky++)
+    for (size_t t = 0; t < rowlen; t++, b += PK_NR)
+      for (size_t r = 0; r < PK_MR; r++) {
+        const float x = rows[r][ky * row_stride + t];
+        for (size_t j = 0; j < PK_NR; j++) acc[r * PK_NR + j] += x * b[j];
+      }
+  tile_add(acc, mr, nr, c, ldc);
+}
+
+#ifdef PG__PACKED_AVX2
+__attribute__((target("avx2,fma"))) static void
+conv_tile_avx2(size_t kh, size_t rowlen, size_t row_stride,
+               const float *const rows[PK_MR], const float *restrict b,
+               float *restrict c, size_t ldc, size_t mr, size_t nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+  __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m256 c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (size_t ky = 0; ky < kh; ky++) {
+    const size_t o = ky * row_stride;
+    const float *restrict a0 = rows[0] + o, *restrict a1 = rows[1] + o;
+    const float *restrict a2 = rows[2] + o, *restrict a3 = rows[3] + o;
+    const float *restrict a4 = rows[4] + o, *restrict a5 = rows[5] + o;
+    for (size_t t = 0; t < rowlen; t++, b += PK_NR) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+      __m256 x = _mm256_broadcast_ss(a0 + t);
+      c00 = _mm256_fmadd_ps(x, b0, c00), c01 = _mm256_fmadd_ps(x, b1, c01);
+      x = _mm256_broadcast_ss(a1 + t);
+      c10 = _mm256_fmadd_ps(x, b0, c10), c11 = _mm256_fmadd_ps(x, b1, c11);
+      x = _mm256_broadcast_ss(a2 + t);
+      c20 = _mm256_fmadd_ps(x, b0, c20), c21 = _mm256_fmadd_ps(x, b1, c21);
+      x = _mm256_broadcast_ss(a3 + t);
+      c30 = _mm256_fmadd_ps(x, b0, c30), c31 = _mm256_fmadd_ps(x, b1, c31);
+      x = _mm256_broadcast_ss(a4 + t);
+      c40 = _mm256_fmadd_ps(x, b0, c40), c41 = _mm256_fmadd_ps(x, b1, c41);
+      x = _mm256_broadcast_ss(a5 + t);
+      c50 = _mm256_fmadd_ps(x, b0, c50), c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+  }
+  const __m256 acc[PK_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                                {c30, c31}, {c40, c41}, {c50, c51}};
+  tile_store_avx2(acc, c, ldc, mr, nr);
+}
+#endif
+
+void pg__conv_tile(size_t kh, size_t rowlen, size_t row_stride,
+                   const float *const rows[PG__GEMM_PACKED_MR], const float *packed,
+                   float *C, size_t ldc, size_t mr, size_t nr) {
+#ifdef PG__PACKED_AVX2
+  if (packed_kernel() == ukern_avx2) {
+    conv_tile_avx2(kh, rowlen, row_stride, rows, packed, C, ldc, mr, nr);
+    return;
+  }
+#endif
+  conv_tile_c(kh, rowlen, row_stride, rows, packed, C, ldc, mr, nr);
+}
+
+void pg__gemm_packed(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
+                     size_t a_cs, const float *B, size_t b_rs, size_t b_cs,
+                     float *C, size_t ldc, float *work) {
+  const ukern_fn kern = packed_kernel();
+  /* A is read in place when one of its strides is 1 (the kernel's six
+  ** streams are then sequential); only a last, partial panel is packed. */
+  const bool in_place = a_rs == 1 || a_cs == 1;
+  float *bp = work, *ap = work + PK_KC * PK_NC;
+  for (size_t jc = 0; jc < N; jc += PK_NC) {
+    const size_t nc = N - jc < PK_NC ? N - jc : PK_NC;
+    for (size_t pc = 0; pc < K; pc += PK_KC) {
+      const size_t kc = K - pc < PK_KC ? K - pc : PK_KC;
+      pack_b(B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, bp);
+      for (size_t ic = 0; ic < M; ic += PK_MC) {
+        const size_t mc = M - ic < PK_MC ? M - ic : PK_MC;
+        const float *a0 = A + ic * a_rs + pc * a_cs;
+        const size_t full = in_place ? mc / PK_MR * PK_MR : 0;
+        if (full < mc) pack_a(a0 + full * a_rs, a_rs, a_cs, mc - full, kc, ap);
+        for (size_t jr = 0; jr < nc; jr += PK_NR) {
+          const size_t nr = nc - jr < PK_NR ? nc - jr : PK_NR;
+          const float *b = bp + jr * kc;
+          float *c = C + ic * ldc + jc + jr;
+          size_t ir = 0;
+          for (; ir < full; ir += PK_MR)
+            kern(kc, a0 + ir * a_rs, a_rs, a_cs, b, c + ir * ldc, ldc, PK_MR, nr);
+          for (; ir < mc; ir += PK_MR) {
+            const size_t mr = mc - ir < PK_MR ? mc - ir : PK_MR;
+            kern(kc, ap + (ir - full) * kc, 1, PK_MR, b, c + ir * ldc, ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
 /* ---- elementwise transcendental functions --------------------------------
 ** libm's tanhf/expf are scalar calls; these loops vectorize. exp uses
 ** Cody-Waite range reduction x = k ln2 + r, |r| <= ln2/2, a degree-7

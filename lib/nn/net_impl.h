@@ -29,9 +29,6 @@ pg_status pg__net_alloc(pg_net *net);
 /* Floats of the buffers pg__net_alloc would allocate besides the parameters
 ** and gradients (activations, back-propagation, state, kernel scratch). */
 size_t pg__net_buffer_floats(pg_net *net);
-/* The most of those a loaded net may ask for (docs/FORMAT.md, "Memory
-** budget"): 2^24 floats, 64 MiB. */
-#define PG__NET_LOAD_BUFFER_FLOATS ((size_t)1 << 24)
 size_t pg__net_trunk_dim(const pg_net *net);
 size_t pg__net_head_dim(const pg_net *net, int kind);
 const float *pg__net_log_std(const pg_net *net);

@@ -81,10 +81,11 @@ static pg_status net_from_image(pg_ctx *ctx, const char *fn, const void *data, s
     st = pg__fail(ctx, PG_ERR_FORMAT, "%s: PARM section of %zu bytes cannot hold %zu parameters",
                   fn, rp.left, net->def.n_params);
   size_t buffers = st == PG_OK ? pg__net_buffer_floats(net) : 0;
-  if (buffers > PG__NET_LOAD_BUFFER_FLOATS)
+  if (st == PG_OK && buffers > pg__net_load_buffer_limit(net->def.n_params))
     st = pg__fail(ctx, PG_ERR_FORMAT,
                   "%s: ARCH: max_batch %zu needs %zu MiB of buffers besides the parameters, over "
-                  "the load limit of 64 MiB (docs/FORMAT.md, \"Memory budget\")",
+                  "the load limit of 64 MiB + 256 bytes per parameter (docs/FORMAT.md, \"Memory "
+                  "budget\")",
                   fn, net->def.max_batch, buffers / (1024 * 1024 / sizeof(float)));
   if (st != PG_OK) {
     pg__free(ctx, net);

@@ -207,6 +207,11 @@ void pg__params_write(pg__writer *w, const void *block);
 /* Parses and validates an ARCH body of a file of format `version` into d
 ** (kinds looked up on ctx), laid out. check_batch: also bound max_batch
 ** times the widths (a net's buffers). PG_ERR_FORMAT naming fname. */
+/* The most floats a loaded net's buffers besides its parameters may take
+** (activations, back-propagation, state, kernel scratch; docs/FORMAT.md,
+** "Memory budget"): 2^24 plus 64 per parameter, which the PARM section
+** carries, so the bound stays proportional to the file's size. */
+uint64_t pg__net_load_buffer_limit(size_t n_params);
 pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version,
                         pg__reader *body, bool check_batch, pg__netdef *d);
 /* Validates a PARM body against n_params and copies the (finite) floats
@@ -410,6 +415,35 @@ double pg__clip_global_norm(float *g, size_t n, double max_norm);
 void pg__gemm(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
               size_t a_cs, const float *B, size_t ldb, float *C, size_t ldc,
               float *pack);
+/* The same product with B(k,n) = B[k*b_rs + n*b_cs] too, both operands
+** packed: for the larger products of the conv layers (lowered patches,
+** weight gradients over a batch, products with W transposed) where
+** pg__gemm's panel would be half empty or a transposition would cost a
+** copy. work holds PG__GEMM_PACKED_WORK floats. Each element of C gets
+** the same sum whatever M and N are. No allocation; one thread per call,
+** any number of concurrent calls on distinct work areas. */
+#define PG__GEMM_PACKED_MR 6
+#define PG__GEMM_PACKED_NR 16
+#define PG__GEMM_PACKED_KC 256
+#define PG__GEMM_PACKED_MC 96
+#define PG__GEMM_PACKED_NC 256
+#define PG__GEMM_PACKED_WORK \
+  (PG__GEMM_PACKED_KC * (PG__GEMM_PACKED_NC + PG__GEMM_PACKED_MC))
+void pg__gemm_packed(size_t M, size_t N, size_t K, const float *A, size_t a_rs,
+                     size_t a_cs, const float *B, size_t b_rs, size_t b_cs,
+                     float *C, size_t ldc, float *work);
+/* B (K x N, strides as above) as pg__gemm_packed packs it: ceil(N/16)
+** panels of K x 16 floats (zero-padded), panel j at packed + j*16*K. */
+void pg__gemm_pack_b(const float *B, size_t b_rs, size_t b_cs, size_t K, size_t N,
+                     float *packed);
+/* One tile of a convolution lowered without columns: for r < mr and j < nr,
+** C[r*ldc + j] += sum over ky < kh, t < rowlen of
+** rows[r][ky*row_stride + t] * P[ky*rowlen + t][j], P one panel of
+** pg__gemm_pack_b (K = kh*rowlen). All six rows are read (repeat one for
+** r >= mr). Sums in pg__gemm_packed's order when K <= PG__GEMM_PACKED_KC. */
+void pg__conv_tile(size_t kh, size_t rowlen, size_t row_stride,
+                   const float *const rows[PG__GEMM_PACKED_MR], const float *packed,
+                   float *C, size_t ldc, size_t mr, size_t nr);
 /* y[r] += sum_c M[r*cols + c] * x[c]: a product with M transposed that
 ** needs no transposition (used for few rows). */
 void pg__gemv_rows(size_t rows, size_t cols, const float *M, const float *x,
