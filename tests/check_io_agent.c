@@ -509,7 +509,9 @@ static void split(const unsigned char *buf, size_t size, ckpt *c) {
   for (int i = 0; i < c->n; i++) {
     c->s[i].tag = le32(buf + p);
     c->s[i].len = (size_t)le32(buf + p + 4);
-    c->s[i].body = malloc(c->s[i].len + 64);
+    /* 64 bytes of zeroed slack: a case that lengthens a section (the "long
+    ** AGNT" case) CRCs defined bytes */
+    c->s[i].body = calloc(1, c->s[i].len + 64);
     memcpy(c->s[i].body, buf + p + 12, c->s[i].len);
     p += 12 + c->s[i].len + 4;
   }

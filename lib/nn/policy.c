@@ -29,6 +29,7 @@ struct pg_policy_session {
   float *probs;                /* head_dim floats */
   float *scratch;              /* the layers' forward scratch */
   float *state;                /* state_floats: the recurrent layers' state */
+  float *state_keep;           /* state_floats: the state before an act, for its rollback */
   char err[256];
 };
 
@@ -229,7 +230,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
-                  pg__round16(policy->scratch) + policy->state_floats;
+                  pg__round16(policy->scratch) + 2 * policy->state_floats;
   size_t head = pg__round16(sizeof(pg_policy_session));
   pg_policy_session *s = pg__calloc(ctx, 1, head + floats * sizeof(float));
   if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
@@ -240,6 +241,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->probs = s->buf[1] + pg__round16(policy->max_width);
   s->scratch = s->probs + pg__round16(policy->head_dim);
   s->state = s->scratch + pg__round16(policy->scratch);
+  s->state_keep = s->state + policy->state_floats;
   pg__rng_seed(&s->rng, seed, 0);
   session_reset(s);
   atomic_fetch_add(&policy->refs, 1);
@@ -320,9 +322,24 @@ pg_status pg_policy_act(pg_policy_session *s, const float *obs, size_t obs_len,
   for (size_t i = 0; i < d->n_layers; i++) ys[i] = s->buf[i & 1];
   float *states[PG__NET_MAX_LAYERS];
   bool recurrent = session_states(s, states);
+  /* a non-finite output changes nothing: the state and the stream roll back */
+  if (recurrent) memcpy(s->state_keep, s->state, p->state_floats * sizeof(float));
+  pg__rng rng = s->rng;
   pg__nn_forward(d, p->params, obs, 1, 1, ys, recurrent ? states : NULL, s->scratch);
-  pg__nn_act(p->head_kind, ys[d->n_trunk], gauss ? p->params + d->log_std_off : NULL,
-             p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);
+  const float *y = ys[d->n_trunk];
+  bool ok = pg__all_finite(y, p->head_dim);
+  if (ok) {
+    pg__nn_act(p->head_kind, y, gauss ? p->params + d->log_std_off : NULL, p->head_dim, mask,
+               deterministic != 0, &s->rng, s->probs, action);
+    ok = pg__all_finite(action, asize); /* finite logits give finite probabilities */
+  }
+  if (!ok) {
+    if (recurrent) memcpy(s->state, s->state_keep, p->state_floats * sizeof(float));
+    s->rng = rng;
+    return sess_fail(s, PG_ERR_NUMERIC,
+                     "%s: the policy's output is NaN or Inf (the observation is too large for "
+                     "its parameters): nothing changed", fn);
+  }
   return PG_OK;
 }
 
