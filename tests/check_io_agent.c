@@ -624,6 +624,13 @@ START_TEST(test_crafted) {
        "AGNT and OPTP disagree", "AGNT says");
   CASE(ac, find(&c, "AGNT")->len = 12, PG_ERR_FORMAT, "short AGNT", "AGNT");
   CASE(ac, find(&c, "AGNT")->len = 20, PG_ERR_FORMAT, "long AGNT", "AGNT");
+  /* STAT: 4 u64 counters, f64 last return, the losses, u32 window size and
+  ** position, the window: NaN anywhere is refused, an infinite loss is not */
+  CASE(ac, putf64(find(&c, "STAT")->body + 32, NAN), PG_ERR_FORMAT, "NaN last return", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 40, NAN), PG_ERR_FORMAT, "NaN policy loss", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 56, NAN), PG_ERR_FORMAT, "NaN entropy", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 72, NAN), PG_ERR_FORMAT, "NaN in the window", "window");
+  CASE(ac, putf64(find(&c, "STAT")->body + 40, INFINITY), PG_OK, "infinite policy loss", NULL);
   /* algorithm and nets that do not fit: REINFORCE uses no value net */
   CASE(ac, put32(find(&c, "AGNT")->body, PG_ALGO_REINFORCE), PG_ERR_FORMAT,
        "reinforce with a value net", "networks");
