@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run of the checkpoint loader (tests/fuzz/fuzz_load.c).
-#   PG_FUZZ_SECONDS (default 60): time budget; PG_FUZZ_BUILD_DIR (build-fuzz).
+# Bounded libFuzzer run of the checkpoint loader (tests/fuzz/fuzz_load.c),
+# then of the stateful API-sequence fuzzer (tests/fuzz/fuzz_api.c).
+#   PG_FUZZ_SECONDS (default 60): time budget of each; PG_FUZZ_BUILD_DIR (build-fuzz).
 # The committed seeds in tests/fuzz/corpus are read, new inputs go to a
 # scratch corpus in the build folder, and a crash leaves its reproducer in
 # $PG_FUZZ_BUILD_DIR/artifacts/ and fails the script. Replay one with
@@ -13,11 +14,15 @@ mkdir -p "$out"
 cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPG_FUZZ=ON \
   -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF > "$out/configure.log" 2>&1 \
   || { cat "$out/configure.log"; exit 1; }
-cmake --build "$out" --target fuzz_load -j "$(nproc)"
+cmake --build "$out" --target fuzz_load fuzz_api -j "$(nproc)"
 mkdir -p "$out/fuzz-corpus" "$out/artifacts"
 "$out/tests/fuzz_load" -max_total_time="$secs" -max_len=4096 -timeout=10 \
   -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/artifacts/" \
   "$out/fuzz-corpus" tests/fuzz/corpus
+mkdir -p "$out/fuzz-corpus-api"
+"$out/tests/fuzz_api" -max_total_time="$secs" -max_len=2048 -timeout=10 \
+  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/artifacts/" \
+  "$out/fuzz-corpus-api" tests/fuzz/corpus_api
 if compgen -G "$out/artifacts/*" > /dev/null; then
   echo "fuzz: reproducers in $out/artifacts" >&2
   exit 1
