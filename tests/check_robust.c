@@ -9,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static pg_ctx *new_ctx(void) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  return ctx;
+}
+
 static pg_agent *reinforce_agent(pg_ctx *ctx, pg_env **env) {
   ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 3, env), PG_OK);
   pg_agent *a = NULL;
@@ -19,8 +25,7 @@ static pg_agent *reinforce_agent(pg_ctx *ctx, pg_env **env) {
 /* 20 steps in two episodes of 10; a NaN reward on the first terminal step,
 ** then the same report corrected: two episodes, two updates. */
 START_TEST(test_rejected_terminal_report_keeps_the_episode_end) {
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx *ctx = new_ctx();
   pg_env *env = NULL;
   pg_agent *a = reinforce_agent(ctx, &env);
   float obs[4] = {0.01f, 0.0f, -0.02f, 0.0f}, act[1];
@@ -62,9 +67,16 @@ static void tiny_net(pg_ctx *ctx, bool gaussian, pg_net **out) {
   ck_assert_int_eq(pg_net_finalize(*out), PG_OK);
 }
 
+/* SGD at the largest learning rate accepted. */
+static pg_optim *sgd_at_max_rate(pg_net *net) {
+  pg_optim *o = NULL;
+  ck_assert_int_eq(pg_optim_create(net, PG_OPTIM_SGD, &o), PG_OK);
+  ck_assert_int_eq(pg_optim_set_param(o, PG_OPTIM_LR, 10.0), PG_OK);
+  return o;
+}
+
 START_TEST(test_learning_rate_is_bounded) {
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx *ctx = new_ctx();
   pg_net *net = NULL;
   tiny_net(ctx, false, &net);
   pg_optim *o = NULL;
@@ -82,13 +94,10 @@ END_TEST
 /* A step that would make the parameters non-finite is refused and changes
 ** nothing; the next forward stays finite. */
 START_TEST(test_diverging_optim_step_changes_nothing) {
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx *ctx = new_ctx();
   pg_net *net = NULL;
   tiny_net(ctx, false, &net);
-  pg_optim *o = NULL;
-  ck_assert_int_eq(pg_optim_create(net, PG_OPTIM_SGD, &o), PG_OK);
-  ck_assert_int_eq(pg_optim_set_param(o, PG_OPTIM_LR, 10.0), PG_OK);
+  pg_optim *o = sgd_at_max_rate(net);
   size_t np = 0;
   ck_assert_int_eq(pg_net_param_count(net, &np), PG_OK);
   float *g = malloc(np * sizeof *g), *before = malloc(np * sizeof *g), *after = malloc(np * sizeof *g);
@@ -119,8 +128,7 @@ END_TEST
 /* Non-finite parameters (written by the caller) or a huge observation:
 ** every act and forward path says so instead of returning garbage. */
 START_TEST(test_non_finite_outputs_are_refused) {
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_ctx *ctx = new_ctx();
   /* Gaussian: an observation of +-3e38 overflows the mean */
   pg_net *gn = NULL;
   tiny_net(ctx, true, &gn);
