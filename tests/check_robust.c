@@ -180,6 +180,244 @@ START_TEST(test_non_finite_outputs_are_refused) {
 }
 END_TEST
 
+/* ---- the bad-argument sweep ----------------------------------------------------
+** Every public function that takes a handle, first with a NULL handle
+** (PG_ERR_INVALID_ARG, no crash), then on a live handle with NULL pointers
+** and zero numbers (an error or a harmless PG_OK, never a crash or
+** PG_ERR_INTERNAL). The calls were listed from include/policygrad.h. */
+static void sweep_null_handles(void) {
+  ck_assert_msg(pg_rng_seed(NULL, (uint64_t)0, (uint64_t)0) == PG_ERR_INVALID_ARG, "pg_rng_seed");
+  ck_assert_msg(pg_rng_split(NULL, (uint64_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_rng_split");
+  ck_assert_msg(pg_rng_next_u64(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_rng_next_u64");
+  ck_assert_msg(pg_rng_uniform(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_rng_uniform");
+  ck_assert_msg(pg_rng_normal(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_rng_normal");
+  ck_assert_msg(pg_net_add_dense(NULL, (size_t)0, (pg_activation)0, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_dense");
+  ck_assert_msg(pg_net_add_conv2d(NULL, (size_t)0, (size_t)0, (size_t)0, (size_t)0, (pg_padding)0, (pg_activation)0, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_conv2d");
+  ck_assert_msg(pg_net_add_flatten(NULL) == PG_ERR_INVALID_ARG, "pg_net_add_flatten");
+  ck_assert_msg(pg_net_add_lstm(NULL, (size_t)0, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_lstm");
+  ck_assert_msg(pg_net_add_categorical_head(NULL, (size_t)0, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_categorical_head");
+  ck_assert_msg(pg_net_add_gaussian_head(NULL, (size_t)0, (pg_init)0, (double)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_gaussian_head");
+  ck_assert_msg(pg_net_add_value_head(NULL, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_value_head");
+  ck_assert_msg(pg_net_add_q_head(NULL, (size_t)0, (pg_init)0, (double)0) == PG_ERR_INVALID_ARG, "pg_net_add_q_head");
+  ck_assert_msg(pg_net_finalize(NULL) == PG_ERR_INVALID_ARG, "pg_net_finalize");
+  ck_assert_msg(pg_net_clone(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_clone");
+  ck_assert_msg(pg_net_input_size(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_input_size");
+  ck_assert_msg(pg_net_max_batch(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_max_batch");
+  ck_assert_msg(pg_net_param_count(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_param_count");
+  ck_assert_msg(pg_net_output_size(NULL, (pg_net_output)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_output_size");
+  ck_assert_msg(pg_net_get_params(NULL, (size_t)0, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_get_params");
+  ck_assert_msg(pg_net_set_params(NULL, (size_t)0, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_set_params");
+  ck_assert_msg(pg_net_get_grads(NULL, (size_t)0, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_get_grads");
+  ck_assert_msg(pg_net_set_grads(NULL, (size_t)0, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_set_grads");
+  ck_assert_msg(pg_net_copy_params(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_copy_params");
+  ck_assert_msg(pg_net_init_params(NULL, (uint64_t)0) == PG_ERR_INVALID_ARG, "pg_net_init_params");
+  ck_assert_msg(pg_net_zero_grads(NULL) == PG_ERR_INVALID_ARG, "pg_net_zero_grads");
+  ck_assert_msg(pg_net_forward(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_forward");
+  ck_assert_msg(pg_net_forward_seq(NULL, NULL, (size_t)0, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_forward_seq");
+  ck_assert_msg(pg_net_reset_state(NULL, (size_t)0, (size_t)0) == PG_ERR_INVALID_ARG, "pg_net_reset_state");
+  ck_assert_msg(pg_net_get_output(NULL, (pg_net_output)0, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_net_get_output");
+  ck_assert_msg(pg_net_log_prob(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_log_prob");
+  ck_assert_msg(pg_net_backward(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_backward");
+  ck_assert_msg(pg_optim_create(NULL, (pg_optim_kind)0, NULL) == PG_ERR_INVALID_ARG, "pg_optim_create");
+  ck_assert_msg(pg_optim_set_param(NULL, (pg_optim_param)0, (double)0) == PG_ERR_INVALID_ARG, "pg_optim_set_param");
+  ck_assert_msg(pg_optim_get_param(NULL, (pg_optim_param)0, NULL) == PG_ERR_INVALID_ARG, "pg_optim_get_param");
+  ck_assert_msg(pg_optim_step(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_optim_step");
+  ck_assert_msg(pg_optim_reset(NULL) == PG_ERR_INVALID_ARG, "pg_optim_reset");
+  ck_assert_msg(pg_env_clone(NULL, (int32_t)0, (uint64_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_env_clone");
+  ck_assert_msg(pg_env_set_observation_image(NULL, (int32_t)0, (int32_t)0, (int32_t)0) == PG_ERR_INVALID_ARG, "pg_env_set_observation_image");
+  ck_assert_msg(pg_env_set_action_bounds(NULL, NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_env_set_action_bounds");
+  ck_assert_msg(pg_env_set_max_episode_steps(NULL, (uint64_t)0) == PG_ERR_INVALID_ARG, "pg_env_set_max_episode_steps");
+  ck_assert_msg(pg_env_get_max_episode_steps(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_get_max_episode_steps");
+  ck_assert_msg(pg_env_set_seed(NULL, (uint64_t)0) == PG_ERR_INVALID_ARG, "pg_env_set_seed");
+  (void)pg_env_get_name(NULL);
+  ck_assert_msg(pg_env_get_observation_size(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_get_observation_size");
+  ck_assert_msg(pg_env_get_observation_image(NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_get_observation_image");
+  ck_assert_msg(pg_env_get_action_space(NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_get_action_space");
+  ck_assert_msg(pg_env_get_action_bounds(NULL, NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_env_get_action_bounds");
+  ck_assert_msg(pg_env_get_action_mask(NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_env_get_action_mask");
+  ck_assert_msg(pg_env_reset(NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_env_reset");
+  ck_assert_msg(pg_env_step(NULL, NULL, (size_t)0, NULL, (size_t)0, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_step");
+  ck_assert_msg(pg_env_get_episode_stats(NULL, NULL, NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_env_get_episode_stats");
+  ck_assert_msg(pg_vec_env_create(NULL, (int32_t)0, (int32_t)0, (uint64_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_vec_env_create");
+  ck_assert_msg(pg_vec_env_get_size(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_vec_env_get_size");
+  ck_assert_msg(pg_vec_env_reset(NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_vec_env_reset");
+  ck_assert_msg(pg_vec_env_step(NULL, NULL, (size_t)0, NULL, (size_t)0, NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_vec_env_step");
+  ck_assert_msg(pg_vec_env_get_action_mask(NULL, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_vec_env_get_action_mask");
+  ck_assert_msg(pg_vec_env_get_episode_stats(NULL, (int32_t)0, NULL, NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_vec_env_get_episode_stats");
+  ck_assert_msg(pg_agent_set_param(NULL, (pg_param)0, (double)0) == PG_ERR_INVALID_ARG, "pg_agent_set_param");
+  ck_assert_msg(pg_agent_get_param(NULL, (pg_param)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_get_param");
+  ck_assert_msg(pg_agent_set_param_by_name(NULL, NULL, (double)0) == PG_ERR_INVALID_ARG, "pg_agent_set_param_by_name");
+  ck_assert_msg(pg_agent_param_bounds(NULL, (pg_param)0, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_param_bounds");
+  ck_assert_msg(pg_agent_get_stat(NULL, (pg_stat)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_get_stat");
+  ck_assert_msg(pg_agent_get_net(NULL, (int32_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_get_net");
+  ck_assert_msg(pg_agent_set_grad_reduce(NULL, (pg_grad_reduce_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_set_grad_reduce");
+  ck_assert_msg(pg_agent_step(NULL, NULL, (size_t)0, NULL, (size_t)0, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_agent_step");
+  ck_assert_msg(pg_agent_report(NULL, NULL, NULL, NULL, (size_t)0, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_agent_report");
+  ck_assert_msg(pg_agent_update(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_update");
+  ck_assert_msg(pg_agent_reset_state(NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_agent_reset_state");
+  ck_assert_msg(pg_agent_act(NULL, NULL, (size_t)0, NULL, (size_t)0, (int32_t)0, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_agent_act");
+  ck_assert_msg(pg_agent_get_shape(NULL, NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_get_shape");
+  ck_assert_msg(pg_agent_create_worker(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_create_worker");
+  (void)pg_agent_last_error(NULL);
+  ck_assert_msg(pg_agent_train(NULL, NULL, (int64_t)0, (pg_progress_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_train");
+  ck_assert_msg(pg_agent_evaluate(NULL, NULL, (int32_t)0, (int32_t)0, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_evaluate");
+  ck_assert_msg(pg_agent_set_log_callback(NULL, (pg_log_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_set_log_callback");
+  ck_assert_msg(pg_agent_set_log_file(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_set_log_file");
+  ck_assert_msg(pg_net_save_file(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_net_save_file");
+  ck_assert_msg(pg_net_save_cb(NULL, (pg_write_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_save_cb");
+  ck_assert_msg(pg_net_save_memory(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_net_save_memory");
+  ck_assert_msg(pg_agent_save_file(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_agent_save_file");
+  ck_assert_msg(pg_agent_save_cb(NULL, (pg_write_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_save_cb");
+  ck_assert_msg(pg_agent_save_memory(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_agent_save_memory");
+  ck_assert_msg(pg_policy_from_net(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_policy_from_net");
+  ck_assert_msg(pg_policy_from_agent(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_policy_from_agent");
+  ck_assert_msg(pg_policy_save_file(NULL, NULL) == PG_ERR_INVALID_ARG, "pg_policy_save_file");
+  ck_assert_msg(pg_policy_save_cb(NULL, (pg_write_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_policy_save_cb");
+  ck_assert_msg(pg_policy_save_memory(NULL, NULL, (size_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_policy_save_memory");
+  ck_assert_msg(pg_policy_get_shape(NULL, NULL, NULL, NULL, NULL) == PG_ERR_INVALID_ARG, "pg_policy_get_shape");
+  ck_assert_msg(pg_policy_session_create(NULL, (uint64_t)0, NULL) == PG_ERR_INVALID_ARG, "pg_policy_session_create");
+  ck_assert_msg(pg_policy_session_reset(NULL) == PG_ERR_INVALID_ARG, "pg_policy_session_reset");
+  ck_assert_msg(pg_policy_session_seed(NULL, (uint64_t)0, (uint64_t)0) == PG_ERR_INVALID_ARG, "pg_policy_session_seed");
+  ck_assert_msg(pg_policy_act(NULL, NULL, (size_t)0, NULL, (size_t)0, (int32_t)0, NULL, (size_t)0) == PG_ERR_INVALID_ARG, "pg_policy_act");
+  (void)pg_policy_session_last_error(NULL);
+  ck_assert_msg(pg_policy_export_c(NULL, NULL, NULL, NULL, (uint32_t)0) == PG_ERR_INVALID_ARG, "pg_policy_export_c");
+  ck_assert_msg(pg_policy_export_c_cb(NULL, NULL, (int32_t)0, (uint32_t)0, (pg_write_fn)0, NULL) == PG_ERR_INVALID_ARG, "pg_policy_export_c_cb");
+  ck_assert_msg(pg_agent_export_c(NULL, NULL, NULL, NULL, (uint32_t)0) == PG_ERR_INVALID_ARG, "pg_agent_export_c");
+}
+
+/* Each call on a live handle with NULL pointers and zero numbers. */
+static void sweep_null_arguments(pg_net *net, pg_agent *agent, pg_optim *opt, pg_env *env,
+                                 pg_vec_env *vec, pg_policy *pol, pg_policy_session *sess,
+                                 pg_rng *rng) {
+  ck_assert_msg(pg_rng_seed(rng, (uint64_t)0, (uint64_t)0) != PG_ERR_INTERNAL, "pg_rng_seed");
+  ck_assert_msg(pg_rng_split(rng, (uint64_t)0, NULL) != PG_ERR_INTERNAL, "pg_rng_split");
+  ck_assert_msg(pg_rng_next_u64(rng, NULL) != PG_ERR_INTERNAL, "pg_rng_next_u64");
+  ck_assert_msg(pg_rng_uniform(rng, NULL) != PG_ERR_INTERNAL, "pg_rng_uniform");
+  ck_assert_msg(pg_rng_normal(rng, NULL) != PG_ERR_INTERNAL, "pg_rng_normal");
+  ck_assert_msg(pg_net_add_dense(net, (size_t)0, (pg_activation)0, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_dense");
+  ck_assert_msg(pg_net_add_conv2d(net, (size_t)0, (size_t)0, (size_t)0, (size_t)0, (pg_padding)0, (pg_activation)0, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_conv2d");
+  ck_assert_msg(pg_net_add_flatten(net) != PG_ERR_INTERNAL, "pg_net_add_flatten");
+  ck_assert_msg(pg_net_add_lstm(net, (size_t)0, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_lstm");
+  ck_assert_msg(pg_net_add_categorical_head(net, (size_t)0, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_categorical_head");
+  ck_assert_msg(pg_net_add_gaussian_head(net, (size_t)0, (pg_init)0, (double)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_gaussian_head");
+  ck_assert_msg(pg_net_add_value_head(net, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_value_head");
+  ck_assert_msg(pg_net_add_q_head(net, (size_t)0, (pg_init)0, (double)0) != PG_ERR_INTERNAL, "pg_net_add_q_head");
+  ck_assert_msg(pg_net_finalize(net) != PG_ERR_INTERNAL, "pg_net_finalize");
+  ck_assert_msg(pg_net_clone(net, NULL) != PG_ERR_INTERNAL, "pg_net_clone");
+  ck_assert_msg(pg_net_input_size(net, NULL) != PG_ERR_INTERNAL, "pg_net_input_size");
+  ck_assert_msg(pg_net_max_batch(net, NULL) != PG_ERR_INTERNAL, "pg_net_max_batch");
+  ck_assert_msg(pg_net_param_count(net, NULL) != PG_ERR_INTERNAL, "pg_net_param_count");
+  ck_assert_msg(pg_net_output_size(net, (pg_net_output)0, NULL) != PG_ERR_INTERNAL, "pg_net_output_size");
+  ck_assert_msg(pg_net_get_params(net, (size_t)0, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_get_params");
+  ck_assert_msg(pg_net_set_params(net, (size_t)0, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_set_params");
+  ck_assert_msg(pg_net_get_grads(net, (size_t)0, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_get_grads");
+  ck_assert_msg(pg_net_set_grads(net, (size_t)0, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_set_grads");
+  ck_assert_msg(pg_net_copy_params(net, NULL) != PG_ERR_INTERNAL, "pg_net_copy_params");
+  ck_assert_msg(pg_net_init_params(net, (uint64_t)0) != PG_ERR_INTERNAL, "pg_net_init_params");
+  ck_assert_msg(pg_net_zero_grads(net) != PG_ERR_INTERNAL, "pg_net_zero_grads");
+  ck_assert_msg(pg_net_forward(net, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_forward");
+  ck_assert_msg(pg_net_forward_seq(net, NULL, (size_t)0, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_forward_seq");
+  ck_assert_msg(pg_net_reset_state(net, (size_t)0, (size_t)0) != PG_ERR_INTERNAL, "pg_net_reset_state");
+  ck_assert_msg(pg_net_get_output(net, (pg_net_output)0, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_net_get_output");
+  ck_assert_msg(pg_net_log_prob(net, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_log_prob");
+  ck_assert_msg(pg_net_backward(net, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_backward");
+  ck_assert_msg(pg_optim_create(net, (pg_optim_kind)0, NULL) != PG_ERR_INTERNAL, "pg_optim_create");
+  ck_assert_msg(pg_optim_set_param(opt, (pg_optim_param)0, (double)0) != PG_ERR_INTERNAL, "pg_optim_set_param");
+  ck_assert_msg(pg_optim_get_param(opt, (pg_optim_param)0, NULL) != PG_ERR_INTERNAL, "pg_optim_get_param");
+  ck_assert_msg(pg_optim_step(opt, NULL) != PG_ERR_INTERNAL, "pg_optim_step");
+  ck_assert_msg(pg_optim_reset(opt) != PG_ERR_INTERNAL, "pg_optim_reset");
+  ck_assert_msg(pg_env_clone(env, (int32_t)0, (uint64_t)0, NULL) != PG_ERR_INTERNAL, "pg_env_clone");
+  ck_assert_msg(pg_env_set_observation_image(env, (int32_t)0, (int32_t)0, (int32_t)0) != PG_ERR_INTERNAL, "pg_env_set_observation_image");
+  ck_assert_msg(pg_env_set_action_bounds(env, NULL, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_env_set_action_bounds");
+  ck_assert_msg(pg_env_set_max_episode_steps(env, (uint64_t)0) != PG_ERR_INTERNAL, "pg_env_set_max_episode_steps");
+  ck_assert_msg(pg_env_get_max_episode_steps(env, NULL) != PG_ERR_INTERNAL, "pg_env_get_max_episode_steps");
+  ck_assert_msg(pg_env_set_seed(env, (uint64_t)0) != PG_ERR_INTERNAL, "pg_env_set_seed");
+  (void)pg_env_get_name(env);
+  ck_assert_msg(pg_env_get_observation_size(env, NULL) != PG_ERR_INTERNAL, "pg_env_get_observation_size");
+  ck_assert_msg(pg_env_get_observation_image(env, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_env_get_observation_image");
+  ck_assert_msg(pg_env_get_action_space(env, NULL, NULL) != PG_ERR_INTERNAL, "pg_env_get_action_space");
+  ck_assert_msg(pg_env_get_action_bounds(env, NULL, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_env_get_action_bounds");
+  ck_assert_msg(pg_env_get_action_mask(env, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_env_get_action_mask");
+  ck_assert_msg(pg_env_reset(env, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_env_reset");
+  ck_assert_msg(pg_env_step(env, NULL, (size_t)0, NULL, (size_t)0, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_env_step");
+  ck_assert_msg(pg_env_get_episode_stats(env, NULL, NULL, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_env_get_episode_stats");
+  ck_assert_msg(pg_vec_env_create(env, (int32_t)0, (int32_t)0, (uint64_t)0, NULL) != PG_ERR_INTERNAL, "pg_vec_env_create");
+  ck_assert_msg(pg_vec_env_get_size(vec, NULL) != PG_ERR_INTERNAL, "pg_vec_env_get_size");
+  ck_assert_msg(pg_vec_env_reset(vec, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_vec_env_reset");
+  ck_assert_msg(pg_vec_env_step(vec, NULL, (size_t)0, NULL, (size_t)0, NULL, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_vec_env_step");
+  ck_assert_msg(pg_vec_env_get_action_mask(vec, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_vec_env_get_action_mask");
+  ck_assert_msg(pg_vec_env_get_episode_stats(vec, (int32_t)0, NULL, NULL, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_vec_env_get_episode_stats");
+  ck_assert_msg(pg_agent_set_param(agent, (pg_param)0, (double)0) != PG_ERR_INTERNAL, "pg_agent_set_param");
+  ck_assert_msg(pg_agent_get_param(agent, (pg_param)0, NULL) != PG_ERR_INTERNAL, "pg_agent_get_param");
+  ck_assert_msg(pg_agent_set_param_by_name(agent, NULL, (double)0) != PG_ERR_INTERNAL, "pg_agent_set_param_by_name");
+  ck_assert_msg(pg_agent_param_bounds(agent, (pg_param)0, NULL, NULL) != PG_ERR_INTERNAL, "pg_agent_param_bounds");
+  ck_assert_msg(pg_agent_get_stat(agent, (pg_stat)0, NULL) != PG_ERR_INTERNAL, "pg_agent_get_stat");
+  ck_assert_msg(pg_agent_get_net(agent, (int32_t)0, NULL) != PG_ERR_INTERNAL, "pg_agent_get_net");
+  ck_assert_msg(pg_agent_set_grad_reduce(agent, (pg_grad_reduce_fn)0, NULL) != PG_ERR_INTERNAL, "pg_agent_set_grad_reduce");
+  ck_assert_msg(pg_agent_step(agent, NULL, (size_t)0, NULL, (size_t)0, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_agent_step");
+  ck_assert_msg(pg_agent_report(agent, NULL, NULL, NULL, (size_t)0, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_agent_report");
+  ck_assert_msg(pg_agent_update(agent, NULL) != PG_ERR_INTERNAL, "pg_agent_update");
+  ck_assert_msg(pg_agent_reset_state(agent, (size_t)0) != PG_ERR_INTERNAL, "pg_agent_reset_state");
+  ck_assert_msg(pg_agent_act(agent, NULL, (size_t)0, NULL, (size_t)0, (int32_t)0, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_agent_act");
+  ck_assert_msg(pg_agent_get_shape(agent, NULL, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_agent_get_shape");
+  ck_assert_msg(pg_agent_create_worker(agent, NULL) != PG_ERR_INTERNAL, "pg_agent_create_worker");
+  (void)pg_agent_last_error(agent);
+  ck_assert_msg(pg_agent_train(agent, NULL, (int64_t)0, (pg_progress_fn)0, NULL) != PG_ERR_INTERNAL, "pg_agent_train");
+  ck_assert_msg(pg_agent_evaluate(agent, NULL, (int32_t)0, (int32_t)0, NULL, NULL) != PG_ERR_INTERNAL, "pg_agent_evaluate");
+  ck_assert_msg(pg_agent_set_log_callback(agent, (pg_log_fn)0, NULL) != PG_ERR_INTERNAL, "pg_agent_set_log_callback");
+  ck_assert_msg(pg_agent_set_log_file(agent, NULL) != PG_ERR_INTERNAL, "pg_agent_set_log_file");
+  ck_assert_msg(pg_net_save_file(net, NULL) != PG_ERR_INTERNAL, "pg_net_save_file");
+  ck_assert_msg(pg_net_save_cb(net, (pg_write_fn)0, NULL) != PG_ERR_INTERNAL, "pg_net_save_cb");
+  ck_assert_msg(pg_net_save_memory(net, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_net_save_memory");
+  ck_assert_msg(pg_agent_save_file(agent, NULL) != PG_ERR_INTERNAL, "pg_agent_save_file");
+  ck_assert_msg(pg_agent_save_cb(agent, (pg_write_fn)0, NULL) != PG_ERR_INTERNAL, "pg_agent_save_cb");
+  ck_assert_msg(pg_agent_save_memory(agent, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_agent_save_memory");
+  ck_assert_msg(pg_policy_from_net(net, NULL) != PG_ERR_INTERNAL, "pg_policy_from_net");
+  ck_assert_msg(pg_policy_from_agent(agent, NULL) != PG_ERR_INTERNAL, "pg_policy_from_agent");
+  ck_assert_msg(pg_policy_save_file(pol, NULL) != PG_ERR_INTERNAL, "pg_policy_save_file");
+  ck_assert_msg(pg_policy_save_cb(pol, (pg_write_fn)0, NULL) != PG_ERR_INTERNAL, "pg_policy_save_cb");
+  ck_assert_msg(pg_policy_save_memory(pol, NULL, (size_t)0, NULL) != PG_ERR_INTERNAL, "pg_policy_save_memory");
+  ck_assert_msg(pg_policy_get_shape(pol, NULL, NULL, NULL, NULL) != PG_ERR_INTERNAL, "pg_policy_get_shape");
+  ck_assert_msg(pg_policy_session_create(pol, (uint64_t)0, NULL) != PG_ERR_INTERNAL, "pg_policy_session_create");
+  ck_assert_msg(pg_policy_session_reset(sess) != PG_ERR_INTERNAL, "pg_policy_session_reset");
+  ck_assert_msg(pg_policy_session_seed(sess, (uint64_t)0, (uint64_t)0) != PG_ERR_INTERNAL, "pg_policy_session_seed");
+  ck_assert_msg(pg_policy_act(sess, NULL, (size_t)0, NULL, (size_t)0, (int32_t)0, NULL, (size_t)0) != PG_ERR_INTERNAL, "pg_policy_act");
+  (void)pg_policy_session_last_error(sess);
+  ck_assert_msg(pg_policy_export_c(pol, NULL, NULL, NULL, (uint32_t)0) != PG_ERR_INTERNAL, "pg_policy_export_c");
+  ck_assert_msg(pg_policy_export_c_cb(pol, NULL, (int32_t)0, (uint32_t)0, (pg_write_fn)0, NULL) != PG_ERR_INTERNAL, "pg_policy_export_c_cb");
+  ck_assert_msg(pg_agent_export_c(agent, NULL, NULL, NULL, (uint32_t)0) != PG_ERR_INTERNAL, "pg_agent_export_c");
+}
+
+START_TEST(test_bad_argument_sweep) {
+  sweep_null_handles();
+  pg_ctx *ctx = new_ctx();
+  pg_env *env = NULL;
+  pg_agent *agent = reinforce_agent(ctx, &env);
+  pg_net *net = NULL;
+  tiny_net(ctx, false, &net);
+  pg_optim *opt = NULL;
+  ck_assert_int_eq(pg_optim_create(net, PG_OPTIM_ADAM, &opt), PG_OK);
+  pg_vec_env *vec = NULL;
+  ck_assert_int_eq(pg_vec_env_create(env, 2, 1, 1, &vec), PG_OK);
+  pg_policy *pol = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
+  pg_policy_session *sess = NULL;
+  ck_assert_int_eq(pg_policy_session_create(pol, 1, &sess), PG_OK);
+  pg_rng *rng = NULL;
+  ck_assert_int_eq(pg_rng_create(ctx, 1, 0, &rng), PG_OK);
+  sweep_null_arguments(net, agent, opt, env, vec, pol, sess, rng);
+  pg_rng_destroy(rng);
+  pg_policy_session_destroy(sess);
+  pg_policy_destroy(pol);
+  pg_vec_env_destroy(vec);
+  pg_optim_destroy(opt);
+  pg_net_destroy(net);
+  pg_agent_destroy(agent);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 Suite *robust_suite(void) {
   Suite *s = suite_create("robust");
   TCase *tc = tcase_create("refusals");
@@ -187,6 +425,7 @@ Suite *robust_suite(void) {
   tcase_add_test(tc, test_learning_rate_is_bounded);
   tcase_add_test(tc, test_diverging_optim_step_changes_nothing);
   tcase_add_test(tc, test_non_finite_outputs_are_refused);
+  tcase_add_test(tc, test_bad_argument_sweep);
   suite_add_tcase(s, tc);
   return s;
 }

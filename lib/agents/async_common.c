@@ -351,10 +351,21 @@ pg_status pg__async_load_state(pg_agent *a, const char *fn, pg__reader *r) {
                     "%s: ALGO: state %u, epsilon %g and %llu target values (%zu bytes) do not "
                     "fit this agent", fn, has_state, eps, (unsigned long long)count, r->left);
   if (!has_state) return PG_OK;
-  /* the shared state as the first step would make it, then the saved parts */
-  pg_status st = pg__agent_prepare(a, fn);
-  if (st != PG_OK) return st;
+  /* the shared state as the first step would make it (from the loaded
+  ** parameters), then the saved parts; the segment waits for the first step
+  ** (the agent is dirty), which also refuses a num_envs other than 1 */
   pg__async *s = a->algo;
+  if (!s) {
+    s = pg__calloc(ctx, 1, sizeof *s);
+    if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+    a->algo = s; /* a failed load destroys the agent, and with it s */
+  }
+  if (!s->sh) {
+    pg_status st = shared_new(a, &s->sh);
+    if (st != PG_OK)
+      return pg__fail(ctx, st, "%s: %s for the shared state", fn,
+                      st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
+  }
   s->eps_final = eps;
   if (want) {
     pg__r_f32s(r, s->sh->target, want);

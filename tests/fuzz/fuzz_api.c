@@ -17,14 +17,22 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) \
-  do {           \
-    if (!(c)) abort(); \
+/* The context of the input being run, for the message of a failed check. */
+static pg_ctx *g_ctx;
+
+#define CHECK(c)                                                                    \
+  do {                                                                              \
+    if (!(c)) {                                                                     \
+      fprintf(stderr, "fuzz_api: line %d: %s (last error: %s)\n", __LINE__, #c,     \
+              g_ctx ? pg_ctx_last_error(g_ctx) : "");                              \
+      abort();                                                                      \
+    }                                                                               \
   } while (0)
 
 typedef struct input {
@@ -200,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bool continuous = (head / 8) & 1 && algo != PG_ALGO_ASYNC_N_STEP_Q;
   state s = {0};
   CHECK(pg_ctx_create(NULL, NULL, &s.ctx) == PG_OK);
+  g_ctx = s.ctx;
   CHECK(pg_ctx_set_seed(s.ctx, head) == PG_OK);
   pg_env *env = NULL;
   CHECK(pg_env_create_builtin(s.ctx, continuous ? "Pendulum-v1" : "CartPole-v1", 1, &env) ==
@@ -209,7 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (algo == PG_ALGO_PAAC || algo == PG_ALGO_PPO)
     CHECK(pg_agent_set_param(s.a, PG_PARAM_NUM_ENVS, 2) == PG_OK);
   if (algo == PG_ALGO_PPO) CHECK(pg_agent_set_param(s.a, PG_PARAM_T_MAX, 4) == PG_OK);
-  for (int ops = 0; in.n && ops < 256; ops++) {
+  for (int ops = 0; in.n && ops < 48; ops++) {
     uint8_t op = byte(&in) % 8;
     snapshot before, after;
     snap(&s, &before);
@@ -244,5 +253,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pg_agent_destroy(s.a);
   pg_env_destroy(env);
   pg_ctx_destroy(s.ctx);
+  g_ctx = NULL;
   return 0;
 }
