@@ -388,6 +388,105 @@ static void sweep_null_arguments(pg_net *net, pg_agent *agent, pg_optim *opt, pg
   ck_assert_msg(pg_agent_export_c(agent, NULL, NULL, NULL, (uint32_t)0) != PG_ERR_INTERNAL, "pg_agent_export_c");
 }
 
+/* ... and with every buffer a zeroed scratch block and every number 1. */
+static void sweep_small_arguments(pg_net *net, pg_agent *agent, pg_optim *opt, pg_env *env,
+                                  pg_vec_env *vec, pg_policy *pol, pg_policy_session *sess,
+                                  pg_rng *rng) {
+  static double scratch_block[1024];
+  memset(scratch_block, 0, sizeof scratch_block);
+  void *scratch = scratch_block;
+  ck_assert_msg(pg_rng_seed(rng, (uint64_t)1, (uint64_t)1) != PG_ERR_INTERNAL, "pg_rng_seed");
+  ck_assert_msg(pg_rng_split(rng, (uint64_t)1, NULL) != PG_ERR_INTERNAL, "pg_rng_split");
+  ck_assert_msg(pg_rng_next_u64(rng, (uint64_t *)scratch) != PG_ERR_INTERNAL, "pg_rng_next_u64");
+  ck_assert_msg(pg_rng_uniform(rng, (double *)scratch) != PG_ERR_INTERNAL, "pg_rng_uniform");
+  ck_assert_msg(pg_rng_normal(rng, (double *)scratch) != PG_ERR_INTERNAL, "pg_rng_normal");
+  ck_assert_msg(pg_net_add_dense(net, (size_t)1, (pg_activation)1, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_dense");
+  ck_assert_msg(pg_net_add_conv2d(net, (size_t)1, (size_t)1, (size_t)1, (size_t)1, (pg_padding)1, (pg_activation)1, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_conv2d");
+  ck_assert_msg(pg_net_add_flatten(net) != PG_ERR_INTERNAL, "pg_net_add_flatten");
+  ck_assert_msg(pg_net_add_lstm(net, (size_t)1, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_lstm");
+  ck_assert_msg(pg_net_add_categorical_head(net, (size_t)1, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_categorical_head");
+  ck_assert_msg(pg_net_add_gaussian_head(net, (size_t)1, (pg_init)1, (double)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_gaussian_head");
+  ck_assert_msg(pg_net_add_value_head(net, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_value_head");
+  ck_assert_msg(pg_net_add_q_head(net, (size_t)1, (pg_init)1, (double)1) != PG_ERR_INTERNAL, "pg_net_add_q_head");
+  ck_assert_msg(pg_net_finalize(net) != PG_ERR_INTERNAL, "pg_net_finalize");
+  ck_assert_msg(pg_net_clone(net, NULL) != PG_ERR_INTERNAL, "pg_net_clone");
+  ck_assert_msg(pg_net_input_size(net, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_net_input_size");
+  ck_assert_msg(pg_net_max_batch(net, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_net_max_batch");
+  ck_assert_msg(pg_net_param_count(net, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_net_param_count");
+  ck_assert_msg(pg_net_output_size(net, (pg_net_output)1, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_net_output_size");
+  ck_assert_msg(pg_net_get_params(net, (size_t)1, (size_t)1, (float *)scratch) != PG_ERR_INTERNAL, "pg_net_get_params");
+  ck_assert_msg(pg_net_set_params(net, (size_t)1, (size_t)1, (const float *)scratch) != PG_ERR_INTERNAL, "pg_net_set_params");
+  ck_assert_msg(pg_net_get_grads(net, (size_t)1, (size_t)1, (float *)scratch) != PG_ERR_INTERNAL, "pg_net_get_grads");
+  ck_assert_msg(pg_net_set_grads(net, (size_t)1, (size_t)1, (const float *)scratch) != PG_ERR_INTERNAL, "pg_net_set_grads");
+  ck_assert_msg(pg_net_copy_params(net, NULL) != PG_ERR_INTERNAL, "pg_net_copy_params");
+  ck_assert_msg(pg_net_init_params(net, (uint64_t)1) != PG_ERR_INTERNAL, "pg_net_init_params");
+  ck_assert_msg(pg_net_zero_grads(net) != PG_ERR_INTERNAL, "pg_net_zero_grads");
+  ck_assert_msg(pg_net_forward(net, (const float *)scratch, (size_t)1, (const uint8_t *)scratch) != PG_ERR_INTERNAL, "pg_net_forward");
+  ck_assert_msg(pg_net_forward_seq(net, (const float *)scratch, (size_t)1, (size_t)1, (const uint8_t *)scratch) != PG_ERR_INTERNAL, "pg_net_forward_seq");
+  ck_assert_msg(pg_net_reset_state(net, (size_t)1, (size_t)1) != PG_ERR_INTERNAL, "pg_net_reset_state");
+  ck_assert_msg(pg_net_get_output(net, (pg_net_output)1, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_net_get_output");
+  ck_assert_msg(pg_net_log_prob(net, (const float *)scratch, (size_t)1, (float *)scratch) != PG_ERR_INTERNAL, "pg_net_log_prob");
+  ck_assert_msg(pg_net_backward(net, NULL, (size_t)1, (double *)scratch) != PG_ERR_INTERNAL, "pg_net_backward");
+  ck_assert_msg(pg_optim_create(net, (pg_optim_kind)1, NULL) != PG_ERR_INTERNAL, "pg_optim_create");
+  ck_assert_msg(pg_optim_set_param(opt, (pg_optim_param)1, (double)1) != PG_ERR_INTERNAL, "pg_optim_set_param");
+  ck_assert_msg(pg_optim_get_param(opt, (pg_optim_param)1, (double *)scratch) != PG_ERR_INTERNAL, "pg_optim_get_param");
+  ck_assert_msg(pg_optim_step(opt, (double *)scratch) != PG_ERR_INTERNAL, "pg_optim_step");
+  ck_assert_msg(pg_optim_reset(opt) != PG_ERR_INTERNAL, "pg_optim_reset");
+  ck_assert_msg(pg_env_clone(env, (int32_t)1, (uint64_t)1, NULL) != PG_ERR_INTERNAL, "pg_env_clone");
+  ck_assert_msg(pg_env_set_observation_image(env, (int32_t)1, (int32_t)1, (int32_t)1) != PG_ERR_INTERNAL, "pg_env_set_observation_image");
+  ck_assert_msg(pg_env_set_action_bounds(env, (const float *)scratch, (const float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_env_set_action_bounds");
+  ck_assert_msg(pg_env_set_max_episode_steps(env, (uint64_t)1) != PG_ERR_INTERNAL, "pg_env_set_max_episode_steps");
+  ck_assert_msg(pg_env_get_max_episode_steps(env, (uint64_t *)scratch) != PG_ERR_INTERNAL, "pg_env_get_max_episode_steps");
+  ck_assert_msg(pg_env_set_seed(env, (uint64_t)1) != PG_ERR_INTERNAL, "pg_env_set_seed");
+  (void)pg_env_get_name(env);
+  ck_assert_msg(pg_env_get_observation_size(env, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_env_get_observation_size");
+  ck_assert_msg(pg_env_get_observation_image(env, (int32_t *)scratch, (int32_t *)scratch, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_env_get_observation_image");
+  ck_assert_msg(pg_env_get_action_space(env, (pg_action_kind *)scratch, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_env_get_action_space");
+  ck_assert_msg(pg_env_get_action_bounds(env, (float *)scratch, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_env_get_action_bounds");
+  ck_assert_msg(pg_env_get_action_mask(env, (uint8_t *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_env_get_action_mask");
+  ck_assert_msg(pg_env_reset(env, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_env_reset");
+  ck_assert_msg(pg_env_step(env, (const float *)scratch, (size_t)1, (float *)scratch, (size_t)1, (float *)scratch, (int32_t *)scratch, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_env_step");
+  ck_assert_msg(pg_env_get_episode_stats(env, (double *)scratch, (uint64_t *)scratch, (uint64_t *)scratch, (double *)scratch, (uint64_t *)scratch) != PG_ERR_INTERNAL, "pg_env_get_episode_stats");
+  ck_assert_msg(pg_vec_env_create(env, (int32_t)1, (int32_t)1, (uint64_t)1, NULL) != PG_ERR_INTERNAL, "pg_vec_env_create");
+  ck_assert_msg(pg_vec_env_get_size(vec, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_vec_env_get_size");
+  ck_assert_msg(pg_vec_env_reset(vec, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_vec_env_reset");
+  ck_assert_msg(pg_vec_env_step(vec, (const float *)scratch, (size_t)1, (float *)scratch, (size_t)1, (float *)scratch, (int32_t *)scratch, (int32_t *)scratch, (float *)scratch) != PG_ERR_INTERNAL, "pg_vec_env_step");
+  ck_assert_msg(pg_vec_env_get_action_mask(vec, (uint8_t *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_vec_env_get_action_mask");
+  ck_assert_msg(pg_vec_env_get_episode_stats(vec, (int32_t)1, (double *)scratch, (uint64_t *)scratch, (uint64_t *)scratch, (double *)scratch, (uint64_t *)scratch) != PG_ERR_INTERNAL, "pg_vec_env_get_episode_stats");
+  ck_assert_msg(pg_agent_set_param(agent, (pg_param)1, (double)1) != PG_ERR_INTERNAL, "pg_agent_set_param");
+  ck_assert_msg(pg_agent_get_param(agent, (pg_param)1, (double *)scratch) != PG_ERR_INTERNAL, "pg_agent_get_param");
+  ck_assert_msg(pg_agent_set_param_by_name(agent, (const char *)scratch, (double)1) != PG_ERR_INTERNAL, "pg_agent_set_param_by_name");
+  ck_assert_msg(pg_agent_param_bounds(agent, (pg_param)1, (double *)scratch, (double *)scratch) != PG_ERR_INTERNAL, "pg_agent_param_bounds");
+  ck_assert_msg(pg_agent_get_stat(agent, (pg_stat)1, (double *)scratch) != PG_ERR_INTERNAL, "pg_agent_get_stat");
+  ck_assert_msg(pg_agent_get_net(agent, (int32_t)1, NULL) != PG_ERR_INTERNAL, "pg_agent_get_net");
+  ck_assert_msg(pg_agent_set_grad_reduce(agent, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_agent_set_grad_reduce");
+  ck_assert_msg(pg_agent_step(agent, (const float *)scratch, (size_t)1, (const uint8_t *)scratch, (size_t)1, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_agent_step");
+  ck_assert_msg(pg_agent_report(agent, (const float *)scratch, (const int32_t *)scratch, (const int32_t *)scratch, (size_t)1, (const float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_agent_report");
+  ck_assert_msg(pg_agent_update(agent, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_agent_update");
+  ck_assert_msg(pg_agent_reset_state(agent, (size_t)1) != PG_ERR_INTERNAL, "pg_agent_reset_state");
+  ck_assert_msg(pg_agent_act(agent, (const float *)scratch, (size_t)1, (const uint8_t *)scratch, (size_t)1, (int32_t)1, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_agent_act");
+  ck_assert_msg(pg_agent_get_shape(agent, (size_t *)scratch, (size_t *)scratch, (size_t *)scratch, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_agent_get_shape");
+  ck_assert_msg(pg_agent_create_worker(agent, NULL) != PG_ERR_INTERNAL, "pg_agent_create_worker");
+  (void)pg_agent_last_error(agent);
+  ck_assert_msg(pg_agent_train(agent, NULL, (int64_t)1, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_agent_train");
+  ck_assert_msg(pg_agent_evaluate(agent, NULL, (int32_t)1, (int32_t)1, (double *)scratch, (double *)scratch) != PG_ERR_INTERNAL, "pg_agent_evaluate");
+  ck_assert_msg(pg_agent_set_log_callback(agent, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_agent_set_log_callback");
+  ck_assert_msg(pg_net_save_cb(net, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_net_save_cb");
+  ck_assert_msg(pg_net_save_memory(net, (void *)scratch, (size_t)1, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_net_save_memory");
+  ck_assert_msg(pg_agent_save_cb(agent, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_agent_save_cb");
+  ck_assert_msg(pg_agent_save_memory(agent, (void *)scratch, (size_t)1, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_agent_save_memory");
+  ck_assert_msg(pg_policy_from_net(net, NULL) != PG_ERR_INTERNAL, "pg_policy_from_net");
+  ck_assert_msg(pg_policy_from_agent(agent, NULL) != PG_ERR_INTERNAL, "pg_policy_from_agent");
+  ck_assert_msg(pg_policy_save_cb(pol, NULL, (void *)scratch) != PG_ERR_INTERNAL, "pg_policy_save_cb");
+  ck_assert_msg(pg_policy_save_memory(pol, (void *)scratch, (size_t)1, (size_t *)scratch) != PG_ERR_INTERNAL, "pg_policy_save_memory");
+  ck_assert_msg(pg_policy_get_shape(pol, (size_t *)scratch, (size_t *)scratch, (size_t *)scratch, (int32_t *)scratch) != PG_ERR_INTERNAL, "pg_policy_get_shape");
+  ck_assert_msg(pg_policy_session_create(pol, (uint64_t)1, NULL) != PG_ERR_INTERNAL, "pg_policy_session_create");
+  ck_assert_msg(pg_policy_session_reset(sess) != PG_ERR_INTERNAL, "pg_policy_session_reset");
+  ck_assert_msg(pg_policy_session_seed(sess, (uint64_t)1, (uint64_t)1) != PG_ERR_INTERNAL, "pg_policy_session_seed");
+  ck_assert_msg(pg_policy_act(sess, (const float *)scratch, (size_t)1, (const uint8_t *)scratch, (size_t)1, (int32_t)1, (float *)scratch, (size_t)1) != PG_ERR_INTERNAL, "pg_policy_act");
+  (void)pg_policy_session_last_error(sess);
+}
+
 START_TEST(test_bad_argument_sweep) {
   sweep_null_handles();
   pg_ctx *ctx = new_ctx();
@@ -406,6 +505,7 @@ START_TEST(test_bad_argument_sweep) {
   pg_rng *rng = NULL;
   ck_assert_int_eq(pg_rng_create(ctx, 1, 0, &rng), PG_OK);
   sweep_null_arguments(net, agent, opt, env, vec, pol, sess, rng);
+  sweep_small_arguments(net, agent, opt, env, vec, pol, sess, rng);
   pg_rng_destroy(rng);
   pg_policy_session_destroy(sess);
   pg_policy_destroy(pol);
