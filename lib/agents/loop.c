@@ -141,13 +141,14 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "%s: the previous step was not reported (call pg_agent_report; a "
                     "rejected report leaves the step pending)", fn);
-  pg_status st = pg__agent_prepare(a, fn);
+  /* the input first: a refused step does not even set the agent up */
+  pg_status st = check_obs_mask(a, obs, mask, a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots,
+                                fn);
+  if (st == PG_OK) st = pg__agent_prepare(a, fn);
   if (st != PG_OK) return st;
   if (record && a->ops->update_due(a))
     return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: an update is due: call pg_agent_update", fn);
   size_t n = a->n_slots;
-  st = check_obs_mask(a, obs, mask, n, fn);
-  if (st != PG_OK) return st;
   a->capturing = record && a->pend_logp;
   bool ok;
   if (record && a->step_cache) {
