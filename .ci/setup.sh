@@ -16,6 +16,8 @@
 #                      test, bench_sims
 #     libopenmpi-dev openmpi-bin
 #                      the MPI component libpolicygrad_mpi and its tests (label mpi)
+#     abigail-tools    abidiff against the committed ABI baseline (abi/; abi_check)
+#     gcovr            the coverage stage of .ci/test.sh (line/branch thresholds on lib/)
 set -euo pipefail
 pkgs=(cmake make gcc clang libclang-rt-14-dev pkg-config check libsubunit-dev
       python3 luajit binutils dpkg-dev file)
@@ -23,6 +25,7 @@ pkgs+=(libopenblas-dev python3-numpy python3-pip python3-setuptools python3-whee
 pkgs+=(gnuplot-nox python3-matplotlib)
 pkgs+=(libmujoco-dev libbox2d-dev g++)
 pkgs+=(libopenmpi-dev openmpi-bin)
+pkgs+=(abigail-tools gcovr)
 pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,7 +9,15 @@
 #   2d. Doxygen: the API reference from include/policygrad.h, warnings as errors
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
-#   5. libFuzzer on the checkpoint loader for PG_FUZZ_SECONDS (default 60)
+#   5. libFuzzer on the checkpoint loader and the API-sequence fuzzer for
+#      PG_FUZZ_SECONDS each (default 60)
+#   6. the ABI against the committed baseline (abidiff on stage 1's library)
+#   7. coverage: gcc --coverage build (RelWithDebInfo: the learning tests keep
+#      their time limits, export_c its bit-exact comparison), ctest, gcovr on
+#      lib/ (fails below PG_COVERAGE_LINES = 95 % of lines or
+#      PG_COVERAGE_BRANCHES = 87 % of branches; issue 20 aims at 88 %, measured
+#      96.5 % and 87.3 % when the stage was added; report in
+#      $PG_CI_BUILD_DIR/coverage/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
@@ -61,8 +69,26 @@ build tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_SANIT
   -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
 (cd "$out/tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j "$jobs" -L threads --no-tests=ignore)
 
-step "libFuzzer: checkpoint loader, ${PG_FUZZ_SECONDS:-60} s"
+step "libFuzzer: checkpoint loader and API sequences, ${PG_FUZZ_SECONDS:-60} s each"
 PG_FUZZ_BUILD_DIR="$out/fuzz" bash .ci/fuzz.sh
+
+step "ABI baseline: abidiff against abi/libpolicygrad.abi"
+cmake -DABIDIFF="$(command -v abidiff)" -DLIB="$(readlink -f "$out/gcc/libpolicygrad.so")" \
+  -DBASELINE=abi/libpolicygrad.abi -DHEADERS=include -P tests/abi_check.cmake
+
+step "coverage: gcc --coverage, ctest, gcovr on lib/"
+build cov -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=--coverage \
+  -DCMAKE_EXE_LINKER_FLAGS=--coverage -DCMAKE_SHARED_LINKER_FLAGS=--coverage \
+  -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
+(cd "$out/cov" && ctest -j "$jobs" -LE "slow|mpi")
+mkdir -p "$out/coverage"
+gcovr --root . --filter 'lib/' --exclude 'lib/mpi/' --object-directory "$out/cov" \
+  --gcov-ignore-parse-errors --print-summary --txt "$out/coverage/summary.txt" \
+  --html-details "$out/coverage/index.html" \
+  --fail-under-line "${PG_COVERAGE_LINES:-95}" --fail-under-branch "${PG_COVERAGE_BRANCHES:-87}" \
+  || { cat "$out/coverage/summary.txt"; echo "ci: coverage of lib/ below the thresholds" \
+       "(report: $out/coverage/index.html)"; exit 1; }
+echo "coverage report: $out/coverage/index.html"
 
 echo
 echo "ci: all stages passed"

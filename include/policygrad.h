@@ -420,7 +420,8 @@ PG_API pg_status pg_net_zero_grads(pg_net *net);
 ** after row, and keeps the activations for pg_net_backward. mask is NULL
 ** (all allowed) or n*n_actions bytes for the categorical head, nonzero =
 ** allowed, at least one allowed per row. Errors: PG_ERR_INVALID_ARG,
-** PG_ERR_OUT_OF_RANGE (n), PG_ERR_NUMERIC (NaN/Inf input),
+** PG_ERR_OUT_OF_RANGE (n), PG_ERR_NUMERIC (NaN/Inf input, or a head
+** output that came out NaN/Inf: inputs too large for the parameters),
 ** PG_ERR_BAD_STATE (not finalized). */
 PG_API pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n,
                                 const uint8_t *mask);
@@ -487,7 +488,7 @@ typedef enum pg_optim_kind {
 } pg_optim_kind;
 
 /** Hyperparameters. Numbers are ABI: never renumbered. Defaults in brackets:
-** LR            >= 0         [SGD 0.01, RMSProp 7e-4, Adam 1e-3]
+** LR            [0, 10]      [SGD 0.01, RMSProp 7e-4, Adam 1e-3]
 ** DECAY         RMSProp, [0, 1)            [0.99]
 ** EPSILON       RMSProp/Adam, > 0          [RMSProp 1e-5, Adam 1e-8]
 ** MOMENTUM      SGD, [0, 1)                [0]
@@ -535,7 +536,8 @@ PG_API pg_status pg_optim_param_from_name(const char *name,
 ** first when CLIP_NORM > 0; the clipping is applied to the gradient
 ** buffer). Gradients are not zeroed. *out_grad_norm (may be NULL) gets the
 ** norm before clipping. Never allocates. Errors: PG_ERR_INVALID_ARG,
-** PG_ERR_NUMERIC (non-finite gradients: nothing is changed). */
+** PG_ERR_NUMERIC (non-finite gradients, or a step that would make a
+** parameter NaN or Inf: nothing is changed, not even the clipping). */
 PG_API pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm);
 
 /** Forgets the optimizer's state (moments, step count). */
@@ -1158,7 +1160,11 @@ PG_API pg_status pg_agent_set_grad_reduce(pg_agent *agent, pg_grad_reduce_fn fn,
 ** action_len is 1 for discrete spaces). Samples when training, acts
 ** greedily when PG_PARAM_DETERMINISTIC is 1. PG_ERR_BAD_STATE if the
 ** previous step was not reported, or an update is due and pg_agent_update
-** has not been called. */
+** has not been called. PG_ERR_NUMERIC for a NaN/Inf observation or when
+** an output (probabilities, mean, value, Q-values, the action or its
+** log-probability) comes out NaN/Inf; PG_ERR_NOMEM from the set-up of the
+** first step after a structural change. Every failure leaves the agent as
+** it was (no step pending, random stream unchanged). */
 PG_API pg_status pg_agent_step(pg_agent *agent, const float *obs,
                                size_t obs_len, const uint8_t *mask,
                                size_t mask_len, float *actions,
@@ -1169,9 +1175,11 @@ PG_API pg_status pg_agent_step(pg_agent *agent, const float *obs,
 ** (next_obs_len = n*obs_size floats): the observation after the action;
 ** for an ended episode the true final observation (truncated episodes
 ** bootstrap from it). A slot whose episode ended starts a new episode at
-** its next pg_agent_step. A NaN/Inf reward or observation gives
-** PG_ERR_NUMERIC and the step is dropped (nothing is learned from it); a
-** wrong length gives PG_ERR_SHAPE and the step still awaits its report. */
+** its next pg_agent_step. Everything is checked before anything is
+** used: a NaN/Inf reward or observation (PG_ERR_NUMERIC), a flag not 0/1
+** (PG_ERR_INVALID_ARG), a wrong length (PG_ERR_SHAPE) or PG_ERR_NOMEM
+** consumes nothing, and the step still awaits its report: report it again
+** with corrected values. */
 PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
                                  const int32_t *terminated,
                                  const int32_t *truncated, size_t n,
@@ -1202,7 +1210,9 @@ PG_API pg_status pg_agent_reset_state(pg_agent *agent, size_t slot);
 ** with pg_agent_reset_act_state at the start of each episode. It acts with
 ** the current parameters (a copy made at each call, into memory the first
 ** call allocates: PG_ERR_NOMEM there); one thread at a time per agent. The
-** act state is not saved in checkpoints. */
+** act state is not saved in checkpoints. A NaN/Inf output (probabilities,
+** mean, Q-values or the action, as in pg_agent_step) gives PG_ERR_NUMERIC
+** with the agent's stream unchanged. */
 PG_API pg_status pg_agent_act(pg_agent *agent, const float *obs,
                               size_t obs_len, const uint8_t *mask,
                               size_t mask_len, int32_t deterministic,
@@ -1529,7 +1539,9 @@ PG_API pg_status pg_policy_session_seed(pg_policy_session *session,
 ** Never allocates. Safe to call concurrently on different sessions of one
 ** policy. Errors go to the session (pg_policy_session_last_error), not to
 ** the context: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (lengths), PG_ERR_NUMERIC
-** (NaN/Inf observation), PG_ERR_UNSUPPORTED (sampling from a Q policy). */
+** (NaN/Inf observation, or an output that came out NaN/Inf: the session's
+** stream and recurrent state are then as before the call),
+** PG_ERR_UNSUPPORTED (sampling from a Q policy). */
 PG_API pg_status pg_policy_act(pg_policy_session *session, const float *obs,
                                size_t obs_len, const uint8_t *mask,
                                size_t mask_len, int32_t deterministic,

@@ -85,6 +85,9 @@ START_TEST(test_params_and_bad_args) {
   ck_assert(v == 12);
   ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_UPDATES, &v), PG_OK);
   ck_assert(v == 2);
+  /* the parent's step was refused while its workers lived: with them gone it goes through */
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_OK);
   /* one environment per worker */
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 2), PG_OK);
   ck_assert_int_eq(pg_agent_train(a, env, 10, NULL, NULL), PG_ERR_UNSUPPORTED);

@@ -106,12 +106,14 @@ START_TEST(test_host_loop_bad_input) {
   ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_ERR_BAD_STATE); /* not reported */
   ck_assert_int_eq(pg_agent_update(a, &upd), PG_ERR_BAD_STATE);
   float nan_r = NAN;
-  ck_assert_int_eq(pg_agent_report(a, &nan_r, &te, &tr, 1, obs, 4), PG_ERR_NUMERIC); /* dropped */
-  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+  /* a rejected report consumes nothing: the step still awaits its report */
+  ck_assert_int_eq(pg_agent_report(a, &nan_r, &te, &tr, 1, obs, 4), PG_ERR_NUMERIC);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_ERR_BAD_STATE);
   int32_t two = 2;
   ck_assert_int_eq(pg_agent_report(a, &r, &two, &tr, 1, obs, 4), PG_ERR_INVALID_ARG);
-  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
   ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, NULL, 4), PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_OK);
+  ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
   te = 1;
   ck_assert_int_eq(pg_agent_report(a, &r, &te, &tr, 1, obs, 4), PG_OK);
   /* the episode ended: REINFORCE must learn before the next step */

@@ -512,7 +512,9 @@ static void split(const unsigned char *buf, size_t size, ckpt *c) {
   for (int i = 0; i < c->n; i++) {
     c->s[i].tag = le32(buf + p);
     c->s[i].len = (size_t)le32(buf + p + 4);
-    c->s[i].body = malloc(c->s[i].len + 64);
+    /* 64 bytes of zeroed slack: a case that lengthens a section (the "long
+    ** AGNT" case) CRCs defined bytes */
+    c->s[i].body = calloc(1, c->s[i].len + 64);
     memcpy(c->s[i].body, buf + p + 12, c->s[i].len);
     p += 12 + c->s[i].len + 4;
   }
@@ -627,6 +629,13 @@ START_TEST(test_crafted) {
        "AGNT and OPTP disagree", "AGNT says");
   CASE(ac, find(&c, "AGNT")->len = 12, PG_ERR_FORMAT, "short AGNT", "AGNT");
   CASE(ac, find(&c, "AGNT")->len = 20, PG_ERR_FORMAT, "long AGNT", "AGNT");
+  /* STAT: 4 u64 counters, f64 last return, the losses, u32 window size and
+  ** position, the window: NaN anywhere is refused, an infinite loss is not */
+  CASE(ac, putf64(find(&c, "STAT")->body + 32, NAN), PG_ERR_FORMAT, "NaN last return", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 40, NAN), PG_ERR_FORMAT, "NaN policy loss", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 56, NAN), PG_ERR_FORMAT, "NaN entropy", "STAT");
+  CASE(ac, putf64(find(&c, "STAT")->body + 72, NAN), PG_ERR_FORMAT, "NaN in the window", "window");
+  CASE(ac, putf64(find(&c, "STAT")->body + 40, INFINITY), PG_OK, "infinite policy loss", NULL);
   /* algorithm and nets that do not fit: REINFORCE uses no value net */
   CASE(ac, put32(find(&c, "AGNT")->body, PG_ALGO_REINFORCE), PG_ERR_FORMAT,
        "reinforce with a value net", "networks");

@@ -20,6 +20,7 @@
 #include "agents/pg_agent_internal.h"
 #include "pg_serial.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -313,13 +314,28 @@ static pg_status check_small_sections(pg_ctx *ctx, const char *fn, const image *
   if (r.bad || r.left) FAIL("%s: RNGS section is not 32 bytes", fn);
   if (!any) FAIL("%s: RNGS: the all-zero state is not a valid stream", fn);
   r = im->sec[S_STAT];
-  if (!pg__r_skip(&r, 64)) FAIL("%s: STAT section too short", fn);
+  /* the counters, then the last return and the last update's losses: a
+  ** return is finite; a loss may be +-Inf (log pi of an action whose
+  ** probability underflowed) but never NaN */
+  double last_return = 0.0, losses[3] = {0.0, 0.0, 0.0};
+  if (pg__r_skip(&r, 32)) {
+    last_return = pg__r_f64(&r);
+    for (int i = 0; i < 3; i++) losses[i] = pg__r_f64(&r);
+  }
+  if (r.bad) FAIL("%s: STAT section too short", fn);
+  if (!isfinite(last_return) || isnan(losses[0]) || isnan(losses[1]) || isnan(losses[2]))
+    FAIL("%s: STAT: the last return %g or a loss (%g, %g, %g) is NaN or Inf", fn, last_return,
+         losses[0], losses[1], losses[2]);
   uint32_t ring_n = pg__r_u32(&r), ring_pos = pg__r_u32(&r);
   if (r.bad || ring_n > PG__RING || ring_pos >= PG__RING ||
       (ring_n < PG__RING && ring_pos != ring_n))
     FAIL("%s: STAT: window of %u returns at position %u", fn, ring_n, ring_pos);
   if (r.left != (size_t)ring_n * 8)
     FAIL("%s: STAT: %zu bytes for %u returns", fn, r.left, ring_n);
+  for (uint32_t i = 0; i < ring_n; i++) {
+    double ret = pg__r_f64(&r);
+    if (!isfinite(ret)) FAIL("%s: STAT: return %u of the window is %g", fn, i, ret);
+  }
   return PG_OK;
 }
 

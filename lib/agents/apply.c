@@ -5,7 +5,7 @@
 ** creation of those optimizers from the agent's parameters. An asynchronous
 ** worker's optimizers are its parent's: the update goes to the shared
 ** parameters and theta' <- theta comes back in the same pass. Nothing here
-** allocates except pg__agent_setup_optim. */
+** allocates except pg__agent_make_optim (and pg__agent_setup_optim). */
 #include "agents/pg_agent_internal.h"
 
 #include <math.h>
@@ -23,23 +23,32 @@ static void set_optim(pg_agent *a, pg_optim *o, double lr, double anneal_steps) 
     (void)pg_optim_set_param(o, PG_OPTIM_EPSILON, pg__p(a, PG_PARAM_OPTIM_EPSILON));
 }
 
-pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
+pg_status pg__agent_make_optim(pg_agent *a, const char *fn, pg_optim **out_opt,
+                               pg_optim **out_vopt) {
   int kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
+  *out_opt = *out_vopt = NULL;
+  if (a->opt && a->opt_kind == kind) return PG_OK;
+  pg_optim *o = NULL, *vo = NULL;
+  pg_status st = pg__optim_for_net(a->net, (pg_optim_kind)kind, fn, &o);
+  if (st == PG_OK && a->vnet) st = pg__optim_for_net(a->vnet, (pg_optim_kind)kind, fn, &vo);
+  if (st != PG_OK) {
+    pg_optim_destroy(o);
+    return pg__fail(a->ctx, st, "%s: cannot create the optimizer: %s", fn,
+                    pg_ctx_last_error(a->ctx));
+  }
+  *out_opt = o;
+  *out_vopt = vo;
+  return PG_OK;
+}
+
+void pg__agent_commit_optim(pg_agent *a, pg_optim *o, pg_optim *vo) {
   bool first = !a->opt;
-  if (!a->opt || a->opt_kind != kind) {
-    pg_optim *o = NULL, *vo = NULL;
-    pg_status st = pg__optim_for_net(a->net, (pg_optim_kind)kind, fn, &o);
-    if (st == PG_OK && a->vnet) st = pg__optim_for_net(a->vnet, (pg_optim_kind)kind, fn, &vo);
-    if (st != PG_OK) {
-      pg_optim_destroy(o);
-      return pg__fail(a->ctx, st, "%s: cannot create the optimizer: %s", fn,
-                      pg_ctx_last_error(a->ctx));
-    }
+  if (o) {
     pg_optim_destroy(a->opt);
     pg_optim_destroy(a->vopt);
     a->opt = o;
     a->vopt = vo;
-    a->opt_kind = kind;
+    a->opt_kind = (int)pg__p(a, PG_PARAM_OPTIMIZER);
   }
   /* the initial spread, before the first learning step (not after a load:
   ** a loaded agent that has learned has its optimizers) */
@@ -48,7 +57,13 @@ pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
   /* The policy rate follows the schedule; the value net's is constant. */
   set_optim(a, a->opt, pg__p(a, PG_PARAM_LR), pg__p(a, PG_PARAM_LR_ANNEAL_STEPS));
   if (a->vopt) set_optim(a, a->vopt, pg__p(a, PG_PARAM_VALUE_LR), 0.0);
-  return PG_OK;
+}
+
+pg_status pg__agent_setup_optim(pg_agent *a, const char *fn) {
+  pg_optim *o = NULL, *vo = NULL;
+  pg_status st = pg__agent_make_optim(a, fn, &o, &vo);
+  if (st == PG_OK) pg__agent_commit_optim(a, o, vo);
+  return st;
 }
 
 double pg__agent_lr(const pg_agent *a) {

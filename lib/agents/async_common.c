@@ -80,6 +80,10 @@ static pg_status shared_new(pg_agent *a, pg__async_shared **out) {
 
 /* ---- segment buffers -------------------------------------------------------- */
 
+/* Transactional like every set-up: the handle's state, the shared state,
+** the segment, the target copy and the recurrent state are built aside and
+** put in place only when all of them exist; on failure a->algo is as it
+** was (NULL before the first step). */
 pg_status pg__async_setup(pg_agent *a) {
   static const char *fn = "pg_agent_step";
   pg_ctx *ctx = a->ctx;
@@ -87,45 +91,62 @@ pg_status pg__async_setup(pg_agent *a) {
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: %s runs one environment per worker: num_envs must be 1 (use "
                     "num_threads or pg_agent_create_worker)", fn, a->ops->name);
-  pg__async *s = a->algo;
-  if (!s) {
-    s = pg__calloc(ctx, 1, sizeof *s);
-    if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
-    a->algo = s;
-  }
-  if (!s->parent && !s->sh) {
-    pg_status st = shared_new(a, &s->sh);
-    if (st != PG_OK)
-      return pg__fail(ctx, st, "%s: %s for the shared state", fn,
-                      st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
-    if (pg__async_is_q(a)) s->eps_final = pg__async_draw_final_eps(&a->rng);
-  }
   /* up to t_max rows, one more for Sarsa's row that waits for its next action */
   size_t T = pg__pz(a, PG_PARAM_T_MAX);
+  bool recurrent = pg__net_stateful(a->net);
+  /* A3C-LSTM replays the segment (t_max steps and the bootstrap row) */
+  if (recurrent && T + 1 > pg__net_max_batch(a->net))
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: a recurrent net needs max_batch >= t_max + 1 = %zu", fn, T + 1);
+  pg__async *s = a->algo, *fresh = NULL;
+  if (!s) {
+    s = fresh = pg__calloc(ctx, 1, sizeof *s);
+    if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  }
+  pg__async_shared *sh = NULL; /* a new shared state (the parent's first set-up) */
+  pg_status st = PG_OK;
+  if (!s->parent && !s->sh) {
+    st = shared_new(a, &sh);
+    if (st != PG_OK) {
+      pg__free(ctx, fresh);
+      return pg__fail(ctx, st, "%s: %s for the shared state", fn,
+                      st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
+    }
+  }
+  pg__async_shared *live = sh ? sh : s->sh;
   pg__rollout rb;
-  pg_status st = pg__rollout_init(ctx, &rb, 1, T + 1, a->obs_size, a->action_len,
-                                  a->discrete ? a->n_actions : 0, PG__RB_NEXT);
+  pg_net *tgt = NULL;
+  float *rs = NULL;
+  size_t len = recurrent ? pg__net_state_size(a->net, 1) : 0;
+  st = pg__rollout_init(ctx, &rb, 1, T + 1, a->obs_size, a->action_len,
+                        a->discrete ? a->n_actions : 0, PG__RB_NEXT);
   if (st == PG_OK && pg__async_is_q(a) && !s->tgt) {
-    pthread_mutex_lock(&s->sh->mu);
-    st = pg__net_clone(s->sh->proto, &s->tgt);
-    pthread_mutex_unlock(&s->sh->mu);
-    if (st != PG_OK) pg__rollout_free(ctx, &rb);
+    pthread_mutex_lock(&live->mu);
+    st = pg__net_clone(live->proto, &tgt);
+    pthread_mutex_unlock(&live->mu);
+  }
+  if (st == PG_OK && recurrent) {
+    rs = pg__calloc(ctx, 2 * len, sizeof(float));
+    if (!rs) st = PG_ERR_NOMEM;
+  }
+  if (st != PG_OK) {
+    pg__rollout_free(ctx, &rb);
+    pg_net_destroy(tgt);
+    shared_free(ctx, sh);
+    pg__free(ctx, fresh);
+    return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the segment", fn);
+  }
+  /* commit */
+  a->algo = s;
+  if (sh) {
+    s->sh = sh;
+    if (pg__async_is_q(a)) s->eps_final = pg__async_draw_final_eps(&a->rng);
+  }
+  if (tgt) {
+    s->tgt = tgt;
     s->tgt_version = 0;
   }
-  if (st != PG_OK) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the segment", fn);
-  if (pg__net_stateful(a->net)) {
-    /* A3C-LSTM replays the segment (t_max steps and the bootstrap row) */
-    if (T + 1 > pg__net_max_batch(a->net)) {
-      pg__rollout_free(ctx, &rb);
-      return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                      "%s: a recurrent net needs max_batch >= t_max + 1 = %zu", fn, T + 1);
-    }
-    size_t len = pg__net_state_size(a->net, 1);
-    float *rs = pg__calloc(ctx, 2 * len, sizeof(float));
-    if (!rs) {
-      pg__rollout_free(ctx, &rb);
-      return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for the recurrent state", fn);
-    }
+  if (rs) {
     pg__free(ctx, s->rec_state);
     s->rec_state = rs;
     s->state_len = len;
@@ -246,7 +267,7 @@ pg_status pg__async_record(pg_agent *a, const float *obs, const uint8_t *mask,
   if (!s->parent && atomic_load(&sh->live_workers) > 0)
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "pg_agent_report: the agent has live worker handles: learn through them "
-                    "(the step is dropped)");
+                    "(the step still awaits its report)");
   pg__rollout_record(&s->rb, obs, mask, actions, rewards, term, trunc, next_obs, NULL, NULL);
   s->ep_ret += (double)rewards[0];
   s->ep_len++;
@@ -337,10 +358,21 @@ pg_status pg__async_load_state(pg_agent *a, const char *fn, pg__reader *r) {
                     "%s: ALGO: state %u, epsilon %g and %llu target values (%zu bytes) do not "
                     "fit this agent", fn, has_state, eps, (unsigned long long)count, r->left);
   if (!has_state) return PG_OK;
-  /* the shared state as the first step would make it, then the saved parts */
-  pg_status st = pg__agent_prepare(a, fn);
-  if (st != PG_OK) return st;
+  /* the shared state as the first step would make it (from the loaded
+  ** parameters), then the saved parts; the segment waits for the first step
+  ** (the agent is dirty), which also refuses a num_envs other than 1 */
   pg__async *s = a->algo;
+  if (!s) {
+    s = pg__calloc(ctx, 1, sizeof *s);
+    if (!s) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+    a->algo = s; /* a failed load destroys the agent, and with it s */
+  }
+  if (!s->sh) {
+    pg_status st = shared_new(a, &s->sh);
+    if (st != PG_OK)
+      return pg__fail(ctx, st, "%s: %s for the shared state", fn,
+                      st == PG_ERR_NOMEM ? "out of memory" : "cannot create a mutex");
+  }
   s->eps_final = eps;
   if (want) {
     pg__r_f32s(r, s->sh->target, want);

@@ -178,7 +178,8 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   tr.last_episodes = P->episodes;
   uint64_t cap = pg__pz(P, PG_PARAM_MAX_EPISODE_STEPS), old_cap = pg__env_max_steps(env);
   if (cap) pg__env_set_max_steps(env, cap);
-  uint64_t base = pg__rng_next(&P->rng);
+  pg__rng rng = P->rng; /* the random stream advances only when the run starts */
+  uint64_t base = pg__rng_next(&rng);
   pg_status st = PG_OK;
   if (pg__p(P, PG_PARAM_HOGWILD) != 0.0) st = hogwild_on(P);
   for (size_t i = 0; i < n && st == PG_OK; i++) {
@@ -193,6 +194,10 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
     } else {
       ws->env = env;
     }
+  }
+  if (st == PG_OK) {
+    P->rng = rng;
+    pg__train_begin(P);
   }
   atomic_store(&sh->training, true);
   pg__async_writers(P, 1);
@@ -223,7 +228,7 @@ pg_status pg__async_train(pg_agent *P, pg_env *env, int64_t max_steps, pg_progre
   pg__async_writers(P, -1);
   hogwild_off(P);
   pg__async_fold_stats(P);
-  P->train_elapsed = pg__now() - tr.t0;
+  if (P->train_begun) P->train_elapsed = pg__now() - tr.t0;
   for (size_t i = 0; i < n && st == PG_OK; i++) {
     wslot *ws = &slots[i];
     if (ws->st == PG_OK) continue;

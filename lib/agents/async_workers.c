@@ -94,7 +94,11 @@ pg_status pg_agent_create_worker(pg_agent *agent, pg_agent **out_worker) {
     pthread_mutex_unlock(&s->sh->mu);
     pg_agent *w = NULL;
     st = pg__async_worker_new(agent, false, index, (uint64_t)pg__p(agent, PG_PARAM_SEED), fn, &w);
-    if (st == PG_OK) {
+    if (st != PG_OK) { /* the index stays free for the retry */
+      pthread_mutex_lock(&s->sh->mu);
+      if (s->sh->next_index == index + 1) s->sh->next_index = index;
+      pthread_mutex_unlock(&s->sh->mu);
+    } else {
       ((pg__async *)w->algo)->counted = true;
       atomic_fetch_add(&s->sh->live_workers, 1);
       pg__async_writers(agent, 1);

@@ -10,8 +10,10 @@
 
 /* ---- setup ---------------------------------------------------------------------- */
 
-/* (Re)allocates the per-slot buffers and the algorithm's rollout, then the
-** optimizers. On failure the previous state stays. */
+/* (Re)allocates the per-slot buffers, the optimizers and the algorithm's
+** rollout. Transactional: everything new is built first and the
+** algorithm's setup (which swaps its own buffers in only when it succeeds)
+** is the last step that can fail; on failure the agent is as it was. */
 pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   if (!a->dirty) return PG_OK;
   if (pg__params_check_rows(a, PG_ERR_OUT_OF_RANGE, fn) != PG_OK) return PG_ERR_OUT_OF_RANGE;
@@ -31,19 +33,25 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   pg_status st = PG_OK;
   for (int i = 0; i < 8 && st == PG_OK; i++)
     if (need[i] && !buf[i]) st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory for %zu slots", fn, n);
+  /* an asynchronous worker updates through its root's optimizers: none of its own */
+  pg_optim *opt = NULL, *vopt = NULL;
+  if (st == PG_OK && a->root == a) st = pg__agent_make_optim(a, fn, &opt, &vopt);
   size_t old_n = a->n_slots;
   if (st == PG_OK) {
     a->n_slots = n;
     st = a->ops->setup(a);
     if (st != PG_OK) a->n_slots = old_n;
   }
-  /* an asynchronous worker updates through its root's optimizers: none of its own */
-  if (st == PG_OK && a->root == a) st = pg__agent_setup_optim(a, fn);
   void *old[8] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
                   a->ep_length, a->pend_value, a->pend_logp, a->norm_slots};
   void **drop = st == PG_OK ? old : buf;
   for (int i = 0; i < 8; i++) pg__free(ctx, drop[i]);
-  if (st != PG_OK) return st;
+  if (st != PG_OK) {
+    pg_optim_destroy(opt);
+    pg_optim_destroy(vopt);
+    return st;
+  }
+  if (a->root == a) pg__agent_commit_optim(a, opt, vopt);
   a->actions = buf[0];
   a->pend_obs = buf[1];
   a->mask_buf = buf[2];
@@ -60,38 +68,46 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
 
 /* pg__agent_act_rows_at on observations already normalized (when the
 ** agent normalizes). */
-static void act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+static bool act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                                 bool deterministic, float *actions, size_t row0);
 
-void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+bool pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                         bool deterministic, float *actions) {
-  pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0);
+  return pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0);
 }
 
-void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+bool pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                            bool deterministic, float *actions, size_t row0) {
-  if (!pg__obs_norm_on(a)) {
-    act_rows_normalized(a, obs, mask, n, deterministic, actions, row0);
-    return;
-  }
+  if (!pg__obs_norm_on(a))
+    return act_rows_normalized(a, obs, mask, n, deterministic, actions, row0);
   size_t os = a->obs_size, k = a->n_actions;
+  pg__rng rng = a->rng; /* restored when an output is not finite */
   for (size_t off = 0; off < n; off += PG__NORM_ROWS) {
     size_t m = n - off < PG__NORM_ROWS ? n - off : PG__NORM_ROWS;
     pg__obs_norm_apply(a, obs + off * os, m, a->onorm->rows);
-    act_rows_normalized(a, a->onorm->rows, mask ? mask + off * k : NULL, m, deterministic,
-                        actions + off * a->action_len, row0);
+    if (!act_rows_normalized(a, a->onorm->rows, mask ? mask + off * k : NULL, m, deterministic,
+                             actions + off * a->action_len, row0)) {
+      a->rng = rng;
+      return false;
+    }
   }
+  return true;
 }
 
-static void act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
+static bool act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                                 bool deterministic, float *actions, size_t row0) {
   size_t mb = pg__net_max_batch(a->net), os = a->obs_size, k = a->n_actions;
   if (row0 + n > mb) row0 = 0;
+  pg__rng rng = a->rng; /* restored when an output is not finite */
   for (size_t off = 0; off < n; off += mb) {
     size_t m = n - off < mb ? n - off : mb;
     pg__net_out o;
     const uint8_t *mk = mask ? mask + off * k : NULL;
     pg__net_forward_rows(a->net, obs + off * os, row0, m, mk, &o);
+    if (!pg__net_out_finite(&o, 0, m)) {
+      a->rng = rng;
+      return false;
+    }
     for (size_t j = 0; j < m; j++) {
       float *act = actions + (off + j) * a->action_len;
       if (o.q) { /* async Q methods: greedy, or epsilon-greedy when learning */
@@ -111,8 +127,21 @@ static void act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *ma
         a->pend_logp[off + j] = o.q ? 0.0f : (float)pg__agent_row_log_prob(a, &o, j, act);
         a->pend_value[off + j] = o.value ? o.value[j] : 0.0f;
       }
+      if (!pg__all_finite(act, a->action_len) ||
+          (a->capturing && !pg__all_finite(a->pend_logp + off + j, 1))) {
+        a->rng = rng;
+        return false;
+      }
     }
   }
+  return true;
+}
+
+/* The error of an act whose outputs were not finite. */
+static pg_status act_numeric(pg_agent *a, const char *fn) {
+  return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                  "%s: the policy's output is NaN or Inf (non-finite parameters, or an "
+                  "observation too large for them): nothing changed", fn);
 }
 
 static pg_status check_obs_mask(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
@@ -136,29 +165,39 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   static const char *fn = "pg_agent_step";
   if (a->phase == PG__PHASE_STEPPED)
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
-                    "%s: the previous step was not reported (call pg_agent_report)", fn);
-  pg_status st = pg__agent_prepare(a, fn);
+                    "%s: the previous step was not reported (call pg_agent_report; a "
+                    "rejected report leaves the step pending)", fn);
+  /* the input first: a refused step does not even set the agent up */
+  pg_status st = check_obs_mask(a, obs, mask, a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots,
+                                fn);
+  if (st == PG_OK) st = pg__agent_prepare(a, fn);
   if (st != PG_OK) return st;
   if (record && a->ops->update_due(a))
     return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: an update is due: call pg_agent_update", fn);
   size_t n = a->n_slots;
-  st = check_obs_mask(a, obs, mask, n, fn);
-  if (st != PG_OK) return st;
   if (pg__obs_norm_on(a)) { /* merged when learning, then applied to everything below */
     if (record) pg__obs_norm_merge(a->onorm, obs, n);
     pg__obs_norm_apply(a, obs, n, a->norm_slots);
     obs = a->norm_slots;
   }
   a->capturing = record && a->pend_logp;
+  bool ok;
   if (record && a->step_cache) {
-    a->step_stamp0 = pg__net_forward_stamp(a->net);
-    act_rows_normalized(a, obs, mask, n, false, a->actions, a->step_row0);
-    a->step_stamp = pg__net_forward_stamp(a->net);
+    uint64_t stamp0 = pg__net_forward_stamp(a->net);
+    ok = act_rows_normalized(a, obs, mask, n, false, a->actions, a->step_row0);
+    if (ok) {
+      a->step_stamp0 = stamp0;
+      a->step_stamp = pg__net_forward_stamp(a->net);
+    }
   } else {
-    act_rows_normalized(a, obs, mask, n, !record, a->actions, 0);
+    ok = act_rows_normalized(a, obs, mask, n, !record, a->actions, 0);
   }
-  if (a->capturing && a->vnet) pg__agent_values(a, obs, n, a->pend_value);
+  if (ok && a->capturing && a->vnet) {
+    pg__agent_values(a, obs, n, a->pend_value);
+    ok = pg__all_finite(a->pend_value, n);
+  }
   a->capturing = false;
+  if (!ok) return act_numeric(a, fn);
   memcpy(actions, a->actions, n * a->action_len * sizeof(float));
   /* the observations' one copy into the rollout (or the agent's own) */
   a->step_obs = record && a->ops->step_obs ? a->ops->step_obs(a) : NULL;
@@ -175,23 +214,29 @@ pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *ter
                            const int32_t *trunc, const float *next_obs) {
   static const char *fn = "pg_agent_report";
   size_t n = a->n_slots;
+  /* Everything is checked before anything is consumed: a rejected report
+  ** leaves the step pending, and the same report corrected succeeds. */
   pg_status st = PG_OK;
   for (size_t i = 0; i < n && st == PG_OK; i++)
     if ((term[i] != 0 && term[i] != 1) || (trunc[i] != 0 && trunc[i] != 1))
-      st = pg__fail(a->ctx, PG_ERR_INVALID_ARG, "%s: slot %zu: flags must be 0 or 1", fn, i);
+      st = pg__fail(a->ctx, PG_ERR_INVALID_ARG,
+                    "%s: slot %zu: flags must be 0 or 1: the step still awaits its report", fn, i);
   if (st == PG_OK && !pg__all_finite(rewards, n))
-    st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf reward: the step is dropped", fn);
+    st = pg__fail(a->ctx, PG_ERR_NUMERIC,
+                  "%s: NaN or Inf reward: the step still awaits its report", fn);
   if (st == PG_OK && !pg__all_finite(next_obs, n * a->obs_size))
-    st = pg__fail(a->ctx, PG_ERR_NUMERIC, "%s: NaN or Inf in next_obs: the step is dropped", fn);
+    st = pg__fail(a->ctx, PG_ERR_NUMERIC,
+                  "%s: NaN or Inf in next_obs: the step still awaits its report", fn);
   if (st == PG_OK && a->recorded && pg__obs_norm_on(a)) { /* bootstrap rows as the step's */
     pg__obs_norm_apply(a, next_obs, n, a->norm_slots);
     next_obs = a->norm_slots;
   }
+  /* record validates and allocates (if at all) before it writes anything */
   if (st == PG_OK && a->recorded)
     st = a->ops->record(a, a->step_obs, a->have_mask ? a->mask_buf : NULL, a->actions, rewards,
                         term, trunc, next_obs);
-  a->phase = PG__PHASE_READY;
   if (st != PG_OK) return st;
+  a->phase = PG__PHASE_READY;
   if (a->recorded) a->total_steps += n;
   for (size_t i = 0; i < n; i++) {
     a->ep_return[i] += (double)rewards[i];
@@ -349,9 +394,9 @@ pg_status pg_agent_act(pg_agent *agent, const float *obs, size_t obs_len, const 
   if (pg__net_stateful(agent->net))
     return act_recurrent(agent, obs, obs_len, mask, mask_len, deterministic, action, action_len);
   unsigned fz = pg__ftz_enter();
-  pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
+  bool ok = pg__agent_act_rows(agent, obs, mask, 1, deterministic != 0, action);
   pg__ftz_leave(fz);
-  return PG_OK;
+  return ok ? PG_OK : act_numeric(agent, fn);
 }
 
 pg_status pg_agent_reset_state(pg_agent *agent, size_t slot) {

@@ -237,6 +237,9 @@ struct pg_agent {
   ** algorithm has no such parameter) and n_slots normalized rows. */
   struct pg__obs_norm *onorm;
   float *norm_slots;
+  /* pg_agent_train: set by pg__train_begin once the run has started (its
+  ** buffers exist); a call that fails before leaves the agent unchanged. */
+  bool train_begun;
 };
 
 /* ---- parameters (params.c, the registry) ---- */
@@ -298,6 +301,15 @@ pg_status pg__optim_for_net(pg_net *net, pg_optim_kind kind, const char *fn, pg_
 /* Creates the optimizers if missing, and applies lr and its schedule,
 ** value_lr, decay and epsilon. */
 pg_status pg__agent_setup_optim(pg_agent *a, const char *fn);
+/* The two halves of pg__agent_setup_optim, for a set-up that must change
+** nothing when it fails: make_optim creates the optimizers a needs (kind
+** changed or none yet) into *out_opt and *out_vopt (NULL when the present ones
+** stay) and records the error on failure, leaving a as it was;
+** commit_optim installs them (destroying the old ones) and applies the
+** rates, decay and epsilon. commit_optim cannot fail. */
+pg_status pg__agent_make_optim(pg_agent *a, const char *fn, pg_optim **out_opt,
+                               pg_optim **out_vopt);
+void pg__agent_commit_optim(pg_agent *a, pg_optim *opt, pg_optim *vopt);
 /* The one apply point. The gradients of a->net (and a->vnet) are complete:
 ** reduce them (a->grad_reduce), clip them jointly to CLIP_NORM, and step
 ** the optimizers at the learning rate of schedule step `step` (the agent's
@@ -401,12 +413,15 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask,
 pg_status pg__agent_report(pg_agent *a, const float *rewards, const int32_t *term,
                            const int32_t *trunc, const float *next_obs);
 pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated);
-/* Acts on n rows without recording (deterministic or sampled). */
-void pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
+/* Acts on n rows without recording (deterministic or sampled). False when
+** an output (probabilities, mean, value, Q-values, the action or its
+** log-probability) is NaN or Inf: the random stream is as before then and
+** the caller returns PG_ERR_NUMERIC. */
+bool pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
                         size_t n, bool deterministic, float *actions);
 /* The same with the forward in rows [row0, row0 + n) of a->net (row0 + n
 ** <= its max batch; see pg__net_forward_rows). */
-void pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
+bool pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
                            size_t n, bool deterministic, float *actions, size_t row0);
 /* Monotonic seconds (handle.c). */
 double pg__now(void);
@@ -446,6 +461,12 @@ typedef struct pg__ppo_rows {
 } pg__ppo_rows;
 double pg__ppo_loss_grads(pg_agent *a, const pg__ppo_rows *rows, size_t m, float scale,
                           float *w, float *tgt, double sums[4]);
+/* Called by a pg_agent_train implementation (the generic loop, ops->train)
+** once everything it allocates exists, right before the first step: the
+** agent forgets its partial episodes and segments and starts the run's
+** counters. Nothing may change the agent before this call, so that a
+** failed set-up (PG_ERR_NOMEM, ...) leaves it as it was (train.c). */
+void pg__train_begin(pg_agent *a);
 /* The generic library-driven loop (train.c). */
 pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
                             pg_progress_fn progress, void *user);

@@ -70,7 +70,8 @@ static pg_status rf_record(pg_agent *a, const float *obs, const uint8_t *mask,
     pg__rollout *rb = &s->ep[i].rb;
     if (rb->t == rb->cap && pg__rollout_grow(a->ctx, rb, 2 * rb->cap) != PG_OK)
       return pg__fail(a->ctx, PG_ERR_NOMEM,
-                      "pg_agent_report: out of memory growing the episode buffer: step dropped");
+                      "pg_agent_report: out of memory growing the episode buffer: the step "
+                      "still awaits its report");
   }
   for (size_t i = 0; i < s->n; i++) {
     pg__rollout_record_slot(&s->ep[i].rb, i, obs, mask, actions, rewards, term, trunc);

@@ -142,28 +142,41 @@ static pg_status train_vec(loop *L, pg_vec_env *vec, int64_t max_steps, bufs *b)
   return PG_OK;
 }
 
+void pg__train_begin(pg_agent *a) {
+  a->ops->clear(a);
+  for (size_t i = 0; i < a->n_slots; i++) {
+    a->ep_return[i] = 0.0;
+    a->ep_length[i] = 0;
+  }
+  a->train_steps0 = a->total_steps;
+  a->train_elapsed = 0.0;
+  a->train_begun = true;
+}
+
 pg_status pg__train_generic(pg_agent *a, pg_env *env, int64_t max_steps,
                             pg_progress_fn progress, void *user) {
   static const char *fn = "pg_agent_train";
-  loop L = {a, progress, user, 0, a->episodes, pg__now()};
-  L.next_report = a->total_steps + (uint64_t)pg__p(a, PG_PARAM_REPORT_INTERVAL);
   size_t n = a->n_slots;
   bufs b = {0};
   pg_status st = bufs_alloc(a, n, &b);
   if (st != PG_OK) return st;
-  uint64_t old_cap = cap_episodes(a, env);
-  if (n == 1) {
-    st = train_single(&L, env, max_steps, &b);
-  } else {
-    pg_vec_env *vec = NULL;
+  pg_vec_env *vec = NULL;
+  if (n > 1) { /* the random stream advances only when the run starts */
+    pg__rng rng = a->rng;
     st = pg_vec_env_create(env, (int32_t)n, (int32_t)pg__p(a, PG_PARAM_NUM_THREADS),
-                           pg__rng_next(&a->rng), &vec);
-    if (st != PG_OK)
-      st = pg__fail(a->ctx, st, "%s: %s", fn, pg_ctx_last_error(a->ctx));
-    else
-      st = train_vec(&L, vec, max_steps, &b);
-    pg_vec_env_destroy(vec);
+                           pg__rng_next(&rng), &vec);
+    if (st != PG_OK) {
+      bufs_free(a->ctx, &b);
+      return pg__fail(a->ctx, st, "%s: %s", fn, pg_ctx_last_error(a->ctx));
+    }
+    a->rng = rng;
   }
+  pg__train_begin(a);
+  loop L = {a, progress, user, 0, a->episodes, pg__now()};
+  L.next_report = a->total_steps + (uint64_t)pg__p(a, PG_PARAM_REPORT_INTERVAL);
+  uint64_t old_cap = cap_episodes(a, env);
+  st = n == 1 ? train_single(&L, env, max_steps, &b) : train_vec(&L, vec, max_steps, &b);
+  pg_vec_env_destroy(vec);
   pg__env_set_max_steps(env, old_cap);
   a->train_elapsed = pg__now() - L.t0;
   bufs_free(a->ctx, &b);
@@ -225,20 +238,19 @@ pg_status pg_agent_train(pg_agent *agent, pg_env *env, int64_t max_steps,
   unsigned fz = pg__ftz_enter();
   pg_status st = pg__agent_prepare(agent, fn);
   if (st == PG_OK) {
-    agent->ops->clear(agent);
-    for (size_t i = 0; i < agent->n_slots; i++) {
-      agent->ep_return[i] = 0.0;
-      agent->ep_length[i] = 0;
-    }
-    agent->train_steps0 = agent->total_steps;
-    agent->train_elapsed = 0.0;
+    /* the implementation calls pg__train_begin once its set-up succeeded;
+    ** before that nothing of the agent changes */
+    agent->train_begun = false;
     pg__train_log_run log; /* a log wraps the progress callback */
     pg__train_log_begin(agent, &log, &progress, &user);
     st = agent->ops->train ? agent->ops->train(agent, env, max_steps, progress, user)
                            : pg__train_generic(agent, env, max_steps, progress, user);
     st = pg__train_log_end(agent, &log, st);
-    agent->ops->clear(agent);
-    agent->phase = PG__PHASE_READY;
+    if (agent->train_begun) {
+      agent->ops->clear(agent);
+      agent->phase = PG__PHASE_READY;
+    }
+    agent->train_begun = false;
   }
   pg__ftz_leave(fz);
   return st;
@@ -285,14 +297,19 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   unsigned fz = pg__ftz_enter();
   double sum = 0.0, sq = 0.0;
   pg_status st = PG_OK;
-  for (int32_t e = 0; e < episodes && st == PG_OK; e++) {
+  bool numeric = false;
+  pg__rng rng = agent->rng; /* a failed evaluation leaves the stream as it was */
+  for (int32_t e = 0; e < episodes && st == PG_OK && !numeric; e++) {
     double ret = 0.0;
     st = pg__env_reset(env, obs);
     pg__net_reset_state(agent->net, 0, 1);
     int32_t te = 0, tr = 0;
     while (st == PG_OK && !te && !tr) {
       if (masked) memcpy(mask, pg__env_mask(env), agent->n_actions);
-      pg__agent_act_rows(agent, obs, masked ? mask : NULL, 1, deterministic != 0, act);
+      if (!pg__agent_act_rows(agent, obs, masked ? mask : NULL, 1, deterministic != 0, act)) {
+        numeric = true;
+        break;
+      }
       float r = 0.0f;
       st = pg__env_step(env, act, obs, &r, &te, &tr);
       ret += (double)r;
@@ -308,6 +325,11 @@ pg_status pg_agent_evaluate(pg_agent *agent, pg_env *env, int32_t episodes,
   pg__env_set_max_steps(env, old_cap);
   pg__free(ctx, obs);
   pg__free(ctx, mask);
+  if (st != PG_OK || numeric) agent->rng = rng;
+  if (numeric)
+    return pg__fail(ctx, PG_ERR_NUMERIC,
+                    "%s: the policy's output is NaN or Inf (non-finite parameters, or an "
+                    "observation too large for them)", fn);
   if (st != PG_OK) return pg__env_report(env, fn);
   double mean = sum / episodes, var = sq / episodes - mean * mean;
   if (out_mean) *out_mean = mean;

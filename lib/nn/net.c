@@ -302,6 +302,15 @@ void pg__net_outputs(const pg_net *net, pg__net_out *out) {
   }
 }
 
+bool pg__net_out_finite(const pg__net_out *o, size_t row0, size_t n) {
+  bool ok = true;
+  if (o->probs) ok = ok && pg__all_finite(o->probs + row0 * o->n_actions, n * o->n_actions);
+  if (o->mean) ok = ok && pg__all_finite(o->mean + row0 * o->action_dim, n * o->action_dim);
+  if (o->value) ok = ok && pg__all_finite(o->value + row0, n);
+  if (o->q) ok = ok && pg__all_finite(o->q + row0 * o->n_q, n * o->n_q);
+  return ok;
+}
+
 /* ---- backward ----------------------------------------------------------- */
 
 /* One layer's backward over the n rows of the last forward. */

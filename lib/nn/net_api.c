@@ -440,12 +440,21 @@ static pg_status check_forward(pg_net *net, const char *fn, const float *inputs,
   return PG_OK;
 }
 
+/* PG_ERR_NUMERIC when a head output of the forward o is NaN or Inf. */
+static pg_status outputs_finite(pg_net *net, const char *fn, const pg__net_out *o) {
+  if (pg__net_out_finite(o, 0, o->n)) return PG_OK;
+  return pg__fail(net->ctx, PG_ERR_NUMERIC,
+                  "%s: the outputs are NaN or Inf (non-finite parameters, or inputs too large "
+                  "for them)", fn);
+}
+
 pg_status pg_net_forward(pg_net *net, const float *inputs, size_t n, const uint8_t *mask) {
   if (!net) return PG_ERR_INVALID_ARG;
   pg_status st = check_forward(net, "pg_net_forward", inputs, n, mask);
   if (st != PG_OK) return st;
-  pg__net_forward(net, inputs, n, mask, NULL);
-  return PG_OK;
+  pg__net_out o;
+  pg__net_forward(net, inputs, n, mask, &o);
+  return outputs_finite(net, "pg_net_forward", &o);
 }
 
 pg_status pg_net_forward_seq(pg_net *net, const float *inputs, size_t steps, size_t n_seq,
@@ -458,8 +467,9 @@ pg_status pg_net_forward_seq(pg_net *net, const float *inputs, size_t steps, siz
                     n_seq, net->def.max_batch);
   pg_status st = check_forward(net, fn, inputs, steps * n_seq, mask);
   if (st != PG_OK) return st;
-  pg__net_forward_seq(net, inputs, steps, n_seq, mask, NULL);
-  return PG_OK;
+  pg__net_out o;
+  pg__net_forward_seq(net, inputs, steps, n_seq, mask, &o);
+  return outputs_finite(net, fn, &o);
 }
 
 pg_status pg_net_reset_state(pg_net *net, size_t first, size_t count) {

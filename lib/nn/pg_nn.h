@@ -332,6 +332,10 @@ void pg__net_state_copy(pg_net *net, float *buf, size_t count, bool save);
 uint64_t pg__net_forward_stamp(const pg_net *net);
 /* The outputs of the last forward (out->n is 0 before any). */
 void pg__net_outputs(const pg_net *net, pg__net_out *out);
+/* Whether rows [row0, row0 + n) of o's heads (probabilities, Gaussian
+** means, values, Q-values) are all finite: every act and forward path
+** checks this before it uses or returns an output (PG_ERR_NUMERIC). */
+bool pg__net_out_finite(const pg__net_out *o, size_t row0, size_t n);
 
 /* Adds the gradient of the loss described by `loss` (see pg_loss_desc in
 ** policygrad.h) over the n rows of the last forward to the net's gradient

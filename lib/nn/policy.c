@@ -35,6 +35,7 @@ struct pg_policy_session {
   float *state;                /* state_floats: the recurrent layers' state */
   float *xin;                  /* input_dim: the normalized observation, or NULL */
   float *obs_bytes;            /* input_dim: pg_policy_act_u8's scaled bytes */
+  float *state_keep;           /* state_floats: the state before an act, for its rollback */
   char err[256];
 };
 
@@ -324,7 +325,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
   size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
-                  pg__round16(policy->scratch) + pg__round16(policy->state_floats) +
+                  pg__round16(policy->scratch) + 2 * pg__round16(policy->state_floats) +
                   pg__round16(policy->def.input_dim) +
                   (policy->norm ? policy->def.input_dim : 0);
   size_t head = pg__round16(sizeof(pg_policy_session));
@@ -337,7 +338,8 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->probs = s->buf[1] + pg__round16(policy->max_width);
   s->scratch = s->probs + pg__round16(policy->head_dim);
   s->state = s->scratch + pg__round16(policy->scratch);
-  s->obs_bytes = s->state + pg__round16(policy->state_floats);
+  s->state_keep = s->state + pg__round16(policy->state_floats);
+  s->obs_bytes = s->state_keep + pg__round16(policy->state_floats);
   s->xin = policy->norm ? s->obs_bytes + pg__round16(policy->def.input_dim) : NULL;
   pg__rng_seed(&s->rng, seed, 0);
   session_reset(s);
@@ -422,9 +424,24 @@ static pg_status policy_act(pg_policy_session *s, const char *fn, const float *o
     pg__obs_normalize(p->norm, p->norm + obs_len, p->norm_clip, obs, 1, obs_len, s->xin);
     obs = s->xin;
   }
+  /* a non-finite output changes nothing: the state and the stream roll back */
+  if (recurrent) memcpy(s->state_keep, s->state, p->state_floats * sizeof(float));
+  pg__rng rng = s->rng;
   pg__nn_forward(d, p->params, obs, 1, 1, ys, recurrent ? states : NULL, s->scratch);
-  pg__nn_act(p->head_kind, ys[d->n_trunk], gauss ? p->params + d->log_std_off : NULL,
-             p->head_dim, mask, deterministic != 0, &s->rng, s->probs, action);
+  const float *y = ys[d->n_trunk];
+  bool ok = pg__all_finite(y, p->head_dim);
+  if (ok) {
+    pg__nn_act(p->head_kind, y, gauss ? p->params + d->log_std_off : NULL, p->head_dim, mask,
+               deterministic != 0, &s->rng, s->probs, action);
+    ok = pg__all_finite(action, asize); /* finite logits give finite probabilities */
+  }
+  if (!ok) {
+    if (recurrent) memcpy(s->state, s->state_keep, p->state_floats * sizeof(float));
+    s->rng = rng;
+    return sess_fail(s, PG_ERR_NUMERIC,
+                     "%s: the policy's output is NaN or Inf (the observation is too large for "
+                     "its parameters): nothing changed", fn);
+  }
   return PG_OK;
 }
 

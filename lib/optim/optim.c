@@ -66,6 +66,10 @@ struct pg_optim {
 
 enum { STRIPE = 1024 }; /* floats per stripe */
 
+/* The largest learning rate pg_optim_set_param accepts (the agents'
+** PG_PARAM_LR has the same bound). */
+#define PG__OPTIM_MAX_LR 10.0
+
 static const char *const param_names[PG_OPTIM_CLIP_NORM + 1] = {
     NULL, "lr", "decay", "epsilon", "momentum", "beta1", "beta2", "clip_norm"};
 
@@ -181,7 +185,8 @@ static bool in_bounds(pg_optim_param p, double v) {
   case PG_OPTIM_MOMENTUM:
   case PG_OPTIM_BETA1:
   case PG_OPTIM_BETA2: return v >= 0.0 && v < 1.0;
-  default: return v >= 0.0; /* LR, CLIP_NORM */
+  case PG_OPTIM_LR: return v >= 0.0 && v <= PG__OPTIM_MAX_LR;
+  default: return v >= 0.0; /* CLIP_NORM */
   }
 }
 
@@ -191,8 +196,9 @@ pg_status pg_optim_set_param(pg_optim *optim, pg_optim_param param, double value
   pg_status st = check_param(optim, fn, param);
   if (st != PG_OK) return st;
   if (!in_bounds(param, value))
-    return pg__fail(optim->ctx, PG_ERR_OUT_OF_RANGE, "%s: %s = %g is out of bounds", fn,
-                    param_names[param], value);
+    return pg__fail(optim->ctx, PG_ERR_OUT_OF_RANGE, "%s: %s = %g is out of bounds%s", fn,
+                    param_names[param], value,
+                    param == PG_OPTIM_LR ? " (a learning rate is in [0, 10])" : "");
   pthread_mutex_lock(optim->mu);
   optim->hp[param] = value;
   pthread_mutex_unlock(optim->mu);
@@ -252,29 +258,55 @@ double pg__optim_lr_at(pg_optim *opt, uint64_t step) {
 
 /* ---- stepping ------------------------------------------------------------ */
 
-/* Elements [i0, i1) of one update with hyperparameters hp, rate lr and Adam
-** step t; the caller holds the stripe's lock. */
-static void step_range(pg_optim *o, const double *hp, float lr, uint64_t t, const float *g,
-                       size_t i0, size_t i1) {
-  float *p = o->params + i0;
-  const size_t m = i1 - i0;
-  g += i0;
-  switch (o->kind) {
+/* m elements of one update of kind with hyperparameters hp, rate lr and
+** Adam step t on parameters p and state s1/s2 (s2: Adam only). */
+static void step_block(pg_optim_kind kind, const double *hp, float lr, uint64_t t,
+                       const float *g, size_t m, float *p, float *s1, float *s2) {
+  switch (kind) {
   case PG_OPTIM_SGD:
     if (hp[PG_OPTIM_MOMENTUM] > 0.0)
-      pg__momentum_step(m, p, g, o->s1 + i0, lr, (float)hp[PG_OPTIM_MOMENTUM]);
+      pg__momentum_step(m, p, g, s1, lr, (float)hp[PG_OPTIM_MOMENTUM]);
     else
       pg__sgd_step(m, p, g, lr);
     break;
   case PG_OPTIM_RMSPROP:
-    pg__rmsprop_step(m, p, g, o->s1 + i0, lr, (float)hp[PG_OPTIM_DECAY],
-                     (float)hp[PG_OPTIM_EPSILON]);
+    pg__rmsprop_step(m, p, g, s1, lr, (float)hp[PG_OPTIM_DECAY], (float)hp[PG_OPTIM_EPSILON]);
     break;
   default:
-    pg__adam_step(m, p, g, o->s1 + i0, o->s2 + i0, lr, (float)hp[PG_OPTIM_BETA1],
-                  (float)hp[PG_OPTIM_BETA2], (float)hp[PG_OPTIM_EPSILON], t);
+    pg__adam_step(m, p, g, s1, s2, lr, (float)hp[PG_OPTIM_BETA1], (float)hp[PG_OPTIM_BETA2],
+                  (float)hp[PG_OPTIM_EPSILON], t);
     break;
   }
+}
+
+/* Elements [i0, i1) of one update; the caller holds the stripe's lock. */
+static void step_range(pg_optim *o, const double *hp, float lr, uint64_t t, const float *g,
+                       size_t i0, size_t i1) {
+  step_block(o->kind, hp, lr, t, g + i0, i1 - i0, o->params + i0, o->s1 + i0,
+             o->s2 ? o->s2 + i0 : NULL);
+}
+
+/* Whether the update would leave the parameters finite: each stripe is
+** stepped on a copy on the stack (no allocation), the block is untouched.
+** pg_optim_step runs this before the real update so that a diverging step
+** changes nothing. */
+static bool step_stays_finite(pg_optim *o, const double *hp, float lr, uint64_t t,
+                              const float *g, float clip) {
+  float p[STRIPE], s1[STRIPE], s2[STRIPE], gs[STRIPE];
+  bool ok = true;
+  for (size_t k = 0; k < o->n_stripes && ok; k++) {
+    size_t i0 = k * STRIPE, m = i0 + STRIPE < o->n ? STRIPE : o->n - i0;
+    memcpy(gs, g + i0, m * sizeof *gs);
+    if (clip != 1.0f) pg__scale(gs, m, clip);
+    stripe_lock_take(&o->stripe[k]);
+    memcpy(p, o->params + i0, m * sizeof *p);
+    memcpy(s1, o->s1 + i0, m * sizeof *s1);
+    if (o->s2) memcpy(s2, o->s2 + i0, m * sizeof *s2);
+    stripe_lock_give(&o->stripe[k]);
+    step_block(o->kind, hp, lr, t, gs, m, p, s1, o->s2 ? s2 : NULL);
+    ok = pg__all_finite(p, m);
+  }
+  return ok;
 }
 
 static inline uint32_t f2u(float f) {
@@ -378,12 +410,18 @@ void pg__optim_apply_at(pg_optim *opt, const float *grads, uint64_t step, float 
   step_striped(opt, grads, true, step, dst);
 }
 
-/* Clips (outside the lock: grads belong to the caller) and steps. */
-static void apply_with_norm(pg_optim *opt, float *grads, double norm, float *dst) {
+/* The clip factor for gradients of norm `norm` (1: no clipping). */
+static float clip_scale(pg_optim *opt, double norm) {
   pthread_mutex_lock(opt->mu);
   double clip = opt->hp[PG_OPTIM_CLIP_NORM];
   pthread_mutex_unlock(opt->mu);
-  if (clip > 0.0 && norm > clip) pg__scale(grads, opt->n, (float)(clip / norm));
+  return clip > 0.0 && norm > clip ? (float)(clip / norm) : 1.0f;
+}
+
+/* Clips (outside the lock: grads belong to the caller) and steps. */
+static void apply_with_norm(pg_optim *opt, float *grads, double norm, float *dst) {
+  float c = clip_scale(opt, norm);
+  if (c != 1.0f) pg__scale(grads, opt->n, c);
   step_striped(opt, grads, false, 0, dst);
 }
 
@@ -424,6 +462,19 @@ pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm) {
   double norm = pg__grad_norm(g, optim->n);
   if (!(norm - norm == 0.0))
     return pg__fail(optim->ctx, PG_ERR_NUMERIC, "pg_optim_step: NaN or Inf in the gradients");
+  if (!atomic_load_explicit(&optim->hw_on, memory_order_acquire)) {
+    /* the update on a copy first: a step that would make a parameter
+    ** non-finite changes nothing (not even the clipped gradients) */
+    double hp[PG_OPTIM_CLIP_NORM + 1];
+    pthread_mutex_lock(optim->mu);
+    memcpy(hp, optim->hp, sizeof hp);
+    uint64_t t = optim->kind == PG_OPTIM_ADAM ? optim->t + 1 : 0;
+    pthread_mutex_unlock(optim->mu);
+    if (!step_stays_finite(optim, hp, (float)hp[PG_OPTIM_LR], t, g, clip_scale(optim, norm)))
+      return pg__fail(optim->ctx, PG_ERR_NUMERIC,
+                      "pg_optim_step: the update would make parameters NaN or Inf (learning "
+                      "rate %g): nothing changed", hp[PG_OPTIM_LR]);
+  }
   apply_with_norm(optim, g, norm, NULL);
   if (out_grad_norm) *out_grad_norm = norm;
   return PG_OK;
