@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded libFuzzer runs of the checkpoint loaders (tests/fuzz/fuzz_load.c),
 # then of the stateful API-sequence fuzzer (tests/fuzz/fuzz_api.c).
-#   PG_FUZZ_SECONDS (default 60): time budget per target; PG_FUZZ_BUILD_DIR
+#   PG_FUZZ_SECONDS (default 30): time budget per target; PG_FUZZ_BUILD_DIR
 #   (build-fuzz); PG_FUZZ_TARGETS (default: fuzz_load fuzz_net fuzz_policy
 #   fuzz_agent). Long runs (>= 10 M executions each): tests/fuzz/run_long.sh
 #   (loaders) and tests/fuzz/long.sh (fuzz_api).
@@ -11,7 +11,7 @@
 #   $PG_FUZZ_BUILD_DIR/tests/fuzz_load <file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${PG_FUZZ_SECONDS:-60}
+secs=${PG_FUZZ_SECONDS:-30}
 out=${PG_FUZZ_BUILD_DIR:-build-fuzz}
 mkdir -p "$out"
 cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPG_FUZZ=ON \

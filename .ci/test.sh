@@ -10,7 +10,7 @@
 #   3. gcc AddressSanitizer + UndefinedBehaviorSanitizer: ctest
 #   4. clang ThreadSanitizer: the tests labelled "threads"
 #   5. libFuzzer on the checkpoint loader and the API-sequence fuzzer for
-#      PG_FUZZ_SECONDS each (default 60)
+#      PG_FUZZ_SECONDS each (default 30; four loader targets and fuzz_api)
 #   6. the ABI against the committed baseline (abidiff on stage 1's library)
 #   7. coverage: gcc --coverage build (RelWithDebInfo: the learning tests keep
 #      their time limits, export_c its bit-exact comparison), ctest, gcovr on
@@ -69,7 +69,7 @@ build tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_SANIT
   -DPG_BUILD_BENCH=OFF -DPG_BUILD_EXAMPLES=OFF
 (cd "$out/tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest -j "$jobs" -L threads --no-tests=ignore)
 
-step "libFuzzer: checkpoint loader and API sequences, ${PG_FUZZ_SECONDS:-60} s each"
+step "libFuzzer: checkpoint loaders and API sequences, ${PG_FUZZ_SECONDS:-30} s each"
 PG_FUZZ_BUILD_DIR="$out/fuzz" bash .ci/fuzz.sh
 
 step "ABI baseline: abidiff against abi/libpolicygrad.abi"
