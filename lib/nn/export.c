@@ -433,6 +433,16 @@ static void write_forward_call(pg__csrc *s, const export_job *j) {
                    "    y = $p_forward(xn, b0, b1);\n  }\n");
 }
 
+/* The head of an element-wise function without contraction:
+** "static $P_EXACT void <signature> {", and a loop of i over [0, bound). */
+static void write_exact_loop(pg__csrc *s, const char *signature, const char *bound) {
+  pg__csrc_text(s, "static $P_EXACT void ");
+  pg__csrc_text(s, signature);
+  pg__csrc_text(s, " {\n  $P_NO_CONTRACT\n  int i;\n  for (i = 0; i < ");
+  pg__csrc_text(s, bound);
+  pg__csrc_text(s, "; i++) {\n");
+}
+
 /* The normalization's constants and $p_normalize (as pg__obs_normalize). */
 static void write_normalize(pg__csrc *s, const export_job *j) {
   size_t dim = j->d->input_dim;
@@ -441,11 +451,8 @@ static void write_normalize(pg__csrc *s, const export_job *j) {
   pg__csrc_text(s, "/* observation normalization: (obs - mean) * scale, clipped */\n");
   pg__csrc_floats(s, "obs_mean", j->norm, dim);
   pg__csrc_floats(s, "obs_scale", j->norm + dim, dim);
-  pg__csrc_text(s, "static $P_EXACT void $p_normalize(const float *obs, float *out) {\n"
-                   "  $P_NO_CONTRACT\n"
-                   "  int i;\n"
-                   "  for (i = 0; i < $P_OBS_SIZE; i++) {\n"
-                   "    float d = obs[i] - $p_obs_mean[i];\n"
+  write_exact_loop(s, "$p_normalize(const float *obs, float *out)", "$P_OBS_SIZE");
+  pg__csrc_text(s, "    float d = obs[i] - $p_obs_mean[i];\n"
                    "    float y = d * $p_obs_scale[i];\n");
   pg__csrc_printf(s, "    out[i] = y < -%sf ? -%sf : y > %sf ? %sf : y;\n  }\n}\n\n", clip,
                   clip, clip, clip);
@@ -457,11 +464,8 @@ static void write_squash(pg__csrc *s, const export_job *j) {
   pg__csrc_text(s, "/* tanh squash into the action bounds */\n#include <math.h>\n");
   pg__csrc_floats(s, "act_low", j->squash, dim);
   pg__csrc_floats(s, "act_high", j->squash + dim, dim);
-  pg__csrc_text(s, "static $P_EXACT void $p_squash(float *action) {\n"
-                   "  $P_NO_CONTRACT\n"
-                   "  int i;\n"
-                   "  for (i = 0; i < $P_ACTION_SIZE; i++) {\n"
-                   "    double lo = (double)$p_act_low[i], hi = (double)$p_act_high[i];\n"
+  write_exact_loop(s, "$p_squash(float *action)", "$P_ACTION_SIZE");
+  pg__csrc_text(s, "    double lo = (double)$p_act_low[i], hi = (double)$p_act_high[i];\n"
                    "    double t = tanh((double)action[i]) + 1.0;\n"
                    "    double h = t * (0.5 * (hi - lo));\n"
                    "    double a = lo + h;\n"
