@@ -941,6 +941,7 @@ typedef enum pg_param {
   PG_PARAM_LOG_STD_INIT = 34,     /**< PPO, PAAC, Gaussian policies: setting it writes every log-std parameter of the head (the spread restarts there) */
   PG_PARAM_LOG_STD_MIN = 35,      /**< PPO, PAAC, Gaussian policies: lower bound of the log-std parameters, enforced after every optimizer step */
   PG_PARAM_LOG_STD_MAX = 36,      /**< PPO, PAAC, Gaussian policies: upper bound of the log-std parameters (an entropy bonus cannot widen the spread past it) */
+  PG_PARAM_SQUASH = 37,           /**< PPO, PAAC, Gaussian policies: 1 = actions tanh-squashed into the action bounds, log-probability corrected (saved, exported with the policy) */
   PG_PARAM_FORCE_INT = 0x7fffffff
 } pg_param;
 

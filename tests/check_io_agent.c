@@ -618,7 +618,9 @@ START_TEST(test_crafted) {
   CASE(ac, put32(find(&c, "AGNT")->body, 99), PG_ERR_FORMAT, "unknown algorithm", "algorithm");
   CASE(ac, put32(find(&c, "AGNT")->body, 0), PG_ERR_FORMAT, "algorithm 0", "algorithm");
   CASE(ac, put32(find(&c, "AGNT")->body, PG_ALGO_A3C), PG_ERR_UNSUPPORTED, "a3c", "a3c");
-  CASE(ac, put32(find(&c, "AGNT")->body + 4, 2), PG_ERR_VERSION, "feature bit", "newer");
+  CASE(ac, put32(find(&c, "AGNT")->body + 4, 4), PG_ERR_VERSION, "feature bit", "newer");
+  CASE(ac, put32(find(&c, "AGNT")->body + 4, 2), PG_ERR_FORMAT, "squash bit without SQSH",
+       "SQSH section missing");
   CASE(ac, put32(find(&c, "AGNT")->body + 4, 1), PG_ERR_FORMAT, "normalization bit, no ONRM",
        "ONRM");
   CASE(ac, put32(find(&c, "AGNT")->body + 8, 1), PG_ERR_FORMAT, "1 net with NETV", "NETV");

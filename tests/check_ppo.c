@@ -2,8 +2,9 @@
 /* PPO (lib/agents/ppo.c): the loss gradient against central finite
 ** differences (categorical and Gaussian heads, rows in both clipped regions
 ** of the surrogate, inside the clip range, with and without the value clip
-** active, entropy bonus on), a short CartPole learning run, threaded env
-** stepping giving the same agent as one thread, and GAE(lambda)
+** active, entropy bonus on; Gaussian also tanh-squashed, PG_PARAM_SQUASH,
+** the rows' actions the pre-squash u as the rollout keeps them), a short
+** CartPole learning run, threaded env stepping giving the same agent as one thread, and GAE(lambda)
 ** for PAAC (lambda = 1 is the n-step return, bit for bit), the Gaussian
 ** spread's controls (log_std_init / _max), and the host-driven loop with
 ** masks and observation normalization. PPO's exact resume
@@ -42,7 +43,7 @@ static double loss_at(pg_agent *a, fd_case *c, double sums[4]) {
 }
 
 START_TEST(test_loss_gradient_matches_finite_differences) {
-  int continuous = _i;
+  int continuous = _i >= 1, squash = _i == 2;
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
   pg_net *net = small_net(ctx, continuous);
@@ -51,14 +52,16 @@ START_TEST(test_loss_gradient_matches_finite_differences) {
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 0.05), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_COEF, 0.5), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_VALUE_CLIP, 0.1), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_SQUASH, squash), PG_OK);
   fd_case c;
   memset(&c, 0, sizeof c);
   for (int i = 0; i < ROWS * OBS; i++) c.obs[i] = (float)sin(1.7 * i + 0.3);
   size_t al = continuous ? 2 : 1;
   for (int j = 0; j < ROWS; j++) {
     if (continuous) {
-      c.act[j * 2] = (float)(0.4 * cos(j));
-      c.act[j * 2 + 1] = (float)(0.6 * sin(2.0 * j));
+      double reach = squash ? 3.0 : 1.0; /* u past tanh's linear range */
+      c.act[j * 2] = (float)(0.4 * reach * cos(j));
+      c.act[j * 2 + 1] = (float)(0.6 * reach * sin(2.0 * j));
     } else {
       c.act[j] = (float)(j % 3);
     }
@@ -344,7 +347,7 @@ int main(void) {
   Suite *s = suite_create("ppo");
   TCase *tc = tcase_create("ppo");
   tcase_set_timeout(tc, 120);
-  tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 2);
+  tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 3);
   tcase_add_test(tc, test_learns_cartpole);
   tcase_add_test(tc, test_paac_gae_lambda);
   tcase_add_test(tc, test_threads_same_result);

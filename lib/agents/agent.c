@@ -80,7 +80,15 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
   size_t np = pg__net_param_count(net);
   a->backup = pg__malloc(ctx, np * sizeof(float));
   if (vnet) a->vbackup = pg__malloc(ctx, pg__net_param_count(vnet) * sizeof(float));
-  if (!a->backup || (vnet && !a->vbackup) || pg__obs_norm_create(a) != PG_OK) {
+  if (!a->discrete) {
+    a->squash_bounds = pg__malloc(ctx, 2 * a->n_actions * sizeof(float));
+    for (size_t i = 0; a->squash_bounds && i < a->n_actions; i++) {
+      a->squash_bounds[i] = -1.0f;
+      a->squash_bounds[a->n_actions + i] = 1.0f;
+    }
+  }
+  if (!a->backup || (vnet && !a->vbackup) || (!a->discrete && !a->squash_bounds) ||
+      pg__obs_norm_create(a) != PG_OK) {
     a->own_nets = false;
     pg_agent_destroy(a);
     return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
@@ -242,6 +250,10 @@ static pg_status create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_en
   if (st == PG_OK && separate)
     st = build_net(ctx, env, in, trunk, HEAD_VALUE, pg__mix64(seed, 2), &vnet);
   if (st == PG_OK) st = agent_new(ctx, ops, net, vnet, true, fn, out);
+  if (st == PG_OK && !(*out)->discrete) { /* PG_PARAM_SQUASH maps into the env's bounds */
+    size_t k = (*out)->n_actions;
+    (void)pg_env_get_action_bounds(env, (*out)->squash_bounds, (*out)->squash_bounds + k, k);
+  }
   if (st != PG_OK) {
     pg_net_destroy(net);
     pg_net_destroy(vnet);

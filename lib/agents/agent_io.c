@@ -35,11 +35,13 @@
 #define TAG_USET PG__TAG('U', 'S', 'E', 'T')
 #define TAG_ALGO PG__TAG('A', 'L', 'G', 'O')
 #define TAG_ONRM PG__TAG('O', 'N', 'R', 'M')
+#define TAG_SQSH PG__TAG('S', 'Q', 'S', 'H')
 
 /* AGNT feature bits: state a reader must understand to resume correctly.
 ** A reader refuses bits it does not know with PG_ERR_VERSION. */
 #define FEATURE_OBS_NORM 1u /* an ONRM section: observation normalization */
-#define FEATURES_KNOWN FEATURE_OBS_NORM
+#define FEATURE_SQUASH 2u   /* squash = 1 and an SQSH section: the bounds it maps into */
+#define FEATURES_KNOWN (FEATURE_OBS_NORM | FEATURE_SQUASH)
 
 /* ---- save --------------------------------------------------------------- */
 
@@ -60,10 +62,25 @@ static uint32_t n_params_of(const pg_agent *a) {
   return n;
 }
 
+/* SQSH: a continuous agent's squash bounds when they are not [-1, 1] (the
+** env's, from pg_agent_create_for_env*); needed by squash = 1. */
+static bool needs_sqsh(const pg_agent *a) {
+  for (size_t i = 0; !a->discrete && i < a->n_actions; i++)
+    if (a->squash_bounds[i] != -1.0f || a->squash_bounds[a->n_actions + i] != 1.0f) return true;
+  return false;
+}
+
+static void sqsh_body(pg__writer *w, const void *obj) {
+  const pg_agent *a = obj;
+  pg__squash_rec q = {a->squash_bounds, a->n_actions};
+  pg__squash_write(w, &q);
+}
+
 static void agnt_body(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
   pg__w_u32(w, (uint32_t)a->algorithm);
-  pg__w_u32(w, pg__obs_norm_on(a) ? FEATURE_OBS_NORM : 0u);
+  pg__w_u32(w, (pg__obs_norm_on(a) ? FEATURE_OBS_NORM : 0u) |
+                   (pg__agent_squashes(a) && needs_sqsh(a) ? FEATURE_SQUASH : 0u));
   pg__w_u32(w, a->vnet ? 2u : 1u);
   pg__w_u32(w, a->opt ? (uint32_t)a->opt_kind : 0u);
 }
@@ -139,7 +156,7 @@ static void agent_ckpt(pg__writer *w, const void *obj) {
   const pg_agent *a = obj;
   uint32_t n = 5 + (a->vnet ? 1 : 0) + (a->opt ? 1 : 0) + (a->vopt ? 1 : 0) +
                (needs_uset(a) ? 1 : 0) + (a->ops->save_state ? 1 : 0) +
-               (pg__obs_norm_on(a) ? 1 : 0);
+               (pg__obs_norm_on(a) ? 1 : 0) + (needs_sqsh(a) ? 1 : 0);
   pg__w_header(w, PG__KIND_AGENT, n);
   pg__w_section(w, TAG_AGNT, agnt_body, a);
   pg__w_section(w, TAG_NETP, net_body, a->net);
@@ -152,6 +169,7 @@ static void agent_ckpt(pg__writer *w, const void *obj) {
   if (a->vopt) pg__w_section(w, TAG_OPTV, optim_body, a->vopt);
   if (a->ops->save_state) pg__w_section(w, TAG_ALGO, a->ops->save_state, a);
   if (pg__obs_norm_on(a)) pg__w_section(w, TAG_ONRM, pg__obs_norm_write, a);
+  if (needs_sqsh(a)) pg__w_section(w, TAG_SQSH, sqsh_body, a);
 }
 
 static pg_status check_save(const pg_agent *a, const char *fn) {
@@ -212,10 +230,10 @@ pg_status pg_agent_save_memory(const pg_agent *agent, void *buf, size_t capacity
 #define FAIL(...) return pg__fail(ctx, PG_ERR_FORMAT, __VA_ARGS__)
 
 enum { S_AGNT, S_NETP, S_NETV, S_PARS, S_RNGS, S_STAT, S_OPTP, S_OPTV, S_USET, S_ALGO, S_ONRM,
-       S_COUNT };
+       S_SQSH, S_COUNT };
 static const uint32_t section_tag[S_COUNT] = {TAG_AGNT, TAG_NETP, TAG_NETV, TAG_PARS,
                                               TAG_RNGS, TAG_STAT, TAG_OPTP, TAG_OPTV,
-                                              TAG_USET, TAG_ALGO, TAG_ONRM};
+                                              TAG_USET, TAG_ALGO, TAG_ONRM, TAG_SQSH};
 
 typedef struct image {
   pg__reader sec[S_COUNT];
@@ -282,6 +300,8 @@ static pg_status read_agnt(pg_ctx *ctx, const char *fn, image *im) {
   if (im->have[S_ONRM] != ((features & FEATURE_OBS_NORM) != 0))
     FAIL("%s: ONRM section %s for feature bits 0x%x", fn,
          im->have[S_ONRM] ? "present" : "missing", features);
+  if ((features & FEATURE_SQUASH) && !im->have[S_SQSH])
+    FAIL("%s: SQSH section missing for feature bits 0x%x", fn, features);
   if (im->n_nets != 1 && im->n_nets != 2) FAIL("%s: AGNT: %u networks", fn, im->n_nets);
   if (im->opt_kind > PG_OPTIM_ADAM) FAIL("%s: AGNT: optimizer kind %u", fn, im->opt_kind);
   if (im->have[S_NETV] != (im->n_nets == 2))
@@ -540,6 +560,17 @@ static pg_status agent_from_image(pg_ctx *ctx, const char *fn, const void *data,
       return st;
     }
   }
+  if (im.have[S_SQSH]) {
+    pg__reader body = im.sec[S_SQSH];
+    st = a->discrete ? pg__fail(ctx, PG_ERR_FORMAT, "%s: SQSH section for discrete actions", fn)
+                     : pg__squash_read(ctx, fn, &body, a->n_actions, a->squash_bounds);
+    if (st == PG_OK && (im.features & FEATURE_SQUASH) && !pg__agent_squashes(a))
+      st = pg__fail(ctx, PG_ERR_FORMAT, "%s: AGNT's squash bit but squash is 0 in PARS", fn);
+    if (st != PG_OK) {
+      pg_agent_destroy(a);
+      return st;
+    }
+  }
   pg__reader rr = im.sec[S_RNGS];
   for (int i = 0; i < 4; i++) a->rng.s[i] = pg__r_u64(&rr);
   a->dirty = true; /* buffers and optimizer settings at the first step */
@@ -572,13 +603,14 @@ pg_status pg_policy_from_agent(const pg_agent *agent, pg_policy **out) {
   *out = NULL;
   pg_status st = pg_policy_from_net(agent->net, out);
   if (st != PG_OK) return refail(agent->ctx, st, fn, "the policy network");
-  if (pg__obs_norm_on(agent)) {
+  if (pg__obs_norm_on(agent))
     st = pg__policy_set_obs_norm(*out, fn, agent->onorm->mean_f, agent->onorm->scale_f,
                                  (float)pg__p(agent, PG_PARAM_OBS_CLIP));
-    if (st != PG_OK) {
-      pg_policy_destroy(*out);
-      *out = NULL;
-    }
+  if (st == PG_OK && pg__agent_squashes(agent))
+    st = pg__policy_set_squash(*out, fn, agent->squash_bounds);
+  if (st != PG_OK) {
+    pg_policy_destroy(*out);
+    *out = NULL;
   }
   return st;
 }

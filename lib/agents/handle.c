@@ -72,6 +72,7 @@ static void destroy_now(pg_agent *agent) {
     pg_net_destroy(agent->vnet);
   }
   pg__free(ctx, agent->actions);
+  pg__free(ctx, agent->squash_bounds);
   pg__free(ctx, agent->mask_buf);
   pg__free(ctx, agent->pend_obs);
   pg__free(ctx, agent->param);

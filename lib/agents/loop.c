@@ -73,7 +73,9 @@ static bool act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *ma
 
 bool pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
                         bool deterministic, float *actions) {
-  return pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0);
+  if (!pg__agent_act_rows_at(a, obs, mask, n, deterministic, actions, 0)) return false;
+  pg__agent_env_actions(a, actions, n, actions); /* squashed, with PG_PARAM_SQUASH */
+  return true;
 }
 
 bool pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask, size_t n,
@@ -198,7 +200,7 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
   }
   a->capturing = false;
   if (!ok) return act_numeric(a, fn);
-  memcpy(actions, a->actions, n * a->action_len * sizeof(float));
+  pg__agent_env_actions(a, a->actions, n, actions); /* a->actions keeps u for the rollout */
   /* the observations' one copy into the rollout (or the agent's own) */
   a->step_obs = record && a->ops->step_obs ? a->ops->step_obs(a) : NULL;
   if (!a->step_obs) a->step_obs = a->pend_obs;
@@ -369,6 +371,7 @@ static pg_status act_recurrent(pg_agent *a, const float *obs, size_t obs_len,
   pg__ftz_leave(fz);
   if (st != PG_OK)
     return pg__fail(a->ctx, st, "%s: %s", fn, pg_policy_session_last_error(a->act_session));
+  pg__agent_env_actions(a, action, 1, action);
   return PG_OK;
 }
 

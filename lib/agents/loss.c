@@ -29,7 +29,24 @@ void pg__agent_zero_grads(pg_agent *a) {
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act) {
   if (a->discrete) return (double)o->log_probs[j * a->n_actions + (size_t)act[0]];
-  return pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
+  double lp = pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
+  return pg__agent_squashes(a) ? lp - pg__squash_log_det(act, a->squash_bounds, a->n_actions)
+                               : lp;
+}
+
+bool pg__agent_squashes(const pg_agent *a) {
+  return !a->discrete && a->squash_bounds && pg__ops_accepts(a->ops, PG_PARAM_SQUASH) &&
+         pg__p(a, PG_PARAM_SQUASH) != 0.0;
+}
+
+void pg__agent_env_actions(const pg_agent *a, const float *u, size_t n, float *out) {
+  if (pg__agent_squashes(a)) {
+    for (size_t i = 0; i < n; i++)
+      pg__squash_actions(u + i * a->n_actions, a->squash_bounds, a->n_actions,
+                         out + i * a->n_actions);
+  } else if (out != u) {
+    memmove(out, u, n * a->action_len * sizeof(float));
+  }
 }
 
 /* Advantages, statistics and the backward of a->net over m rows of its

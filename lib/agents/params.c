@@ -68,6 +68,7 @@ static const pinfo PINFO[] = {
     {PG_PARAM_LOG_STD_INIT, "log_std_init", -20.0, 5.0, false, false, C_AGENT},
     {PG_PARAM_LOG_STD_MIN, "log_std_min", -20.0, 5.0, false, false, C_OPTIMIZER},
     {PG_PARAM_LOG_STD_MAX, "log_std_max", -20.0, 5.0, false, false, C_OPTIMIZER},
+    {PG_PARAM_SQUASH, "squash", 0.0, 1.0, true, true, C_AGENT},
     {PG_PARAM_EVAL_MAX_EPISODE_STEPS, "eval_max_episode_steps", 0.0, 1e15, true, false, C_LOOP},
 };
 
@@ -199,7 +200,8 @@ static pg_status lookup_param(pg_agent *a, pg_param p, const char *fn, const pin
 /* The Gaussian spread's parameters: a change needs a Gaussian head (a
 ** discrete agent keeps the defaults, which its checkpoints hold). */
 static pg_status check_log_std(pg_agent *a, pg_param p, double value, const char *fn) {
-  if (p != PG_PARAM_LOG_STD_INIT && p != PG_PARAM_LOG_STD_MIN && p != PG_PARAM_LOG_STD_MAX)
+  if (p != PG_PARAM_LOG_STD_INIT && p != PG_PARAM_LOG_STD_MIN && p != PG_PARAM_LOG_STD_MAX &&
+      p != PG_PARAM_SQUASH)
     return PG_OK;
   if (pg__net_def(a->net)->head[PG__HEAD_GAUSSIAN] < 0 && value != pg__p(a, p))
     return pg__fail(a->ctx, PG_ERR_UNSUPPORTED,

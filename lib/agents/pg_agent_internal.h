@@ -200,7 +200,9 @@ struct pg_agent {
   float *pend_value, *pend_logp;
   bool capturing;     /* acting fills pend_value/pend_logp */
   size_t n_slots;     /* slots the buffers are sized for */
-  float *actions;     /* n_slots*action_len: last sampled actions */
+  float *actions;     /* n_slots*action_len: last sampled actions (pre-squash u) */
+  float *squash_bounds; /* continuous: n_actions lows then highs of PG_PARAM_SQUASH
+                        ** (the env's for pg_agent_create_for_env*, else [-1, 1]) */
   uint8_t *mask_buf;  /* n_slots*n_actions (discrete) */
   double *ep_return;  /* per slot */
   uint64_t *ep_length;
@@ -346,9 +348,18 @@ void pg__agent_ac_grads_cached(pg_agent *a, const float *actions, const float *r
                                double *ent);
 /* Zeroes the gradients of the agent's nets. */
 void pg__agent_zero_grads(pg_agent *a);
-/* log pi(act | row j) of forward outputs o (categorical or Gaussian). */
+/* log pi(act | row j) of forward outputs o (categorical or Gaussian); with
+** PG_PARAM_SQUASH act is the pre-squash u and the log-probability that of
+** the squashed action (the tanh correction does not depend on the
+** parameters: the gradient is the Gaussian one at u). */
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act);
+/* Whether the agent squashes its (Gaussian) actions. */
+bool pg__agent_squashes(const pg_agent *a);
+/* The actions an environment receives for n rows of sampled actions u:
+** squashed into a->squash_bounds with PG_PARAM_SQUASH, else copied (out
+** may be u). */
+void pg__agent_env_actions(const pg_agent *a, const float *u, size_t n, float *out);
 
 /* ---- running normalization statistics (normalize.c) ---- */
 /* Mean and variance of a stream of dim-vectors; mean and m2 (dim doubles
@@ -416,11 +427,13 @@ pg_status pg__agent_update(pg_agent *a, const char *fn, int32_t *out_updated);
 /* Acts on n rows without recording (deterministic or sampled). False when
 ** an output (probabilities, mean, value, Q-values, the action or its
 ** log-probability) is NaN or Inf: the random stream is as before then and
-** the caller returns PG_ERR_NUMERIC. */
+** the caller returns PG_ERR_NUMERIC. The actions are the environment's
+** (squashed with PG_PARAM_SQUASH). */
 bool pg__agent_act_rows(pg_agent *a, const float *obs, const uint8_t *mask,
                         size_t n, bool deterministic, float *actions);
 /* The same with the forward in rows [row0, row0 + n) of a->net (row0 + n
-** <= its max batch; see pg__net_forward_rows). */
+** <= its max batch; see pg__net_forward_rows), the actions before any
+** squash (pg__agent_env_actions). */
 bool pg__agent_act_rows_at(pg_agent *a, const float *obs, const uint8_t *mask,
                            size_t n, bool deterministic, float *actions, size_t row0);
 /* Monotonic seconds (handle.c). */

@@ -320,7 +320,7 @@ static const pg__param_default PPO_PARAMS[] = {
     {PG_PARAM_NORM_ADVANTAGES, 1},   {PG_PARAM_NORM_REWARD, 1},
     {PG_PARAM_NORM_OBS, 0},          {PG_PARAM_OBS_CLIP, 10.0},
     {PG_PARAM_LOG_STD_INIT, 0.0},    {PG_PARAM_LOG_STD_MIN, -20.0},
-    {PG_PARAM_LOG_STD_MAX, 2.0},
+    {PG_PARAM_LOG_STD_MAX, 2.0},     {PG_PARAM_SQUASH, 0},
     PG__PARAMS_OPTIM(PG_OPTIM_ADAM, 1e-8, 0),
     PG__PARAMS_LOOP(1),              {(pg_param)0, 0}};
 

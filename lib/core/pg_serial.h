@@ -22,9 +22,10 @@
 /* Version 2 (release 0.2): per-kind layer records in ARCH (lib/nn/arch.c).
 ** Version 3: a policy's ONRM section (observation normalization, which an
 ** older reader must not skip); only such policies are written as 3, every
-** other file as PG__FORMAT_VERSION_BASE. Readers accept every version from
-** 1 up to PG__FORMAT_VERSION. */
-#define PG__FORMAT_VERSION 3u
+** other file as PG__FORMAT_VERSION_BASE. Version 4: a policy's SQSH
+** section (tanh-squashed actions), likewise only such policies. Readers
+** accept every version from 1 up to PG__FORMAT_VERSION. */
+#define PG__FORMAT_VERSION 4u
 #define PG__FORMAT_VERSION_BASE 2u
 #define PG__HEADER_SIZE 24u
 

@@ -357,11 +357,12 @@ pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *r, size_t 
 
 pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
                            uint32_t n_sections, pg__reader *arch, pg__reader *parm,
-                           pg__reader *onrm) {
+                           pg__reader *onrm, pg__reader *sqsh) {
   if (n_sections > r->left / 16)
     FAIL("%s: %u sections cannot fit in %zu bytes", fname, n_sections, r->left);
   bool have_arch = false, have_parm = false;
   if (onrm) memset(onrm, 0, sizeof *onrm);
+  if (sqsh) memset(sqsh, 0, sizeof *sqsh);
   for (uint32_t s = 0; s < n_sections; s++) {
     uint32_t tag;
     pg__reader body;
@@ -372,10 +373,11 @@ pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
       if (*have) FAIL("%s: duplicate section", fname);
       *have = true;
       *(tag == PG__TAG_ARCH ? arch : parm) = body;
-    } else if (tag == PG__TAG_ONRM && onrm) {
-      if (onrm->p) FAIL("%s: duplicate ONRM section", fname);
-      *onrm = body;
-      if (!onrm->p) onrm->p = (const unsigned char *)"";
+    } else if ((tag == PG__TAG_ONRM && onrm) || (tag == PG__TAG_SQSH && sqsh)) {
+      pg__reader *opt = tag == PG__TAG_ONRM ? onrm : sqsh;
+      if (opt->p) FAIL("%s: duplicate %s section", fname, tag == PG__TAG_ONRM ? "ONRM" : "SQSH");
+      *opt = body;
+      if (!opt->p) opt->p = (const unsigned char *)"";
     } /* other tags: skipped (docs/FORMAT.md) */
   }
   if (r->left) FAIL("%s: %zu bytes after the last section", fname, r->left);

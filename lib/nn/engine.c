@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#define LOG_2 0.6931471805599453
 #define LOG_2PI 1.8378770664093453
 
 /* ---- forward ------------------------------------------------------------ */
@@ -121,6 +122,29 @@ double pg__gaussian_entropy(const float *log_std, size_t d) {
   double h = 0.0;
   for (size_t i = 0; i < d; i++) h += (double)log_std[i] + 0.5 * (1.0 + LOG_2PI);
   return h;
+}
+
+void pg__squash_actions(const float *u, const float *bounds, size_t d, float *out) {
+  for (size_t i = 0; i < d; i++) {
+    double lo = bounds ? (double)bounds[i] : -1.0, hi = bounds ? (double)bounds[d + i] : 1.0;
+    /* one operation per statement: no compiler fuses them, and the C
+    ** export (lib/nn/export.c) repeats them bit for bit */
+    double t = tanh((double)u[i]) + 1.0;
+    double h = t * (0.5 * (hi - lo));
+    double a = lo + h;
+    out[i] = (float)(a < lo ? lo : a > hi ? hi : a);
+  }
+}
+
+double pg__squash_log_det(const float *u, const float *bounds, size_t d) {
+  double s = 0.0;
+  for (size_t i = 0; i < d; i++) {
+    double lo = bounds ? (double)bounds[i] : -1.0, hi = bounds ? (double)bounds[d + i] : 1.0;
+    double x = (double)u[i], m2x = -2.0 * x;
+    double softplus = m2x > 0.0 ? m2x + log1p(exp(-m2x)) : log1p(exp(m2x));
+    s += log(0.5 * (hi - lo)) + 2.0 * (LOG_2 - x - softplus);
+  }
+  return s;
 }
 
 double pg__categorical_entropy(const float *probs, const float *log_probs, size_t k) {

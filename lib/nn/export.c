@@ -356,6 +356,7 @@ typedef struct export_job {
   uint32_t flags;           /* pg_export_c_flag */
   const float *norm;        /* the policy's observation normalization, or NULL */
   float norm_clip;
+  const float *squash;      /* the policy's squash bounds (lows, highs), or NULL */
 } export_job;
 
 static size_t head_dim(const export_job *j) { return j->d->layers[j->d->n_trunk].out; }
@@ -395,6 +396,12 @@ static void write_header(pg__csrc *s, const export_job *j) {
                     "** (frozen mean and scale, clipped): an act call keeps %s_OBS_SIZE\n"
                     "** more floats on the stack. */\n#define %s_NORMALIZES_OBS 1\n",
                     s->upper, s->upper);
+  if (j->squash)
+    pg__csrc_printf(s,
+                    "/* The policy squashes its actions into their bounds, low + (tanh(u) +\n"
+                    "** 1)/2 * (high - low): every act function uses <math.h> (tanh): link\n"
+                    "** with -lm. */\n#define %s_SQUASHES_ACTIONS 1\n",
+                    s->upper);
   pg__csrc_text(s, header_api);
 }
 
@@ -426,6 +433,16 @@ static void write_forward_call(pg__csrc *s, const export_job *j) {
                    "    y = $p_forward(xn, b0, b1);\n  }\n");
 }
 
+/* The head of an element-wise function without contraction:
+** "static $P_EXACT void <signature> {", and a loop of i over [0, bound). */
+static void write_exact_loop(pg__csrc *s, const char *signature, const char *bound) {
+  pg__csrc_text(s, "static $P_EXACT void ");
+  pg__csrc_text(s, signature);
+  pg__csrc_text(s, " {\n  $P_NO_CONTRACT\n  int i;\n  for (i = 0; i < ");
+  pg__csrc_text(s, bound);
+  pg__csrc_text(s, "; i++) {\n");
+}
+
 /* The normalization's constants and $p_normalize (as pg__obs_normalize). */
 static void write_normalize(pg__csrc *s, const export_job *j) {
   size_t dim = j->d->input_dim;
@@ -434,14 +451,26 @@ static void write_normalize(pg__csrc *s, const export_job *j) {
   pg__csrc_text(s, "/* observation normalization: (obs - mean) * scale, clipped */\n");
   pg__csrc_floats(s, "obs_mean", j->norm, dim);
   pg__csrc_floats(s, "obs_scale", j->norm + dim, dim);
-  pg__csrc_text(s, "static $P_EXACT void $p_normalize(const float *obs, float *out) {\n"
-                   "  $P_NO_CONTRACT\n"
-                   "  int i;\n"
-                   "  for (i = 0; i < $P_OBS_SIZE; i++) {\n"
-                   "    float d = obs[i] - $p_obs_mean[i];\n"
+  write_exact_loop(s, "$p_normalize(const float *obs, float *out)", "$P_OBS_SIZE");
+  pg__csrc_text(s, "    float d = obs[i] - $p_obs_mean[i];\n"
                    "    float y = d * $p_obs_scale[i];\n");
   pg__csrc_printf(s, "    out[i] = y < -%sf ? -%sf : y > %sf ? %sf : y;\n  }\n}\n\n", clip,
                   clip, clip, clip);
+}
+
+/* The squash's bounds and $p_squash (pg__squash_actions' statements). */
+static void write_squash(pg__csrc *s, const export_job *j) {
+  size_t dim = head_dim(j);
+  pg__csrc_text(s, "/* tanh squash into the action bounds */\n#include <math.h>\n");
+  pg__csrc_floats(s, "act_low", j->squash, dim);
+  pg__csrc_floats(s, "act_high", j->squash + dim, dim);
+  write_exact_loop(s, "$p_squash(float *action)", "$P_ACTION_SIZE");
+  pg__csrc_text(s, "    double lo = (double)$p_act_low[i], hi = (double)$p_act_high[i];\n"
+                   "    double t = tanh((double)action[i]) + 1.0;\n"
+                   "    double h = t * (0.5 * (hi - lo));\n"
+                   "    double a = lo + h;\n"
+                   "    action[i] = (float)(a < lo ? lo : a > hi ? hi : a);\n"
+                   "  }\n}\n\n");
 }
 
 static void write_act(pg__csrc *s, const export_job *j) {
@@ -457,6 +486,7 @@ static void write_act(pg__csrc *s, const export_job *j) {
     pg__csrc_text(s, "  {\n    int i;\n    for (i = 0; i < $P_ACTION_SIZE; i++) action[i] = y[i];\n  }\n");
   else
     pg__csrc_text(s, "  action[0] = (float)$p_argmax(y, mask, $P_N_ACTIONS);\n");
+  if (j->squash) pg__csrc_text(s, "  $p_squash(action);\n");
   pg__csrc_text(s, "  return $P_OK;\n}\n\n");
 
   pg__csrc_text(s,
@@ -476,6 +506,7 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  if (!uniform) return $P_ERR_ARG;\n");
   write_forward_call(s, j);
   pg__csrc_text(s, gauss ? source_sample_gaussian : source_sample_categorical);
+  if (j->squash) pg__csrc_text(s, "  $p_squash(action);\n");
   pg__csrc_text(s, "  return $P_OK;\n}\n#endif\n");
 }
 
@@ -528,6 +559,7 @@ static void write_layers_and_act(pg__csrc *s, const export_job *j) {
   }
   pg__csrc_text(s, "\n");
   if (j->norm) write_normalize(s, j);
+  if (j->squash) write_squash(s, j);
   write_forward(s, j);
   write_act(s, j);
 }
@@ -592,6 +624,7 @@ static pg_status export_job_init(const pg_policy *policy, const char *prefix, in
   j->flags = flags;
   j->d = pg__policy_parts(policy, &j->params, &j->head_role, ctx);
   j->norm = pg__policy_obs_norm(policy, &j->norm_clip);
+  j->squash = pg__policy_squash(policy);
   j->prefix = prefix;
   j->part = part;
   return PG_OK;

@@ -72,7 +72,7 @@ static pg_status net_from_image(pg_ctx *ctx, const char *fn, const void *data, s
          kind == PG__KIND_POLICY ? "a policy: use pg_policy_load_*"
          : kind == PG__KIND_AGENT ? "an agent checkpoint" : "unknown kind");
   pg__reader ra, rp;
-  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp, NULL);
+  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp, NULL, NULL);
   if (st != PG_OK) return st;
   pg_net *net = pg__calloc(ctx, 1, sizeof *net);
   if (!net) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);

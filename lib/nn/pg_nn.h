@@ -219,13 +219,26 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version,
 pg_status pg__params_read(pg_ctx *ctx, const char *fname, pg__reader *body,
                           size_t n_params, float *dst);
 /* Finds the ARCH and PARM sections of a checkpoint image (header already
-** read), and the ONRM section of a policy (onrm non-NULL: its body, or
-** onrm->p NULL when the image has none; onrm NULL: skipped as unknown);
-** unknown sections are skipped; trailing bytes are an error. */
+** read), and the ONRM and SQSH sections of a policy (onrm / sqsh non-NULL:
+** the body, or ->p NULL when the image has none; NULL: skipped as
+** unknown); unknown sections are skipped; trailing bytes are an error. */
 #define PG__TAG_ONRM PG__TAG('O', 'N', 'R', 'M')
+#define PG__TAG_SQSH PG__TAG('S', 'Q', 'S', 'H')
 pg_status pg__net_sections(pg_ctx *ctx, const char *fname, pg__reader *r,
                            uint32_t n_sections, pg__reader *arch,
-                           pg__reader *parm, pg__reader *onrm);
+                           pg__reader *parm, pg__reader *onrm, pg__reader *sqsh);
+/* The SQSH body (docs/FORMAT.md), shared by policy and agent files: u32
+** version 1, u32 dim, dim f32 lows, dim f32 highs (finite, low < high).
+** pg__squash_write's obj is a pg__squash_rec; pg__squash_read checks a
+** body against dim and fills bounds (2*dim floats), PG_ERR_FORMAT /
+** PG_ERR_VERSION with a message naming fn. */
+typedef struct pg__squash_rec {
+  const float *bounds;
+  size_t dim;
+} pg__squash_rec;
+void pg__squash_write(pg__writer *w, const void *obj);
+pg_status pg__squash_read(pg_ctx *ctx, const char *fn, pg__reader *body, size_t dim,
+                          float *bounds);
 
 /* ---- forward outputs ------------------------------------------------------
 ** Pointers into the net's buffers, valid until the next forward on the net.
@@ -398,6 +411,13 @@ void pg__sample_gaussian(const float *mean, const float *log_std, size_t d,
 double pg__gaussian_log_prob(const float *mean, const float *log_std,
                              const float *a, size_t d);
 double pg__gaussian_entropy(const float *log_std, size_t d);
+/* tanh-squashed Gaussian actions: bounds holds d lows then d highs (NULL:
+** [-1, 1]); out[i] = low + (tanh(u[i]) + 1)/2 * (high - low) (out may be u).
+** pg__squash_log_det is sum_i log da_i/du_i, in the stable form
+** log((high - low)/2) + 2*(log 2 - u - softplus(-2u)): the squashed
+** log-probability is pg__gaussian_log_prob(mean, log_std, u) minus it. */
+void pg__squash_actions(const float *u, const float *bounds, size_t d, float *out);
+double pg__squash_log_det(const float *u, const float *bounds, size_t d);
 /* Entropy of one row of probabilities / log-probabilities (masked entries
 ** with probability 0 contribute nothing). */
 double pg__categorical_entropy(const float *probs, const float *log_probs,
@@ -558,6 +578,13 @@ const float *pg__policy_obs_norm(const pg_policy *p, float *clip);
 ** (pg_policy_from_agent). PG_ERR_NOMEM with a message. */
 pg_status pg__policy_set_obs_norm(pg_policy *p, const char *fn, const float *mean,
                                   const float *scale, float clip);
+/* A policy's action squash (PG_PARAM_SQUASH): NULL when it has none, else
+** dim lows followed by dim highs (lib/nn/policy.c). */
+const float *pg__policy_squash(const pg_policy *p);
+/* Gives a policy fresh from pg_policy_from_net (Gaussian head), before any
+** session exists, the squash bounds (2*action_dim floats, copied).
+** PG_ERR_NOMEM with a message. */
+pg_status pg__policy_set_squash(pg_policy *p, const char *fn, const float *bounds);
 /* How this build's kernels round a*b + c on this machine: 0 never fused,
 ** 1 fused where the kernels' expressions contract (lib/nn/kernels.c). */
 int pg__nn_fused_mode(void);

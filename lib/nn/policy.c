@@ -6,7 +6,10 @@
 ** sequence, carried from one pg_policy_act to the next until
 ** pg_policy_session_reset. A policy exported from an agent with observation
 ** normalization carries the agent's frozen mean and scale and applies them
-** (pg__obs_normalize) before the forward: the ONRM section of its file. */
+** (pg__obs_normalize) before the forward: the ONRM section of its file.
+** One from an agent with PG_PARAM_SQUASH squashes its Gaussian actions into
+** the agent's bounds (pg__squash_actions, after sampling or the mean): the
+** SQSH section. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
@@ -24,6 +27,7 @@ struct pg_policy {
   float *params;
   float *norm;                 /* NULL, or input_dim means then input_dim scales */
   float norm_clip;
+  float *squash;               /* NULL, or head_dim lows then head_dim highs */
 };
 
 struct pg_policy_session {
@@ -44,6 +48,7 @@ static void policy_release(pg_policy *p) {
   pg_ctx *ctx = p->ctx;
   pg__free(ctx, p->params);
   pg__free(ctx, p->norm);
+  pg__free(ctx, p->squash);
   pg__free(ctx, p);
   pg__ctx_release(ctx);
 }
@@ -188,6 +193,58 @@ const float *pg__policy_obs_norm(const pg_policy *p, float *clip) {
   return p->norm;
 }
 
+/* SQSH (docs/FORMAT.md): u32 version 1, u32 dim, dim f32 lows, dim f32
+** highs, finite, each low < its high. */
+void pg__squash_write(pg__writer *w, const void *obj) {
+  const pg__squash_rec *q = obj;
+  pg__w_u32(w, 1u);
+  pg__w_u32(w, (uint32_t)q->dim);
+  pg__w_f32s(w, q->bounds, 2 * q->dim);
+}
+
+pg_status pg__squash_read(pg_ctx *ctx, const char *fn, pg__reader *r, size_t dim,
+                          float *bounds) {
+  uint32_t version = pg__r_u32(r), n = pg__r_u32(r);
+  if (r->bad) FAIL("%s: SQSH section too short", fn);
+  if (version != 1)
+    return pg__fail(ctx, PG_ERR_VERSION, "%s: SQSH section version %u is not 1", fn, version);
+  if (n != dim || r->left != 2 * dim * sizeof(float))
+    FAIL("%s: SQSH: %u dimensions in %zu bytes for %zu action dimensions", fn, n, r->left, dim);
+  (void)pg__r_f32s(r, bounds, 2 * dim); /* the caller's buffer: discarded on failure */
+  for (size_t i = 0; i < dim; i++)
+    if (!pg__finite_f(bounds[i]) || !pg__finite_f(bounds[dim + i]) ||
+        !(bounds[i] < bounds[dim + i]))
+      FAIL("%s: SQSH: dimension %zu's bounds [%g, %g] are not finite with low < high", fn, i,
+           (double)bounds[i], (double)bounds[dim + i]);
+  return PG_OK;
+}
+
+pg_status pg__policy_set_squash(pg_policy *p, const char *fn, const float *bounds) {
+  float *v = pg__calloc(p->ctx, 2 * p->head_dim, sizeof(float));
+  if (!v) return pg__fail(p->ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  memcpy(v, bounds, 2 * p->head_dim * sizeof(float));
+  pg__free(p->ctx, p->squash);
+  p->squash = v;
+  return PG_OK;
+}
+
+const float *pg__policy_squash(const pg_policy *p) { return p->squash; }
+
+/* A policy's SQSH body read into it (a Gaussian policy only). */
+static pg_status sqsh_read(pg_ctx *ctx, const char *fn, pg__reader *r, pg_policy *p) {
+  if (p->head_kind != PG__HEAD_GAUSSIAN)
+    FAIL("%s: SQSH section in a policy without a Gaussian head", fn);
+  float *v = pg__calloc(ctx, 2 * p->head_dim, sizeof(float));
+  if (!v) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+  pg_status st = pg__squash_read(ctx, fn, r, p->head_dim, v);
+  if (st != PG_OK) {
+    pg__free(ctx, v);
+    return st;
+  }
+  p->squash = v;
+  return PG_OK;
+}
+
 static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data,
                                    size_t size, pg_policy **out) {
   pg__reader r;
@@ -197,11 +254,14 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
   if (st != PG_OK) return st;
   if (kind != PG__KIND_NET && kind != PG__KIND_POLICY)
     FAIL("%s: checkpoint kind %u is neither a policy nor a net", fn, kind);
-  pg__reader ra, rp, rn;
-  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp, kind == PG__KIND_POLICY ? &rn : NULL);
+  pg__reader ra, rp, rn, rq;
+  bool pol = kind == PG__KIND_POLICY;
+  st = pg__net_sections(ctx, fn, &r, n_sections, &ra, &rp, pol ? &rn : NULL, pol ? &rq : NULL);
   if (st != PG_OK) return st;
-  if (kind == PG__KIND_POLICY && rn.p && version < 3)
+  if (pol && rn.p && version < 3)
     FAIL("%s: an ONRM section needs format version 3 (the file says %u)", fn, version);
+  if (pol && rq.p && version < 4)
+    FAIL("%s: an SQSH section needs format version 4 (the file says %u)", fn, version);
   pg__netdef *a = pg__malloc(ctx, sizeof *a);
   if (!a) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   float *tmp = NULL;
@@ -217,8 +277,9 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
     st = pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   if (st == PG_OK) st = pg__params_read(ctx, fn, &rp, a->n_params, tmp);
   if (st == PG_OK) st = policy_build(ctx, fn, a, tmp, out);
-  if (st == PG_OK && kind == PG__KIND_POLICY && rn.p) {
-    st = onrm_read(ctx, fn, &rn, *out);
+  if (st == PG_OK && pol && (rn.p || rq.p)) {
+    if (rn.p) st = onrm_read(ctx, fn, &rn, *out);
+    if (st == PG_OK && rq.p) st = sqsh_read(ctx, fn, &rq, *out);
     if (st != PG_OK) {
       pg_policy_destroy(*out);
       *out = NULL;
@@ -247,14 +308,17 @@ pg_status pg_policy_load_file(pg_ctx *ctx, const char *path, pg_policy **out) {
 static void policy_ckpt(pg__writer *w, const void *obj) {
   const pg_policy *p = obj;
   pg__param_block b = {p->params, p->def.n_params};
-  /* normalization that an older reader must not skip: version 3 */
-  if (p->norm)
-    pg__w_header_version(w, PG__FORMAT_VERSION, PG__KIND_POLICY, 3);
+  /* sections an older reader must not skip: version 3 (ONRM), 4 (SQSH) */
+  uint32_t n = 2u + (p->norm != NULL) + (p->squash != NULL);
+  if (p->norm || p->squash)
+    pg__w_header_version(w, p->squash ? 4u : 3u, PG__KIND_POLICY, n);
   else
-    pg__w_header(w, PG__KIND_POLICY, 2);
+    pg__w_header(w, PG__KIND_POLICY, n);
   pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &p->def);
   pg__w_section(w, PG__TAG_PARM, pg__params_write, &b);
   if (p->norm) pg__w_section(w, PG__TAG_ONRM, onrm_write, p);
+  pg__squash_rec q = {p->squash, p->head_dim};
+  if (p->squash) pg__w_section(w, PG__TAG_SQSH, pg__squash_write, &q);
 }
 
 pg_status pg_policy_save_file(const pg_policy *policy, const char *path) {
@@ -433,6 +497,7 @@ static pg_status policy_act(pg_policy_session *s, const char *fn, const float *o
   if (ok) {
     pg__nn_act(p->head_kind, y, gauss ? p->params + d->log_std_off : NULL, p->head_dim, mask,
                deterministic != 0, &s->rng, s->probs, action);
+    if (p->squash) pg__squash_actions(action, p->squash, p->head_dim, action);
     ok = pg__all_finite(action, asize); /* finite logits give finite probabilities */
   }
   if (!ok) {

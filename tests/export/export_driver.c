@@ -3,7 +3,9 @@
 **   export_driver gen DIR
 **     trains a small CartPole agent (categorical) and a Pendulum agent
 **     (Gaussian), and PPO agents on both with observation normalization
-**     (PG_PARAM_NORM_OBS: the export normalizes as the agent did); builds
+**     (PG_PARAM_NORM_OBS: the export normalizes as the agent did), one of
+**     them also with squashed actions (PG_PARAM_SQUASH: the export squashes
+**     into Pendulum's bounds with the library's expression); builds
 **     a categorical net (acted with masks), a Q net
 **     (exported as one stb-style header) and a Gaussian net, all three
 **     with sigmoid and ReLU trunks on input widths not a multiple of 4;
@@ -123,6 +125,7 @@ static int gen_agent(pg_ctx *ctx, const char *dir, const char *name, const char 
   if (pg_env_create_builtin(ctx, env_name, 3, &env) != PG_OK ||
       pg_agent_create_for_env(ctx, algo, env, 32, 2, &agent) != PG_OK ||
       (algo == PG_ALGO_PPO && pg_agent_set_param(agent, PG_PARAM_NORM_OBS, 1) != PG_OK) ||
+      (strstr(name, "_squash") && pg_agent_set_param(agent, PG_PARAM_SQUASH, 1) != PG_OK) ||
       pg_agent_train(agent, env, steps, NULL, NULL) != PG_OK ||
       pg_policy_from_agent(agent, &pol) != PG_OK) {
     bad = failed(name, ctx);
@@ -177,6 +180,7 @@ static int gen(const char *dir) {
   bad |= gen_agent(ctx, dir, "pendulum", "Pendulum-v1", PG_ALGO_ACTOR_CRITIC, 4000);
   bad |= gen_agent(ctx, dir, "cartpole_norm", "CartPole-v1", PG_ALGO_PPO, 4096);
   bad |= gen_agent(ctx, dir, "pendulum_norm", "Pendulum-v1", PG_ALGO_PPO, 2048);
+  bad |= gen_agent(ctx, dir, "pendulum_squash", "Pendulum-v1", PG_ALGO_PPO, 2048);
   bad |= gen_net(ctx, dir, "masked", 0);
   bad |= gen_net(ctx, dir, "qnet", 1);
   bad |= gen_net(ctx, dir, "gnet", 2);

@@ -43,7 +43,7 @@ string(REPLACE "|" ";" compilers "${COMPILERS}")
 foreach(cc IN LISTS compilers)
   get_filename_component(cc_name "${cc}" NAME)
   foreach(name cartpole pendulum masked qnet gnet cartpole_int8 pendulum_int8 cartpole_norm
-               pendulum_norm)
+               pendulum_norm pendulum_squash)
     string(TOUPPER "${name}" uname)
     set(sources "${WORK_DIR}/${name}.c")
     if(name STREQUAL "qnet") # the single stb-style header
