@@ -230,9 +230,17 @@ typedef struct {
 static pg_status act_step_trial(pg_agent *a, const void *arg) {
   const step_trial *t = arg;
   const float *obs = t->obs;
+  /* a recurrent net's slot states, kept around the trial forward */
+  size_t keep = pg__net_stateful(a->net) ? pg__net_state_size(a->net, a->n_slots) : 0;
+  float *kept = keep ? pg__malloc(a->ctx, keep * sizeof(float)) : NULL;
+  if (keep && !kept)
+    return pg__fail(a->ctx, PG_ERR_NOMEM, "%s: out of memory for the recurrent state", t->fn);
+  if (kept) pg__net_state_copy(a->net, kept, a->n_slots, true);
   pg__rng rng = a->rng; /* the step itself draws these numbers again */
   bool ok = act_step(a, &obs, t->mask, t->record);
   a->rng = rng;
+  if (kept) pg__net_state_copy(a->net, kept, a->n_slots, false);
+  pg__free(a->ctx, kept);
   return ok ? PG_OK : act_numeric(a, t->fn);
 }
 
