@@ -7,19 +7,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-static pg_ctx *new_ctx(void) {
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  return ctx;
-}
-
-#define REFUSED(ctx, call, st, what)                                                          \
-  do {                                                                                        \
-    ck_assert_int_eq((call), (st));                                                           \
-    ck_assert_msg(strstr(pg_ctx_last_error(ctx), (what)) != NULL, "'%s' lacks '%s'",          \
-                  pg_ctx_last_error(ctx), (what));                                            \
-  } while (0)
-
 enum { POLICY = 1, VALUE = 2, Q = 4, LSTM = 8, NO_FINALIZE = 16 };
 
 /* A net on `inputs` inputs with the heads (and LSTM) of `what`. */
@@ -47,37 +34,38 @@ static void assert_usable(pg_ctx *ctx, pg_algorithm algo, pg_net *net, pg_net *v
 }
 
 START_TEST(test_net_mismatches_are_refused) {
-  pg_ctx *ctx = new_ctx();
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
   pg_net *pol = net_with(ctx, POLICY, 4), *pv = net_with(ctx, POLICY | VALUE, 4);
   pg_net *val = net_with(ctx, VALUE, 4), *val5 = net_with(ctx, VALUE, 5);
   pg_net *q = net_with(ctx, Q, 4), *raw = net_with(ctx, POLICY | NO_FINALIZE, 4);
   pg_net *rec = net_with(ctx, POLICY | VALUE | LSTM, 4);
   pg_agent *a = (pg_agent *)1;
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, raw, NULL, &a), PG_ERR_SHAPE,
-          "must be finalized");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, raw, NULL, &a), PG_ERR_SHAPE,
+                  "must be finalized");
   ck_assert_ptr_null(a);
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, NULL, NULL, &a), PG_ERR_INVALID_ARG,
-          "net is NULL");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, pol, NULL, NULL), PG_ERR_INVALID_ARG,
-          "out is NULL");
-  REFUSED(ctx, pg_agent_create(ctx, (pg_algorithm)77, pol, NULL, &a), PG_ERR_INVALID_ARG,
-          "unknown algorithm 77");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pv, pv, &a), PG_ERR_INVALID_ARG,
-          "value_net is net");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, pol, val, &a), PG_ERR_SHAPE,
-          "uses no value network");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, NULL, &a), PG_ERR_SHAPE,
-          "needs a value head");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, val5, &a), PG_ERR_SHAPE,
-          "input size");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, val, NULL, &a), PG_ERR_SHAPE,
-          "exactly one policy head");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, q, val, &a), PG_ERR_SHAPE,
-          "use no value network");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, pol, NULL, &a), PG_ERR_SHAPE,
-          "need a net with a Q head");
-  REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, rec, NULL, &a), PG_ERR_UNSUPPORTED,
-          "does not train recurrent");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, NULL, NULL, &a), PG_ERR_INVALID_ARG,
+                  "net is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, pol, NULL, NULL), PG_ERR_INVALID_ARG,
+                  "out is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, (pg_algorithm)77, pol, NULL, &a), PG_ERR_INVALID_ARG,
+                  "unknown algorithm 77");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pv, pv, &a), PG_ERR_INVALID_ARG,
+                  "value_net is net");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, pol, val, &a), PG_ERR_SHAPE,
+                  "uses no value network");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, NULL, &a), PG_ERR_SHAPE,
+                  "needs a value head");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, val5, &a), PG_ERR_SHAPE,
+                  "input size");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, val, NULL, &a), PG_ERR_SHAPE,
+                  "exactly one policy head");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, q, val, &a), PG_ERR_SHAPE,
+                  "use no value network");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, pol, NULL, &a), PG_ERR_SHAPE,
+                  "need a net with a Q head");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, rec, NULL, &a), PG_ERR_UNSUPPORTED,
+                  "does not train recurrent");
   ck_assert_ptr_null(a);
   /* the nets are still the caller's and work */
   assert_usable(ctx, PG_ALGO_REINFORCE, pol, NULL);
@@ -86,35 +74,37 @@ START_TEST(test_net_mismatches_are_refused) {
   pg_net *nets[] = {pol, pv, val, val5, q, raw, rec};
   for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) pg_net_destroy(nets[i]);
   pg_ctx_destroy(ctx);
+  ck_assert_int_eq(al.live_blocks, 0);
 }
 END_TEST
 
 START_TEST(test_env_mismatches_are_refused) {
-  pg_ctx *ctx = new_ctx();
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
   pg_env *cart = NULL, *pend = NULL;
   ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &cart), PG_OK);
   ck_assert_int_eq(pg_env_create_builtin(ctx, "Pendulum-v1", 1, &pend), PG_OK);
   pg_agent *a = (pg_agent *)1;
-  REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 8, 9, &a),
-          PG_ERR_OUT_OF_RANGE, "hidden_layers = 9");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 8, 9, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_layers = 9");
   ck_assert_ptr_null(a);
-  REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 0, 1, &a),
-          PG_ERR_OUT_OF_RANGE, "hidden_units = 0");
-  REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, NULL, 8, 1, &a),
-          PG_ERR_INVALID_ARG, "env is NULL");
-  REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 8, 1, 0, &a),
-          PG_ERR_OUT_OF_RANGE, "lstm_units = 0");
-  REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_REINFORCE, cart, 8, 1, 4, &a),
-          PG_ERR_UNSUPPORTED, "does not train recurrent");
-  REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, pend, 8, 1, &a),
-          PG_ERR_UNSUPPORTED, "continuous actions");
-  REFUSED(ctx, pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, cart, (pg_trunk)42, &a),
-          PG_ERR_INVALID_ARG, "unknown trunk 42");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 0, 1, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_units = 0");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, NULL, 8, 1, &a),
+                  PG_ERR_INVALID_ARG, "env is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 8, 1, 0, &a),
+                  PG_ERR_OUT_OF_RANGE, "lstm_units = 0");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_REINFORCE, cart, 8, 1, 4, &a),
+                  PG_ERR_UNSUPPORTED, "does not train recurrent");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, pend, 8, 1, &a),
+                  PG_ERR_UNSUPPORTED, "continuous actions");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, cart, (pg_trunk)42, &a),
+                  PG_ERR_INVALID_ARG, "unknown trunk 42");
   pg_net *t5 = net_with(ctx, POLICY, 5);
-  REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, t5, &a),
-          PG_ERR_SHAPE, "takes 5 inputs");
-  REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, NULL, &a),
-          PG_ERR_INVALID_ARG, "template_net is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, t5, &a),
+                  PG_ERR_SHAPE, "takes 5 inputs");
+  PG_TEST_REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, NULL, &a),
+                  PG_ERR_INVALID_ARG, "template_net is NULL");
   ck_assert_ptr_null(a);
   /* and the good calls work */
   ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, cart, 8, 1, &a), PG_OK);
@@ -123,6 +113,7 @@ START_TEST(test_env_mismatches_are_refused) {
   pg_env_destroy(pend);
   pg_env_destroy(cart);
   pg_ctx_destroy(ctx);
+  ck_assert_int_eq(al.live_blocks, 0);
 }
 END_TEST
 
