@@ -538,6 +538,77 @@ START_TEST(test_crafted_v2) {
 }
 END_TEST
 
+/* A 24-byte header: magic, version 2, kind, sections, flags, CRC. */
+static void put_header(unsigned char *h, uint32_t kind, uint32_t n_sections, uint32_t flags) {
+  uint32_t v[4] = {2, kind, n_sections, flags};
+  memcpy(h, "PGCK", 4);
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 4; k++) h[4 + 4 * i + k] = (unsigned char)(v[i] >> (8 * k));
+  uint32_t crc = pg__crc32(0, h, 20);
+  for (int k = 0; k < 4; k++) h[20 + k] = (unsigned char)(crc >> (8 * k));
+}
+
+static void expect_message(const unsigned char *buf, size_t size, pg_status want,
+                           const char *what) {
+  expect_load_fails(buf, size, want, what);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), want);
+  ck_assert_msg(strstr(pg_ctx_last_error(ctx), what) != NULL, "'%s' lacks '%s'",
+                pg_ctx_last_error(ctx), what);
+  pg_ctx_destroy(ctx);
+}
+
+/* The framing: header flags, a section header that overruns (its tag
+** printed with '?' for bytes that are not printable), a section count the
+** size cannot hold, and files that are not checkpoints (a folder, a sparse
+** file over 1 GiB, a path too long). */
+START_TEST(test_framing_refusals) {
+  unsigned char b[64] = {0};
+  put_header(b, PG__KIND_NET, 1, 1);
+  expect_message(b, 24, PG_ERR_FORMAT, "unknown header flags 0x1");
+  put_header(b, PG__KIND_NET, 1, 0);
+  const unsigned char sect[12] = {'A', 1, 'C', 0x80, 0xff, 0xff, 0, 0, 0, 0, 0, 0};
+  memcpy(b + 24, sect, sizeof sect);
+  expect_message(b, 24 + 12 + 4, PG_ERR_FORMAT, "section 'A?C?' claims 65535 bytes");
+  expect_message(b, 24 + 8, PG_ERR_FORMAT, "1 sections cannot fit in 8 bytes");
+
+  char dir[256], path[300];
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_framing");
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_file(ctx, dir, &out), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "is not a regular file"));
+  snprintf(path, sizeof path, "%s/huge.pgck", dir);
+  FILE *fp = fopen(path, "wb");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_int_eq(fwrite(b, 1, 24, fp), 24);
+  fclose(fp);
+  ck_assert_int_eq(truncate(path, (off_t)((1LL << 30) + 1)), 0); /* sparse */
+  ck_assert_int_eq(pg_net_load_file(ctx, path, &out), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "larger than 1 GiB"));
+  ck_assert_ptr_null(out);
+  ck_assert_int_eq(unlink(path), 0);
+  /* a save to a path longer than the system's limit: refused, nothing written */
+  size_t n = 5000;
+  char *longp = malloc(n + 1);
+  ck_assert_ptr_nonnull(longp);
+  memset(longp, 'a', n);
+  longp[n] = '\0';
+  memcpy(longp, dir, strlen(dir));
+  longp[strlen(dir)] = '/';
+  pg_net *net = make_net(ctx, 0, 3);
+  ck_assert_int_eq(pg_net_save_file(net, longp), PG_ERR_IO);
+  ck_assert_int_eq(pg_test_count_entries(dir), 0);
+  free(longp);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_policy_kind_into_net) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
@@ -815,6 +886,7 @@ int main(void) {
   tcase_add_test(tc, test_magic_and_version);
   tcase_add_test(tc, test_crafted);
   tcase_add_test(tc, test_crafted_v2);
+  tcase_add_test(tc, test_framing_refusals);
   tcase_add_test(tc, test_policy_kind_into_net);
   tcase_add_loop_test(tc, test_every_alloc_fails, 0, 4);
   tcase_add_test(tc, test_atomic_save);
