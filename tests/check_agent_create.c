@@ -66,6 +66,22 @@ START_TEST(test_net_mismatches_are_refused) {
                   "need a net with a Q head");
   PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_REINFORCE, rec, NULL, &a), PG_ERR_UNSUPPORTED,
                   "does not train recurrent");
+  pg_net *qpol = net_with(ctx, Q | POLICY, 4), *rawv = net_with(ctx, VALUE | NO_FINALIZE, 4);
+  pg_net *recv = net_with(ctx, VALUE | LSTM, 4);
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, qpol, NULL, &a),
+                  PG_ERR_SHAPE, "no policy head");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, rawv, &a), PG_ERR_SHAPE,
+                  "must be finalized");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_ACTOR_CRITIC, pol, qpol, &a), PG_ERR_SHAPE,
+                  "value_net needs a value head");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_PAAC, pol, recv, &a), PG_ERR_UNSUPPORTED,
+                  "does not train recurrent");
+  PG_TEST_REFUSED(ctx, pg_agent_create(ctx, PG_ALGO_PAAC, rec, val, &a), PG_ERR_UNSUPPORTED,
+                  "no value_net");
+  ck_assert_int_eq(pg_agent_create(NULL, PG_ALGO_REINFORCE, pol, NULL, &a), PG_ERR_INVALID_ARG);
+  pg_net_destroy(qpol);
+  pg_net_destroy(rawv);
+  pg_net_destroy(recv);
   ck_assert_ptr_null(a);
   /* the nets are still the caller's and work */
   assert_usable(ctx, PG_ALGO_REINFORCE, pol, NULL);
@@ -105,7 +121,53 @@ START_TEST(test_env_mismatches_are_refused) {
                   PG_ERR_SHAPE, "takes 5 inputs");
   PG_TEST_REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, NULL, &a),
                   PG_ERR_INVALID_ARG, "template_net is NULL");
-  ck_assert_ptr_null(a);
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 8, -1, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_layers = -1");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 5000, 1, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_units = 5000");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 8, 9, 4, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_layers = 9");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 0, 1, 4, &a),
+                  PG_ERR_OUT_OF_RANGE, "hidden_units = 0");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 8, 1, 5000, &a),
+                  PG_ERR_OUT_OF_RANGE, "lstm_units = 5000");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env(ctx, PG_ALGO_REINFORCE, cart, 8, 1, NULL),
+                  PG_ERR_INVALID_ARG, "out is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, cart, 8, 1, 4, NULL),
+                  PG_ERR_INVALID_ARG, "out is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_lstm(ctx, PG_ALGO_PAAC, NULL, 8, 1, 4, &a),
+                  PG_ERR_INVALID_ARG, "env is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, cart, PG_TRUNK_SMALL, NULL),
+                  PG_ERR_INVALID_ARG, "out is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, NULL, PG_TRUNK_SMALL, &a),
+                  PG_ERR_INVALID_ARG, "env is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, cart, PG_TRUNK_SMALL, &a),
+                  PG_ERR_SHAPE, "no image observation");
+  pg_net *t4 = net_with(ctx, POLICY, 4);
+  PG_TEST_REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, t4, NULL),
+                  PG_ERR_INVALID_ARG, "out is NULL");
+  PG_TEST_REFUSED(ctx, pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, NULL, t4, &a),
+                  PG_ERR_INVALID_ARG, "env is NULL");
+  pg_ctx *other = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &other), PG_OK);
+  PG_TEST_REFUSED(other, pg_agent_create_from_template(other, PG_ALGO_REINFORCE, cart, t4, &a),
+                  PG_ERR_INVALID_ARG, "belongs to another context");
+  pg_ctx_destroy(other);
+  ck_assert_int_eq(pg_agent_create_for_env(NULL, PG_ALGO_REINFORCE, cart, 8, 1, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_lstm(NULL, PG_ALGO_PAAC, cart, 8, 1, 4, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_from_template(NULL, PG_ALGO_REINFORCE, cart, t4, &a),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(NULL, PG_ALGO_A3C, cart, PG_TRUNK_SMALL, &a),
+                   PG_ERR_INVALID_ARG);
+  /* the template gives a working agent */
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_REINFORCE, cart, t4, &a), PG_OK);
+  float o4[4] = {0}, a1[1];
+  ck_assert_int_eq(pg_agent_act(a, o4, 4, NULL, 0, 1, a1, 1), PG_OK);
+  pg_agent_destroy(a);
+  a = NULL;
+  pg_net_destroy(t4);
   /* and the good calls work */
   ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_ASYNC_ONE_STEP_Q, cart, 8, 1, &a), PG_OK);
   pg_agent_destroy(a);
