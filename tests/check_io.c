@@ -429,6 +429,19 @@ START_TEST(test_crafted) {
 }
 END_TEST
 
+/* expect_load_fails, and the message names the reason (contains what). */
+static void expect_message(const unsigned char *buf, size_t size, pg_status want,
+                           const char *what) {
+  expect_load_fails(buf, size, want, what);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), want);
+  ck_assert_msg(strstr(pg_ctx_last_error(ctx), what) != NULL, "'%s' lacks '%s'",
+                pg_ctx_last_error(ctx), what);
+  pg_ctx_destroy(ctx);
+}
+
 /* ---- hand-made version-2 net checkpoints ------------------------------------
 ** The ARCH body as u32 words (floats by their bits), less `cut` bytes at its
 ** end and with `extra` zero bytes after it; PARM with `parm_extra` zero
@@ -479,20 +492,12 @@ static arch2 good_arch2(void) {
   return a;
 }
 
-/* Loading a gives PG_ERR_FORMAT (status, cleanup: expect_load_fails) with
-** what in the message. */
+/* Loading a gives PG_ERR_FORMAT with what in the message. */
 static void arch2_case(const arch2 *a, const char *what) {
   size_t size = (size_t)pg__ckpt_size(arch2_ckpt, a), got = 0;
   unsigned char *buf = malloc(size);
   ck_assert_int_eq(pg__ckpt_save_memory(NULL, "t", arch2_ckpt, a, buf, size, &got), PG_OK);
-  expect_load_fails(buf, size, PG_ERR_FORMAT, what);
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  pg_net *out = NULL;
-  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), PG_ERR_FORMAT);
-  ck_assert_msg(strstr(pg_ctx_last_error(ctx), what) != NULL, "'%s' lacks '%s'",
-                pg_ctx_last_error(ctx), what);
-  pg_ctx_destroy(ctx);
+  expect_message(buf, size, PG_ERR_FORMAT, what);
   free(buf);
 }
 
@@ -546,18 +551,6 @@ static void put_header(unsigned char *h, uint32_t kind, uint32_t n_sections, uin
     for (int k = 0; k < 4; k++) h[4 + 4 * i + k] = (unsigned char)(v[i] >> (8 * k));
   uint32_t crc = pg__crc32(0, h, 20);
   for (int k = 0; k < 4; k++) h[20 + k] = (unsigned char)(crc >> (8 * k));
-}
-
-static void expect_message(const unsigned char *buf, size_t size, pg_status want,
-                           const char *what) {
-  expect_load_fails(buf, size, want, what);
-  pg_ctx *ctx = NULL;
-  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  pg_net *out = NULL;
-  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), want);
-  ck_assert_msg(strstr(pg_ctx_last_error(ctx), what) != NULL, "'%s' lacks '%s'",
-                pg_ctx_last_error(ctx), what);
-  pg_ctx_destroy(ctx);
 }
 
 /* The framing: header flags, a section header that overruns (its tag
