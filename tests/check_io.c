@@ -429,6 +429,179 @@ START_TEST(test_crafted) {
 }
 END_TEST
 
+/* expect_load_fails, and the message names the reason (contains what). */
+static void expect_message(const unsigned char *buf, size_t size, pg_status want,
+                           const char *what) {
+  expect_load_fails(buf, size, want, what);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &out), want);
+  ck_assert_msg(strstr(pg_ctx_last_error(ctx), what) != NULL, "'%s' lacks '%s'",
+                pg_ctx_last_error(ctx), what);
+  pg_ctx_destroy(ctx);
+}
+
+/* ---- hand-made version-2 net checkpoints ------------------------------------
+** The ARCH body as u32 words (floats by their bits), less `cut` bytes at its
+** end and with `extra` zero bytes after it; PARM with `parm_extra` zero
+** bytes after the values, or only `parm_cut` bytes of its body. */
+enum { W_RANK, W_DIM0, W_DIM1, W_DIM2, W_BATCH, W_SEED, W_SEED_HI, W_LOG_STD, W_LAYERS, W_TRUNK,
+       W_L0 = 10, W_L1 = 17, W_ARCH_WORDS = 24 };
+enum { L_KIND, L_ROLE, L_LEN, L_UNITS, L_ACT, L_INIT, L_GAIN }; /* offsets in a dense record */
+typedef struct arch2 {
+  uint32_t w[W_ARCH_WORDS];
+  size_t cut, extra, parm_extra, parm_cut;
+} arch2;
+
+static uint32_t f32_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static void arch2_arch(pg__writer *w, const void *obj) {
+  const arch2 *a = obj;
+  unsigned char b[4 * W_ARCH_WORDS + 16] = {0};
+  for (size_t i = 0; i < W_ARCH_WORDS; i++)
+    for (int k = 0; k < 4; k++) b[4 * i + (size_t)k] = (unsigned char)(a->w[i] >> (8 * k));
+  pg__w_bytes(w, b, 4 * W_ARCH_WORDS - a->cut + a->extra);
+}
+static void arch2_parm(pg__writer *w, const void *obj) {
+  const arch2 *a = obj;
+  unsigned char b[8 + 4 * 32 + 8] = {0};
+  b[0] = 32; /* u64 count, then 32 floats of 0 and parm_extra zero bytes */
+  pg__w_bytes(w, b, a->parm_cut ? a->parm_cut : 8 + 4 * 32 + a->parm_extra);
+}
+static void arch2_ckpt(pg__writer *w, const void *obj) {
+  pg__w_header_version(w, 2, PG__KIND_NET, 2);
+  pg__w_section(w, PG__TAG_ARCH, arch2_arch, obj);
+  pg__w_section(w, PG__TAG_PARM, arch2_parm, obj);
+}
+
+/* 3 inputs, dense 5 tanh, categorical 2: 32 parameters */
+static arch2 good_arch2(void) {
+  arch2 a;
+  memset(&a, 0, sizeof a);
+  uint32_t head[W_L0] = {1, 3, 0, 0, 2, 7, 0, f32_bits(0.0f), 2, 1};
+  memcpy(a.w, head, sizeof head);
+  uint32_t l0[7] = {1, 0, 16, 5, PG_ACTIVATION_TANH, PG_INIT_GLOROT_UNIFORM, f32_bits(1.0f)};
+  uint32_t l1[7] = {1, 1, 16, 2, PG_ACTIVATION_LINEAR, PG_INIT_ORTHOGONAL, f32_bits(0.01f)};
+  memcpy(a.w + W_L0, l0, sizeof l0);
+  memcpy(a.w + W_L1, l1, sizeof l1);
+  return a;
+}
+
+/* Loading a gives PG_ERR_FORMAT with what in the message. */
+static void arch2_case(const arch2 *a, const char *what) {
+  size_t size = (size_t)pg__ckpt_size(arch2_ckpt, a), got = 0;
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg__ckpt_save_memory(NULL, "t", arch2_ckpt, a, buf, size, &got), PG_OK);
+  expect_message(buf, size, PG_ERR_FORMAT, what);
+  free(buf);
+}
+
+START_TEST(test_crafted_v2) {
+  arch2 g = good_arch2();
+  size_t size = (size_t)pg__ckpt_size(arch2_ckpt, &g), got = 0;
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg__ckpt_save_memory(NULL, "t", arch2_ckpt, &g, buf, size, &got), PG_OK);
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_msg(pg_net_load_memory(ctx, buf, size, &out) == PG_OK, "%s", pg_ctx_last_error(ctx));
+  size_t np = 0;
+  ck_assert_int_eq(pg_net_param_count(out, &np), PG_OK);
+  ck_assert_uint_eq(np, 32);
+  pg_net_destroy(out);
+  pg_ctx_destroy(ctx);
+  free(buf);
+#define CASE(field_stmt, what)  \
+  do {                          \
+    arch2 k = good_arch2();     \
+    field_stmt;                 \
+    arch2_case(&k, what);       \
+  } while (0)
+  CASE(k.cut = 4 * W_ARCH_WORDS - 30, "ARCH section too short");
+  CASE(k.w[W_RANK] = 0, "input rank 0");
+  CASE(k.w[W_RANK] = 4, "input rank 4");
+  CASE(k.w[W_DIM1] = 2, "input dimension 1 beyond the rank");
+  CASE((k.w[W_RANK] = 3, k.w[W_DIM1] = 4096, k.w[W_DIM2] = 4096), "input_dim");
+  CASE(k.w[W_BATCH] = 0, "max_batch 0 not in");
+  CASE(k.cut = 4 * (W_ARCH_WORDS - W_L1 - 2), "layer 1: record header cut short");
+  CASE(k.w[W_L0 + L_LEN] = 1000, "a 1000-byte record");
+  CASE(k.w[W_L1 + L_LEN] = 12, "length does not match the kind");
+  CASE(k.extra = 4, "4 bytes after the last layer");
+  CASE(k.w[W_L0 + L_KIND] = 999, "unknown kind 999");
+  CASE(k.w[W_L0 + L_ROLE] = 1, "layer 0 has role 1");
+  CASE(k.w[W_L1 + L_ROLE] = 9, "layer 1");
+  CASE(k.w[W_L1 + L_ROLE] = 3, "a value head has 1 output");
+  CASE((k.w[W_L1 + L_ROLE] = 2, k.w[W_LOG_STD] = f32_bits(30.0f)), "log_std_init 30 not in");
+  CASE(k.parm_extra = 2, "PARM");
+  CASE(k.parm_cut = 4, "PARM section of 4 bytes cannot hold 32 parameters");
+#undef CASE
+}
+END_TEST
+
+/* A 24-byte header: magic, version 2, kind, sections, flags, CRC. */
+static void put_header(unsigned char *h, uint32_t kind, uint32_t n_sections, uint32_t flags) {
+  uint32_t v[4] = {2, kind, n_sections, flags};
+  memcpy(h, "PGCK", 4);
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 4; k++) h[4 + 4 * i + k] = (unsigned char)(v[i] >> (8 * k));
+  uint32_t crc = pg__crc32(0, h, 20);
+  for (int k = 0; k < 4; k++) h[20 + k] = (unsigned char)(crc >> (8 * k));
+}
+
+/* The framing: header flags, a section header that overruns (its tag
+** printed with '?' for bytes that are not printable), a section count the
+** size cannot hold, and files that are not checkpoints (a folder, a sparse
+** file over 1 GiB, a path too long). */
+START_TEST(test_framing_refusals) {
+  unsigned char b[64] = {0};
+  put_header(b, PG__KIND_NET, 1, 1);
+  expect_message(b, 24, PG_ERR_FORMAT, "unknown header flags 0x1");
+  put_header(b, PG__KIND_NET, 1, 0);
+  const unsigned char sect[12] = {'A', 1, 'C', 0x80, 0xff, 0xff, 0, 0, 0, 0, 0, 0};
+  memcpy(b + 24, sect, sizeof sect);
+  expect_message(b, 24 + 12 + 4, PG_ERR_FORMAT, "section 'A?C?' claims 65535 bytes");
+  expect_message(b, 24 + 8, PG_ERR_FORMAT, "1 sections cannot fit in 8 bytes");
+
+  char dir[256], path[300];
+  pg_test_make_tmpdir(dir, sizeof dir, "check_io_framing");
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_net *out = NULL;
+  ck_assert_int_eq(pg_net_load_file(ctx, dir, &out), PG_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "is not a regular file"));
+  snprintf(path, sizeof path, "%s/huge.pgck", dir);
+  FILE *fp = fopen(path, "wb");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_int_eq(fwrite(b, 1, 24, fp), 24);
+  fclose(fp);
+  ck_assert_int_eq(truncate(path, (off_t)((1LL << 30) + 1)), 0); /* sparse */
+  ck_assert_int_eq(pg_net_load_file(ctx, path, &out), PG_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "larger than 1 GiB"));
+  ck_assert_ptr_null(out);
+  ck_assert_int_eq(unlink(path), 0);
+  /* a save to a path longer than the system's limit: refused, nothing written */
+  size_t n = 5000;
+  char *longp = malloc(n + 1);
+  ck_assert_ptr_nonnull(longp);
+  memset(longp, 'a', n);
+  longp[n] = '\0';
+  memcpy(longp, dir, strlen(dir));
+  longp[strlen(dir)] = '/';
+  pg_net *net = make_net(ctx, 0, 3);
+  ck_assert_int_eq(pg_net_save_file(net, longp), PG_ERR_IO);
+  ck_assert_int_eq(pg_test_count_entries(dir), 0);
+  free(longp);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_policy_kind_into_net) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
@@ -705,6 +878,8 @@ int main(void) {
   tcase_add_test(tc, test_truncated_and_bit_flips);
   tcase_add_test(tc, test_magic_and_version);
   tcase_add_test(tc, test_crafted);
+  tcase_add_test(tc, test_crafted_v2);
+  tcase_add_test(tc, test_framing_refusals);
   tcase_add_test(tc, test_policy_kind_into_net);
   tcase_add_loop_test(tc, test_every_alloc_fails, 0, 4);
   tcase_add_test(tc, test_atomic_save);

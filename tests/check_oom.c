@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the handles of one case ------------------------------------------------ */
 
@@ -32,6 +33,8 @@ typedef struct fixture {
   int variant;
   bool pending;          /* the agent has a step awaiting its report */
   float obs[8 * OUT_MAX], act[OUT_MAX], out[OUT_MAX];
+  long log_lines;        /* lines the log callback received */
+  char path[2][96];      /* files a case writes (removed by fixture_free) */
   unsigned char *blob;   /* a checkpoint the case loads */
   size_t blob_size;
 } fixture;
@@ -123,6 +126,7 @@ static snap take(fixture *f, bool timing) {
     free(buf);
   }
   snap_put(&s, &f->pending, sizeof f->pending);
+  snap_put(&s, &f->log_lines, sizeof f->log_lines);
   f->fa.fail_at = saved;
   return s;
 }
@@ -446,6 +450,116 @@ static void finish_env(fixture *f) {
   }
 }
 
+
+/* update, parameters, logs and the C export on a trained agent */
+
+/* Steps and reports (no update) until an update is due: the next step is
+** refused with PG_ERR_BAD_STATE (and changes nothing). */
+static void setup_update_due(fixture *f) {
+  setup_trained(f);
+  size_t n = slots(f), os = 0, al = 0;
+  ck_assert_int_eq(pg_agent_get_shape(f->agent, &os, &al, NULL, NULL), PG_OK);
+  float next[64], rew[8];
+  int32_t te[8], tr[8];
+  for (int s = 0; s < 2000; s++) {
+    pg_status st = pg_agent_step(f->agent, f->obs, n * os, NULL, 0, f->act, n * al);
+    if (st == PG_ERR_BAD_STATE) return;
+    ck_assert_msg(st == PG_OK, "%s", pg_agent_last_error(f->agent));
+    ck_assert_int_eq(pg_env_step(f->env, f->act, al, next, os, &rew[0], &te[0], &tr[0]), PG_OK);
+    for (size_t i = 0; i < n; i++) {
+      memcpy(next + i * os, next, os * sizeof *next);
+      rew[i] = rew[0];
+      te[i] = te[0];
+      tr[i] = tr[0];
+    }
+    ck_assert_int_eq(pg_agent_report(f->agent, rew, te, tr, n, next, n * os), PG_OK);
+    if (te[0] || tr[0]) first_obs(f);
+    else memcpy(f->obs, next, n * os * sizeof *next);
+  }
+  ck_abort_msg("no update came due in 2000 steps");
+}
+static pg_status op_update(fixture *f) {
+  int32_t updated = 0;
+  pg_status st = pg_agent_update(f->agent, &updated);
+  if (st == PG_OK) ck_assert_int_eq(updated, 1);
+  return st;
+}
+
+static pg_status op_set_lr(fixture *f) { return pg_agent_set_param(f->agent, PG_PARAM_LR, 3e-3); }
+static pg_status op_set_optimizer(fixture *f) {
+  return pg_agent_set_param(f->agent, PG_PARAM_OPTIMIZER, PG_OPTIM_ADAM);
+}
+
+static int count_lines(void *user, const char *line, size_t len) {
+  (void)line;
+  (void)len;
+  ((fixture *)user)->log_lines++;
+  return 0;
+}
+static void temp_path(fixture *f, int i, const char *what) {
+  snprintf(f->path[i], sizeof f->path[i], "check_oom_%ld_%s", (long)getpid(), what);
+}
+/* a callback log is set: a failed replacement must leave it in place */
+static void setup_logging(fixture *f) {
+  setup_trained(f);
+  ck_assert_int_eq(pg_agent_set_log_callback(f->agent, count_lines, f), PG_OK);
+  temp_path(f, 0, "log.csv");
+}
+static pg_status op_log_file(fixture *f) { return pg_agent_set_log_file(f->agent, f->path[0]); }
+static pg_status op_log_callback(fixture *f) {
+  return pg_agent_set_log_callback(f->agent, count_lines, f);
+}
+/* a short training through the log; the lines it got (callback) or the
+** file's length (file) are the result */
+static void finish_log(fixture *f) {
+  ck_assert_int_eq(pg_agent_train(f->agent, f->env, 30, NULL, NULL), PG_OK);
+  FILE *fp = fopen(f->path[0], "rb");
+  long size = 0;
+  if (fp) {
+    ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+    size = ftell(fp);
+    fclose(fp);
+  }
+  f->out[0] = (float)f->log_lines;
+  f->out[1] = (float)size;
+}
+
+/* The bytes of the files a case wrote (none: nothing). */
+static void read_paths(fixture *f) {
+  unsigned sum[2] = {0, 0};
+  for (int i = 0; i < 2; i++) {
+    FILE *fp = f->path[i][0] ? fopen(f->path[i], "rb") : NULL;
+    if (!fp) continue;
+    for (int c; (c = fgetc(fp)) != EOF;) sum[i] = sum[i] * 31u + (unsigned)c;
+    fclose(fp);
+  }
+  memcpy(f->out + 2, sum, sizeof sum);
+}
+static void setup_export_agent(fixture *f) {
+  setup_trained(f);
+  temp_path(f, 0, "agent.h");
+  temp_path(f, 1, "agent.c");
+}
+static pg_status op_agent_export(fixture *f) {
+  return pg_agent_export_c(f->agent, "oom_agent", f->path[0], f->path[1], 0);
+}
+static void finish_export_agent(fixture *f) {
+  read_paths(f);
+  host_run(f, 20);
+}
+static void setup_export_policy(fixture *f) {
+  setup_policy(f);
+  temp_path(f, 0, "policy.h");
+  temp_path(f, 1, "policy.c");
+}
+static pg_status op_policy_export(fixture *f) {
+  return pg_policy_export_c(f->policy, "oom_policy", f->path[0], f->path[1], 0);
+}
+static void finish_export_policy(fixture *f) {
+  read_paths(f);
+  finish_policy(f);
+}
+
 /* one case per algorithm (index / N_ALGOS picks the case kind) */
 static const oom_case agent_cases[] = {
     {"first step", setup_fresh, op_step, finish_run, false},
@@ -456,6 +570,12 @@ static const oom_case agent_cases[] = {
     {"load", setup_saved, op_load, finish_load, false},
     {"policy from agent", setup_trained, op_policy_from_agent, finish_policy, false},
     {"act", setup_trained, op_act, finish_run, false},
+    {"update", setup_update_due, op_update, finish_run, false},
+    {"set a learning rate", setup_trained, op_set_lr, finish_run, false},
+    {"set the optimizer", setup_trained, op_set_optimizer, finish_run, false},
+    {"log file over a callback", setup_logging, op_log_file, finish_log, false},
+    {"log callback over a callback", setup_logging, op_log_callback, finish_log, false},
+    {"agent export C", setup_export_agent, op_agent_export, finish_export_agent, false},
 };
 enum { N_AGENT_CASES = sizeof agent_cases / sizeof agent_cases[0] };
 
@@ -471,6 +591,7 @@ static const oom_case other_cases[] = {
     {"policy session", setup_policy, op_session, finish_session, false},
     {"policy act", setup_session, op_policy_act, finish_session, false},
     {"policy save", setup_policy, op_policy_save, finish_policy, false},
+    {"policy export C", setup_export_policy, op_policy_export, finish_export_policy, false},
     {"env clone", setup_env, op_env_clone, finish_env, false},
     {"vec env create", setup_env, op_vec_create, finish_env, false},
     {"vec env reset", setup_vec, op_vec_reset, finish_env, false},
@@ -500,6 +621,8 @@ static void fixture_free(fixture *f) {
   pg_env_destroy(f->made_env);
   pg_env_destroy(f->env);
   free(f->blob);
+  for (int i = 0; i < 2; i++)
+    if (f->path[i][0]) (void)remove(f->path[i]);
   pg_ctx_destroy(f->ctx);
   ck_assert_msg(f->fa.live_blocks == 0, "%ld blocks leaked", f->fa.live_blocks);
 }
@@ -538,7 +661,8 @@ static long drive(const oom_case *c, pg_algorithm algo) {
   const char *an = algo ? pg_algorithm_name(algo) : "-";
   /* two asynchronous trainings from the same state differ (even with one
   ** thread, as measured here): only the unchanged-on-failure part holds */
-  bool racy = c->racy || (c->op == op_train && algo >= PG_ALGO_A3C && algo <= PG_ALGO_ASYNC_N_STEP_Q);
+  bool async_algo = algo >= PG_ALGO_A3C && algo <= PG_ALGO_ASYNC_N_STEP_Q;
+  bool racy = c->racy || (async_algo && (c->op == op_train || c->finish == finish_log));
   for (long k = 1; k < 100000; k++) {
     fixture f;
     fixture_init(&f, algo);

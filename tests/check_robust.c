@@ -180,6 +180,81 @@ START_TEST(test_non_finite_outputs_are_refused) {
 }
 END_TEST
 
+/* The agent's checkpoint bytes (a step must not be pending). */
+static unsigned char *agent_bytes(pg_agent *a, size_t *size) {
+  ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, size), PG_OK);
+  unsigned char *buf = malloc(*size);
+  ck_assert_ptr_nonnull(buf);
+  ck_assert_int_eq(pg_agent_save_memory(a, buf, *size, size), PG_OK);
+  return buf;
+}
+
+static void assert_same_bytes(pg_agent *a, const unsigned char *before, size_t size) {
+  size_t size2 = 0;
+  unsigned char *after = agent_bytes(a, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(before, after, size) == 0);
+  free(after);
+}
+
+/* A refused first step (the lazy set-up) and a refused later step (the
+** observation normalization's moments) leave the checkpoint as it was:
+** REINFORCE, PAAC with normalization, PPO with normalization. */
+static const pg_algorithm refused_step_algos[] = {PG_ALGO_REINFORCE, PG_ALGO_PAAC, PG_ALGO_PPO};
+
+START_TEST(test_refused_step_changes_nothing) {
+  pg_ctx *ctx = new_ctx();
+  pg_net *cn = NULL; /* tiny_net's, with a value head for the actor-critics */
+  ck_assert_int_eq(pg_net_create(ctx, 2, 4, 1, &cn), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(cn, 4, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_categorical_head(cn, 3, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  if (_i > 0) ck_assert_int_eq(pg_net_add_value_head(cn, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(cn), PG_OK);
+  pg_agent *ag = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, refused_step_algos[_i], cn, NULL, &ag), PG_OK);
+  if (_i > 0) ck_assert_int_eq(pg_agent_set_param(ag, PG_PARAM_NORM_OBS, 1), PG_OK);
+  size_t slots = 0;
+  ck_assert_int_eq(pg_agent_get_shape(ag, NULL, NULL, NULL, &slots), PG_OK);
+  float *obs = calloc(2 * slots, sizeof *obs), *act = calloc(slots, sizeof *act);
+  float *rew = calloc(slots, sizeof *rew);
+  int32_t *flags = calloc(slots, sizeof *flags);
+  ck_assert(obs && act && rew && flags);
+  for (size_t i = 0; i < 2 * slots; i++) obs[i] = 0.5f + 0.25f * (float)i;
+  /* one good step and report when the parameters are finite */
+  ck_assert_int_eq(pg_agent_step(ag, obs, 2 * slots, NULL, 0, act, slots), PG_OK);
+  ck_assert_int_eq(pg_agent_report(ag, rew, flags, flags, slots, obs, 2 * slots), PG_OK);
+  /* parameters that overflow every output: each step is refused */
+  size_t np = 0;
+  ck_assert_int_eq(pg_net_param_count(cn, &np), PG_OK);
+  float *hp = malloc(np * sizeof *hp);
+  ck_assert_ptr_nonnull(hp);
+  for (size_t i = 0; i < np; i++) hp[i] = 3e38f;
+  ck_assert_int_eq(pg_net_set_params(cn, 0, np, hp), PG_OK);
+  size_t size = 0;
+  unsigned char *before = agent_bytes(ag, &size);
+  ck_assert_int_eq(pg_agent_step(ag, obs, 2 * slots, NULL, 0, act, slots), PG_ERR_NUMERIC);
+  assert_same_bytes(ag, before, size);
+  free(before);
+  /* a fresh agent on those parameters: the refused first step sets nothing up */
+  pg_agent *fresh = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, refused_step_algos[_i], cn, NULL, &fresh), PG_OK);
+  if (_i > 0) ck_assert_int_eq(pg_agent_set_param(fresh, PG_PARAM_NORM_OBS, 1), PG_OK);
+  before = agent_bytes(fresh, &size);
+  ck_assert_int_eq(pg_agent_step(fresh, obs, 2 * slots, NULL, 0, act, slots), PG_ERR_NUMERIC);
+  assert_same_bytes(fresh, before, size);
+  free(before);
+  free(hp);
+  free(obs);
+  free(act);
+  free(rew);
+  free(flags);
+  pg_agent_destroy(fresh);
+  pg_agent_destroy(ag);
+  pg_net_destroy(cn);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- the bad-argument sweep ----------------------------------------------------
 ** Every public function that takes a handle, first with a NULL handle
 ** (PG_ERR_INVALID_ARG, no crash), then on a live handle with NULL pointers
@@ -525,6 +600,8 @@ Suite *robust_suite(void) {
   tcase_add_test(tc, test_learning_rate_is_bounded);
   tcase_add_test(tc, test_diverging_optim_step_changes_nothing);
   tcase_add_test(tc, test_non_finite_outputs_are_refused);
+  tcase_add_loop_test(tc, test_refused_step_changes_nothing, 0,
+                      (int)(sizeof refused_step_algos / sizeof *refused_step_algos));
   tcase_add_test(tc, test_bad_argument_sweep);
   suite_add_tcase(s, tc);
   return s;

@@ -58,6 +58,15 @@ typedef struct pg_test_threshold {
 } pg_test_threshold;
 int pg_test_stop_at_threshold(void *user, pg_agent *agent);
 
+/* Asserts that `call` returns status `st` and that the context's message
+** names the reason (contains `what`). */
+#define PG_TEST_REFUSED(ctx, call, st, what)                                                  \
+  do {                                                                                        \
+    ck_assert_int_eq((call), (st));                                                           \
+    ck_assert_msg(strstr(pg_ctx_last_error(ctx), (what)) != NULL, "'%s' lacks '%s'",          \
+                  pg_ctx_last_error(ctx), (what));                                            \
+  } while (0)
+
 /* Runs a suite in fork mode and returns the process exit code. */
 int pg_test_run_suite(Suite *s);
 

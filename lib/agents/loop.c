@@ -10,17 +10,40 @@
 
 /* ---- setup ---------------------------------------------------------------------- */
 
+/* The per-slot buffers in the order pg__agent_prepare builds them: swaps
+** them with buf (a second swap puts them back). */
+static void swap_slot_buffers(pg_agent *a, void *buf[8]) {
+  void *cur[8] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
+                  a->ep_length, a->pend_value, a->pend_logp, a->norm_slots};
+  a->actions = buf[0];
+  a->pend_obs = buf[1];
+  a->mask_buf = buf[2];
+  a->ep_return = buf[3];
+  a->ep_length = buf[4];
+  a->pend_value = buf[5];
+  a->pend_logp = buf[6];
+  a->norm_slots = buf[7];
+  memcpy(buf, cur, sizeof cur);
+}
+
+/* A check that pg__agent_prepare runs on the new buffers (installed for
+** the call, n_slots set, the step cache off) before anything is committed;
+** it must leave the agent as it found it. */
+typedef pg_status (*prepare_check)(pg_agent *a, const void *arg);
+
 /* (Re)allocates the per-slot buffers, the optimizers and the algorithm's
-** rollout. Transactional: everything new is built first and the
-** algorithm's setup (which swaps its own buffers in only when it succeeds)
-** is the last step that can fail; on failure the agent is as it was. */
-pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
+** rollout. Transactional: everything new is built first, then check (if
+** any) runs on the new buffers, and the algorithm's setup (which swaps its
+** own buffers in only when it succeeds) is the last step that can fail; on
+** failure the agent is as it was. */
+static pg_status prepare_checked(pg_agent *a, const char *fn, prepare_check check,
+                                 const void *arg) {
   if (!a->dirty) return PG_OK;
   if (pg__params_check_rows(a, PG_ERR_OUT_OF_RANGE, fn) != PG_OK) return PG_ERR_OUT_OF_RANGE;
   pg_ctx *ctx = a->ctx;
   size_t n = pg__pz(a, PG_PARAM_NUM_ENVS);
   bool acting = (a->ops->traits & PG__TRAIT_ACTING) != 0;
-  /* the per-slot buffers, in the order of the fields below */
+  /* the per-slot buffers, in the order of swap_slot_buffers */
   void *buf[8] = {pg__calloc(ctx, n * a->action_len, sizeof(float)),
                   pg__calloc(ctx, n * a->obs_size, sizeof(float)),
                   a->discrete ? pg__calloc(ctx, n * a->n_actions, 1) : NULL,
@@ -37,31 +60,36 @@ pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
   pg_optim *opt = NULL, *vopt = NULL;
   if (st == PG_OK && a->root == a) st = pg__agent_make_optim(a, fn, &opt, &vopt);
   size_t old_n = a->n_slots;
+  if (st == PG_OK && check) {
+    bool cache = a->step_cache;
+    swap_slot_buffers(a, buf);
+    a->n_slots = n;
+    a->step_cache = false;
+    st = check(a, arg);
+    a->step_cache = cache;
+    a->n_slots = old_n;
+    swap_slot_buffers(a, buf);
+  }
   if (st == PG_OK) {
     a->n_slots = n;
     st = a->ops->setup(a);
     if (st != PG_OK) a->n_slots = old_n;
   }
-  void *old[8] = {a->actions,   a->pend_obs,   a->mask_buf,  a->ep_return,
-                  a->ep_length, a->pend_value, a->pend_logp, a->norm_slots};
-  void **drop = st == PG_OK ? old : buf;
-  for (int i = 0; i < 8; i++) pg__free(ctx, drop[i]);
   if (st != PG_OK) {
+    for (int i = 0; i < 8; i++) pg__free(ctx, buf[i]);
     pg_optim_destroy(opt);
     pg_optim_destroy(vopt);
     return st;
   }
   if (a->root == a) pg__agent_commit_optim(a, opt, vopt);
-  a->actions = buf[0];
-  a->pend_obs = buf[1];
-  a->mask_buf = buf[2];
-  a->ep_return = buf[3];
-  a->ep_length = buf[4];
-  a->pend_value = buf[5];
-  a->pend_logp = buf[6];
-  a->norm_slots = buf[7];
+  swap_slot_buffers(a, buf);
+  for (int i = 0; i < 8; i++) pg__free(ctx, buf[i]); /* the old ones */
   a->dirty = false;
   return PG_OK;
+}
+
+pg_status pg__agent_prepare(pg_agent *a, const char *fn) {
+  return prepare_checked(a, fn, NULL, NULL);
 }
 
 /* ---- acting ------------------------------------------------------------------------ */
@@ -162,6 +190,62 @@ static pg_status check_obs_mask(pg_agent *a, const float *obs, const uint8_t *ma
   return PG_OK;
 }
 
+/* The acting of a step on the n_slots rows of obs (normalized into
+** norm_slots first when the agent normalizes; *obs then points there):
+** a->actions, and when recording the log-probabilities and values. False
+** when an output is not finite (the random stream is then as it was). */
+static bool act_step(pg_agent *a, const float **obs, const uint8_t *mask, bool record) {
+  size_t n = a->n_slots;
+  if (pg__obs_norm_on(a)) {
+    pg__obs_norm_apply(a, *obs, n, a->norm_slots);
+    *obs = a->norm_slots;
+  }
+  a->capturing = record && a->pend_logp;
+  bool ok;
+  if (record && a->step_cache) {
+    uint64_t stamp0 = pg__net_forward_stamp(a->net);
+    ok = act_rows_normalized(a, *obs, mask, n, false, a->actions, a->step_row0);
+    if (ok) {
+      a->step_stamp0 = stamp0;
+      a->step_stamp = pg__net_forward_stamp(a->net);
+    }
+  } else {
+    ok = act_rows_normalized(a, *obs, mask, n, !record, a->actions, 0);
+  }
+  if (ok && a->capturing && a->vnet) {
+    pg__agent_values(a, *obs, n, a->pend_value);
+    ok = pg__all_finite(a->pend_value, n);
+  }
+  a->capturing = false;
+  return ok;
+}
+
+/* The first step's set-up acts on the new buffers before it commits: a
+** step refused for its outputs sets nothing up. */
+typedef struct {
+  const float *obs;
+  const uint8_t *mask;
+  bool record;
+  const char *fn;
+} step_trial;
+
+static pg_status act_step_trial(pg_agent *a, const void *arg) {
+  const step_trial *t = arg;
+  const float *obs = t->obs;
+  /* a recurrent net's slot states, kept around the trial forward */
+  size_t keep = pg__net_stateful(a->net) ? pg__net_state_size(a->net, a->n_slots) : 0;
+  float *kept = keep ? pg__malloc(a->ctx, keep * sizeof(float)) : NULL;
+  if (keep && !kept)
+    return pg__fail(a->ctx, PG_ERR_NOMEM, "%s: out of memory for the recurrent state", t->fn);
+  if (kept) pg__net_state_copy(a->net, kept, a->n_slots, true);
+  pg__rng rng = a->rng; /* the step itself draws these numbers again */
+  bool ok = act_step(a, &obs, t->mask, t->record);
+  a->rng = rng;
+  if (kept) pg__net_state_copy(a->net, kept, a->n_slots, false);
+  pg__free(a->ctx, kept);
+  return ok ? PG_OK : act_numeric(a, t->fn);
+}
+
 pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, float *actions,
                          bool record) {
   static const char *fn = "pg_agent_step";
@@ -169,37 +253,26 @@ pg_status pg__agent_step(pg_agent *a, const float *obs, const uint8_t *mask, flo
     return pg__fail(a->ctx, PG_ERR_BAD_STATE,
                     "%s: the previous step was not reported (call pg_agent_report; a "
                     "rejected report leaves the step pending)", fn);
+  size_t rows = a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots;
   /* the input first: a refused step does not even set the agent up */
-  pg_status st = check_obs_mask(a, obs, mask, a->dirty ? pg__pz(a, PG_PARAM_NUM_ENVS) : a->n_slots,
-                                fn);
-  if (st == PG_OK) st = pg__agent_prepare(a, fn);
+  pg_status st = check_obs_mask(a, obs, mask, rows, fn);
   if (st != PG_OK) return st;
-  if (record && a->ops->update_due(a))
-    return pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: an update is due: call pg_agent_update", fn);
+  /* merged when learning, before acting; taken back when the step is refused */
+  bool merged = record && pg__obs_norm_on(a);
+  if (merged) {
+    pg__obs_norm_mark(a->onorm);
+    pg__obs_norm_merge(a->onorm, obs, rows);
+  }
+  const step_trial trial = {obs, mask, record, fn};
+  st = prepare_checked(a, fn, act_step_trial, &trial);
+  if (st == PG_OK && record && a->ops->update_due(a))
+    st = pg__fail(a->ctx, PG_ERR_BAD_STATE, "%s: an update is due: call pg_agent_update", fn);
+  if (st == PG_OK && !act_step(a, &obs, mask, record)) st = act_numeric(a, fn);
+  if (st != PG_OK) {
+    if (merged) pg__obs_norm_undo(a->onorm);
+    return st;
+  }
   size_t n = a->n_slots;
-  if (pg__obs_norm_on(a)) { /* merged when learning, then applied to everything below */
-    if (record) pg__obs_norm_merge(a->onorm, obs, n);
-    pg__obs_norm_apply(a, obs, n, a->norm_slots);
-    obs = a->norm_slots;
-  }
-  a->capturing = record && a->pend_logp;
-  bool ok;
-  if (record && a->step_cache) {
-    uint64_t stamp0 = pg__net_forward_stamp(a->net);
-    ok = act_rows_normalized(a, obs, mask, n, false, a->actions, a->step_row0);
-    if (ok) {
-      a->step_stamp0 = stamp0;
-      a->step_stamp = pg__net_forward_stamp(a->net);
-    }
-  } else {
-    ok = act_rows_normalized(a, obs, mask, n, !record, a->actions, 0);
-  }
-  if (ok && a->capturing && a->vnet) {
-    pg__agent_values(a, obs, n, a->pend_value);
-    ok = pg__all_finite(a->pend_value, n);
-  }
-  a->capturing = false;
-  if (!ok) return act_numeric(a, fn);
   pg__agent_env_actions(a, a->actions, n, actions); /* a->actions keeps u for the rollout */
   /* the observations' one copy into the rollout (or the agent's own) */
   a->step_obs = record && a->ops->step_obs ? a->ops->step_obs(a) : NULL;

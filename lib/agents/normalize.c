@@ -7,6 +7,7 @@
 #include "agents/pg_agent_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 void pg__moments_init(pg__moments *m, size_t dim, double *mean, double *m2) {
   m->dim = dim;
@@ -59,13 +60,15 @@ pg_status pg__obs_norm_create(pg_agent *a) {
   a->onorm = NULL;
   if (!pg__ops_accepts(a->ops, PG_PARAM_NORM_OBS)) return PG_OK;
   size_t d = a->obs_size, head = pg__round16(sizeof(pg__obs_norm));
-  size_t bytes = head + 2 * d * sizeof(double) + (2 + PG__NORM_ROWS) * d * sizeof(float);
+  size_t bytes = head + 4 * d * sizeof(double) + (2 + PG__NORM_ROWS) * d * sizeof(float);
   pg__obs_norm *z = pg__calloc(a->ctx, 1, bytes);
   if (!z) return PG_ERR_NOMEM;
   unsigned char *p = (unsigned char *)z + head;
   z->mean = (double *)(void *)p;
   z->m2 = z->mean + d;
-  z->mean_f = (float *)(void *)(z->m2 + d);
+  z->saved_mean = z->m2 + d;
+  z->saved_m2 = z->saved_mean + d;
+  z->mean_f = (float *)(void *)(z->saved_m2 + d);
   z->scale_f = z->mean_f + d;
   z->rows = z->scale_f + d;
   pg__moments_init(&z->m, d, z->mean, z->m2);
@@ -91,6 +94,21 @@ void pg__obs_norm_merge(pg__obs_norm *z, const float *obs, size_t rows) {
     z->mean_f[j] = (float)z->mean[j];
     z->scale_f[j] = (float)(1.0 / pg__moments_std(&z->m, j));
   }
+}
+
+void pg__obs_norm_mark(pg__obs_norm *z) {
+  size_t d = z->m.dim;
+  memcpy(z->saved_mean, z->mean, d * sizeof(double));
+  memcpy(z->saved_m2, z->m2, d * sizeof(double));
+  z->saved_count = z->m.count;
+}
+
+void pg__obs_norm_undo(pg__obs_norm *z) {
+  size_t d = z->m.dim;
+  memcpy(z->mean, z->saved_mean, d * sizeof(double));
+  memcpy(z->m2, z->saved_m2, d * sizeof(double));
+  z->m.count = z->saved_count;
+  pg__obs_norm_merge(z, NULL, 0);
 }
 
 void pg__obs_norm_apply(const pg_agent *a, const float *obs, size_t rows, float *out) {

@@ -390,6 +390,7 @@ typedef struct pg__obs_norm {
   double *mean, *m2;     /* obs_size each */
   float *mean_f, *scale_f;
   float *rows;           /* PG__NORM_ROWS x obs_size of scratch */
+  double *saved_mean, *saved_m2, saved_count; /* pg__obs_norm_mark's copy */
 } pg__obs_norm;
 /* a->onorm for an algorithm that accepts PG_PARAM_NORM_OBS (else NULL):
 ** one block, at the prior (mean 0, variance 1). PG_ERR_NOMEM. */
@@ -400,6 +401,11 @@ bool pg__obs_norm_on(const pg_agent *a);
 /* Merges rows raw observations into the moments and refreshes mean_f and
 ** scale_f. */
 void pg__obs_norm_merge(pg__obs_norm *z, const float *obs, size_t rows);
+/* Keeps a copy of the moments that pg__obs_norm_undo puts back (a step
+** merges before it acts and takes the merge back when it is refused). No
+** allocation. */
+void pg__obs_norm_mark(pg__obs_norm *z);
+void pg__obs_norm_undo(pg__obs_norm *z);
 /* out = the rows observations normalized (out may equal obs). */
 void pg__obs_norm_apply(const pg_agent *a, const float *obs, size_t rows, float *out);
 /* Checkpoint body of ONRM (agent_io.c; docs/FORMAT.md) and its reader,
