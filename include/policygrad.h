@@ -537,7 +537,8 @@ PG_API pg_status pg_optim_param_from_name(const char *name,
 ** buffer). Gradients are not zeroed. *out_grad_norm (may be NULL) gets the
 ** norm before clipping. Never allocates. Errors: PG_ERR_INVALID_ARG,
 ** PG_ERR_NUMERIC (non-finite gradients, or a step that would make a
-** parameter NaN or Inf: nothing is changed, not even the clipping). */
+** parameter or one of the optimizer's statistics NaN or Inf: nothing is
+** changed, not even the clipping). */
 PG_API pg_status pg_optim_step(pg_optim *optim, double *out_grad_norm);
 
 /** Forgets the optimizer's state (moments, step count). */
@@ -1189,8 +1190,9 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
 /** Learns if the algorithm's update point has been reached (episode end for
 ** REINFORCE, every step for one-step actor-critic, every t_max steps for
 ** PAAC); *out_updated (may be NULL) is set to 1 if it did, else 0. A
-** diverging update (NaN/Inf loss or parameters) gives PG_ERR_NUMERIC and
-** leaves the parameters as they were. */
+** diverging update (NaN/Inf gradients, or a step that would make a
+** parameter or an optimizer statistic NaN/Inf) gives PG_ERR_NUMERIC and
+** leaves the parameters and the optimizers as they were. */
 PG_API pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated);
 
 /** Recurrent agents (a net with an LSTM, PG_ALGO_PAAC): resets the state

@@ -125,6 +125,46 @@ START_TEST(test_diverging_optim_step_changes_nothing) {
 }
 END_TEST
 
+/* Gradients of 1e25: RMSProp's and Adam's squared averages would overflow
+** to Inf while the parameters stay finite (the step g / sqrt(Inf) is 0).
+** Refused; the next small step equals a fresh optimizer's. */
+START_TEST(test_overflowing_optim_statistics_are_refused) {
+  pg_optim_kind kind = _i == 0 ? PG_OPTIM_RMSPROP : PG_OPTIM_ADAM;
+  pg_ctx *ctx = new_ctx();
+  pg_net *net = NULL, *ref = NULL;
+  tiny_net(ctx, false, &net);
+  tiny_net(ctx, false, &ref);
+  pg_optim *o = NULL, *ro = NULL;
+  ck_assert_int_eq(pg_optim_create(net, kind, &o), PG_OK);
+  ck_assert_int_eq(pg_optim_create(ref, kind, &ro), PG_OK);
+  size_t np = 0;
+  ck_assert_int_eq(pg_net_param_count(net, &np), PG_OK);
+  float *g = malloc(np * sizeof *g), *p1 = malloc(np * sizeof *g), *p2 = malloc(np * sizeof *g);
+  ck_assert(g && p1 && p2);
+  ck_assert_int_eq(pg_net_get_params(net, 0, np, p1), PG_OK);
+  ck_assert_int_eq(pg_net_set_params(ref, 0, np, p1), PG_OK);
+  for (size_t i = 0; i < np; i++) g[i] = 1e25f;
+  ck_assert_int_eq(pg_net_set_grads(net, 0, np, g), PG_OK);
+  ck_assert_int_eq(pg_optim_step(o, NULL), PG_ERR_NUMERIC);
+  for (size_t i = 0; i < np; i++) g[i] = 0.01f * (float)(i % 7) - 0.03f;
+  ck_assert_int_eq(pg_net_set_grads(net, 0, np, g), PG_OK);
+  ck_assert_int_eq(pg_net_set_grads(ref, 0, np, g), PG_OK);
+  ck_assert_int_eq(pg_optim_step(o, NULL), PG_OK);
+  ck_assert_int_eq(pg_optim_step(ro, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_params(net, 0, np, p1), PG_OK);
+  ck_assert_int_eq(pg_net_get_params(ref, 0, np, p2), PG_OK);
+  ck_assert(memcmp(p1, p2, np * sizeof *p1) == 0);
+  free(g);
+  free(p1);
+  free(p2);
+  pg_optim_destroy(o);
+  pg_optim_destroy(ro);
+  pg_net_destroy(net);
+  pg_net_destroy(ref);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 /* Non-finite parameters (written by the caller) or a huge observation:
 ** every act and forward path says so instead of returning garbage. */
 START_TEST(test_non_finite_outputs_are_refused) {
@@ -251,6 +291,62 @@ START_TEST(test_refused_step_changes_nothing) {
   pg_agent_destroy(fresh);
   pg_agent_destroy(ag);
   pg_net_destroy(cn);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Rewards of 1e30 without clipping: gradients whose squares overflow
+** RMSProp's and Adam's float statistics while the parameters would stay
+** finite. Each such update is refused and changes nothing, so a
+** checkpoint never holds a non-finite statistic and always loads
+** (found by fuzz_api). */
+static const pg_algorithm overflow_algos[] = {PG_ALGO_REINFORCE, PG_ALGO_PAAC, PG_ALGO_PPO,
+                                              PG_ALGO_A3C, PG_ALGO_ASYNC_N_STEP_Q};
+
+START_TEST(test_overflowing_statistics_are_refused) {
+  pg_ctx *ctx = new_ctx();
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 3, &env), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, overflow_algos[_i], env, 8, 1, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_CLIP_NORM, 0.0), PG_OK);
+  if (overflow_algos[_i] == PG_ALGO_PAAC || overflow_algos[_i] == PG_ALGO_PPO)
+    ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, 1), PG_OK);
+  float obs[4] = {0.01f, -0.02f, 0.03f, 0.01f}, act[1], rew[1] = {1e30f};
+  int refused = 0;
+  for (int t = 0; t < 300; t++) {
+    ck_assert_int_eq(pg_agent_step(a, obs, 4, NULL, 0, act, 1), PG_OK);
+    int32_t term[1] = {t % 4 == 3}, trunc[1] = {0};
+    ck_assert_int_eq(pg_agent_report(a, rew, term, trunc, 1, obs, 4), PG_OK);
+    pg_net *net = NULL;
+    size_t np = 0;
+    ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+    ck_assert_int_eq(pg_net_param_count(net, &np), PG_OK);
+    float *before = malloc(np * sizeof *before), *after = malloc(np * sizeof *after);
+    ck_assert(before && after);
+    ck_assert_int_eq(pg_net_get_params(net, 0, np, before), PG_OK);
+    int32_t updated = 0;
+    pg_status st = pg_agent_update(a, &updated);
+    if (st == PG_ERR_NUMERIC) {
+      refused++;
+      ck_assert_int_eq(pg_net_get_params(net, 0, np, after), PG_OK);
+      ck_assert(memcmp(before, after, np * sizeof *after) == 0);
+    } else {
+      ck_assert_int_eq(st, PG_OK);
+    }
+    free(before);
+    free(after);
+    size_t size = 0;
+    /* whatever happened, the checkpoint loads */
+    unsigned char *now = agent_bytes(a, &size);
+    pg_agent *b = NULL;
+    ck_assert_msg(pg_agent_load_memory(ctx, now, size, &b) == PG_OK, "%s", pg_ctx_last_error(ctx));
+    pg_agent_destroy(b);
+    free(now);
+  }
+  if (overflow_algos[_i] != PG_ALGO_PPO) ck_assert_int_gt(refused, 0); /* PPO normalizes */
+  pg_agent_destroy(a);
+  pg_env_destroy(env);
   pg_ctx_destroy(ctx);
 }
 END_TEST
@@ -599,9 +695,12 @@ Suite *robust_suite(void) {
   tcase_add_test(tc, test_rejected_terminal_report_keeps_the_episode_end);
   tcase_add_test(tc, test_learning_rate_is_bounded);
   tcase_add_test(tc, test_diverging_optim_step_changes_nothing);
+  tcase_add_loop_test(tc, test_overflowing_optim_statistics_are_refused, 0, 2);
   tcase_add_test(tc, test_non_finite_outputs_are_refused);
   tcase_add_loop_test(tc, test_refused_step_changes_nothing, 0,
                       (int)(sizeof refused_step_algos / sizeof *refused_step_algos));
+  tcase_add_loop_test(tc, test_overflowing_statistics_are_refused, 0,
+                      (int)(sizeof overflow_algos / sizeof *overflow_algos));
   tcase_add_test(tc, test_bad_argument_sweep);
   suite_add_tcase(s, tc);
   return s;

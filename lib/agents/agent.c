@@ -77,9 +77,6 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
   pg__params_defaults(ops, ctx->seed, a->param, a->user_set);
   pg__rng_seed(&a->rng, (uint64_t)a->param[PG_PARAM_SEED], 0xa9e7);
   a->dirty = true;
-  size_t np = pg__net_param_count(net);
-  a->backup = pg__malloc(ctx, np * sizeof(float));
-  if (vnet) a->vbackup = pg__malloc(ctx, pg__net_param_count(vnet) * sizeof(float));
   if (!a->discrete) {
     a->squash_bounds = pg__malloc(ctx, 2 * a->n_actions * sizeof(float));
     for (size_t i = 0; a->squash_bounds && i < a->n_actions; i++) {
@@ -87,7 +84,7 @@ static pg_status agent_new(pg_ctx *ctx, const pg__algo_ops *ops, pg_net *net, pg
       a->squash_bounds[a->n_actions + i] = 1.0f;
     }
   }
-  if (!a->backup || (vnet && !a->vbackup) || (!a->discrete && !a->squash_bounds) ||
+  if ((!a->discrete && !a->squash_bounds) ||
       pg__obs_norm_create(a) != PG_OK) {
     a->own_nets = false;
     pg_agent_destroy(a);

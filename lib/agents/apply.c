@@ -128,29 +128,20 @@ static size_t grad_blocks(pg_agent *a, float **g, size_t *n) {
   return 2;
 }
 
-/* Synchronous agents: the step is checked and undone when the parameters
-** come out non-finite. */
-static bool step_checked(pg_optim *o, pg_net *net, const float *grads, uint64_t step,
-                         float *backup) {
-  size_t np = pg__net_param_count(net);
-  float *p = pg__net_params(net);
-  memcpy(backup, p, np * sizeof(float));
-  pg__optim_apply_at(o, grads, step, NULL);
-  pg__net_params_changed(net);
-  return pg__all_finite(p, np);
-}
-
+/* Synchronous agents: both updates are tried on copies first, so that one
+** which would make a parameter or an optimizer statistic non-finite
+** changes nothing (a checkpoint then never holds a non-finite state). */
 static pg_status apply_own(pg_agent *a, const char *fn, float *const *g, uint64_t step) {
-  bool ok = step_checked(a->opt, a->net, g[0], step, a->backup);
-  if (ok && a->vnet) {
-    ok = step_checked(a->vopt, a->vnet, g[1], step, a->vbackup);
-    if (!ok) memcpy(pg__net_params(a->vnet), a->vbackup,
-                    pg__net_param_count(a->vnet) * sizeof(float));
-  }
-  if (!ok) {
-    memcpy(pg__net_params(a->net), a->backup, pg__net_param_count(a->net) * sizeof(float));
+  if (!pg__optim_trial_at(a->opt, g[0], step) ||
+      (a->vnet && !pg__optim_trial_at(a->vopt, g[1], step)))
     return pg__fail(a->ctx, PG_ERR_NUMERIC,
-                    "%s: the update diverged (non-finite parameters): parameters restored", fn);
+                    "%s: the update would make parameters or optimizer statistics NaN or Inf: "
+                    "nothing changed", fn);
+  pg__optim_apply_at(a->opt, g[0], step, NULL);
+  pg__net_params_changed(a->net);
+  if (a->vnet) {
+    pg__optim_apply_at(a->vopt, g[1], step, NULL);
+    pg__net_params_changed(a->vnet);
   }
   return PG_OK;
 }
@@ -186,7 +177,19 @@ pg_status pg__agent_apply(pg_agent *a, const char *fn, uint64_t step, double pl,
   /* Only the gradient matters: the loss is a statistic, and log pi of a
   ** sampled action whose probability underflowed is -inf while its
   ** gradient (onehot - p) is finite. */
-  if (!isfinite(pg__clip_blocks(g, n, k, pg__p(a, PG_PARAM_CLIP_NORM)))) {
+  double max_norm = pg__p(a, PG_PARAM_CLIP_NORM);
+  double norm = pg__clip_blocks(g, n, k, max_norm);
+  /* A shared update is not tried on copies (workers race on it); a norm
+  ** below 1e18 keeps every squared element, and so RMSProp's and Adam's
+  ** statistics, finite in float. */
+  double applied = max_norm > 0.0 && norm > max_norm ? max_norm : norm;
+  if (shared && isfinite(norm) && applied >= 1e18) {
+    pg__agent_pull_params(a);
+    return pg__fail(a->ctx, PG_ERR_NUMERIC,
+                    "%s: gradient norm %g would overflow the optimizer's statistics: update "
+                    "skipped, shared parameters unchanged", fn, norm);
+  }
+  if (!isfinite(norm)) {
     pg__agent_pull_params(a);
     return pg__fail(a->ctx, PG_ERR_NUMERIC,
                     shared ? "%s: non-finite gradient: update skipped, shared parameters unchanged"

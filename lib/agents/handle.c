@@ -80,8 +80,6 @@ static void destroy_now(pg_agent *agent) {
   pg__free(ctx, agent->pend_logp);
   pg__free(ctx, agent->ep_return);
   pg__free(ctx, agent->ep_length);
-  pg__free(ctx, agent->backup);
-  pg__free(ctx, agent->vbackup);
   pg__obs_norm_free(agent);
   pg__free(ctx, agent);
   pg__ctx_release(ctx);

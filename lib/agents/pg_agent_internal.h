@@ -213,8 +213,6 @@ struct pg_agent {
   bool step_cache;
   size_t step_row0;
   uint64_t step_stamp0, step_stamp;
-  float *backup;      /* param backup for a diverging update */
-  float *vbackup;
   void *algo;         /* the algorithm's own state */
   /* pg_agent_act on a recurrent net: one sequence of its own, apart from
   ** the slots' (a policy of `net`, its parameters re-copied before each

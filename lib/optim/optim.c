@@ -286,10 +286,10 @@ static void step_range(pg_optim *o, const double *hp, float lr, uint64_t t, cons
              o->s2 ? o->s2 + i0 : NULL);
 }
 
-/* Whether the update would leave the parameters finite: each stripe is
-** stepped on a copy on the stack (no allocation), the block is untouched.
-** pg_optim_step runs this before the real update so that a diverging step
-** changes nothing. */
+/* Whether the update would leave the parameters and the optimizer's state
+** finite: each stripe is stepped on a copy on the stack (no allocation),
+** the block is untouched. Run before the real update so that a diverging
+** step changes nothing. Not for Hogwild mode. */
 static bool step_stays_finite(pg_optim *o, const double *hp, float lr, uint64_t t,
                               const float *g, float clip) {
   float p[STRIPE], s1[STRIPE], s2[STRIPE], gs[STRIPE];
@@ -304,9 +304,19 @@ static bool step_stays_finite(pg_optim *o, const double *hp, float lr, uint64_t 
     if (o->s2) memcpy(s2, o->s2 + i0, m * sizeof *s2);
     stripe_lock_give(&o->stripe[k]);
     step_block(o->kind, hp, lr, t, gs, m, p, s1, o->s2 ? s2 : NULL);
-    ok = pg__all_finite(p, m);
+    ok = pg__all_finite(p, m) && pg__all_finite(s1, m) && (!o->s2 || pg__all_finite(s2, m));
   }
   return ok;
+}
+
+bool pg__optim_trial_at(pg_optim *opt, const float *grads, uint64_t step) {
+  double hp[PG_OPTIM_CLIP_NORM + 1];
+  pthread_mutex_lock(opt->mu);
+  memcpy(hp, opt->hp, sizeof hp);
+  double lr = pg__lr_schedule(hp[PG_OPTIM_LR], opt->anneal_steps, step);
+  uint64_t t = opt->kind == PG_OPTIM_ADAM ? opt->t + 1 : 0;
+  pthread_mutex_unlock(opt->mu);
+  return step_stays_finite(opt, hp, (float)lr, t, grads, 1.0f);
 }
 
 static inline uint32_t f2u(float f) {

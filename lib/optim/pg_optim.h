@@ -104,6 +104,10 @@ double pg__optim_lr_at(pg_optim *opt, uint64_t step);
 ** check for NaN. */
 void pg__optim_apply_at(pg_optim *opt, const float *grads, uint64_t step,
                         float *dst);
+/* Whether pg__optim_apply_at(opt, grads, step, ...) would leave the
+** parameters and the optimizer's statistics finite; the update runs on
+** copies on the stack, the block is untouched. Not in Hogwild mode. */
+bool pg__optim_trial_at(pg_optim *opt, const float *grads, uint64_t step);
 /* The same at the base rate, clipping grads in place first when
 ** PG_OPTIM_CLIP_NORM > 0 (outside the lock). Returns the norm before
 ** clipping, or -1 when CLIP_NORM is 0 (the norm is then not computed). */
