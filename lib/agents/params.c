@@ -215,8 +215,12 @@ static void apply_live(pg_agent *a, const pinfo *pi) {
   if (pi->p == PG_PARAM_SEED) pg__rng_seed(&a->rng, (uint64_t)pg__p(a, pi->p), 0xa9e7);
   /* before the first step the optimizer set-up applies it (apply.c) */
   if (pi->p == PG_PARAM_LOG_STD_INIT && a->opt) pg__agent_set_log_std(a, pg__p(a, pi->p));
-  if (a->opt && pi->comp == C_OPTIMIZER && !pi->structural)
-    (void)pg__agent_setup_optim(a, "pg_agent_set_param");
+  /* hyperparameters go to the live optimizers; after a change of the
+  ** optimizer's kind (structural) the next step's set-up makes new ones,
+  ** so nothing here allocates or can fail */
+  if (a->opt && pi->comp == C_OPTIMIZER && !pi->structural &&
+      a->opt_kind == (int)pg__p(a, PG_PARAM_OPTIMIZER))
+    pg__agent_commit_optim(a, NULL, NULL);
 }
 
 pg_status pg_agent_set_param(pg_agent *agent, pg_param param, double value) {
