@@ -7,7 +7,8 @@
 ** CartPole learning run, threaded env stepping giving the same agent as one thread, and GAE(lambda)
 ** for PAAC (lambda = 1 is the n-step return, bit for bit), the Gaussian
 ** spread's controls (log_std_init / _max), and the host-driven loop with
-** masks and observation normalization. PPO's exact resume
+** masks and observation normalization (the rollout's rows, bootstrap rows
+** and acting-time log-probabilities under moving statistics). PPO's exact resume
 ** and its exported policy: tests/check_io_agent.c. */
 #include "testutil.h"
 
@@ -343,6 +344,65 @@ START_TEST(test_host_loop_masked_normalized) {
 }
 END_TEST
 
+/* With norm_obs, the rollout keeps each step's rows normalized with the
+** statistics it acted with (merged before acting, moving every step), the
+** bootstrap rows (a truncated slot's, the last step's next_obs) with that
+** step's statistics too, and the acting-time log-probabilities and values
+** are those of the stored rows: the first minibatch's ratio is exactly 1. */
+START_TEST(test_normalized_rows_are_acting_time_rows) {
+  enum { N = 3, T = 6, TRUNC_STEP = 2, TRUNC_SLOT = 1 };
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_ctx_set_seed(ctx, 5), PG_OK);
+  pg_net *net = small_net(ctx, 0);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PPO, net, NULL, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NORM_OBS, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_ENVS, N), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_T_MAX, T), PG_OK);
+  const float clip = (float)pg__p(a, PG_PARAM_OBS_CLIP);
+  float obs[N * OBS], next[N * OBS], act[N], rew[N] = {0}, want[N * OBS];
+  float mean[T][OBS], scale[T][OBS];
+  int32_t term[N] = {0}, trunc[N];
+  uint64_t rng = 99;
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < N * OBS; i++) {
+      obs[i] = (float)(100.0 + 20.0 * lcg_uniform(&rng));
+      next[i] = obs[i] + 5.0f;
+    }
+    ck_assert_int_eq(pg_agent_step(a, obs, N * OBS, NULL, 0, act, N), PG_OK);
+    const pg__rollout *rb = a->algo; /* the first member of PPO's state */
+    memcpy(mean[t], a->onorm->mean_f, sizeof mean[t]);
+    memcpy(scale[t], a->onorm->scale_f, sizeof scale[t]);
+    pg__obs_normalize(mean[t], scale[t], clip, obs, N, OBS, want);
+    ck_assert(memcmp(rb->obs + (size_t)t * N * OBS, want, sizeof want) == 0);
+    for (int i = 0; i < N; i++) trunc[i] = t == TRUNC_STEP && i == TRUNC_SLOT;
+    ck_assert_int_eq(pg_agent_report(a, rew, term, trunc, N, next, N * OBS), PG_OK);
+    pg__obs_normalize(mean[t], scale[t], clip, next, N, OBS, want);
+    if (t == TRUNC_STEP) {
+      ck_assert_uint_eq(rb->n_trunc, 1);
+      ck_assert(memcmp(rb->boot_obs + N * OBS, want + TRUNC_SLOT * OBS, OBS * sizeof(float)) == 0);
+    }
+    if (t == T - 1) ck_assert(memcmp(rb->boot_obs, want, sizeof want) == 0);
+  }
+  /* the statistics moved: the first rows differ from the last step's normalization */
+  ck_assert(memcmp(mean[0], mean[T - 1], sizeof mean[0]) != 0);
+  const pg__rollout *rb = a->algo;
+  pg__net_out o;
+  pg__net_forward(a->net, rb->obs, (size_t)N * T, NULL, &o);
+  for (size_t r = 0; r < (size_t)N * T; r++) {
+    ck_assert_float_eq_tol(pg__agent_row_log_prob(a, &o, r, rb->act + r), rb->logp[r], 1e-6);
+    ck_assert_float_eq_tol(o.value[r], rb->value[r], 1e-6);
+  }
+  int32_t up = 0;
+  ck_assert_int_eq(pg_agent_update(a, &up), PG_OK);
+  ck_assert_int_eq(up, 1);
+  pg_agent_destroy(a);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ppo");
   TCase *tc = tcase_create("ppo");
@@ -353,6 +413,7 @@ int main(void) {
   tcase_add_test(tc, test_threads_same_result);
   tcase_add_loop_test(tc, test_log_std_controls, 0, 2);
   tcase_add_test(tc, test_host_loop_masked_normalized);
+  tcase_add_test(tc, test_normalized_rows_are_acting_time_rows);
   suite_add_tcase(s, tc);
   return pg_test_run_suite(s);
 }
