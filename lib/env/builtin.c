@@ -51,7 +51,7 @@ static int builtin_create(void *factory_user, int32_t index, uint64_t seed, void
   return *out ? 0 : 1;
 }
 
-bool pg__builtin_set_bytes(void *user, bool bytes) {
+static bool builtin_set_bytes(void *user, bool bytes) {
   pg__builtin_head *h = user;
   if (!h->spec->obs_c) return !bytes; /* vector tasks: floats only */
   h->bytes = bytes;
@@ -66,6 +66,7 @@ static int builtin_close(void *user) {
 
 static void apply_spec(pg_env *env, const pg__builtin_spec *spec, uint64_t seed) {
   env->builtin = 1;
+  env->builtin_set_bytes = builtin_set_bytes;
   env->obs_h = spec->obs_h;
   env->obs_w = spec->obs_w;
   env->obs_c = spec->obs_c;

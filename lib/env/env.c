@@ -122,6 +122,7 @@ static void copy_spaces(pg_env *dst, const pg_env *src) {
   dst->dtype = src->dtype;
   dst->max_steps = src->max_steps;
   dst->builtin = src->builtin;
+  dst->builtin_set_bytes = src->builtin_set_bytes;
   dst->wrapper = src->wrapper;
   memcpy(dst->name, src->name, sizeof dst->name);
   if (src->kind == PG_ACTION_CONTINUOUS) {
@@ -207,7 +208,7 @@ pg_status pg_env_set_observation_dtype(pg_env *env, pg_obs_dtype dtype) {
                     env->name);
   pg_status st = require_fresh(env, fn);
   if (st != PG_OK || dtype == env->dtype) return st;
-  if (env->builtin && !pg__builtin_set_bytes(env->user, dtype == PG_OBS_UINT8))
+  if (env->builtin && !env->builtin_set_bytes(env->user, dtype == PG_OBS_UINT8))
     return pg__fail(env->ctx, PG_ERR_UNSUPPORTED,
                     "%s: the built-in '%s' is not a pixel game: its observation is floats", fn,
                     env->name);

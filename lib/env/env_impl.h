@@ -29,6 +29,9 @@ struct pg_env {
   void *user;            /* closed with vt.close on destroy */
   pg__env_shared_refs *shared_refs; /* NULL without vt.release */
   int builtin;           /* 1 for built-ins: a failing create means NOMEM */
+  /* Built-ins (builtin.c): whether the task under user can draw bytes (the
+  ** pixel games); if so it draws bytes (or floats) from now on. */
+  bool (*builtin_set_bytes)(void *user, bool bytes);
   int wrapper;           /* 1 for wrappers (wrap.c): user is a pg__env_wrap */
   int wrapped;           /* 1 once a wrapper owns this env (wrap.c) */
   char name[PG__ENV_NAME_MAX];
@@ -75,9 +78,6 @@ static inline size_t pg__env_obs_elem(const pg_env *env) {
 ** bytes (the _u8 functions). */
 pg_status pg__env_check_bytes(const pg_env *env, const char *fn);
 
-/* Built-in tasks (builtin.c): whether the task under user can draw bytes
-** (the pixel games); if so, it draws bytes (or floats) from now on. */
-bool pg__builtin_set_bytes(void *user, bool bytes);
 
 /* ---- wrappers: an env made from an env (wrap.c, wrap_*.c) ---------------
 ** A wrapper env's user pointer is a pg__env_wrap followed by the wrapper's
