@@ -1044,6 +1044,9 @@ function Env:set_observation_dtype(dtype)
   local dtypes = { float32 = C.PG_OBS_FLOAT32, uint8 = C.PG_OBS_UINT8 }
   local d = dtypes[dtype]
   if not d then argerror(C.PG_ERR_INVALID_ARG, "Env:set_observation_dtype: 'float32' or 'uint8'") end
+  if self.is_lua and dtype ~= "float32" then
+    argerror(C.PG_ERR_UNSUPPORTED, "Env:set_observation_dtype: a Lua environment's callbacks write floats")
+  end
   check(C.pg_env_set_observation_dtype(self:p(), d), self.ctx)
 end
 function Env:observation_dtype()

@@ -1525,6 +1525,7 @@ class Env(_Handle):
                 _INSTANCES.pop(key, None)  # not taken over on failure
             _check(st, ctx)
         self = cls(ctx, out.value)
+        self._python_callbacks = True
         if not discrete and low is not None:
             self.set_action_bounds(low, high)
         if max_episode_steps:
@@ -1579,6 +1580,9 @@ class Env(_Handle):
         """'float32' or 'uint8' (or PG_OBS_FLOAT32 / PG_OBS_UINT8), before
         the first reset: with 'uint8' reset_u8/step_u8 return bytes and
         reset/step floats of byte / 255. A Python callback env stays floats."""
+        if getattr(self, "_python_callbacks", False) and _dtype(dtype) != PG_OBS_FLOAT32:
+            raise PolicygradError(PG_ERR_UNSUPPORTED, "Env.set_observation_dtype: a Python "
+                                  "environment's callbacks write floats")
         _check(lib.pg_env_set_observation_dtype(self._p, _dtype(dtype)), self._ctx)
 
     @property

@@ -340,6 +340,8 @@ test("byte observations", function()
   expect_error(function() b:set_observation_dtype("int8") end, "'float32' or 'uint8'")
   b:set_observation_dtype("uint8")
   assert(b:observation_dtype() == "uint8")
+  expect_error(function() corridor_env(ctx):set_observation_dtype("uint8") end,
+               "callbacks write floats")
   local ob, of = b:reset_u8(), f:reset()
   assert(type(ob) == "string" and #ob == 50)
   for i = 1, 50 do assert(ob:byte(i) == math.floor(of[i] * 255 + 0.5)) end

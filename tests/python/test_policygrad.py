@@ -382,6 +382,11 @@ class Training(unittest.TestCase):
             self.assertEqual(e.exception.status, pg.PG_ERR_INVALID_ARG)
             b.set_observation_dtype("uint8")
             self.assertEqual(b.observation_dtype, "uint8")
+            py = corridor_env(ctx)
+            with self.assertRaises(pg.PolicygradError) as e:
+                py.set_observation_dtype("uint8")
+            self.assertEqual(e.exception.status, pg.PG_ERR_UNSUPPORTED)
+            py.close()
             ob, of = b.reset_u8(), f.reset()
             self.assertIsInstance(ob, bytes)
             self.assertEqual(list(ob), [int(v * 255 + 0.5) for v in of])
