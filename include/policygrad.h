@@ -692,6 +692,31 @@ PG_API void pg_env_destroy(pg_env *env);
 PG_API pg_status pg_env_set_observation_image(pg_env *env, int32_t h,
                                               int32_t w, int32_t c);
 
+/** Element types of an observation. Numbers are ABI. */
+typedef enum pg_obs_dtype {
+  PG_OBS_FLOAT32 = 0, /**< floats (the default) */
+  PG_OBS_UINT8 = 1,   /**< bytes 0..255 (pixels); a float reader sees byte / 255 */
+  PG_OBS_DTYPE_FORCE_INT = 0x7fffffff
+} pg_obs_dtype;
+
+/** Declares the element type of the observation (before the first reset).
+** With PG_OBS_UINT8 the reset and step callbacks write obs_size bytes
+** (0..255) where their `obs` argument points (cast it to uint8_t *; the
+** float pointer type stays for ABI reasons), the library keeps bytes, pg_env_reset_u8 / pg_env_step_u8
+** and pg_vec_env_reset_u8 / pg_vec_env_step_u8 hand them on unchanged, and
+** the float functions (pg_env_reset, pg_env_step, pg_vec_env_*, the agents'
+** loops) give each byte b as (float)b * (1.0f / 255.0f), the scaling of
+** pg_policy_act_u8. The built-in pixel games (Catch, Bounce, Dodge) then
+** draw a cell of value v as the byte v * 255 rounded (0.5 becomes 128).
+** Clones and wrappers take the dtype of the env they are made from.
+** Errors: PG_ERR_INVALID_ARG (unknown dtype), PG_ERR_UNSUPPORTED (a wrapper,
+** or a built-in task that is not a pixel game), PG_ERR_BAD_STATE (after
+** the first reset). Since 0.2.0. */
+PG_API pg_status pg_env_set_observation_dtype(pg_env *env, pg_obs_dtype dtype);
+/** The observation's element type (PG_OBS_FLOAT32 unless declared). */
+PG_API pg_status pg_env_get_observation_dtype(const pg_env *env,
+                                              pg_obs_dtype *out_dtype);
+
 /** Bounds of a continuous action: len = the action dimension, each low[i] <
 ** high[i], all finite. Actions are clipped to them before step sees them.
 ** Errors: PG_ERR_UNSUPPORTED (discrete), PG_ERR_SHAPE, PG_ERR_NUMERIC,
@@ -755,6 +780,18 @@ PG_API pg_status pg_env_step(pg_env *env, const float *action,
                              size_t action_len, float *obs, size_t obs_len,
                              float *reward, int32_t *terminated,
                              int32_t *truncated);
+
+/** pg_env_reset and pg_env_step for an env that declares PG_OBS_UINT8:
+** obs receives obs_len = obs size bytes, as the callbacks wrote them.
+** Errors: those of pg_env_reset / pg_env_step, and PG_ERR_UNSUPPORTED for
+** an env with float observations (nothing happens). Since 0.2.0.
+** @{ */
+PG_API pg_status pg_env_reset_u8(pg_env *env, uint8_t *obs, size_t obs_len);
+PG_API pg_status pg_env_step_u8(pg_env *env, const float *action,
+                                size_t action_len, uint8_t *obs, size_t obs_len,
+                                float *reward, int32_t *terminated,
+                                int32_t *truncated);
+/** @} */
 
 /** Episode statistics (any pointer may be NULL): the running episode's
 ** return and length, the number of finished episodes (ended by terminated
@@ -856,6 +893,20 @@ PG_API pg_status pg_vec_env_step(pg_vec_env *vec, const float *actions,
                                  size_t obs_len, float *rewards,
                                  int32_t *terminated, int32_t *truncated,
                                  float *final_obs);
+
+/** pg_vec_env_reset and pg_vec_env_step for an env that declares
+** PG_OBS_UINT8: obs (and final_obs, may be NULL) hold n rows of obs size
+** bytes. No allocation. Errors: as the float functions, and
+** PG_ERR_UNSUPPORTED for float observations. Since 0.2.0.
+** @{ */
+PG_API pg_status pg_vec_env_reset_u8(pg_vec_env *vec, uint8_t *obs,
+                                     size_t obs_len);
+PG_API pg_status pg_vec_env_step_u8(pg_vec_env *vec, const float *actions,
+                                    size_t actions_len, uint8_t *obs,
+                                    size_t obs_len, float *rewards,
+                                    int32_t *terminated, int32_t *truncated,
+                                    uint8_t *final_obs);
+/** @} */
 
 /** Masks for the next step: n rows of n_actions bytes (discrete only). */
 PG_API pg_status pg_vec_env_get_action_mask(const pg_vec_env *vec,
@@ -1186,6 +1237,28 @@ PG_API pg_status pg_agent_report(pg_agent *agent, const float *rewards,
                                  const int32_t *terminated,
                                  const int32_t *truncated, size_t n,
                                  const float *next_obs, size_t next_obs_len);
+
+/** pg_agent_step and pg_agent_report on byte observations (obs_len and
+** next_obs_len = n*obs_size bytes): each byte b is learned and acted on as
+** (float)b * (1.0f / 255.0f), what an env of PG_OBS_UINT8 gives a float
+** reader, so a byte host trains exactly as a float host of the same
+** values; observation normalization (PG_PARAM_NORM_OBS) applies after that
+** scaling. Steps and reports of either kind may be mixed. The agent keeps
+** its rollout in floats; the first byte call for a number of slots
+** allocates the scaled rows (PG_ERR_NOMEM, nothing changed), later calls
+** allocate nothing. Errors, threads and ownership: as pg_agent_step /
+** pg_agent_report. Since 0.2.0.
+** @{ */
+PG_API pg_status pg_agent_step_u8(pg_agent *agent, const uint8_t *obs,
+                                  size_t obs_len, const uint8_t *mask,
+                                  size_t mask_len, float *actions,
+                                  size_t actions_len);
+PG_API pg_status pg_agent_report_u8(pg_agent *agent, const float *rewards,
+                                    const int32_t *terminated,
+                                    const int32_t *truncated, size_t n,
+                                    const uint8_t *next_obs,
+                                    size_t next_obs_len);
+/** @} */
 
 /** Learns if the algorithm's update point has been reached (episode end for
 ** REINFORCE, every step for one-step actor-critic, every t_max steps for

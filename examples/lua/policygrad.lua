@@ -338,6 +338,34 @@ local function floats_in(t, n, what)
   return buf, #flat
 end
 
+-- Byte observations in: a Lua string, a table of integers in [0, 255], or
+-- uint8_t cdata (a pointer or array of n bytes, n = the expected length).
+-- Returns the pointer and the number of bytes; anything else (a float
+-- array, a table with a value that is not a byte) is PG_ERR_INVALID_ARG.
+local function bytes_in(t, n, what)
+  if type(t) == "string" then return ffi.cast("const uint8_t*", t), #t end
+  if type(t) == "cdata" then
+    local ct = tostring(ffi.typeof(t))
+    if not (ct:find("unsigned char", 1, true) or ct:find("uint8_t", 1, true)) then
+      argerror(C.PG_ERR_INVALID_ARG, what .. ": cdata must be uint8_t bytes, got " .. ct)
+    end
+    return t, n
+  end
+  if type(t) ~= "table" then
+    argerror(C.PG_ERR_INVALID_ARG, what .. " must be a string or a table of bytes, got " .. type(t))
+  end
+  local flat = flatten(t)
+  local buf = u8_arr(math.max(1, #flat))
+  for i = 1, #flat do
+    local b = flat[i]
+    if type(b) ~= "number" or b ~= math.floor(b) or b < 0 or b > 255 then
+      argerror(C.PG_ERR_INVALID_ARG, what .. "[" .. i .. "] is not a byte (0..255)")
+    end
+    buf[i - 1] = b
+  end
+  return buf, #flat
+end
+
 local function ints_in(t, n, what, ctype)
   local flat = flatten(t)
   if #flat ~= n then
@@ -1010,6 +1038,22 @@ end
 function Env:set_observation_image(h, w, c)
   check(C.pg_env_set_observation_image(self:p(), h, w, c), self.ctx)
 end
+--- "float32" or "uint8", before the first reset: a "uint8" env gives bytes
+--- to reset_u8 / step_u8 (Lua strings) and byte / 255 to reset / step.
+function Env:set_observation_dtype(dtype)
+  local dtypes = { float32 = C.PG_OBS_FLOAT32, uint8 = C.PG_OBS_UINT8 }
+  local d = dtypes[dtype]
+  if not d then argerror(C.PG_ERR_INVALID_ARG, "Env:set_observation_dtype: 'float32' or 'uint8'") end
+  if self.is_lua and dtype ~= "float32" then
+    argerror(C.PG_ERR_UNSUPPORTED, "Env:set_observation_dtype: a Lua environment's callbacks write floats")
+  end
+  check(C.pg_env_set_observation_dtype(self:p(), d), self.ctx)
+end
+function Env:observation_dtype()
+  local v = ffi.new("pg_obs_dtype[1]")
+  check(C.pg_env_get_observation_dtype(self:p(), v), self.ctx)
+  return v[0] == C.PG_OBS_UINT8 and "uint8" or "float32"
+end
 function Env:observation_image()
   local h, w, c = ffi.new("int32_t[1]"), ffi.new("int32_t[1]"), ffi.new("int32_t[1]")
   check(C.pg_env_get_observation_image(self:p(), h, w, c), self.ctx)
@@ -1054,6 +1098,21 @@ Env.step = nojit(function(self, action)
   return table_out(obs, self.observation_size), r[0], te[0] ~= 0, tr[0] ~= 0
 end)
 
+--- reset for a "uint8" env: the observation as a Lua string of bytes.
+Env.reset_u8 = nojit(function(self)
+  local obs = u8_arr(self.observation_size)
+  check(C.pg_env_reset_u8(self:p(), obs, self.observation_size), self.ctx)
+  return ffi.string(obs, self.observation_size)
+end)
+--- step for a "uint8" env: -> obs (a string of bytes), reward, terminated, truncated
+Env.step_u8 = nojit(function(self, action)
+  local a = floats_in(action, self.action_len, "action")
+  local obs = u8_arr(self.observation_size)
+  local r, te, tr = ffi.new("float[1]"), ffi.new("int32_t[1]"), ffi.new("int32_t[1]")
+  check(C.pg_env_step_u8(self:p(), a, self.action_len, obs, self.observation_size, r, te, tr), self.ctx)
+  return ffi.string(obs, self.observation_size), r[0], te[0] ~= 0, tr[0] ~= 0
+end)
+
 function Env:episode_stats()
   local ret, len, eps = ffi.new("double[1]"), ffi.new("uint64_t[1]"), ffi.new("uint64_t[1]")
   local lret, llen = ffi.new("double[1]"), ffi.new("uint64_t[1]")
@@ -1096,6 +1155,25 @@ VecEnv.step = nojit(function(self, actions)
   local tt, tu = {}, {}
   for i = 1, n do tt[i] = te[i - 1] ~= 0 tu[i] = tr[i - 1] ~= 0 end
   return table_out(obs, n * os_, n), table_out(rew, n), tt, tu, table_out(fin, n * os_, n)
+end)
+--- reset for a "uint8" env: the n rows as one string of bytes.
+VecEnv.reset_u8 = nojit(function(self)
+  local len = self.n * self.observation_size
+  local obs = u8_arr(len)
+  check(C.pg_vec_env_reset_u8(self:p(), obs, len), self.ctx)
+  return ffi.string(obs, len)
+end)
+--- step for a "uint8" env: -> obs, rewards, terminated, truncated, final_obs
+--- (obs and final_obs: strings of n rows of bytes)
+VecEnv.step_u8 = nojit(function(self, actions)
+  local n, os_ = self.n, self.observation_size
+  local a = floats_in(actions, n * self.action_len, "actions")
+  local obs, fin = u8_arr(n * os_), u8_arr(n * os_)
+  local rew, te, tr = float_arr(n), i32_arr(n), i32_arr(n)
+  check(C.pg_vec_env_step_u8(self:p(), a, n * self.action_len, obs, n * os_, rew, te, tr, fin), self.ctx)
+  local tt, tu = {}, {}
+  for i = 1, n do tt[i] = te[i - 1] ~= 0 tu[i] = tr[i - 1] ~= 0 end
+  return ffi.string(obs, n * os_), table_out(rew, n), tt, tu, ffi.string(fin, n * os_)
 end)
 function VecEnv:action_masks()
   local len = self.n * self.action_n
@@ -1332,14 +1410,12 @@ local function ints_len(t, ctype)
   local f = flatten(t)
   return ints_in(f, #f, "array", ctype), #f
 end
---- Actions of every slot: a table of 0-based integers (discrete) or of rows.
-function Agent:step(obs, mask)
-  local n = slots(self)
-  local o, olen = floats_len(obs, n * self.observation_size)
+-- pg_agent_step or pg_agent_step_u8 on the prepared obs.
+local function agent_step(self, step_fn, o, olen, mask, n)
   local m, mlen = nil, 0
   if mask then m, mlen = ints_len(mask, u8_arr) end
   local out = float_arr(n * self.action_len)
-  acheck(self, C.pg_agent_step(self:p(), o, olen, m, mlen, out, n * self.action_len))
+  acheck(self, step_fn(self:p(), o, olen, m, mlen, out, n * self.action_len))
   if self.discrete then
     local t = {}
     for i = 1, n do t[i] = math.floor(out[i - 1]) end
@@ -1347,18 +1423,40 @@ function Agent:step(obs, mask)
   end
   return table_out(out, n * self.action_len, n)
 end
---- rewards, terminated and truncated: one per slot; next_obs: a row per slot.
-function Agent:report(rewards, terminated, truncated, next_obs)
+--- Actions of every slot: a table of 0-based integers (discrete) or of rows.
+function Agent:step(obs, mask)
   local n = slots(self)
-  local r, rlen = floats_len(rewards, n)
+  local o, olen = floats_len(obs, n * self.observation_size)
+  return agent_step(self, C.pg_agent_step, o, olen, mask, n)
+end
+--- step on bytes (a string, a table of bytes or uint8_t cdata of a row per
+--- slot), each byte learned as byte / 255.
+function Agent:step_u8(obs, mask)
+  local n = slots(self)
+  local o, olen = bytes_in(obs, n * self.observation_size, "Agent:step_u8: obs")
+  return agent_step(self, C.pg_agent_step_u8, o, olen, mask, n)
+end
+local function report_flags(self, rewards, terminated, truncated, fn)
+  local r, rlen = floats_len(rewards, slots(self))
   local te, telen = ints_len(terminated)
   local tr, trlen = ints_len(truncated)
   if rlen ~= telen or rlen ~= trlen then
-    argerror(C.PG_ERR_SHAPE, "pg_agent_report: " .. rlen .. " rewards, " .. telen ..
+    argerror(C.PG_ERR_SHAPE, fn .. ": " .. rlen .. " rewards, " .. telen ..
              " terminated and " .. trlen .. " truncated flags: one of each per slot")
   end
-  local o, olen = floats_len(next_obs, n * self.observation_size)
+  return r, te, tr, rlen
+end
+--- rewards, terminated and truncated: one per slot; next_obs: a row per slot.
+function Agent:report(rewards, terminated, truncated, next_obs)
+  local r, te, tr, rlen = report_flags(self, rewards, terminated, truncated, "pg_agent_report")
+  local o, olen = floats_len(next_obs, slots(self) * self.observation_size)
   acheck(self, C.pg_agent_report(self:p(), r, te, tr, rlen, o, olen))
+end
+--- report with next_obs as bytes (as step_u8's obs).
+function Agent:report_u8(rewards, terminated, truncated, next_obs)
+  local r, te, tr, rlen = report_flags(self, rewards, terminated, truncated, "pg_agent_report_u8")
+  local o, olen = bytes_in(next_obs, slots(self) * self.observation_size, "Agent:report_u8: next_obs")
+  acheck(self, C.pg_agent_report_u8(self:p(), r, te, tr, rlen, o, olen))
 end
 function Agent:update()
   local u = ffi.new("int32_t[1]")
@@ -1594,23 +1692,7 @@ end
 --- As act for a byte observation (each byte b fed as b / 255): a Lua string
 --- of observation_size bytes, or a table of integers in [0, 255].
 function PolicySession:act_u8(obs, mask, deterministic)
-  local o, n
-  if type(obs) == "string" then
-    o, n = ffi.cast("const uint8_t*", obs), #obs
-  elseif type(obs) == "table" then
-    local flat = flatten(obs)
-    n = #flat
-    o = u8_arr(math.max(1, n))
-    for i = 1, n do
-      local b = flat[i]
-      if type(b) ~= "number" or b ~= math.floor(b) or b < 0 or b > 255 then
-        argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs[" .. i .. "] is not a byte (0..255)")
-      end
-      o[i - 1] = b
-    end
-  else
-    argerror(C.PG_ERR_INVALID_ARG, "PolicySession:act_u8: obs must be a string or a table of bytes, got " .. type(obs))
-  end
+  local o, n = bytes_in(obs, self.policy.observation_size, "PolicySession:act_u8: obs")
   return session_act(self, C.pg_policy_act_u8, o, n, mask, deterministic)
 end
 

@@ -113,6 +113,8 @@ char* pg_env_builtin_name(int32_t)
 pg_status pg_env_clone(pg_env*, int32_t, uint64_t, pg_env**)
 void pg_env_destroy(pg_env*)
 pg_status pg_env_set_observation_image(pg_env*, int32_t, int32_t, int32_t)
+pg_status pg_env_set_observation_dtype(pg_env*, pg_obs_dtype)
+pg_status pg_env_get_observation_dtype(pg_env*, pg_obs_dtype*)
 pg_status pg_env_set_action_bounds(pg_env*, float*, float*, size_t)
 pg_status pg_env_set_max_episode_steps(pg_env*, uint64_t)
 pg_status pg_env_get_max_episode_steps(pg_env*, uint64_t*)
@@ -128,12 +130,16 @@ pg_status pg_env_wrap_action_repeat(pg_env*, int32_t, pg_env**)
 pg_status pg_env_wrap_grayscale_resize(pg_env*, int32_t, int32_t, pg_resample, pg_env**)
 pg_status pg_env_reset(pg_env*, float*, size_t)
 pg_status pg_env_step(pg_env*, float*, size_t, float*, size_t, float*, int32_t*, int32_t*)
+pg_status pg_env_reset_u8(pg_env*, uint8_t*, size_t)
+pg_status pg_env_step_u8(pg_env*, float*, size_t, uint8_t*, size_t, float*, int32_t*, int32_t*)
 pg_status pg_env_get_episode_stats(pg_env*, double*, uint64_t*, uint64_t*, double*, uint64_t*)
 pg_status pg_vec_env_create(pg_env*, int32_t, int32_t, uint64_t, pg_vec_env**)
 void pg_vec_env_destroy(pg_vec_env*)
 pg_status pg_vec_env_get_size(pg_vec_env*, int32_t*)
 pg_status pg_vec_env_reset(pg_vec_env*, float*, size_t)
 pg_status pg_vec_env_step(pg_vec_env*, float*, size_t, float*, size_t, float*, int32_t*, int32_t*, float*)
+pg_status pg_vec_env_reset_u8(pg_vec_env*, uint8_t*, size_t)
+pg_status pg_vec_env_step_u8(pg_vec_env*, float*, size_t, uint8_t*, size_t, float*, int32_t*, int32_t*, uint8_t*)
 pg_status pg_vec_env_get_action_mask(pg_vec_env*, uint8_t*, size_t)
 pg_status pg_vec_env_get_episode_stats(pg_vec_env*, int32_t, double*, uint64_t*, uint64_t*, double*, uint64_t*)
 char* pg_algorithm_name(pg_algorithm)
@@ -158,6 +164,8 @@ pg_status pg_agent_get_net(pg_agent*, int32_t, pg_net**)
 pg_status pg_agent_set_grad_reduce(pg_agent*, pg_grad_reduce_fn, void*)
 pg_status pg_agent_step(pg_agent*, float*, size_t, uint8_t*, size_t, float*, size_t)
 pg_status pg_agent_report(pg_agent*, float*, int32_t*, int32_t*, size_t, float*, size_t)
+pg_status pg_agent_step_u8(pg_agent*, uint8_t*, size_t, uint8_t*, size_t, float*, size_t)
+pg_status pg_agent_report_u8(pg_agent*, float*, int32_t*, int32_t*, size_t, uint8_t*, size_t)
 pg_status pg_agent_update(pg_agent*, int32_t*)
 pg_status pg_agent_reset_state(pg_agent*, size_t)
 pg_status pg_agent_reset_act_state(pg_agent*)
@@ -271,6 +279,8 @@ PG_TRUNK_NATURE = 2
 PG_TRUNK_SMALL = 3
 PG_RESAMPLE_AREA = 1
 PG_RESAMPLE_BILINEAR = 2
+PG_OBS_FLOAT32 = 0
+PG_OBS_UINT8 = 1
 PG_PARAM_GAMMA = 1
 PG_PARAM_LR = 2
 PG_PARAM_VALUE_LR = 3
@@ -323,7 +333,7 @@ PG_STAT_LEARNING_RATE = 12
 _ENUM_TYPES = {
     "pg_status", "pg_activation", "pg_init", "pg_padding", "pg_trunk", "pg_net_output", "pg_optim_kind",
     "pg_optim_param", "pg_action_kind", "pg_algorithm", "pg_param", "pg_stat",
-    "pg_resample",
+    "pg_resample", "pg_obs_dtype",
 }
 _HANDLE_TYPES = {
     "pg_ctx", "pg_rng", "pg_net", "pg_optim", "pg_env", "pg_vec_env",
@@ -1515,6 +1525,7 @@ class Env(_Handle):
                 _INSTANCES.pop(key, None)  # not taken over on failure
             _check(st, ctx)
         self = cls(ctx, out.value)
+        self._python_callbacks = True
         if not discrete and low is not None:
             self.set_action_bounds(low, high)
         if max_episode_steps:
@@ -1564,6 +1575,22 @@ class Env(_Handle):
     # -- spaces and settings
     def set_observation_image(self, h, w, c):
         _check(lib.pg_env_set_observation_image(self._p, int(h), int(w), int(c)), self._ctx)
+
+    def set_observation_dtype(self, dtype):
+        """'float32' or 'uint8' (or PG_OBS_FLOAT32 / PG_OBS_UINT8), before
+        the first reset: with 'uint8' reset_u8/step_u8 return bytes and
+        reset/step floats of byte / 255. A Python callback env stays floats."""
+        if getattr(self, "_python_callbacks", False) and _dtype(dtype) != PG_OBS_FLOAT32:
+            raise PolicygradError(PG_ERR_UNSUPPORTED, "Env.set_observation_dtype: a Python "
+                                  "environment's callbacks write floats")
+        _check(lib.pg_env_set_observation_dtype(self._p, _dtype(dtype)), self._ctx)
+
+    @property
+    def observation_dtype(self):
+        """'float32' or 'uint8'."""
+        v = ctypes.c_int()
+        _check(lib.pg_env_get_observation_dtype(self._p, ctypes.byref(v)), self._ctx)
+        return "uint8" if v.value == PG_OBS_UINT8 else "float32"
 
     @property
     def observation_image(self):
@@ -1630,8 +1657,55 @@ class Env(_Handle):
                                ctypes.byref(te), ctypes.byref(tr)), self._ctx)
         return _out(obs), r.value, bool(te.value), bool(tr.value)
 
+    def reset_u8(self):
+        """reset for a 'uint8' env: the observation as bytes."""
+        obs = (ctypes.c_uint8 * self.observation_size)()
+        _check(lib.pg_env_reset_u8(self._p, obs, len(obs)), self._ctx)
+        return bytes(obs)
+
+    def step_u8(self, action):
+        """step for a 'uint8' env: -> (obs bytes, reward, terminated, truncated)."""
+        if self.discrete and not _int_like(action):
+            raise PolicygradError(PG_ERR_INVALID_ARG, "Env.step_u8: action %r (%s); expected an "
+                                  "int in [0, %d)" % (action, type(action).__name__, self.action_n))
+        a = _floats_in(action, self.action_len, "Env.step_u8: action")
+        obs = (ctypes.c_uint8 * self.observation_size)()
+        r, te, tr = ctypes.c_float(), ctypes.c_int32(), ctypes.c_int32()
+        _check(lib.pg_env_step_u8(self._p, a, len(a), obs, len(obs), ctypes.byref(r),
+                                  ctypes.byref(te), ctypes.byref(tr)), self._ctx)
+        return bytes(obs), r.value, bool(te.value), bool(tr.value)
+
     def episode_stats(self):
         return _stats(lib.pg_env_get_episode_stats, self._ctx, self._p)
+
+
+def _dtype(dtype):
+    names = {"float32": PG_OBS_FLOAT32, "uint8": PG_OBS_UINT8}
+    if isinstance(dtype, str):
+        if dtype not in names:
+            raise PolicygradError(PG_ERR_INVALID_ARG, "observation dtype must be 'float32' or "
+                                  "'uint8', got %r" % (dtype,))
+        return names[dtype]
+    if _np is not None and isinstance(dtype, type) and dtype in (_np.float32, _np.uint8):
+        return PG_OBS_UINT8 if dtype is _np.uint8 else PG_OBS_FLOAT32
+    return int(dtype)
+
+
+def _bytes_in(obs, what):
+    """bytes, bytearray, a memoryview or a numpy uint8 array (any shape, C
+    order) -> (ctypes uint8 array, length). Another type or a numpy array of
+    another dtype raises PolicygradError(PG_ERR_INVALID_ARG)."""
+    if _np is not None and isinstance(obs, _np.ndarray):
+        if obs.dtype != _np.uint8:
+            raise PolicygradError(PG_ERR_INVALID_ARG, "%s: a numpy array must have dtype uint8, "
+                                  "got %s" % (what, obs.dtype))
+        data = _np.ascontiguousarray(obs).tobytes()
+    elif isinstance(obs, (bytes, bytearray, memoryview)):
+        data = bytes(obs)
+    else:
+        raise PolicygradError(PG_ERR_INVALID_ARG, "%s must be bytes, bytearray, memoryview or "
+                              "a numpy uint8 array, got %s" % (what, type(obs).__name__))
+    return (ctypes.c_uint8 * max(1, len(data))).from_buffer_copy(data or b"\0"), len(data)
 
 
 def _stats(fn, ctx, *args):
@@ -1679,6 +1753,24 @@ class VecEnv(_Handle):
                self._ctx)
         return (_out(obs, self.n), _out(rew), [bool(x) for x in te], [bool(x) for x in tr],
                 _out(fin, self.n))
+
+    def reset_u8(self):
+        """reset for a 'uint8' env: n rows of bytes, one bytes object."""
+        obs = (ctypes.c_uint8 * (self.n * self.observation_size))()
+        _check(lib.pg_vec_env_reset_u8(self._p, obs, len(obs)), self._ctx)
+        return bytes(obs)
+
+    def step_u8(self, actions):
+        """step for a 'uint8' env: -> (obs, rewards, terminated, truncated,
+        final_obs), obs and final_obs one bytes object of n rows each."""
+        a = _floats_in(actions, self.n * self.action_len, "actions")
+        obs = (ctypes.c_uint8 * (self.n * self.observation_size))()
+        fin = (ctypes.c_uint8 * (self.n * self.observation_size))()
+        rew = (ctypes.c_float * self.n)()
+        te, tr = (ctypes.c_int32 * self.n)(), (ctypes.c_int32 * self.n)()
+        _check(lib.pg_vec_env_step_u8(self._p, a, len(a), obs, len(obs), rew, te, tr, fin),
+               self._ctx)
+        return (bytes(obs), _out(rew), [bool(x) for x in te], [bool(x) for x in tr], bytes(fin))
 
     def action_masks(self):
         buf = (ctypes.c_uint8 * (self.n * self.action_n))()
@@ -1958,20 +2050,41 @@ class Agent(_Handle):
             return [int(a) for a in out]
         return _out(out, n)
 
-    def report(self, rewards, terminated, truncated, next_obs):
-        """rewards, terminated and truncated: one per slot; next_obs: one row
-        per slot."""
+    def step_u8(self, obs, mask=None):
+        """step on byte observations (bytes, bytearray, memoryview or a numpy
+        uint8 array of num_envs rows), each byte learned as byte / 255."""
+        n = self._slots()
+        o, olen = _bytes_in(obs, "Agent.step_u8: obs")
+        m, mlen = self._mask(mask)
+        out = (ctypes.c_float * (n * self.action_len))()
+        self._ck(lib.pg_agent_step_u8(self._p, o, olen, m, mlen, out, len(out)), self._ctx)
+        if self.discrete:
+            return [int(a) for a in out]
+        return _out(out, n)
+
+    def _report_flags(self, rewards, terminated, truncated, fn):
         r = _floats_in(rewards, what="rewards")
         te = _flatten(terminated) if terminated is not None else []
         tr = _flatten(truncated) if truncated is not None else []
         if not _len(r) == len(te) == len(tr):
-            raise PolicygradError(PG_ERR_SHAPE, "pg_agent_report: %d rewards, %d terminated and "
+            raise PolicygradError(PG_ERR_SHAPE, "%s: %d rewards, %d terminated and "
                                   "%d truncated flags: one of each per slot"
-                                  % (_len(r), len(te), len(tr)))
+                                  % (fn, _len(r), len(te), len(tr)))
+        return (r, _ints_in(te, len(te), "terminated"), _ints_in(tr, len(tr), "truncated"),
+                len(te))
+
+    def report(self, rewards, terminated, truncated, next_obs):
+        """rewards, terminated and truncated: one per slot; next_obs: one row
+        per slot."""
+        r, te, tr, n = self._report_flags(rewards, terminated, truncated, "pg_agent_report")
         o = _floats_in(next_obs, what="next_obs")
-        self._ck(lib.pg_agent_report(self._p, r, _ints_in(te, len(te), "terminated"),
-                                     _ints_in(tr, len(tr), "truncated"), len(te), o, _len(o)),
-                 self._ctx)
+        self._ck(lib.pg_agent_report(self._p, r, te, tr, n, o, _len(o)), self._ctx)
+
+    def report_u8(self, rewards, terminated, truncated, next_obs):
+        """report with next_obs as bytes (as step_u8's obs)."""
+        r, te, tr, n = self._report_flags(rewards, terminated, truncated, "pg_agent_report_u8")
+        o, olen = _bytes_in(next_obs, "Agent.report_u8: next_obs")
+        self._ck(lib.pg_agent_report_u8(self._p, r, te, tr, n, o, olen), self._ctx)
 
     def update(self):
         """Learns if an update is due; True if it did."""
@@ -2204,16 +2317,5 @@ class PolicySession(_Handle):
         bytes, bytearray, a memoryview or a numpy uint8 array (any shape,
         read in C order) of observation_size bytes. Another type raises
         PolicygradError(PG_ERR_INVALID_ARG), another size PG_ERR_SHAPE."""
-        if _np is not None and isinstance(obs, _np.ndarray):
-            if obs.dtype != _np.uint8:
-                raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: a numpy obs "
-                                      "must have dtype uint8, got %s" % obs.dtype)
-            data = _np.ascontiguousarray(obs).tobytes()
-        elif isinstance(obs, (bytes, bytearray, memoryview)):
-            data = bytes(obs)
-        else:
-            raise PolicygradError(PG_ERR_INVALID_ARG, "PolicySession.act_u8: obs must be bytes, "
-                                  "bytearray, memoryview or a numpy uint8 array, got %s"
-                                  % type(obs).__name__)
-        o = (ctypes.c_uint8 * max(1, len(data))).from_buffer_copy(data or b"\0")
-        return self._act(lib.pg_policy_act_u8, o, len(data), mask, deterministic)
+        o, n = _bytes_in(obs, "PolicySession.act_u8: obs")
+        return self._act(lib.pg_policy_act_u8, o, n, mask, deterministic)

@@ -75,6 +75,8 @@ static void destroy_now(pg_agent *agent) {
   pg__free(ctx, agent->squash_bounds);
   pg__free(ctx, agent->mask_buf);
   pg__free(ctx, agent->pend_obs);
+  pg__free(ctx, agent->u8_obs);
+  pg__free(ctx, agent->u8_next);
   pg__free(ctx, agent->param);
   pg__free(ctx, agent->pend_value);
   pg__free(ctx, agent->pend_logp);

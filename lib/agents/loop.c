@@ -366,27 +366,74 @@ static pg_status check_step_lens(pg_agent *a, const char *fn, size_t rows, const
   return st;
 }
 
-pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
-                        size_t mask_len, float *actions, size_t actions_len) {
-  static const char *fn = "pg_agent_step";
-  if (!agent) return PG_ERR_INVALID_ARG;
+/* The public step's checks, before anything happens. */
+static pg_status check_step(pg_agent *agent, const char *fn, const void *obs, size_t obs_len,
+                            const uint8_t *mask, size_t mask_len, const float *actions,
+                            size_t actions_len) {
   if (!obs || !actions)
     return pg__fail(agent->ctx, PG_ERR_INVALID_ARG, "%s: obs or actions is NULL", fn);
   pg_status st = check_step_lens(agent, fn, expected_slots(agent), "slot", obs_len, mask,
                                  mask_len, "actions_len", actions_len);
   if (st == PG_OK) st = pg__agent_check_idle(agent, fn);
-  if (st != PG_OK) return st;
+  return st;
+}
+
+static pg_status step_floats(pg_agent *agent, const float *obs, const uint8_t *mask,
+                             float *actions) {
   unsigned fz = pg__ftz_enter();
-  st = pg__agent_step(agent, obs, mask, actions, pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0);
+  bool learn = pg__p(agent, PG_PARAM_DETERMINISTIC) == 0.0;
+  pg_status st = pg__agent_step(agent, obs, mask, actions, learn);
   pg__ftz_leave(fz);
   return st;
 }
 
-pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *terminated,
-                          const int32_t *truncated, size_t n, const float *next_obs,
-                          size_t next_obs_len) {
-  static const char *fn = "pg_agent_report";
+pg_status pg_agent_step(pg_agent *agent, const float *obs, size_t obs_len, const uint8_t *mask,
+                        size_t mask_len, float *actions, size_t actions_len) {
   if (!agent) return PG_ERR_INVALID_ARG;
+  pg_status st =
+      check_step(agent, "pg_agent_step", obs, obs_len, mask, mask_len, actions, actions_len);
+  return st == PG_OK ? step_floats(agent, obs, mask, actions) : st;
+}
+
+/* The float rows that byte observations are scaled into (byte / 255, as
+** an env of PG_OBS_UINT8 gives them to float readers) for `rows` slots:
+** allocated by the first byte step or report that needs them, kept after.
+** On failure nothing changes. */
+static pg_status byte_rows(pg_agent *a, size_t rows, const char *fn) {
+  size_t need = rows * a->obs_size;
+  if (a->u8_rows_cap >= need) return PG_OK;
+  float *obs = pg__malloc(a->ctx, need * sizeof(float));
+  float *next = pg__malloc(a->ctx, need * sizeof(float));
+  if (!obs || !next) {
+    pg__free(a->ctx, obs);
+    pg__free(a->ctx, next);
+    return pg__fail(a->ctx, PG_ERR_NOMEM, "%s: out of memory for %zu rows of bytes scaled", fn,
+                    rows);
+  }
+  pg__free(a->ctx, a->u8_obs);
+  pg__free(a->ctx, a->u8_next);
+  a->u8_obs = obs;
+  a->u8_next = next;
+  a->u8_rows_cap = need;
+  return PG_OK;
+}
+
+pg_status pg_agent_step_u8(pg_agent *agent, const uint8_t *obs, size_t obs_len,
+                           const uint8_t *mask, size_t mask_len, float *actions,
+                           size_t actions_len) {
+  static const char *fn = "pg_agent_step_u8";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  pg_status st = check_step(agent, fn, obs, obs_len, mask, mask_len, actions, actions_len);
+  if (st == PG_OK) st = byte_rows(agent, expected_slots(agent), fn);
+  if (st != PG_OK) return st;
+  pg__bytes_to_unit(obs, obs_len, agent->u8_obs);
+  return step_floats(agent, agent->u8_obs, mask, actions);
+}
+
+/* The public report's checks, before anything happens. */
+static pg_status check_report(pg_agent *agent, const char *fn, const float *rewards,
+                              const int32_t *terminated, const int32_t *truncated, size_t n,
+                              const void *next_obs, size_t next_obs_len) {
   if (agent->phase != PG__PHASE_STEPPED)
     return pg__fail(agent->ctx, PG_ERR_BAD_STATE, "%s: no step to report (call pg_agent_step first)",
                     fn);
@@ -397,10 +444,30 @@ pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *
   if (n != slots)
     return pg__fail(agent->ctx, PG_ERR_SHAPE, "%s: n is %zu, expected %zu (the number of slots)",
                     fn, n, slots);
-  pg_status st = check_len(agent, fn, "next_obs_len", next_obs_len, slots, "slot",
-                           agent->obs_size);
+  return check_len(agent, fn, "next_obs_len", next_obs_len, slots, "slot", agent->obs_size);
+}
+
+pg_status pg_agent_report(pg_agent *agent, const float *rewards, const int32_t *terminated,
+                          const int32_t *truncated, size_t n, const float *next_obs,
+                          size_t next_obs_len) {
+  if (!agent) return PG_ERR_INVALID_ARG;
+  pg_status st = check_report(agent, "pg_agent_report", rewards, terminated, truncated, n,
+                              next_obs, next_obs_len);
   if (st != PG_OK) return st;
   return pg__agent_report(agent, rewards, terminated, truncated, next_obs);
+}
+
+pg_status pg_agent_report_u8(pg_agent *agent, const float *rewards, const int32_t *terminated,
+                             const int32_t *truncated, size_t n, const uint8_t *next_obs,
+                             size_t next_obs_len) {
+  static const char *fn = "pg_agent_report_u8";
+  if (!agent) return PG_ERR_INVALID_ARG;
+  pg_status st =
+      check_report(agent, fn, rewards, terminated, truncated, n, next_obs, next_obs_len);
+  if (st == PG_OK) st = byte_rows(agent, n, fn);
+  if (st != PG_OK) return st;
+  pg__bytes_to_unit(next_obs, next_obs_len, agent->u8_next);
+  return pg__agent_report(agent, rewards, terminated, truncated, agent->u8_next);
 }
 
 pg_status pg_agent_update(pg_agent *agent, int32_t *out_updated) {

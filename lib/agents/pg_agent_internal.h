@@ -199,6 +199,10 @@ struct pg_agent {
   ** each; v is 0 without a value estimate), else NULL. */
   float *pend_value, *pend_logp;
   bool capturing;     /* acting fills pend_value/pend_logp */
+  /* pg_agent_step_u8 / pg_agent_report_u8: their bytes scaled to floats
+  ** (u8_rows_cap floats each), made by the first byte call */
+  float *u8_obs, *u8_next;
+  size_t u8_rows_cap;
   size_t n_slots;     /* slots the buffers are sized for */
   float *actions;     /* n_slots*action_len: last sampled actions (pre-squash u) */
   float *squash_bounds; /* continuous: n_actions lows then highs of PG_PARAM_SQUASH

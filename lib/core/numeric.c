@@ -17,3 +17,7 @@ double pg__grad_norm(const float *g, size_t n) {
 void pg__scale(float *g, size_t n, float s) {
   for (size_t i = 0; i < n; i++) g[i] *= s;
 }
+
+void pg__bytes_to_unit(const uint8_t *bytes, size_t n, float *out) {
+  for (size_t i = 0; i < n; i++) out[i] = (float)bytes[i] * (1.0f / 255.0f);
+}

@@ -99,6 +99,9 @@ static inline bool pg__finite_f(float x) {
   return x == x && x - x == 0.0f; /* false for NaN and +-Inf */
 }
 bool pg__all_finite(const float *x, size_t n);
+/* out[i] = bytes[i] / 255 as (float)b * (1.0f / 255.0f): the one scaling of
+** byte observations (environments, pg_policy_act_u8). */
+void pg__bytes_to_unit(const uint8_t *bytes, size_t n, float *out);
 /* Global L2 norm of g[0..n), computed in double; NaN or Inf when g holds
 ** one (so it doubles as the finiteness check). Shared by lib/nn and the
 ** optimizers' clipping in lib/optim (lib/core/numeric.c). */

@@ -43,9 +43,19 @@ static int builtin_create(void *factory_user, int32_t index, uint64_t seed, void
   (void)seed; /* each reset receives its own seed */
   const pg__builtin_head *h = factory_user;
   pg__builtin_head *sibling = new_instance(h->ctx, h->spec);
-  if (sibling) sibling->option = h->option;
+  if (sibling) {
+    sibling->option = h->option;
+    sibling->bytes = h->bytes;
+  }
   *out = sibling;
   return *out ? 0 : 1;
+}
+
+static bool builtin_set_bytes(void *user, bool bytes) {
+  pg__builtin_head *h = user;
+  if (!h->spec->obs_c) return !bytes; /* vector tasks: floats only */
+  h->bytes = bytes;
+  return true;
 }
 
 static int builtin_close(void *user) {
@@ -56,6 +66,7 @@ static int builtin_close(void *user) {
 
 static void apply_spec(pg_env *env, const pg__builtin_spec *spec, uint64_t seed) {
   env->builtin = 1;
+  env->builtin_set_bytes = builtin_set_bytes;
   env->obs_h = spec->obs_h;
   env->obs_w = spec->obs_w;
   env->obs_c = spec->obs_c;

@@ -6,6 +6,8 @@
 
 #include "env_impl.h"
 
+#include <string.h>
+
 #define PG__PI 3.14159265358979323846
 
 typedef struct pg__builtin_spec pg__builtin_spec;
@@ -28,7 +30,21 @@ typedef struct pg__builtin_head {
   pg_ctx *ctx;
   const pg__builtin_spec *spec;
   int32_t option; /* set by spec->configure (0: the default); copied to siblings */
+  bool bytes;     /* a pixel game drawing PG_OBS_UINT8 bytes; copied to siblings */
 } pg__builtin_head;
+
+/* The pixel games draw their board through these: obs holds n floats, or n
+** bytes when h->bytes (a cell of value v in [0, 1] is the byte v * 255
+** rounded). */
+static inline void pg__pixels_clear(const pg__builtin_head *h, float *obs, size_t n) {
+  memset(obs, 0, h->bytes ? n : n * sizeof(float));
+}
+static inline void pg__pixel_set(const pg__builtin_head *h, float *obs, size_t i, float v) {
+  if (h->bytes)
+    ((uint8_t *)obs)[i] = (uint8_t)(v * 255.0f + 0.5f);
+  else
+    obs[i] = v;
+}
 
 /* numpy's uniform(low, high): low + (high - low) * u with u in [0, 1). */
 static inline double pg__uniform(pg__rng *r, double low, double high) {

@@ -10,7 +10,6 @@
 ** ends the episode with -1. Five hits end the episode (terminated). */
 #include "builtin.h"
 
-#include <string.h>
 
 enum { ROWS = 10, COLS = 10, CHANNELS = 2, HITS_TO_WIN = 5 };
 
@@ -20,11 +19,12 @@ typedef struct bounce_game {
 } bounce_game;
 
 static void observe(const bounce_game *g, float *obs) {
-  memset(obs, 0, sizeof(float) * ROWS * COLS * CHANNELS);
+  const pg__builtin_head *h = &g->head;
+  pg__pixels_clear(h, obs, ROWS * COLS * CHANNELS);
   for (int32_t x = g->paddle_x - 1; x <= g->paddle_x + 1; x++)
-    obs[((ROWS - 1) * COLS + x) * CHANNELS] = 1.0f;
-  obs[(g->prev_y * COLS + g->prev_x) * CHANNELS + 1] = 0.5f;
-  obs[(g->ball_y * COLS + g->ball_x) * CHANNELS + 1] = 1.0f;
+    pg__pixel_set(h, obs, (size_t)(((ROWS - 1) * COLS + x) * CHANNELS), 1.0f);
+  pg__pixel_set(h, obs, (size_t)((g->prev_y * COLS + g->prev_x) * CHANNELS + 1), 0.5f);
+  pg__pixel_set(h, obs, (size_t)((g->ball_y * COLS + g->ball_x) * CHANNELS + 1), 1.0f);
 }
 
 static int bounce_reset(void *user, uint64_t seed, float *obs) {

@@ -5,7 +5,6 @@
 ** paddle is under it, else -1; every other step gives 0. */
 #include "builtin.h"
 
-#include <string.h>
 
 enum { ROWS = 10, COLS = 5 };
 
@@ -15,9 +14,9 @@ typedef struct catch_game {
 } catch_game;
 
 static void observe(const catch_game *c, float *obs) {
-  memset(obs, 0, sizeof(float) * ROWS * COLS);
-  obs[c->ball_y * COLS + c->ball_x] = 1.0f;
-  obs[(ROWS - 1) * COLS + c->paddle_x] = 1.0f;
+  pg__pixels_clear(&c->head, obs, ROWS * COLS);
+  pg__pixel_set(&c->head, obs, (size_t)(c->ball_y * COLS + c->ball_x), 1.0f);
+  pg__pixel_set(&c->head, obs, (size_t)((ROWS - 1) * COLS + c->paddle_x), 1.0f);
 }
 
 static int catch_reset(void *user, uint64_t seed, float *obs) {

@@ -20,10 +20,11 @@ typedef struct dodge_game {
 } dodge_game;
 
 static void observe(const dodge_game *g, float *obs) {
-  memset(obs, 0, sizeof(float) * ROWS * COLS);
+  pg__pixels_clear(&g->head, obs, ROWS * COLS);
   for (int32_t y = 0; y < ROWS; y++)
-    if (g->rock_x[y] != NO_ROCK) obs[y * COLS + g->rock_x[y]] = 0.5f;
-  obs[(ROWS - 1) * COLS + g->player_x] = 1.0f;
+    if (g->rock_x[y] != NO_ROCK)
+      pg__pixel_set(&g->head, obs, (size_t)(y * COLS + g->rock_x[y]), 0.5f);
+  pg__pixel_set(&g->head, obs, (size_t)((ROWS - 1) * COLS + g->player_x), 1.0f);
 }
 
 static int32_t spawn(dodge_game *g) {

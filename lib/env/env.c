@@ -18,6 +18,8 @@ static pg_env *env_alloc(pg_ctx *ctx, int32_t obs_size, pg_action_kind kind,
   float *f = (float *)(void *)((char *)env + head);
   env->obs = f;
   env->obs_tmp = f + obs_size;
+  env->obs_u8 = (uint8_t *)env->obs;
+  env->obs_u8_tmp = (uint8_t *)env->obs_tmp;
   f += 2 * (size_t)obs_size;
   if (kind == PG_ACTION_CONTINUOUS) {
     env->low = f;
@@ -117,8 +119,10 @@ static void copy_spaces(pg_env *dst, const pg_env *src) {
   dst->obs_h = src->obs_h;
   dst->obs_w = src->obs_w;
   dst->obs_c = src->obs_c;
+  dst->dtype = src->dtype;
   dst->max_steps = src->max_steps;
   dst->builtin = src->builtin;
+  dst->builtin_set_bytes = src->builtin_set_bytes;
   dst->wrapper = src->wrapper;
   memcpy(dst->name, src->name, sizeof dst->name);
   if (src->kind == PG_ACTION_CONTINUOUS) {
@@ -189,6 +193,35 @@ pg_status pg_env_set_observation_image(pg_env *env, int32_t h, int32_t w, int32_
   env->obs_h = h;
   env->obs_w = w;
   env->obs_c = c;
+  return PG_OK;
+}
+
+pg_status pg_env_set_observation_dtype(pg_env *env, pg_obs_dtype dtype) {
+  static const char *fn = "pg_env_set_observation_dtype";
+  if (!env) return PG_ERR_INVALID_ARG;
+  if (dtype != PG_OBS_FLOAT32 && dtype != PG_OBS_UINT8)
+    return pg__fail(env->ctx, PG_ERR_INVALID_ARG,
+                    "%s: unknown dtype %d (PG_OBS_FLOAT32 or PG_OBS_UINT8)", fn, (int)dtype);
+  if (env->wrapper)
+    return pg__fail(env->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: '%s' is a wrapper: it takes the dtype of the env it wraps", fn,
+                    env->name);
+  pg_status st = require_fresh(env, fn);
+  if (st != PG_OK || dtype == env->dtype) return st;
+  if (env->builtin && !env->builtin_set_bytes(env->user, dtype == PG_OBS_UINT8))
+    return pg__fail(env->ctx, PG_ERR_UNSUPPORTED,
+                    "%s: the built-in '%s' is not a pixel game: its observation is floats", fn,
+                    env->name);
+  env->dtype = dtype;
+  return PG_OK;
+}
+
+pg_status pg_env_get_observation_dtype(const pg_env *env, pg_obs_dtype *out_dtype) {
+  if (!env) return PG_ERR_INVALID_ARG;
+  if (!out_dtype)
+    return pg__fail(env->ctx, PG_ERR_INVALID_ARG,
+                    "pg_env_get_observation_dtype: out_dtype is NULL");
+  *out_dtype = env->dtype;
   return PG_OK;
 }
 
@@ -321,6 +354,7 @@ pg_status pg_env_get_episode_stats(const pg_env *env, double *out_return,
 pg_ctx *pg__env_ctx(const pg_env *env) { return env->ctx; }
 const char *pg__env_name(const pg_env *env) { return env->name; }
 int32_t pg__env_obs_size(const pg_env *env) { return env->obs_size; }
+pg_obs_dtype pg__env_dtype(const pg_env *env) { return env->dtype; }
 pg_action_kind pg__env_kind(const pg_env *env) { return env->kind; }
 int32_t pg__env_n(const pg_env *env) { return env->n; }
 bool pg__env_has_factory(const pg_env *env) { return env->vt.create != NULL; }

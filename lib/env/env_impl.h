@@ -29,6 +29,9 @@ struct pg_env {
   void *user;            /* closed with vt.close on destroy */
   pg__env_shared_refs *shared_refs; /* NULL without vt.release */
   int builtin;           /* 1 for built-ins: a failing create means NOMEM */
+  /* Built-ins (builtin.c): whether the task under user can draw bytes (the
+  ** pixel games); if so it draws bytes (or floats) from now on. */
+  bool (*builtin_set_bytes)(void *user, bool bytes);
   int wrapper;           /* 1 for wrappers (wrap.c): user is a pg__env_wrap */
   int wrapped;           /* 1 once a wrapper owns this env (wrap.c) */
   char name[PG__ENV_NAME_MAX];
@@ -53,6 +56,10 @@ struct pg_env {
   double last_return;
   uint64_t last_length;
   float *obs;            /* the current observation (obs_size) */
+  /* PG_OBS_UINT8: obs and obs_tmp hold bytes, seen through obs_u8 and
+  ** obs_u8_tmp (the same storage) */
+  pg_obs_dtype dtype;
+  uint8_t *obs_u8, *obs_u8_tmp;
 
   /* scratch for the step path (no allocation per step) */
   float *obs_tmp, *act_tmp;
@@ -61,6 +68,16 @@ struct pg_env {
   pg_status err_status;
   char err[PG__ENV_ERR_MAX];
 };
+
+/* Bytes or floats per observation element of env (1 or 4). */
+static inline size_t pg__env_obs_elem(const pg_env *env) {
+  return env->dtype == PG_OBS_UINT8 ? 1 : sizeof(float);
+}
+
+/* PG_ERR_UNSUPPORTED, with fn's message, unless env's observations are
+** bytes (the _u8 functions). */
+pg_status pg__env_check_bytes(const pg_env *env, const char *fn);
+
 
 /* ---- wrappers: an env made from an env (wrap.c, wrap_*.c) ---------------
 ** A wrapper env's user pointer is a pg__env_wrap followed by the wrapper's

@@ -54,6 +54,13 @@ pg_status pg__env_step(pg_env *env, const float *action, float *obs,
                        float *reward, int32_t *terminated,
                        int32_t *truncated);
 
+/* As pg__env_reset / pg__env_step for an env of PG_OBS_UINT8, the
+** observation as bytes (obs may be NULL as above). */
+pg_status pg__env_reset_u8(pg_env *env, uint8_t *obs);
+pg_status pg__env_step_u8(pg_env *env, const float *action, uint8_t *obs,
+                          float *reward, int32_t *terminated, int32_t *truncated);
+pg_obs_dtype pg__env_dtype(const pg_env *env);
+
 /* Instances: pg_env_clone/pg_env_destroy are the internal API too (clone on
 ** the owning thread; the clone may then live on a worker thread).
 ** Per-worker seeds: pg__mix64(seed, worker). */
@@ -72,6 +79,12 @@ pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller,
                            const float *actions, float *obs, float *rewards,
                            int32_t *terminated, int32_t *truncated,
                            float *final_obs);
+
+/* The same for a vec env of PG_OBS_UINT8, observations as bytes. */
+pg_status pg__vec_env_reset_u8(pg_vec_env *vec, const char *caller, uint8_t *obs);
+pg_status pg__vec_env_step_u8(pg_vec_env *vec, const char *caller, const float *actions,
+                              uint8_t *obs, float *rewards, int32_t *terminated,
+                              int32_t *truncated, uint8_t *final_obs);
 
 /* How vec's jobs are run, for tests: mode < 0 chooses by measurement (the
 ** default), 0 always on the caller's thread alone, > 0 always spread over

@@ -77,6 +77,7 @@ static pg_status fetch_mask(pg_env *env, const char *when) {
 }
 
 static pg_status check_obs(pg_env *env, const char *who) {
+  if (env->dtype == PG_OBS_UINT8) return PG_OK; /* every byte is a valid observation */
   for (int32_t i = 0; i < env->obs_size; i++)
     if (!pg__finite_f(env->obs_tmp[i]))
       return env_fail(env, PG_ERR_NUMERIC, "%s returned observation[%d] = %g", who, (int)i,
@@ -84,13 +85,27 @@ static pg_status check_obs(pg_env *env, const char *who) {
   return PG_OK;
 }
 
-static void commit_obs(pg_env *env, float *obs) {
-  memcpy(env->obs, env->obs_tmp, (size_t)env->obs_size * sizeof(float));
-  if (obs && obs != env->obs) memcpy(obs, env->obs, (size_t)env->obs_size * sizeof(float));
+/* Where a validated observation goes: the caller's floats or bytes (NULL:
+** only env->obs). Bytes are only asked of a PG_OBS_UINT8 env. */
+typedef struct obs_out {
+  float *f;
+  uint8_t *b;
+} obs_out;
+
+static void commit_obs(pg_env *env, obs_out out) {
+  size_t n = (size_t)env->obs_size;
+  if (env->dtype == PG_OBS_UINT8) {
+    memcpy(env->obs_u8, env->obs_u8_tmp, n);
+    if (out.b) memcpy(out.b, env->obs_u8, n);
+    if (out.f) pg__bytes_to_unit(env->obs_u8, n, out.f);
+  } else {
+    memcpy(env->obs, env->obs_tmp, n * sizeof(float));
+    if (out.f && out.f != env->obs) memcpy(out.f, env->obs, n * sizeof(float));
+  }
   if (env->kind == PG_ACTION_DISCRETE) memcpy(env->mask, env->mask_tmp, (size_t)env->n);
 }
 
-pg_status pg__env_reset(pg_env *env, float *obs) {
+static pg_status reset_to(pg_env *env, obs_out out) {
   uint64_t seed = pg__mix64(env->seed, env->resets);
   env->in_reset = 1;
   int rc = env->vt.reset(env->user, seed, env->obs_tmp);
@@ -107,8 +122,14 @@ pg_status pg__env_reset(pg_env *env, float *obs) {
   env->state = PG__EP_RUNNING;
   env->t = 0;
   env->ep_return = 0.0;
-  commit_obs(env, obs);
+  commit_obs(env, out);
   return PG_OK;
+}
+
+pg_status pg__env_reset(pg_env *env, float *obs) { return reset_to(env, (obs_out){obs, NULL}); }
+
+pg_status pg__env_reset_u8(pg_env *env, uint8_t *obs) {
+  return reset_to(env, (obs_out){NULL, obs});
 }
 
 static const float *prepare_action(pg_env *env, const float *action) {
@@ -146,8 +167,8 @@ static void finish_step(pg_env *env, float r, int32_t done) {
   env->last_length = env->t;
 }
 
-pg_status pg__env_step(pg_env *env, const float *action, float *obs, float *reward,
-                       int32_t *terminated, int32_t *truncated) {
+static pg_status step_to(pg_env *env, const float *action, obs_out out, float *reward,
+                         int32_t *terminated, int32_t *truncated) {
   pg_status st = pg__env_check_action(env, action);
   if (st != PG_OK) return st;
   float r = 0.0f;
@@ -157,7 +178,7 @@ pg_status pg__env_step(pg_env *env, const float *action, float *obs, float *rewa
     env->state = PG__EP_NEED_RESET;
     return st;
   }
-  commit_obs(env, obs);
+  commit_obs(env, out);
   finish_step(env, r, te || tr);
   if (reward) *reward = r;
   if (terminated) *terminated = te;
@@ -165,16 +186,72 @@ pg_status pg__env_step(pg_env *env, const float *action, float *obs, float *rewa
   return PG_OK;
 }
 
+pg_status pg__env_step(pg_env *env, const float *action, float *obs, float *reward,
+                       int32_t *terminated, int32_t *truncated) {
+  return step_to(env, action, (obs_out){obs, NULL}, reward, terminated, truncated);
+}
+
+pg_status pg__env_step_u8(pg_env *env, const float *action, uint8_t *obs, float *reward,
+                          int32_t *terminated, int32_t *truncated) {
+  return step_to(env, action, (obs_out){NULL, obs}, reward, terminated, truncated);
+}
+
 /* ---- public checked wrappers -------------------------------------------- */
+
+pg_status pg__env_check_bytes(const pg_env *env, const char *fn) {
+  if (env->dtype == PG_OBS_UINT8) return PG_OK;
+  return pg__fail(env->ctx, PG_ERR_UNSUPPORTED,
+                  "%s: environment '%s' has float observations (bytes need "
+                  "pg_env_set_observation_dtype(env, PG_OBS_UINT8) before the first reset)",
+                  fn, env->name);
+}
+
+/* The checks of the public reset (bytes: the _u8 variant). */
+static pg_status check_reset(pg_env *env, const void *obs, size_t obs_len, bool bytes,
+                             const char *fn) {
+  if (!obs) return pg__fail(env->ctx, PG_ERR_INVALID_ARG, "%s: obs is NULL", fn);
+  if (bytes && pg__env_check_bytes(env, fn) != PG_OK) return PG_ERR_UNSUPPORTED;
+  if (obs_len != (size_t)env->obs_size)
+    return pg__fail(env->ctx, PG_ERR_SHAPE, "%s: obs_len %zu != observation size %d", fn,
+                    obs_len, (int)env->obs_size);
+  return PG_OK;
+}
 
 pg_status pg_env_reset(pg_env *env, float *obs, size_t obs_len) {
   static const char *fn = "pg_env_reset";
   if (!env) return PG_ERR_INVALID_ARG;
-  if (!obs) return pg__fail(env->ctx, PG_ERR_INVALID_ARG, "%s: obs is NULL", fn);
-  if (obs_len != (size_t)env->obs_size)
-    return pg__fail(env->ctx, PG_ERR_SHAPE, "%s: obs_len %zu != observation size %d", fn,
-                    obs_len, (int)env->obs_size);
+  pg_status st = check_reset(env, obs, obs_len, false, fn);
+  if (st != PG_OK) return st;
   if (pg__env_reset(env, obs) != PG_OK) return pg__env_report(env, fn);
+  return PG_OK;
+}
+
+pg_status pg_env_reset_u8(pg_env *env, uint8_t *obs, size_t obs_len) {
+  static const char *fn = "pg_env_reset_u8";
+  if (!env) return PG_ERR_INVALID_ARG;
+  pg_status st = check_reset(env, obs, obs_len, true, fn);
+  if (st != PG_OK) return st;
+  if (pg__env_reset_u8(env, obs) != PG_OK) return pg__env_report(env, fn);
+  return PG_OK;
+}
+
+/* The checks of the public step (bytes: the _u8 variant). */
+static pg_status check_step(pg_env *env, const float *action, size_t action_len,
+                            const void *obs, size_t obs_len, const float *reward,
+                            const int32_t *terminated, const int32_t *truncated, bool bytes,
+                            const char *fn) {
+  pg_ctx *ctx = env->ctx;
+  if (!action || !obs || !reward || !terminated || !truncated)
+    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: %s is NULL", fn,
+                    !action ? "action" : !obs ? "obs" : !reward ? "reward"
+                    : !terminated ? "terminated" : "truncated");
+  if (bytes && pg__env_check_bytes(env, fn) != PG_OK) return PG_ERR_UNSUPPORTED;
+  if (action_len != (size_t)env->action_len)
+    return pg__fail(ctx, PG_ERR_SHAPE, "%s: action_len %zu != %d floats per action", fn,
+                    action_len, (int)env->action_len);
+  if (obs_len != (size_t)env->obs_size)
+    return pg__fail(ctx, PG_ERR_SHAPE, "%s: obs_len %zu != observation size %d", fn, obs_len,
+                    (int)env->obs_size);
   return PG_OK;
 }
 
@@ -183,18 +260,23 @@ pg_status pg_env_step(pg_env *env, const float *action, size_t action_len, float
                       int32_t *truncated) {
   static const char *fn = "pg_env_step";
   if (!env) return PG_ERR_INVALID_ARG;
-  pg_ctx *ctx = env->ctx;
-  if (!action || !obs || !reward || !terminated || !truncated)
-    return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: %s is NULL", fn,
-                    !action ? "action" : !obs ? "obs" : !reward ? "reward"
-                    : !terminated ? "terminated" : "truncated");
-  if (action_len != (size_t)env->action_len)
-    return pg__fail(ctx, PG_ERR_SHAPE, "%s: action_len %zu != %d floats per action", fn,
-                    action_len, (int)env->action_len);
-  if (obs_len != (size_t)env->obs_size)
-    return pg__fail(ctx, PG_ERR_SHAPE, "%s: obs_len %zu != observation size %d", fn, obs_len,
-                    (int)env->obs_size);
+  pg_status st = check_step(env, action, action_len, obs, obs_len, reward, terminated,
+                            truncated, false, fn);
+  if (st != PG_OK) return st;
   if (pg__env_step(env, action, obs, reward, terminated, truncated) != PG_OK)
+    return pg__env_report(env, fn);
+  return PG_OK;
+}
+
+pg_status pg_env_step_u8(pg_env *env, const float *action, size_t action_len, uint8_t *obs,
+                         size_t obs_len, float *reward, int32_t *terminated,
+                         int32_t *truncated) {
+  static const char *fn = "pg_env_step_u8";
+  if (!env) return PG_ERR_INVALID_ARG;
+  pg_status st = check_step(env, action, action_len, obs, obs_len, reward, terminated,
+                            truncated, true, fn);
+  if (st != PG_OK) return st;
+  if (pg__env_step_u8(env, action, obs, reward, terminated, truncated) != PG_OK)
     return pg__env_report(env, fn);
   return PG_OK;
 }

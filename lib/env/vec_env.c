@@ -57,6 +57,7 @@ struct pg_vec_env {
   enum job_kind job;
   const float *actions;
   float *obs, *rewards, *final_obs;
+  uint8_t *obs_u8, *final_u8; /* the byte job's rows (obs NULL then) */
   int32_t *terminated, *truncated;
   /* thread pool */
   worker *workers;
@@ -79,25 +80,29 @@ struct pg_vec_env {
 
 /* ---- per-instance work -------------------------------------------------- */
 
+/* Instance i's reset into its row of the job's floats or bytes. */
+static pg_status reset_one(pg_vec_env *v, int32_t i) {
+  size_t row = (size_t)i * (size_t)v->obs_size;
+  return v->obs ? pg__env_reset(v->inst[i], v->obs + row)
+                : pg__env_reset_u8(v->inst[i], v->obs_u8 + row);
+}
+
 static pg_status step_one(pg_vec_env *v, int32_t i) {
   pg_env *e = v->inst[i];
-  size_t os = (size_t)v->obs_size;
-  float *obs = v->obs + (size_t)i * os;
+  size_t os = (size_t)v->obs_size, row = (size_t)i * os;
+  const float *act = v->actions + (size_t)i * (size_t)v->action_len;
   int32_t *te = v->terminated + i, *tr = v->truncated + i;
-  pg_status st = pg__env_step(e, v->actions + (size_t)i * (size_t)v->action_len, obs,
-                              v->rewards + i, te, tr);
+  pg_status st = v->obs ? pg__env_step(e, act, v->obs + row, v->rewards + i, te, tr)
+                        : pg__env_step_u8(e, act, v->obs_u8 + row, v->rewards + i, te, tr);
   if (st != PG_OK || !(*te || *tr)) return st;
-  if (v->final_obs) memcpy(v->final_obs + (size_t)i * os, obs, os * sizeof(float));
-  return pg__env_reset(e, obs);
+  if (v->final_obs) memcpy(v->final_obs + row, v->obs + row, os * sizeof(float));
+  if (v->final_u8) memcpy(v->final_u8 + row, v->obs_u8 + row, os);
+  return reset_one(v, i);
 }
 
 static void run_instances(pg_vec_env *v, int32_t lo, int32_t hi) {
-  for (int32_t i = lo; i < hi; i++) {
-    if (v->job == JOB_RESET)
-      v->status[i] = pg__env_reset(v->inst[i], v->obs + (size_t)i * (size_t)v->obs_size);
-    else
-      v->status[i] = step_one(v, i);
-  }
+  for (int32_t i = lo; i < hi; i++)
+    v->status[i] = v->job == JOB_RESET ? reset_one(v, i) : step_one(v, i);
 }
 
 static int32_t range_start(const pg_vec_env *v, int32_t tid) {
@@ -385,16 +390,36 @@ static pg_status job_result(pg_vec_env *v, const char *caller) {
   return PG_OK;
 }
 
+/* A job's observation rows: floats or bytes (the other NULL). */
+typedef struct rows_out {
+  float *obs, *final_obs;
+  uint8_t *obs_u8, *final_u8;
+} rows_out;
+
+static void set_rows(pg_vec_env *vec, rows_out rows) {
+  vec->obs = rows.obs;
+  vec->final_obs = rows.final_obs;
+  vec->obs_u8 = rows.obs_u8;
+  vec->final_u8 = rows.final_u8;
+}
+
 pg_status pg__vec_env_reset(pg_vec_env *vec, const char *caller, float *obs) {
   vec->job = JOB_RESET;
-  vec->obs = obs;
+  set_rows(vec, (rows_out){obs, NULL, NULL, NULL});
   run_job(vec);
   return job_result(vec, caller);
 }
 
-pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller, const float *actions,
-                           float *obs, float *rewards, int32_t *terminated,
-                           int32_t *truncated, float *final_obs) {
+pg_status pg__vec_env_reset_u8(pg_vec_env *vec, const char *caller, uint8_t *obs) {
+  vec->job = JOB_RESET;
+  set_rows(vec, (rows_out){NULL, NULL, obs, NULL});
+  run_job(vec);
+  return job_result(vec, caller);
+}
+
+static pg_status step_rows(pg_vec_env *vec, const char *caller, const float *actions,
+                           rows_out rows, float *rewards, int32_t *terminated,
+                           int32_t *truncated) {
   if (vec->broken)
     return pg__fail(vec->ctx, PG_ERR_BAD_STATE,
                     "%s: reset the vec env first (never reset, or a failed step)", caller);
@@ -405,11 +430,24 @@ pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller, const float *act
   }
   vec->job = JOB_STEP;
   vec->actions = actions;
-  vec->obs = obs;
+  set_rows(vec, rows);
   vec->rewards = rewards;
   vec->terminated = terminated;
   vec->truncated = truncated;
-  vec->final_obs = final_obs;
   run_job(vec);
   return job_result(vec, caller);
+}
+
+pg_status pg__vec_env_step(pg_vec_env *vec, const char *caller, const float *actions,
+                           float *obs, float *rewards, int32_t *terminated,
+                           int32_t *truncated, float *final_obs) {
+  return step_rows(vec, caller, actions, (rows_out){obs, final_obs, NULL, NULL}, rewards,
+                   terminated, truncated);
+}
+
+pg_status pg__vec_env_step_u8(pg_vec_env *vec, const char *caller, const float *actions,
+                              uint8_t *obs, float *rewards, int32_t *terminated,
+                              int32_t *truncated, uint8_t *final_obs) {
+  return step_rows(vec, caller, actions, (rows_out){NULL, NULL, obs, final_obs}, rewards,
+                   terminated, truncated);
 }

@@ -30,21 +30,56 @@ pg_status pg_vec_env_reset(pg_vec_env *vec, float *obs, size_t obs_len) {
   return pg__vec_env_reset(vec, fn, obs);
 }
 
-pg_status pg_vec_env_step(pg_vec_env *vec, const float *actions, size_t actions_len,
-                          float *obs, size_t obs_len, float *rewards, int32_t *terminated,
-                          int32_t *truncated, float *final_obs) {
-  static const char *fn = "pg_vec_env_step";
+pg_status pg_vec_env_reset_u8(pg_vec_env *vec, uint8_t *obs, size_t obs_len) {
+  static const char *fn = "pg_vec_env_reset_u8";
   if (!vec) return PG_ERR_INVALID_ARG;
+  pg_env *e0 = pg__vec_env_instance(vec, 0);
+  size_t n = (size_t)pg__vec_env_size(vec);
+  pg_status st = pg__env_check_bytes(e0, fn);
+  if (st == PG_OK) st = check_len(e0->ctx, fn, "obs", obs, obs_len, n * (size_t)e0->obs_size);
+  if (st != PG_OK) return st;
+  return pg__vec_env_reset_u8(vec, fn, obs);
+}
+
+/* The checks of the public step (bytes: the _u8 variant). */
+static pg_status check_step(const pg_vec_env *vec, const char *fn, const float *actions,
+                            size_t actions_len, const void *obs, size_t obs_len,
+                            const float *rewards, const int32_t *terminated,
+                            const int32_t *truncated, bool bytes) {
   pg_env *e0 = pg__vec_env_instance(vec, 0);
   pg_ctx *ctx = e0->ctx;
   size_t n = (size_t)pg__vec_env_size(vec);
-  pg_status st = check_len(ctx, fn, "actions", actions, actions_len, n * (size_t)e0->action_len);
+  pg_status st = bytes ? pg__env_check_bytes(e0, fn) : PG_OK;
+  if (st == PG_OK)
+    st = check_len(ctx, fn, "actions", actions, actions_len, n * (size_t)e0->action_len);
   if (st == PG_OK) st = check_len(ctx, fn, "obs", obs, obs_len, n * (size_t)e0->obs_size);
   if (st != PG_OK) return st;
   if (!rewards || !terminated || !truncated)
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: %s is NULL", fn,
                     !rewards ? "rewards" : !terminated ? "terminated" : "truncated");
+  return PG_OK;
+}
+
+pg_status pg_vec_env_step(pg_vec_env *vec, const float *actions, size_t actions_len,
+                          float *obs, size_t obs_len, float *rewards, int32_t *terminated,
+                          int32_t *truncated, float *final_obs) {
+  static const char *fn = "pg_vec_env_step";
+  if (!vec) return PG_ERR_INVALID_ARG;
+  pg_status st = check_step(vec, fn, actions, actions_len, obs, obs_len, rewards, terminated,
+                            truncated, false);
+  if (st != PG_OK) return st;
   return pg__vec_env_step(vec, fn, actions, obs, rewards, terminated, truncated, final_obs);
+}
+
+pg_status pg_vec_env_step_u8(pg_vec_env *vec, const float *actions, size_t actions_len,
+                             uint8_t *obs, size_t obs_len, float *rewards,
+                             int32_t *terminated, int32_t *truncated, uint8_t *final_obs) {
+  static const char *fn = "pg_vec_env_step_u8";
+  if (!vec) return PG_ERR_INVALID_ARG;
+  pg_status st = check_step(vec, fn, actions, actions_len, obs, obs_len, rewards, terminated,
+                            truncated, true);
+  if (st != PG_OK) return st;
+  return pg__vec_env_step_u8(vec, fn, actions, obs, rewards, terminated, truncated, final_obs);
 }
 
 pg_status pg_vec_env_get_action_mask(const pg_vec_env *vec, uint8_t *masks, size_t len) {

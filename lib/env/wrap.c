@@ -85,6 +85,7 @@ pg_status pg__env_wrap_create(pg_env *inner, const pg__env_wrap *proto, int32_t 
     return st;
   }
   env->wrapper = 1;
+  env->dtype = inner->dtype;
   env->obs_h = h;
   env->obs_w = w;
   env->obs_c = c;

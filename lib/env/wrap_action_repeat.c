@@ -3,7 +3,8 @@
 ** mask stops allowing the action); the reward is their sum and the
 ** observation the element-wise maximum of the last two inner observations
 ** (the last one alone after a single inner step), which shows objects that
-** an Atari-style renderer draws only every other frame. */
+** an Atari-style renderer draws only every other frame. Bytes
+** (PG_OBS_UINT8) stay bytes. */
 #include "env_impl.h"
 
 #include <string.h>
@@ -11,12 +12,12 @@
 typedef struct action_repeat {
   pg__env_wrap base;
   int32_t repeat;
-  float *prev; /* the inner observation before the last inner step */
+  void *prev; /* the inner observation before the last inner step */
 } action_repeat;
 
 static int repeat_init(pg__env_wrap *w) {
   action_repeat *r = (action_repeat *)w;
-  r->prev = pg__calloc(w->ctx, (size_t)w->inner->obs_size, sizeof(float));
+  r->prev = pg__calloc(w->ctx, (size_t)w->inner->obs_size, pg__env_obs_elem(w->inner));
   return r->prev ? 0 : 1;
 }
 
@@ -28,7 +29,8 @@ static void repeat_fini(pg__env_wrap *w) {
 static int repeat_reset(void *user, uint64_t seed, float *obs) {
   action_repeat *r = user;
   if (pg__env_wrap_reset_inner(&r->base, seed) != 0) return 1;
-  memcpy(obs, r->base.inner->obs, (size_t)r->base.inner->obs_size * sizeof(float));
+  const pg_env *in = r->base.inner;
+  memcpy(obs, in->obs, (size_t)in->obs_size * pg__env_obs_elem(in));
   return 0;
 }
 
@@ -43,14 +45,20 @@ static int repeat_step(void *user, const float *action, float *obs, float *rewar
     if (steps > 0 && in->kind == PG_ACTION_DISCRETE && in->vt.action_mask &&
         !in->mask[(int32_t)action[0]])
       break;
-    memcpy(r->prev, in->obs, n * sizeof(float));
+    memcpy(r->prev, in->obs, n * pg__env_obs_elem(in));
     float rw = 0.0f;
     if (pg__env_wrap_step_inner(&r->base, action, &rw, &te, &tr) != 0) return 1;
     total += rw;
     steps++;
   }
-  for (size_t i = 0; i < n; i++)
-    obs[i] = steps > 1 && r->prev[i] > in->obs[i] ? r->prev[i] : in->obs[i];
+  if (in->dtype == PG_OBS_UINT8) {
+    const uint8_t *prev = r->prev, *last = in->obs_u8;
+    uint8_t *out = (uint8_t *)obs;
+    for (size_t i = 0; i < n; i++) out[i] = steps > 1 && prev[i] > last[i] ? prev[i] : last[i];
+  } else {
+    const float *prev = r->prev, *last = in->obs;
+    for (size_t i = 0; i < n; i++) obs[i] = steps > 1 && prev[i] > last[i] ? prev[i] : last[i];
+  }
   *reward = total;
   *terminated = te;
   *truncated = tr;

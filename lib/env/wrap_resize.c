@@ -3,7 +3,8 @@
 ** BT.601, as Atari preprocessing does it), resampled to height x width:
 ** area (each output pixel is the mean of the input area it covers, partial
 ** pixels weighted by their overlap) or bilinear (pixel centres aligned, edge
-** pixels repeated). */
+** pixels repeated). Bytes (PG_OBS_UINT8) are resampled in 0..255 and
+** rounded back to bytes. */
 #include "env_impl.h"
 
 #include <math.h>
@@ -13,27 +14,44 @@ typedef struct resize {
   int32_t in_h, in_w, in_c, out_h, out_w;
   pg_resample method;
   float *gray; /* in_h * in_w luminance */
+  float *out;  /* out_h * out_w resampled, for byte output (NULL for floats) */
 } resize;
 
 static int resize_init(pg__env_wrap *w) {
   resize *r = (resize *)w;
   r->gray = pg__calloc(w->ctx, (size_t)r->in_h * (size_t)r->in_w, sizeof(float));
-  return r->gray ? 0 : 1;
+  r->out = w->inner->dtype == PG_OBS_UINT8
+               ? pg__calloc(w->ctx, (size_t)r->out_h * (size_t)r->out_w, sizeof(float))
+               : NULL;
+  if (r->gray && (r->out || w->inner->dtype != PG_OBS_UINT8)) return 0;
+  pg__free(w->ctx, r->gray);
+  pg__free(w->ctx, r->out);
+  return 1;
 }
 
 static void resize_fini(pg__env_wrap *w) {
   resize *r = (resize *)w;
   pg__free(w->ctx, r->gray);
+  pg__free(w->ctx, r->out);
 }
 
-static void to_gray(resize *r, const float *img) {
+static float luminance(float red, float green, float blue) {
+  return 0.299f * red + 0.587f * green + 0.114f * blue;
+}
+
+static void to_gray(resize *r, const pg_env *in) {
   size_t n = (size_t)r->in_h * (size_t)r->in_w;
-  if (r->in_c == 1) {
-    for (size_t i = 0; i < n; i++) r->gray[i] = img[i];
+  if (in->dtype == PG_OBS_UINT8) {
+    const uint8_t *b = in->obs_u8;
+    for (size_t i = 0; i < n; i++)
+      r->gray[i] = r->in_c == 1 ? (float)b[i]
+                                : luminance((float)b[3 * i], (float)b[3 * i + 1],
+                                            (float)b[3 * i + 2]);
     return;
   }
+  const float *img = in->obs;
   for (size_t i = 0; i < n; i++)
-    r->gray[i] = 0.299f * img[3 * i] + 0.587f * img[3 * i + 1] + 0.114f * img[3 * i + 2];
+    r->gray[i] = r->in_c == 1 ? img[i] : luminance(img[3 * i], img[3 * i + 1], img[3 * i + 2]);
 }
 
 /* Sum over input cells [a, b) of one axis (a < b, in input pixels) times the
@@ -91,11 +109,18 @@ static void bilinear(const resize *r, float *obs) {
 }
 
 static void emit(resize *r, float *obs) {
-  to_gray(r, r->base.inner->obs);
+  to_gray(r, r->base.inner);
+  float *dst = r->out ? r->out : obs;
   if (r->method == PG_RESAMPLE_AREA)
-    area(r, obs);
+    area(r, dst);
   else
-    bilinear(r, obs);
+    bilinear(r, dst);
+  if (!r->out) return;
+  uint8_t *bytes = (uint8_t *)obs;
+  for (size_t i = 0, n = (size_t)r->out_h * (size_t)r->out_w; i < n; i++) {
+    float v = dst[i] < 0.0f ? 0.0f : dst[i] > 255.0f ? 255.0f : dst[i];
+    bytes[i] = (uint8_t)(v + 0.5f);
+  }
 }
 
 static int resize_reset(void *user, uint64_t seed, float *obs) {
@@ -135,7 +160,7 @@ pg_status pg_env_wrap_grayscale_resize(pg_env *env, int32_t height, int32_t widt
     return pg__fail(ctx, PG_ERR_OUT_OF_RANGE,
                     "%s: %d x %d: height and width must be >= 1, their product <= 2^24", fn,
                     (int)height, (int)width);
-  resize proto = {{0}, env->obs_h, env->obs_w, env->obs_c, height, width, method, NULL};
+  resize proto = {{0}, env->obs_h, env->obs_w, env->obs_c, height, width, method, NULL, NULL};
   proto.base.ops = &resize_ops;
   return pg__env_wrap_create(env, &proto.base, height * width, height, width, 1, fn, out);
 }

@@ -528,7 +528,7 @@ pg_status pg_policy_act_u8(pg_policy_session *s, const uint8_t *obs, size_t obs_
   if (obs_len != n)
     return sess_fail(s, PG_ERR_SHAPE, "%s: obs_len %zu bytes, the policy takes %zu", fn,
                      obs_len, n);
-  for (size_t i = 0; i < n; i++) s->obs_bytes[i] = (float)obs[i] * (1.0f / 255.0f);
+  pg__bytes_to_unit(obs, n, s->obs_bytes);
   return policy_act(s, fn, s->obs_bytes, n, mask, mask_len, deterministic, action, action_len);
 }
 

@@ -370,6 +370,57 @@ class Training(unittest.TestCase):
             for h in (env, small, stacked):
                 h.close()
 
+    def test_byte_observations(self):
+        with pg.Context(seed=3) as ctx:
+            b, f = pg.Env.builtin(ctx, "Catch", seed=2), pg.Env.builtin(ctx, "Catch", seed=2)
+            self.assertEqual(f.observation_dtype, "float32")
+            with self.assertRaises(pg.PolicygradError) as e:
+                f.reset_u8()
+            self.assertEqual(e.exception.status, pg.PG_ERR_UNSUPPORTED)
+            with self.assertRaises(pg.PolicygradError) as e:
+                b.set_observation_dtype("int8")
+            self.assertEqual(e.exception.status, pg.PG_ERR_INVALID_ARG)
+            b.set_observation_dtype("uint8")
+            self.assertEqual(b.observation_dtype, "uint8")
+            py = corridor_env(ctx)
+            with self.assertRaises(pg.PolicygradError) as e:
+                py.set_observation_dtype("uint8")
+            self.assertEqual(e.exception.status, pg.PG_ERR_UNSUPPORTED)
+            py.close()
+            ob, of = b.reset_u8(), f.reset()
+            self.assertIsInstance(ob, bytes)
+            self.assertEqual(list(ob), [int(v * 255 + 0.5) for v in of])
+            ob, r, te, tr = b.step_u8(0)
+            of, r2, te2, tr2 = f.step(0)
+            self.assertEqual(list(ob), [int(v * 255 + 0.5) for v in of])
+            self.assertEqual((r, te, tr), (r2, te2, tr2))
+            vec = pg.VecEnv(b, 2, seed=4)
+            rows = vec.reset_u8()
+            self.assertEqual(len(rows), 2 * 50)
+            rows, rew, te, tr, fin = vec.step_u8([1, 1])
+            self.assertEqual((len(rows), len(fin), len(rew)), (100, 100, 2))
+            # an agent learns from bytes as from byte / 255
+            agent = pg.Agent.for_env(ctx, "paac", b, hidden_units=8, hidden_layers=1)
+            agent.set_param("num_envs", 2)
+            acts = agent.step_u8(rows)
+            self.assertEqual(len(acts), 2)
+            with self.assertRaises(pg.PolicygradError) as e:
+                agent.report_u8(rew, te, tr, [0.0] * 100)
+            self.assertEqual(e.exception.status, pg.PG_ERR_INVALID_ARG)
+            with self.assertRaises(pg.PolicygradError) as e:
+                agent.report_u8(rew, te, tr, rows[:99])
+            self.assertEqual(e.exception.status, pg.PG_ERR_SHAPE)
+            agent.report_u8(rew, te, tr, bytearray(rows))
+            if pg._np is not None:
+                img = pg._np.frombuffer(rows, dtype=pg._np.uint8).reshape(2, 10, 5)
+                agent.step_u8(img)
+                with self.assertRaises(pg.PolicygradError) as e:
+                    agent.report_u8(rew, te, tr, img.astype(pg._np.float32))
+                self.assertIn("dtype uint8", str(e.exception))
+                agent.report_u8(rew, te, tr, img)
+            for h in (agent, vec, b, f):
+                h.close()
+
     def test_policy_acts_on_bytes(self):
         with pg.Context() as ctx:
             net = (pg.Net.image(ctx, 6, 5, 1, seed=3).add_conv2d(4, 3, padding="same")
