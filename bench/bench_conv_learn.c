@@ -16,7 +16,7 @@
 ** num_threads=1, ...); curve=N prints the training mean and the entropy
 ** every N steps; separate=1 (small trunk only) trains a policy net and a
 ** value net of their own, each with the small trunk, as A3C's trunk
-** constructor built them before 0.3 (docs/RESULTS.md, "Pixel games").
+** constructor first built them (docs/RESULTS.md, "Pixel games").
 **        bench_conv_learn baselines [episodes]
 ** The second form prints each game's random-policy and hand-written-policy
 ** means (bench/pixel_policies.h; docs/ENVIRONMENTS.md). */
