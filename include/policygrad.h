@@ -1095,7 +1095,9 @@ PG_API const char *pg_trunk_name(pg_trunk trunk);
 ** observation (pg_env_set_observation_image; the built-in Catch declares
 ** 10 x 5 x 1) in place of the dense layers: every net the algorithm needs
 ** (policy, value, shared or separate, or Q) gets that trunk and its own
-** heads. The agent owns its nets. Errors: PG_ERR_INVALID_ARG (NULL
+** heads; A3C gets one net with the policy and the value head on the trunk
+** (the layout of Mnih et al.'s conv nets). The agent owns its nets.
+** Errors: PG_ERR_INVALID_ARG (NULL
 ** arguments, unknown trunk or algorithm), PG_ERR_SHAPE (env declares no
 ** image, or the image is too small for the trunk's kernels, e.g. nips and
 ** nature need at least 36 x 36), PG_ERR_UNSUPPORTED, PG_ERR_NOMEM. */
@@ -1107,7 +1109,9 @@ PG_API pg_status pg_agent_create_for_env_trunk(pg_ctx *ctx, pg_algorithm algorit
 ** the agent builds and owns new nets with template_net's input shape (flat
 ** or an image) and trunk layers (kinds and settings; its heads, parameters
 ** and max_batch are not used), adds the heads the algorithm needs for
-** env's spaces, and draws fresh weights from the context's seed.
+** env's spaces (as pg_agent_create_for_env_trunk: A3C on an image input
+** gets one net with both heads), and draws fresh weights from the
+** context's seed.
 ** template_net (finalized or not, of the same context) is only read during
 ** the call; the caller still owns it. A template with an LSTM (e.g. conv
 ** layers, dense 256, LSTM 256: A3C-LSTM on images) gives a recurrent

@@ -727,6 +727,65 @@ START_TEST(test_agent_trunks_and_templates) {
 }
 END_TEST
 
+/* A3C on images gets one net with the policy and the value head on its conv
+** trunk (the paper's layout; docs/RESULTS.md, "Pixel games": a separate
+** value net of the same shape learned Bounce and Dodge far more slowly);
+** on a dense trunk it keeps its separate value net, and so does one-step
+** actor-critic on images (the test above). */
+static void expect_shared(pg_agent *a) {
+  pg_net *net = NULL, *val = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+  ck_assert_int_eq(pg_agent_get_net(a, 1, &val), PG_ERR_UNSUPPORTED);
+  const pg__netdef *d = pg__net_def(net);
+  ck_assert_int_ge(d->head[PG__HEAD_CATEGORICAL], 0);
+  ck_assert_int_ge(d->head[PG__HEAD_VALUE], 0);
+  ck_assert_ptr_eq(d->layers[0].ops, &pg__conv2d_ops);
+}
+
+START_TEST(test_a3c_shares_its_image_trunk) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  pg_env *pixels = NULL, *flat = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "Bounce", 1, &pixels), PG_OK);
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPole-v1", 1, &flat), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env_trunk(ctx, PG_ALGO_A3C, pixels, PG_TRUNK_SMALL, &a),
+                   PG_OK);
+  expect_shared(a);
+  /* it learns through the shared net: a short run changes the value head */
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_agent_get_net(a, 0, &net), PG_OK);
+  const pg__netdef *d = pg__net_def(net);
+  const pg__layer *vh = &d->layers[d->head[PG__HEAD_VALUE]];
+  float before[129];
+  ck_assert_uint_eq(vh->n_params, 129); /* dense 128, one output */
+  memcpy(before, pg__net_params(net) + vh->param_off, sizeof before);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_NUM_THREADS, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_train(a, pixels, 200, NULL, NULL), PG_OK);
+  ck_assert_int_ne(memcmp(before, pg__net_params(net) + vh->param_off, sizeof before), 0);
+  pg_agent_destroy(a);
+
+  pg_net *tmpl = NULL;
+  ck_assert_int_eq(pg_net_create_image(ctx, 10, 10, 2, 1, 0, &tmpl), PG_OK);
+  ck_assert_int_eq(pg_net_add_conv2d(tmpl, 4, 3, 3, 1, PG_PADDING_SAME, PG_ACTIVATION_RELU,
+                                     PG_INIT_HE_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(tmpl, 16, PG_ACTIVATION_RELU, PG_INIT_HE_UNIFORM, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_create_from_template(ctx, PG_ALGO_A3C, pixels, tmpl, &a), PG_OK);
+  pg_net_destroy(tmpl);
+  expect_shared(a);
+  pg_agent_destroy(a);
+
+  pg_net *val = NULL;
+  ck_assert_int_eq(pg_agent_create_for_env(ctx, PG_ALGO_A3C, flat, 16, 1, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_get_net(a, 1, &val), PG_OK);
+  ck_assert_ptr_nonnull(val);
+  pg_agent_destroy(a);
+  pg_env_destroy(pixels);
+  pg_env_destroy(flat);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
 static Suite *conv_suite(void) {
   Suite *s = suite_create("conv");
   TCase *tc = tcase_create("conv");
@@ -748,6 +807,7 @@ static Suite *conv_suite(void) {
   TCase *learn = tcase_create("learn");
   tcase_set_timeout(learn, 120);
   tcase_add_test(learn, test_agent_trunks_and_templates);
+  tcase_add_test(learn, test_a3c_shares_its_image_trunk);
   tcase_add_test(learn, test_paac_learns_catch_from_pixels);
   tcase_add_test(learn, test_a3c_learns_catch_from_pixels);
   suite_add_tcase(s, learn);

@@ -81,7 +81,8 @@ static const pg__param_default WORKER_PARAMS[] = {{(pg_param)0, 0}};
 
 #define A3C_OPS                                                                         \
   .algorithm = PG_ALGO_A3C,                                                             \
-  .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE | PG__TRAIT_RECURRENT,             \
+  .traits = PG__TRAIT_ASYNC | PG__TRAIT_SEPARATE_VALUE | PG__TRAIT_IMAGE_SHARED_TRUNK | \
+            PG__TRAIT_RECURRENT,                                                        \
   .needs_value = true,                                                                  \
   .setup = pg__async_setup, .record = pg__async_record, .update_due = pg__async_due,     \
   .step_obs = pg__async_step_obs,                                                        \

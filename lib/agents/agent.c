@@ -218,14 +218,20 @@ static pg_status create_for_env(pg_ctx *ctx, pg_algorithm algorithm, const pg_en
                     fn, pg__env_name(env), (int)pg__env_n(env));
   const pg__algo_ops *ops = pg__algo_lookup(algorithm);
   /* REINFORCE with baseline and one-step actor-critic: separate value
-  ** network (the lecture's theta and w), also A3C; PAAC: shared trunk. */
+  ** network (the lecture's theta and w), also A3C on dense trunks; PAAC:
+  ** shared trunk. */
   bool recurrent = trunk_recurrent(trunk);
   if (recurrent && !(ops->traits & PG__TRAIT_RECURRENT))
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: %s does not train recurrent (LSTM) nets; PG_ALGO_PAAC and PG_ALGO_A3C do",
                     fn, ops->name);
-  /* A recurrent trunk: one net with the policy and value heads. */
-  bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE) && !recurrent;
+  /* A recurrent trunk, or A3C's image trunk: one net with the policy and
+  ** value heads (A3C's LSTM and conv nets share every non-output layer, as
+  ** in Mnih et al., 2016; a conv trunk trained by the policy gradient alone
+  ** learns the pixel games far more slowly: docs/RESULTS.md). */
+  bool image = trunk->tmpl && trunk->tmpl->input.rank == 3;
+  bool separate = ops->needs_value && (ops->traits & PG__TRAIT_SEPARATE_VALUE) && !recurrent &&
+                  !(image && (ops->traits & PG__TRAIT_IMAGE_SHARED_TRUNK));
   unsigned heads = HEAD_POLICY | (ops->needs_value && !separate ? HEAD_VALUE : 0);
   if (ops->traits & PG__TRAIT_Q_HEAD) {
     if (pg__env_kind(env) != PG_ACTION_DISCRETE)

@@ -71,7 +71,8 @@ enum {
   /* Acts on a Q head (epsilon-greedy through act_q), no policy head. */
   PG__TRAIT_Q_HEAD = 1u << 1,
   /* pg_agent_create_for_env builds a separate value network (the lecture's
-  ** theta and w) instead of a value head on the shared trunk. */
+  ** theta and w) instead of a value head on the shared trunk (not for a
+  ** recurrent trunk, nor for an image one with PG__TRAIT_IMAGE_SHARED_TRUNK). */
   PG__TRAIT_SEPARATE_VALUE = 1u << 2,
   /* A row's target needs the next row's action (Sarsa): a segment holds
   ** t_max + 1 rows before it is due. */
@@ -80,6 +81,10 @@ enum {
   ** acting time (a->pend_value, a->pend_logp; PPO's ratio and GAE need
   ** them). */
   PG__TRAIT_ACTING = 1u << 4,
+  /* With PG__TRAIT_SEPARATE_VALUE: on image observations (a conv trunk)
+  ** the value head goes on the policy's trunk all the same (A3C: the
+  ** paper's conv nets share every non-output layer). */
+  PG__TRAIT_IMAGE_SHARED_TRUNK = 1u << 5,
   /* Trains nets with recurrent layers (LSTM): one state per slot, reset at
   ** the slot's episode end, back-propagation through the segment. */
   PG__TRAIT_RECURRENT = 1u << 8
