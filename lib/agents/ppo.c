@@ -34,7 +34,9 @@ typedef struct ppo_state {
   size_t chunk;          /* rows per forward: min(n*t_max, the nets' max batch) */
   float *obs, *act, *lp, *v, *adv, *ret, *w, *tgt; /* one gathered chunk */
   uint8_t *mask;
-  /* NORM_REWARD: rewards divided by the running spread of the discounted
+  /* Built by the first step's set-up; a load that comes before it makes
+  ** one without buffers (rb empty, rs_ret NULL) for the return statistics.
+  ** NORM_REWARD: rewards divided by the running spread of the discounted
   ** return (rs over rs_ret, each slot's return so far, reset at episode
   ** ends); rs_rew holds a step's scaled rewards. Saved in checkpoints. */
   pg__moments rs;
@@ -270,7 +272,7 @@ static void ppo_clear(pg_agent *a) {
   ppo_state *s = a->algo;
   if (!s) return;
   pg__rollout_clear(&s->rb);
-  memset(s->rs_ret, 0, s->rb.n * sizeof(double));
+  if (s->rs_ret) memset(s->rs_ret, 0, s->rb.n * sizeof(double));
 }
 
 /* ALGO section (docs/FORMAT.md): u32 version 1, f64 count, mean and m2 of
@@ -294,9 +296,13 @@ static pg_status ppo_load_state(pg_agent *a, const char *fn, pg__reader *r) {
     return pg__fail(a->ctx, PG_ERR_FORMAT,
                     "%s: ALGO: return statistics (count %g, mean %g, m2 %g) are not valid", fn,
                     count, mean, m2);
-  pg_status st = pg__agent_prepare(a, fn);
-  if (st != PG_OK) return st;
   ppo_state *s = a->algo;
+  if (!s) { /* a state without buffers: the first step's set-up builds them and keeps these */
+    s = pg__calloc(a->ctx, 1, sizeof *s);
+    if (!s) return pg__fail(a->ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
+    pg__moments_init(&s->rs, 1, &s->rs_mean, &s->rs_m2);
+    a->algo = s;
+  }
   s->rs.count = count;
   s->rs_mean = mean;
   s->rs_m2 = m2;
