@@ -246,6 +246,17 @@ static pg_status op_step(fixture *f) {
   return st;
 }
 static void finish_run(fixture *f) { host_run(f, 40); }
+/* the same step from bytes: its first call allocates the byte buffers */
+static pg_status op_step_u8(fixture *f) {
+  size_t n = slots(f), os = 0, al = 0;
+  ck_assert_int_eq(pg_agent_get_shape(f->agent, &os, &al, NULL, NULL), PG_OK);
+  uint8_t bytes[8 * OUT_MAX];
+  ck_assert_uint_le(n * os, sizeof bytes);
+  for (size_t i = 0; i < n * os; i++) bytes[i] = (uint8_t)(37 * i + 11);
+  pg_status st = pg_agent_step_u8(f->agent, bytes, n * os, NULL, 0, f->act, n * al);
+  f->pending = st == PG_OK;
+  return st;
+}
 
 static pg_status op_train(fixture *f) { return pg_agent_train(f->agent, f->env, 60, NULL, NULL); }
 static bool is_async(pg_algorithm algo) {
@@ -586,6 +597,8 @@ static void finish_export_policy(fixture *f) {
 static const oom_case agent_cases[] = {
     {"first step", setup_fresh, op_step, finish_run, false},
     {"step after learning and a structural change", setup_reshaped, op_step, finish_run, false},
+    {"first step from bytes", setup_fresh, op_step_u8, finish_run, false},
+    {"step from bytes after learning", setup_trained, op_step_u8, finish_run, false},
     {"train", setup_train_one, op_train, finish_train_one, false},
     {"evaluate", setup_trained, op_evaluate, finish_run, false},
     {"save", setup_trained, op_save, finish_run, false},
