@@ -82,6 +82,10 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
   if (head < 0)
     return pg__fail(ctx, PG_ERR_UNSUPPORTED,
                     "%s: the net has no categorical, Gaussian or Q head to act with", fn);
+  if (pg__netdef_state_std(src))
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: a Gaussian head with a state-dependent log-std cannot make a policy "
+                    "yet (nor a policy file or C export); act with the net or the agent", fn);
   pg_policy *p = pg__calloc(ctx, 1, sizeof *p);
   if (!p) return pg__fail(ctx, PG_ERR_NOMEM, "%s: out of memory", fn);
   p->ctx = ctx;
