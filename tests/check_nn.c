@@ -19,7 +19,12 @@ typedef struct spec {
   pg_activation act[4];
   size_t cat, gauss, q; /* head sizes; 0 = absent */
   int value;
+  int state_std; /* the Gaussian log-std a bounded output per row */
 } spec;
+
+/* The bounds of the state-dependent log-std in these tests. */
+#define STD_LO (-2.0)
+#define STD_HI 1.0
 
 static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed) {
   pg_net *net = NULL;
@@ -29,7 +34,11 @@ static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed
                      PG_OK);
   if (s->cat)
     ck_assert_int_eq(pg_net_add_categorical_head(net, s->cat, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
-  if (s->gauss)
+  if (s->gauss && s->state_std)
+    ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, s->gauss, PG_INIT_GLOROT_UNIFORM,
+                                                        1.0, -0.3, STD_LO, STD_HI),
+                     PG_OK);
+  else if (s->gauss)
     ck_assert_int_eq(pg_net_add_gaussian_head(net, s->gauss, PG_INIT_GLOROT_UNIFORM, 1.0, -0.3),
                      PG_OK);
   if (s->value) ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
@@ -90,16 +99,23 @@ static double ref_loss(const spec *s, const double *params, const float *x, size
     }
     if (s->gauss) {
       ref_dense(&p, h, w, s->gauss, r.mean);
+      if (s->state_std) {
+        ref_dense(&p, h, w, s->gauss, r.log_std);
+        for (size_t d = 0; d < s->gauss; d++)
+          r.log_std[d] = STD_LO + (STD_HI - STD_LO) * (tanh(r.log_std[d]) + 1) / 2;
+      } else {
+        for (size_t d = 0; d < s->gauss; d++) r.log_std[d] = p[d];
+        p += s->gauss;
+      }
       double lp = 0;
       for (size_t d = 0; d < s->gauss; d++) {
-        r.log_std[d] = p[d];
-        r.entropy += p[d] + 0.5 * (1 + LOG_2PI);
+        double ls = r.log_std[d];
+        r.entropy += ls + 0.5 * (1 + LOG_2PI);
         if (l->policy_coef != 0) {
-          double u = (l->actions[i * s->gauss + d] - r.mean[d]) / exp(p[d]);
-          lp += -0.5 * u * u - p[d] - 0.5 * LOG_2PI;
+          double u = (l->actions[i * s->gauss + d] - r.mean[d]) / exp(ls);
+          lp += -0.5 * u * u - ls - 0.5 * LOG_2PI;
         }
       }
-      p += s->gauss;
       total -= c * l->policy_coef * l->advantages[i] * lp;
       total -= c * l->entropy_coef * r.entropy;
     }
@@ -285,6 +301,20 @@ START_TEST(test_grad_gaussian) {
   grad_check(&s, 6, false, &pol, 6);
   pg_loss_desc both = loss_desc(0.5f, 1.0f, 0.1f, 0, 0);
   grad_check(&s, 6, false, &both, 7);
+}
+END_TEST
+
+/* The state-dependent log-std: its tanh bound, per-row log-probability and
+** entropy, with a value head after it on the shared trunk. */
+START_TEST(test_grad_gaussian_state_std) {
+  spec s = {.in = 3, .n_dense = 1, .units = {7}, .act = {PG_ACTIVATION_TANH}, .gauss = 2,
+            .value = 1, .state_std = 1};
+  pg_loss_desc pol = loss_desc(1.0f, 1.0f, 0, 0.5f, 0);
+  grad_check(&s, 6, false, &pol, 16);
+  pg_loss_desc ent = loss_desc(0.7f, 0, 0.3f, 0, 0);
+  grad_check(&s, 5, false, &ent, 17);
+  pg_loss_desc both = loss_desc(0.5f, 1.0f, 0.1f, 0, 0);
+  grad_check(&s, 6, false, &both, 18);
 }
 END_TEST
 
@@ -783,6 +813,7 @@ static Suite *nn_suite(void) {
   tcase_add_test(tc, test_activation_accuracy);
   tcase_add_test(tc, test_grad_categorical);
   tcase_add_test(tc, test_grad_gaussian);
+  tcase_add_test(tc, test_grad_gaussian_state_std);
   tcase_add_test(tc, test_grad_value_and_q);
   tcase_add_test(tc, test_grad_combined_shared_trunk);
   tcase_add_test(tc, test_forward_matches_reference);
