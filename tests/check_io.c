@@ -249,6 +249,62 @@ START_TEST(test_truncated_and_bit_flips) {
 }
 END_TEST
 
+/* A Gaussian head with a state-dependent log-std: saved in format version
+** 5 (older readers refuse it), loaded back bit for bit, its log-std a
+** bounded output per row; the same layers in an older version are refused;
+** it makes no policy yet. */
+START_TEST(test_state_std_round_trip) {
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
+  pg_net *net = NULL, *back = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 4, 8, 3, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 16, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.4), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, PG_INIT_ORTHOGONAL, 1.0, -0.5,
+                                                      -3.0, 1.0),
+                   PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  size_t size, size2;
+  unsigned char *buf = save_mem(net, &size);
+  ck_assert(memcmp(buf, "PGCK\5\0\0\0\1\0\0\0", 12) == 0);
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &back), PG_OK);
+  assert_same_params(net, back);
+  assert_same_outputs(net, back, 1);
+  float la[8 * 2], lb[8 * 2];
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, la, 8 * 2 - 1), PG_ERR_SHAPE);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, la, 8 * 2), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(back, PG_NET_OUTPUT_LOG_STD, lb, 8 * 2), PG_OK);
+  ck_assert(memcmp(la, lb, sizeof la) == 0);
+  bool varies = false;
+  for (size_t i = 0; i < 16; i++) {
+    ck_assert(la[i] > -3.0f && la[i] < 1.0f);
+    varies |= la[i] != la[i % 2];
+  }
+  ck_assert(varies); /* per row, not one vector */
+  unsigned char *buf2 = save_mem(back, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(buf, buf2, size) == 0);
+  /* the log_std layer in a version-4 file: refused */
+  buf2[4] = 4;
+  uint32_t c = pg__crc32(0, buf2, 20);
+  for (int i = 0; i < 4; i++) buf2[20 + i] = (unsigned char)(c >> (8 * i));
+  pg_net *old = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf2, size2, &old), PG_ERR_FORMAT);
+  ck_assert_ptr_null(old);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "needs 5"));
+  pg_policy *pol = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_null(pol);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "state-dependent"));
+  free(buf);
+  free(buf2);
+  pg_net_destroy(net);
+  pg_net_destroy(back);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(al.live_blocks, 0);
+}
+END_TEST
+
 START_TEST(test_magic_and_version) {
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
@@ -872,6 +928,7 @@ int main(void) {
   TCase *tc = tcase_create("io");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_crc32);
+  tcase_add_test(tc, test_state_std_round_trip);
   tcase_add_loop_test(tc, test_round_trip_memory, 0, 2);
   tcase_add_test(tc, test_size_query_and_errors);
   tcase_add_test(tc, test_callback);
