@@ -192,6 +192,28 @@ START_TEST(test_state_std_learns_cartpole_continuous) {
   ck_assert_msg(th.hit, "PPO, state-dependent std: mean return %.1f after %.0f steps", mean,
                 steps);
   fprintf(stderr, "state-dependent std: mean return %.1f after %.0f steps\n", mean, steps);
+  /* the agent file round-trips it (its nets in format version 5) */
+  size_t size = 0;
+  ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_agent_save_memory(a, buf, size, &size), PG_OK);
+  pg_agent *b = NULL;
+  ck_assert_int_eq(pg_agent_load_memory(ctx, buf, size, &b), PG_OK);
+  pg_net *bn = NULL;
+  ck_assert_int_eq(pg_agent_get_net(b, 0, &bn), PG_OK);
+  size_t np = pg__net_param_count(net);
+  ck_assert_uint_eq(pg__net_param_count(bn), np);
+  ck_assert(memcmp(pg__net_params(net), pg__net_params(bn), np * sizeof(float)) == 0);
+  ck_assert(pg__netdef_state_std(pg__net_def(bn)));
+  const float obs[4] = {0.01f, -0.2f, 0.03f, 0.1f};
+  float act_a[1], act_b[1];
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, NULL, 0, 0, act_a, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_act(b, obs, 4, NULL, 0, 0, act_b, 1), PG_OK);
+  ck_assert(act_a[0] == act_b[0]);
+  pg_policy *pol = NULL;
+  ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_ERR_UNSUPPORTED);
+  free(buf);
+  pg_agent_destroy(b);
   pg_agent_destroy(a);
   pg_net_destroy(net);
   pg_net_destroy(vnet);
