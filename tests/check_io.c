@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,10 +250,73 @@ START_TEST(test_truncated_and_bit_flips) {
 }
 END_TEST
 
+static int write_nothing(void *user, const void *data, size_t size) {
+  (void)user;
+  (void)data;
+  (void)size;
+  return 0;
+}
+
+/* The policy of net (log_std: its per-row log-std on obs8): acts with the
+** mean deterministically, samples with each row's own spread, saves as
+** format version 5 and loads back acting alike; no C export yet. */
+static void check_state_std_policy(pg_ctx *ctx, pg_net *net, const float *log_std) {
+  pg_policy *pol = NULL, *back = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
+  float mean[8 * 2]; /* row by row: a policy acts on one row, as a one-row forward */
+  for (size_t r = 0; r < 8; r++) {
+    ck_assert_int_eq(pg_net_forward(net, obs8 + 4 * r, 1, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_MEAN, mean + 2 * r, 2), PG_OK);
+  }
+  pg_policy_session *s = NULL, *sb = NULL;
+  ck_assert_int_eq(pg_policy_session_create(pol, 7, &s), PG_OK);
+  for (size_t r = 0; r < 8; r++) {
+    float act[2];
+    ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 1, act, 2), PG_OK);
+    ck_assert_msg(act[0] == mean[2 * r] && act[1] == mean[2 * r + 1], "row %zu: %.9g %.9g vs %.9g %.9g", r, (double)act[0], (double)act[1], (double)mean[2 * r], (double)mean[2 * r + 1]);
+  }
+  /* rows 0 and 2: the sample spread is each row's exp(log_std) (+-10%) */
+  for (size_t r = 0; r < 4; r += 2) {
+    double sq = 0.0;
+    const int draws = 4000;
+    for (int k = 0; k < draws; k++) {
+      float act[2];
+      ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 0, act, 2), PG_OK);
+      sq += pow(act[0] - mean[2 * r], 2);
+    }
+    double sd = sqrt(sq / draws), want = exp(log_std[2 * r]);
+    ck_assert_msg(fabs(sd / want - 1.0) < 0.1, "row %zu: spread %g, exp(log_std) %g", r, sd,
+                  want);
+  }
+  size_t size = 0;
+  ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
+  ck_assert_uint_eq(buf[4], 5);
+  ck_assert_int_eq(pg_policy_load_memory(ctx, buf, size, &back), PG_OK);
+  pg_policy_session_destroy(s);
+  ck_assert_int_eq(pg_policy_session_create(pol, 9, &s), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(back, 9, &sb), PG_OK);
+  for (size_t r = 0; r < 8; r++) {
+    float a1[2], a2[2];
+    ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 0, a1, 2), PG_OK);
+    ck_assert_int_eq(pg_policy_act(sb, obs8 + 4 * r, 4, NULL, 0, 0, a2, 2), PG_OK);
+    ck_assert(memcmp(a1, a2, sizeof a1) == 0);
+  }
+  ck_assert_int_eq(pg_policy_export_c_cb(pol, "sd", PG_EXPORT_C_SINGLE, 0, write_nothing, NULL),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "state-dependent"));
+  free(buf);
+  pg_policy_session_destroy(s);
+  pg_policy_session_destroy(sb);
+  pg_policy_destroy(pol);
+  pg_policy_destroy(back);
+}
+
 /* A Gaussian head with a state-dependent log-std: saved in format version
 ** 5 (older readers refuse it), loaded back bit for bit, its log-std a
 ** bounded output per row; the same layers in an older version are refused;
-** it makes no policy yet. */
+** its policy acts with the per-row spread. */
 START_TEST(test_state_std_round_trip) {
   pg_test_alloc al = {0};
   pg_ctx *ctx = pg_test_ctx(&al);
@@ -292,10 +356,7 @@ START_TEST(test_state_std_round_trip) {
   ck_assert_int_eq(pg_net_load_memory(ctx, buf2, size2, &old), PG_ERR_FORMAT);
   ck_assert_ptr_null(old);
   ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "needs 5"));
-  pg_policy *pol = NULL;
-  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_ERR_UNSUPPORTED);
-  ck_assert_ptr_null(pol);
-  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "state-dependent"));
+  check_state_std_policy(ctx, net, la);
   free(buf);
   free(buf2);
   pg_net_destroy(net);

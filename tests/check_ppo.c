@@ -210,8 +210,15 @@ START_TEST(test_state_std_learns_cartpole_continuous) {
   ck_assert_int_eq(pg_agent_act(a, obs, 4, NULL, 0, 0, act_a, 1), PG_OK);
   ck_assert_int_eq(pg_agent_act(b, obs, 4, NULL, 0, 0, act_b, 1), PG_OK);
   ck_assert(act_a[0] == act_b[0]);
-  pg_policy *pol = NULL;
-  ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_ERR_UNSUPPORTED);
+  pg_policy *pol = NULL; /* the exported policy acts as the agent does */
+  pg_policy_session *ps = NULL;
+  ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(pol, 1, &ps), PG_OK);
+  ck_assert_int_eq(pg_policy_act(ps, obs, 4, NULL, 0, 1, act_b, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, NULL, 0, 1, act_a, 1), PG_OK);
+  ck_assert(act_a[0] == act_b[0]);
+  pg_policy_session_destroy(ps);
+  pg_policy_destroy(pol);
   free(buf);
   pg_agent_destroy(b);
   pg_agent_destroy(a);
