@@ -367,11 +367,13 @@ PG_API pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim,
 ** tanh; -20 <= log_std_min < log_std_max <= 5). The second layer's weights
 ** are drawn like the mean's (init, gain) and its bias is set so that the
 ** log-std starts near log_std_init (in [log_std_min, log_std_max]; moved
-** just inside). PG_NET_OUTPUT_LOG_STD is then n rows of action_dim. The
-** net is saved in format version 5 (older libraries refuse the file); it
-** cannot make a pg_policy, a policy file or a C export yet
-** (PG_ERR_UNSUPPORTED). Errors as pg_net_add_gaussian_head, plus
-** PG_ERR_OUT_OF_RANGE for the bounds. Since 0.2.0. */
+** just inside). PG_NET_OUTPUT_LOG_STD is then n rows of action_dim.
+** Nets, policies and agents holding it are saved in format version 5
+** (older libraries refuse the files); pg_policy_export_c refuses it
+** (PG_ERR_UNSUPPORTED). Agents leave it out of PG_PARAM_LOG_STD_MIN/MAX
+** (it is bounded here) and PG_PARAM_LOG_STD_INIT sets its bias. Errors
+** as pg_net_add_gaussian_head, plus PG_ERR_OUT_OF_RANGE for the bounds
+** and log_std_init. Since 0.2.0. */
 PG_API pg_status pg_net_add_gaussian_head_state_std(pg_net *net, size_t action_dim,
                                                     pg_init init, double gain,
                                                     double log_std_init,
