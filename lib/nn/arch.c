@@ -179,7 +179,7 @@ void pg__netdef_init_params(const pg__netdef *d, float *params, uint64_t seed) {
       p += l->ops->block_size(l, b);
     }
   }
-  pg__netdef_set_log_std(d, params, d->log_std_init);
+  pg__netdef_set_log_std(d, params, (double)d->log_std_init);
 }
 
 bool pg__netdef_state_std(const pg__netdef *d) { return d->head[PG__HEAD_LOG_STD] >= 0; }

@@ -66,14 +66,14 @@ static size_t log_std_scratch(const pg__layer *l, bool training) {
 static void log_std_forward(const pg__layer *l, const float *params, const float *x, float *y,
                             size_t n, float *scratch) {
   pg__dense_ops.forward(l, params, x, y, n, scratch);
-  const double lo = setting_f32(l, 1), half = 0.5 * ((double)setting_f32(l, 2) - lo);
+  const double lo = (double)setting_f32(l, 1), half = 0.5 * ((double)setting_f32(l, 2) - lo);
   for (size_t i = 0; i < n * l->out; i++) y[i] = (float)(lo + half * (tanh((double)y[i]) + 1.0));
 }
 
 static void log_std_backward(const pg__layer *l, const float *params, const float *x,
                              const float *y, float *dy, float *dx, float *grads, size_t n,
                              float *scratch) {
-  const double lo = setting_f32(l, 1), half = 0.5 * ((double)setting_f32(l, 2) - lo);
+  const double lo = (double)setting_f32(l, 1), half = 0.5 * ((double)setting_f32(l, 2) - lo);
   for (size_t i = 0; i < n * l->out; i++) {
     double t = ((double)y[i] - lo) / half - 1.0; /* tanh(z) */
     dy[i] = (float)((double)dy[i] * half * (1.0 - t * t));
@@ -82,7 +82,7 @@ static void log_std_backward(const pg__layer *l, const float *params, const floa
 }
 
 double pg__log_std_bias_for(const pg__layer *l, double v) {
-  const double lo = setting_f32(l, 1), hi = setting_f32(l, 2);
+  const double lo = (double)setting_f32(l, 1), hi = (double)setting_f32(l, 2);
   double t = 2.0 * (v - lo) / (hi - lo) - 1.0;
   const double edge = 0.999; /* v at a bound: just inside, a finite bias */
   t = t < -edge ? -edge : t > edge ? edge : t;
