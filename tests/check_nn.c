@@ -318,6 +318,56 @@ START_TEST(test_grad_gaussian_state_std) {
 }
 END_TEST
 
+/* pg_net_add_gaussian_head_state_std's checks: a refused call adds nothing
+** (the mean head it would add first included). */
+START_TEST(test_state_std_bad_args) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 3, 4, 0, &net), PG_OK);
+  const pg_init o = PG_INIT_ORTHOGONAL;
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(NULL, 2, o, 0.01, 0, -1, 1),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, 1, -1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -21, 1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -1, NAN),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 1.5, -1, 1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 0, o, 0.01, 0, -1, 1),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_net_add_gaussian_head_state_std"));
+  ck_assert_int_eq(pg_net_finalize(net), PG_ERR_BAD_STATE); /* still no head */
+  ck_assert_int_eq(pg_net_add_categorical_head(net, 3, o, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -1, 1),
+                   PG_ERR_BAD_STATE); /* one policy head */
+  ck_assert_uint_eq(pg__net_def(net)->n_layers, 1);
+  pg_net_destroy(net);
+  /* a net with it: the log-std at the start is log_std_init in every row
+  ** when the weights draw zero (gain 0), and inside the bounds */
+  ck_assert_int_eq(pg_net_create(ctx, 3, 4, 0, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 5, PG_ACTIVATION_TANH, o, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.0, -0.7, -3, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.0, -0.7, -3, 1),
+                   PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  size_t w = 0;
+  ck_assert_int_eq(pg_net_output_size(net, PG_NET_OUTPUT_LOG_STD, &w), PG_OK);
+  ck_assert_uint_eq(w, 2);
+  float ls[8];
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, ls, 8), PG_ERR_BAD_STATE);
+  const float x[12] = {0.5f, -1, 2, 0, 0, 0, 3, 1, -2, 0.1f, 0.2f, 0.3f};
+  ck_assert_int_eq(pg_net_forward(net, x, 4, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, ls, 8), PG_OK);
+  for (int i = 0; i < 8; i++) ck_assert_float_eq_tol(ls[i], -0.7f, 1e-5f);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
+}
+END_TEST
+
 START_TEST(test_grad_value_and_q) {
   spec s = {.in = 5, .n_dense = 1, .units = {6}, .act = {PG_ACTIVATION_RELU}, .q = 4};
   pg_loss_desc q = loss_desc(1.0f, 0, 0, 0, 1.0f);
@@ -814,6 +864,7 @@ static Suite *nn_suite(void) {
   tcase_add_test(tc, test_grad_categorical);
   tcase_add_test(tc, test_grad_gaussian);
   tcase_add_test(tc, test_grad_gaussian_state_std);
+  tcase_add_test(tc, test_state_std_bad_args);
   tcase_add_test(tc, test_grad_value_and_q);
   tcase_add_test(tc, test_grad_combined_shared_trunk);
   tcase_add_test(tc, test_forward_matches_reference);
