@@ -70,6 +70,8 @@ typedef struct spec {
   double threshold; /* solved when mean100 >= threshold; NAN = fixed budget */
   long budget;
   const char *params; /* "name=value,..." */
+  int state_std; /* 1: caller-built nets as create_for_env's, the policy's Gaussian head with a
+                    state-dependent log-std in [-5, 2] (pg_net_add_gaussian_head_state_std) */
 } spec;
 
 static void set_params(pg_ctx *ctx, pg_agent *agent, const char *params) {
@@ -166,6 +168,28 @@ static pg_status make_env(pg_ctx *ctx, const char *name, uint64_t seed, pg_env *
   return st;
 }
 
+/* A net of create_for_env's shape (units x layers ReLU, orthogonal sqrt 2,
+** 512 rows): a policy net with a state-dependent log-std head, or a value
+** net. The initial weights differ from create_for_env's (other seeds). */
+static pg_net *state_std_net(pg_ctx *ctx, const spec *sp, const pg_env *env, int policy,
+                             uint64_t seed) {
+  int32_t obs = 0, dim = 0;
+  pg_action_kind kind;
+  CHECK(pg_env_get_observation_size(env, &obs));
+  CHECK(pg_env_get_action_space(env, &kind, &dim));
+  pg_net *net = NULL;
+  CHECK(pg_net_create(ctx, (size_t)obs, 512, seed, &net));
+  for (int l = 0; l < sp->layers; l++)
+    CHECK(pg_net_add_dense(net, (size_t)sp->units, PG_ACTIVATION_RELU, PG_INIT_ORTHOGONAL,
+                           sqrt(2.0)));
+  if (policy)
+    CHECK(pg_net_add_gaussian_head_state_std(net, (size_t)dim, PG_INIT_ORTHOGONAL, 0.01, 0.0, -5.0, 2.0));
+  else
+    CHECK(pg_net_add_value_head(net, PG_INIT_ORTHOGONAL, 1.0));
+  CHECK(pg_net_finalize(net));
+  return net;
+}
+
 static result run(const spec *sp, uint64_t seed) {
   pg_ctx *ctx = NULL;
   pg_ctx_create(NULL, NULL, &ctx);
@@ -173,7 +197,15 @@ static result run(const spec *sp, uint64_t seed) {
   pg_env *env = NULL;
   CHECK(make_env(ctx, sp->env, seed, &env));
   pg_agent *agent = NULL;
-  CHECK(pg_agent_create_for_env(ctx, sp->algo, env, sp->units, sp->layers, &agent));
+  if (sp->state_std) {
+    pg_net *net = state_std_net(ctx, sp, env, 1, seed * 2 + 1);
+    pg_net *vnet = state_std_net(ctx, sp, env, 0, seed * 2 + 2);
+    CHECK(pg_agent_create(ctx, sp->algo, net, vnet, &agent));
+    pg_net_destroy(net); /* the agent holds them */
+    pg_net_destroy(vnet);
+  } else {
+    CHECK(pg_agent_create_for_env(ctx, sp->algo, env, sp->units, sp->layers, &agent));
+  }
   set_params(ctx, agent, sp->params);
   set_params(ctx, agent, g_extra);
   solve_cb cb = {sp->threshold, 0};
@@ -240,31 +272,34 @@ static void throughput(const char *env_name, int threads) {
 }
 
 static const spec SPECS[] = {
-    {"reinforce", "CartPole-v1", PG_ALGO_REINFORCE, 64, 1, 475, 400000, "lr=0.01"},
+    {"reinforce", "CartPole-v1", PG_ALGO_REINFORCE, 64, 1, 475, 400000, "lr=0.01", 0},
     {"baseline", "CartPole-v1", PG_ALGO_REINFORCE_BASELINE, 64, 1, 475, 400000,
-     "lr=0.01,value_lr=0.01"},
-    {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.0003,value_lr=0.005"},
-    {"paac", "CartPole-v1", PG_ALGO_PAAC, 128, 1, 475, 2000000, "num_envs=32"},
-    {"paac-cont", "CartPoleContinuous-v1", PG_ALGO_PAAC, 128, 1, 475, 3000000, "num_envs=32"},
-    {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32,gamma=0.9,lr=0.007"},
+     "lr=0.01,value_lr=0.01", 0},
+    {"ac", "CartPole-v1", PG_ALGO_ACTOR_CRITIC, 64, 1, 475, 400000, "lr=0.0003,value_lr=0.005", 0},
+    {"paac", "CartPole-v1", PG_ALGO_PAAC, 128, 1, 475, 2000000, "num_envs=32", 0},
+    {"paac-cont", "CartPoleContinuous-v1", PG_ALGO_PAAC, 128, 1, 475, 3000000, "num_envs=32", 0},
+    {"pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 2000000, "num_envs=32,gamma=0.9,lr=0.007", 0},
     /* issue 17's acceptance runs: the defaults (not in "all") */
-    {"ppo-cartpole", "CartPole-v1", PG_ALGO_PPO, 64, 2, 475, 500000, ""},
-    {"ppo-acrobot", "Acrobot-v1", PG_ALGO_PPO, 64, 2, -100, 500000, ""},
-    {"ppo-cont", "CartPoleContinuous-v1", PG_ALGO_PPO, 64, 2, 475, 500000, ""},
-    {"ppo-pendulum", "Pendulum-v1", PG_ALGO_PPO, 64, 2, -250, 1000000, ""},
+    {"ppo-cartpole", "CartPole-v1", PG_ALGO_PPO, 64, 2, 475, 500000, "", 0},
+    {"ppo-acrobot", "Acrobot-v1", PG_ALGO_PPO, 64, 2, -100, 500000, "", 0},
+    {"ppo-cont", "CartPoleContinuous-v1", PG_ALGO_PPO, 64, 2, 475, 500000, "", 0},
+    {"ppo-pendulum", "Pendulum-v1", PG_ALGO_PPO, 64, 2, -250, 1000000, "", 0},
+    /* issue 17's optional item: a state-dependent log-std (not in "all" / "ppo") */
+    {"ppo-cont-sdstd", "CartPoleContinuous-v1", PG_ALGO_PPO, 64, 2, 475, 500000, "", 1},
+    {"ppo-pendulum-sdstd", "Pendulum-v1", PG_ALGO_PPO, 64, 2, -250, 1000000, "", 1},
     /* tasks the defaults were not chosen on (fixed budgets: the return reached) */
-    {"ppo-catch", "Catch", PG_ALGO_PPO, 64, 2, NAN, 200000, ""},
-    {"ppo-corridor", "ShortCorridor", PG_ALGO_PPO, 64, 2, NAN, 100000, ""},
-    {"ppo-mountaincar", "MountainCar-v0", PG_ALGO_PPO, 64, 2, NAN, 500000, ""},
-    {"paac-acrobot", "Acrobot-v1", PG_ALGO_PAAC, 128, 1, -100, 1000000, ""},
+    {"ppo-catch", "Catch", PG_ALGO_PPO, 64, 2, NAN, 200000, "", 0},
+    {"ppo-corridor", "ShortCorridor", PG_ALGO_PPO, 64, 2, NAN, 100000, "", 0},
+    {"ppo-mountaincar", "MountainCar-v0", PG_ALGO_PPO, 64, 2, NAN, 500000, "", 0},
+    {"paac-acrobot", "Acrobot-v1", PG_ALGO_PAAC, 128, 1, -100, 1000000, "", 0},
     /* PAAC with defaults on the other built-in tasks (fixed budgets) */
-    {"paac-catch", "Catch", PG_ALGO_PAAC, 128, 1, NAN, 200000, ""},
-    {"paac-corridor", "ShortCorridor", PG_ALGO_PAAC, 128, 1, NAN, 100000, ""},
-    {"paac-pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 1000000, ""},
-    {"paac-mountaincar", "MountainCar-v0", PG_ALGO_PAAC, 128, 1, NAN, 500000, ""},
+    {"paac-catch", "Catch", PG_ALGO_PAAC, 128, 1, NAN, 200000, "", 0},
+    {"paac-corridor", "ShortCorridor", PG_ALGO_PAAC, 128, 1, NAN, 100000, "", 0},
+    {"paac-pendulum", "Pendulum-v1", PG_ALGO_PAAC, 128, 1, NAN, 1000000, "", 0},
+    {"paac-mountaincar", "MountainCar-v0", PG_ALGO_PAAC, 128, 1, NAN, 500000, "", 0},
     /* the task written after the defaults were chosen (docs/TUNING.md) */
-    {"ppo-reach", "PointReach", PG_ALGO_PPO, 64, 2, NAN, 300000, ""},
-    {"paac-reach", "PointReach", PG_ALGO_PAAC, 128, 1, NAN, 300000, ""},
+    {"ppo-reach", "PointReach", PG_ALGO_PPO, 64, 2, NAN, 300000, "", 0},
+    {"paac-reach", "PointReach", PG_ALGO_PAAC, 128, 1, NAN, 300000, "", 0},
 };
 
 int main(int argc, char **argv) {
@@ -277,7 +312,7 @@ int main(int argc, char **argv) {
     if ((!strcmp(which, "all") && SPECS[i].algo != PG_ALGO_PPO &&
          (strncmp(SPECS[i].label, "paac-", 5) != 0 || !strcmp(SPECS[i].label, "paac-cont"))) ||
         !strcmp(which, SPECS[i].label) ||
-        (!strcmp(which, "ppo") && SPECS[i].algo == PG_ALGO_PPO))
+        (!strcmp(which, "ppo") && SPECS[i].algo == PG_ALGO_PPO && !SPECS[i].state_std))
       run_spec(&SPECS[i], seeds);
   if (!strcmp(which, "all") || !strcmp(which, "throughput")) {
     printf("\n### PAAC training throughput, n_e = 32, t_max = 5, obs-128 shared trunk\n\n");

@@ -236,7 +236,7 @@ typedef enum pg_net_output {
   PG_NET_OUTPUT_LOG_PROBS = 3, /**< log-softmax, -INFINITY where masked     */
   PG_NET_OUTPUT_ENTROPY = 4,   /**< policy entropy (nats), 1 per row        */
   PG_NET_OUTPUT_MEAN = 5,      /**< Gaussian head, action_dim per row       */
-  PG_NET_OUTPUT_LOG_STD = 6,   /**< Gaussian head, action_dim (not per row) */
+  PG_NET_OUTPUT_LOG_STD = 6,   /**< Gaussian head, action_dim (not per row; per row with a state-dependent std) */
   PG_NET_OUTPUT_VALUE = 7,     /**< value head, 1 per row                   */
   PG_NET_OUTPUT_Q = 8,         /**< Q head, n_actions per row               */
   PG_NET_OUTPUT_FORCE_INT = 0x7fffffff
@@ -360,6 +360,25 @@ PG_API pg_status pg_net_add_categorical_head(pg_net *net, size_t n_actions,
 PG_API pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim,
                                           pg_init init, double gain,
                                           double log_std_init);
+/** Diagonal Gaussian policy whose spread depends on the state: a linear
+** layer giving the mean, and a second linear layer on the trunk's output
+** giving z, bounded smoothly per row to log-std = log_std_min +
+** (log_std_max - log_std_min) * (tanh(z) + 1) / 2 (gradients follow the
+** tanh; -20 <= log_std_min < log_std_max <= 5). The second layer's weights
+** are drawn like the mean's (init, gain) and its bias is set so that the
+** log-std starts near log_std_init (in [log_std_min, log_std_max]; moved
+** just inside). PG_NET_OUTPUT_LOG_STD is then n rows of action_dim.
+** Nets, policies and agents holding it are saved in format version 5
+** (older libraries refuse the files); pg_policy_export_c refuses it
+** (PG_ERR_UNSUPPORTED). Agents leave it out of PG_PARAM_LOG_STD_MIN/MAX
+** (it is bounded here) and PG_PARAM_LOG_STD_INIT sets its bias. Errors
+** as pg_net_add_gaussian_head, plus PG_ERR_OUT_OF_RANGE for the bounds
+** and log_std_init. Since 0.2.0. */
+PG_API pg_status pg_net_add_gaussian_head_state_std(pg_net *net, size_t action_dim,
+                                                    pg_init init, double gain,
+                                                    double log_std_init,
+                                                    double log_std_min,
+                                                    double log_std_max);
 /** State value v(s): a linear layer to one output. */
 PG_API pg_status pg_net_add_value_head(pg_net *net, pg_init init, double gain);
 /** Q-values, one per action. */
@@ -386,8 +405,8 @@ PG_API pg_status pg_net_max_batch(const pg_net *net, size_t *out);
 PG_API pg_status pg_net_param_count(const pg_net *net, size_t *out);
 /** @} */
 
-/** Floats per row of an output (for LOG_STD: its total size); 0 when the
-** net has no such head. */
+/** Floats per row of an output (for LOG_STD: its total size, or per row
+** with a state-dependent std); 0 when the net has no such head. */
 PG_API pg_status pg_net_output_size(const pg_net *net, pg_net_output which,
                                     size_t *out);
 
@@ -445,7 +464,8 @@ PG_API pg_status pg_net_forward_seq(pg_net *net, const float *inputs,
 PG_API pg_status pg_net_reset_state(pg_net *net, size_t first, size_t count);
 
 /** Copies an output of the last forward (n rows of pg_net_output_size
-** floats; for LOG_STD just its size) into out, which holds out_len floats.
+** floats; for LOG_STD just its size, unless the std is state-dependent)
+** into out, which holds out_len floats.
 ** Errors: PG_ERR_INVALID_ARG, PG_ERR_SHAPE (out_len too small),
 ** PG_ERR_UNSUPPORTED (no such head), PG_ERR_BAD_STATE (no forward yet). */
 PG_API pg_status pg_net_get_output(const pg_net *net, pg_net_output which,

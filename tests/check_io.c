@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,122 @@ START_TEST(test_truncated_and_bit_flips) {
   free(buf);
   pg_net_destroy(net);
   pg_ctx_destroy(ctx);
+}
+END_TEST
+
+static int write_nothing(void *user, const void *data, size_t size) {
+  (void)user;
+  (void)data;
+  (void)size;
+  return 0;
+}
+
+/* The policy of net (log_std: its per-row log-std on obs8): acts with the
+** mean deterministically, samples with each row's own spread, saves as
+** format version 5 and loads back acting alike; no C export yet. */
+static void check_state_std_policy(pg_ctx *ctx, pg_net *net, const float *log_std) {
+  pg_policy *pol = NULL, *back = NULL;
+  ck_assert_int_eq(pg_policy_from_net(net, &pol), PG_OK);
+  float mean[8 * 2]; /* row by row: a policy acts on one row, as a one-row forward */
+  for (size_t r = 0; r < 8; r++) {
+    ck_assert_int_eq(pg_net_forward(net, obs8 + 4 * r, 1, NULL), PG_OK);
+    ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_MEAN, mean + 2 * r, 2), PG_OK);
+  }
+  pg_policy_session *s = NULL, *sb = NULL;
+  ck_assert_int_eq(pg_policy_session_create(pol, 7, &s), PG_OK);
+  for (size_t r = 0; r < 8; r++) {
+    float act[2];
+    ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 1, act, 2), PG_OK);
+    ck_assert_msg(act[0] == mean[2 * r] && act[1] == mean[2 * r + 1], "row %zu: %.9g %.9g vs %.9g %.9g", r, (double)act[0], (double)act[1], (double)mean[2 * r], (double)mean[2 * r + 1]);
+  }
+  /* rows 0 and 2: the sample spread is each row's exp(log_std) (+-10%) */
+  for (size_t r = 0; r < 4; r += 2) {
+    double sq = 0.0;
+    const int draws = 4000;
+    for (int k = 0; k < draws; k++) {
+      float act[2];
+      ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 0, act, 2), PG_OK);
+      sq += pow(act[0] - mean[2 * r], 2);
+    }
+    double sd = sqrt(sq / draws), want = exp(log_std[2 * r]);
+    ck_assert_msg(fabs(sd / want - 1.0) < 0.1, "row %zu: spread %g, exp(log_std) %g", r, sd,
+                  want);
+  }
+  size_t size = 0;
+  ck_assert_int_eq(pg_policy_save_memory(pol, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_policy_save_memory(pol, buf, size, &size), PG_OK);
+  ck_assert_uint_eq(buf[4], 5);
+  ck_assert_int_eq(pg_policy_load_memory(ctx, buf, size, &back), PG_OK);
+  pg_policy_session_destroy(s);
+  ck_assert_int_eq(pg_policy_session_create(pol, 9, &s), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(back, 9, &sb), PG_OK);
+  for (size_t r = 0; r < 8; r++) {
+    float a1[2], a2[2];
+    ck_assert_int_eq(pg_policy_act(s, obs8 + 4 * r, 4, NULL, 0, 0, a1, 2), PG_OK);
+    ck_assert_int_eq(pg_policy_act(sb, obs8 + 4 * r, 4, NULL, 0, 0, a2, 2), PG_OK);
+    ck_assert(memcmp(a1, a2, sizeof a1) == 0);
+  }
+  ck_assert_int_eq(pg_policy_export_c_cb(pol, "sd", PG_EXPORT_C_SINGLE, 0, write_nothing, NULL),
+                   PG_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "state-dependent"));
+  free(buf);
+  pg_policy_session_destroy(s);
+  pg_policy_session_destroy(sb);
+  pg_policy_destroy(pol);
+  pg_policy_destroy(back);
+}
+
+/* A Gaussian head with a state-dependent log-std: saved in format version
+** 5 (older readers refuse it), loaded back bit for bit, its log-std a
+** bounded output per row; the same layers in an older version are refused;
+** its policy acts with the per-row spread. */
+START_TEST(test_state_std_round_trip) {
+  pg_test_alloc al = {0};
+  pg_ctx *ctx = pg_test_ctx(&al);
+  pg_net *net = NULL, *back = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 4, 8, 3, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 16, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.4), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, PG_INIT_ORTHOGONAL, 1.0, -0.5,
+                                                      -3.0, 1.0),
+                   PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  size_t size, size2;
+  unsigned char *buf = save_mem(net, &size);
+  ck_assert(memcmp(buf, "PGCK\5\0\0\0\1\0\0\0", 12) == 0);
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf, size, &back), PG_OK);
+  assert_same_params(net, back);
+  assert_same_outputs(net, back, 1);
+  float la[8 * 2], lb[8 * 2];
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, la, 8 * 2 - 1), PG_ERR_SHAPE);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, la, 8 * 2), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(back, PG_NET_OUTPUT_LOG_STD, lb, 8 * 2), PG_OK);
+  ck_assert(memcmp(la, lb, sizeof la) == 0);
+  bool varies = false;
+  for (size_t i = 0; i < 16; i++) {
+    ck_assert(la[i] > -3.0f && la[i] < 1.0f);
+    varies |= la[i] != la[i % 2];
+  }
+  ck_assert(varies); /* per row, not one vector */
+  unsigned char *buf2 = save_mem(back, &size2);
+  ck_assert_uint_eq(size, size2);
+  ck_assert(memcmp(buf, buf2, size) == 0);
+  /* the log_std layer in a version-4 file: refused */
+  buf2[4] = 4;
+  uint32_t c = pg__crc32(0, buf2, 20);
+  for (int i = 0; i < 4; i++) buf2[20 + i] = (unsigned char)(c >> (8 * i));
+  pg_net *old = NULL;
+  ck_assert_int_eq(pg_net_load_memory(ctx, buf2, size2, &old), PG_ERR_FORMAT);
+  ck_assert_ptr_null(old);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "needs 5"));
+  check_state_std_policy(ctx, net, la);
+  free(buf);
+  free(buf2);
+  pg_net_destroy(net);
+  pg_net_destroy(back);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(al.live_blocks, 0);
 }
 END_TEST
 
@@ -872,6 +989,7 @@ int main(void) {
   TCase *tc = tcase_create("io");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_crc32);
+  tcase_add_test(tc, test_state_std_round_trip);
   tcase_add_loop_test(tc, test_round_trip_memory, 0, 2);
   tcase_add_test(tc, test_size_query_and_errors);
   tcase_add_test(tc, test_callback);

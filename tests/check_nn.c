@@ -19,7 +19,12 @@ typedef struct spec {
   pg_activation act[4];
   size_t cat, gauss, q; /* head sizes; 0 = absent */
   int value;
+  int state_std; /* the Gaussian log-std a bounded output per row */
 } spec;
+
+/* The bounds of the state-dependent log-std in these tests. */
+#define STD_LO (-2.0)
+#define STD_HI 1.0
 
 static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed) {
   pg_net *net = NULL;
@@ -29,7 +34,11 @@ static pg_net *build(pg_ctx *ctx, const spec *s, size_t max_batch, uint64_t seed
                      PG_OK);
   if (s->cat)
     ck_assert_int_eq(pg_net_add_categorical_head(net, s->cat, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
-  if (s->gauss)
+  if (s->gauss && s->state_std)
+    ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, s->gauss, PG_INIT_GLOROT_UNIFORM,
+                                                        1.0, -0.3, STD_LO, STD_HI),
+                     PG_OK);
+  else if (s->gauss)
     ck_assert_int_eq(pg_net_add_gaussian_head(net, s->gauss, PG_INIT_GLOROT_UNIFORM, 1.0, -0.3),
                      PG_OK);
   if (s->value) ck_assert_int_eq(pg_net_add_value_head(net, PG_INIT_GLOROT_UNIFORM, 1.0), PG_OK);
@@ -90,16 +99,23 @@ static double ref_loss(const spec *s, const double *params, const float *x, size
     }
     if (s->gauss) {
       ref_dense(&p, h, w, s->gauss, r.mean);
+      if (s->state_std) {
+        ref_dense(&p, h, w, s->gauss, r.log_std);
+        for (size_t d = 0; d < s->gauss; d++)
+          r.log_std[d] = STD_LO + (STD_HI - STD_LO) * (tanh(r.log_std[d]) + 1) / 2;
+      } else {
+        for (size_t d = 0; d < s->gauss; d++) r.log_std[d] = p[d];
+        p += s->gauss;
+      }
       double lp = 0;
       for (size_t d = 0; d < s->gauss; d++) {
-        r.log_std[d] = p[d];
-        r.entropy += p[d] + 0.5 * (1 + LOG_2PI);
+        double ls = r.log_std[d];
+        r.entropy += ls + 0.5 * (1 + LOG_2PI);
         if (l->policy_coef != 0) {
-          double u = (l->actions[i * s->gauss + d] - r.mean[d]) / exp(p[d]);
-          lp += -0.5 * u * u - p[d] - 0.5 * LOG_2PI;
+          double u = (l->actions[i * s->gauss + d] - r.mean[d]) / exp(ls);
+          lp += -0.5 * u * u - ls - 0.5 * LOG_2PI;
         }
       }
-      p += s->gauss;
       total -= c * l->policy_coef * l->advantages[i] * lp;
       total -= c * l->entropy_coef * r.entropy;
     }
@@ -285,6 +301,70 @@ START_TEST(test_grad_gaussian) {
   grad_check(&s, 6, false, &pol, 6);
   pg_loss_desc both = loss_desc(0.5f, 1.0f, 0.1f, 0, 0);
   grad_check(&s, 6, false, &both, 7);
+}
+END_TEST
+
+/* The state-dependent log-std: its tanh bound, per-row log-probability and
+** entropy, with a value head after it on the shared trunk. */
+START_TEST(test_grad_gaussian_state_std) {
+  spec s = {.in = 3, .n_dense = 1, .units = {7}, .act = {PG_ACTIVATION_TANH}, .gauss = 2,
+            .value = 1, .state_std = 1};
+  pg_loss_desc pol = loss_desc(1.0f, 1.0f, 0, 0.5f, 0);
+  grad_check(&s, 6, false, &pol, 16);
+  pg_loss_desc ent = loss_desc(0.7f, 0, 0.3f, 0, 0);
+  grad_check(&s, 5, false, &ent, 17);
+  pg_loss_desc both = loss_desc(0.5f, 1.0f, 0.1f, 0, 0);
+  grad_check(&s, 6, false, &both, 18);
+}
+END_TEST
+
+/* pg_net_add_gaussian_head_state_std's checks: a refused call adds nothing
+** (the mean head it would add first included). */
+START_TEST(test_state_std_bad_args) {
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 3, 4, 0, &net), PG_OK);
+  const pg_init o = PG_INIT_ORTHOGONAL;
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(NULL, 2, o, 0.01, 0, -1, 1),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, 1, -1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -21, 1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -1, NAN),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 1.5, -1, 1),
+                   PG_ERR_OUT_OF_RANGE);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 0, o, 0.01, 0, -1, 1),
+                   PG_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(pg_ctx_last_error(ctx), "pg_net_add_gaussian_head_state_std"));
+  ck_assert_int_eq(pg_net_finalize(net), PG_ERR_BAD_STATE); /* still no head */
+  ck_assert_int_eq(pg_net_add_categorical_head(net, 3, o, 0.01), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.01, 0, -1, 1),
+                   PG_ERR_BAD_STATE); /* one policy head */
+  ck_assert_uint_eq(pg__net_def(net)->n_layers, 1);
+  pg_net_destroy(net);
+  /* a net with it: the log-std at the start is log_std_init in every row
+  ** when the weights draw zero (gain 0), and inside the bounds */
+  ck_assert_int_eq(pg_net_create(ctx, 3, 4, 0, &net), PG_OK);
+  ck_assert_int_eq(pg_net_add_dense(net, 5, PG_ACTIVATION_TANH, o, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.0, -0.7, -3, 1), PG_OK);
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, o, 0.0, -0.7, -3, 1),
+                   PG_ERR_BAD_STATE);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  size_t w = 0;
+  ck_assert_int_eq(pg_net_output_size(net, PG_NET_OUTPUT_LOG_STD, &w), PG_OK);
+  ck_assert_uint_eq(w, 2);
+  float ls[8];
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, ls, 8), PG_ERR_BAD_STATE);
+  const float x[12] = {0.5f, -1, 2, 0, 0, 0, 3, 1, -2, 0.1f, 0.2f, 0.3f};
+  ck_assert_int_eq(pg_net_forward(net, x, 4, NULL), PG_OK);
+  ck_assert_int_eq(pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, ls, 8), PG_OK);
+  for (int i = 0; i < 8; i++) ck_assert_float_eq_tol(ls[i], -0.7f, 1e-5f);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
 }
 END_TEST
 
@@ -783,6 +863,8 @@ static Suite *nn_suite(void) {
   tcase_add_test(tc, test_activation_accuracy);
   tcase_add_test(tc, test_grad_categorical);
   tcase_add_test(tc, test_grad_gaussian);
+  tcase_add_test(tc, test_grad_gaussian_state_std);
+  tcase_add_test(tc, test_state_std_bad_args);
   tcase_add_test(tc, test_grad_value_and_q);
   tcase_add_test(tc, test_grad_combined_shared_trunk);
   tcase_add_test(tc, test_forward_matches_reference);

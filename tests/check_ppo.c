@@ -15,16 +15,22 @@
 #include "agents/pg_agent_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { ROWS = 8, OBS = 3 };
 
+/* continuous: 1 = a Gaussian head, 2 = one with a state-dependent log-std. */
 static pg_net *small_net(pg_ctx *ctx, int continuous) {
   pg_net *net = NULL;
   ck_assert_int_eq(pg_net_create(ctx, OBS, 64, 3, &net), PG_OK);
   ck_assert_int_eq(pg_net_add_dense(net, 6, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
-  if (continuous)
+  if (continuous == 2)
+    ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 2, PG_INIT_ORTHOGONAL, 0.5, -0.3,
+                                                        -2.0, 1.0),
+                     PG_OK);
+  else if (continuous)
     ck_assert_int_eq(pg_net_add_gaussian_head(net, 2, PG_INIT_ORTHOGONAL, 0.5, -0.3), PG_OK);
   else
     ck_assert_int_eq(pg_net_add_categorical_head(net, 3, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
@@ -44,10 +50,10 @@ static double loss_at(pg_agent *a, fd_case *c, double sums[4]) {
 }
 
 START_TEST(test_loss_gradient_matches_finite_differences) {
-  int continuous = _i >= 1, squash = _i == 2;
+  int continuous = _i >= 1, squash = _i == 2; /* _i == 3: a state-dependent log-std */
   pg_ctx *ctx = NULL;
   ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
-  pg_net *net = small_net(ctx, continuous);
+  pg_net *net = small_net(ctx, _i == 3 ? 2 : continuous);
   pg_agent *a = NULL;
   ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PPO, net, NULL, &a), PG_OK);
   ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_ENTROPY_BETA, 0.05), PG_OK);
@@ -138,6 +144,86 @@ START_TEST(test_learns_cartpole) {
   ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps), PG_OK);
   ck_assert_msg(th.hit, "PPO: mean return %.1f after %.0f steps", mean, steps);
   pg_agent_destroy(a);
+  pg_env_destroy(env);
+  pg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* PPO on a caller-built net whose Gaussian head has a state-dependent
+** log-std: LOG_STD_INIT sets the bias of the log-std layer (the agent's
+** clamp leaves it alone), and it learns CartPoleContinuous-v1 to a mean
+** return of 195 within 200k steps (seed 1). */
+START_TEST(test_state_std_learns_cartpole_continuous) {
+  pg_ctx *ctx = NULL;
+  ck_assert_int_eq(pg_ctx_create(NULL, NULL, &ctx), PG_OK);
+  ck_assert_int_eq(pg_ctx_set_seed(ctx, 1), PG_OK);
+  pg_env *env = NULL;
+  ck_assert_int_eq(pg_env_create_builtin(ctx, "CartPoleContinuous-v1", 1, &env), PG_OK);
+  pg_net *net = NULL, *vnet = NULL;
+  ck_assert_int_eq(pg_net_create(ctx, 4, 2048, 11, &net), PG_OK);
+  ck_assert_int_eq(pg_net_create(ctx, 4, 2048, 12, &vnet), PG_OK);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(pg_net_add_dense(net, 64, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.414),
+                     PG_OK);
+    ck_assert_int_eq(pg_net_add_dense(vnet, 64, PG_ACTIVATION_TANH, PG_INIT_ORTHOGONAL, 1.414),
+                     PG_OK);
+  }
+  ck_assert_int_eq(pg_net_add_gaussian_head_state_std(net, 1, PG_INIT_ORTHOGONAL, 0.01, 0.0,
+                                                      -3.0, 1.0),
+                   PG_OK);
+  ck_assert_int_eq(pg_net_add_value_head(vnet, PG_INIT_ORTHOGONAL, 1.0), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(net), PG_OK);
+  ck_assert_int_eq(pg_net_finalize(vnet), PG_OK);
+  pg_agent *a = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PPO, net, vnet, &a), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_INIT, -1.0), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_MAX, -2.0), PG_OK); /* not applied */
+  ck_assert_int_eq(pg_agent_train(a, env, 4, NULL, NULL), PG_OK);
+  const pg__netdef *d = pg__net_def(net);
+  const pg__layer *l = &d->layers[d->head[PG__HEAD_LOG_STD]];
+  const float *bias = pg__net_params(net) + l->param_off + l->in * l->out;
+  ck_assert_float_eq_tol(bias[0], (float)atanh(2.0 * (-1.0 + 3.0) / 4.0 - 1.0), 1e-6f);
+  ck_assert_int_eq(pg_agent_set_param(a, PG_PARAM_LOG_STD_MAX, 2.0), PG_OK);
+  pg_test_threshold th = {195.0, 0};
+  ck_assert_int_eq(pg_agent_train(a, env, 200000, pg_test_stop_at_threshold, &th), PG_OK);
+  double mean = 0.0, steps = 0.0;
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_MEAN_RETURN_100, &mean), PG_OK);
+  ck_assert_int_eq(pg_agent_get_stat(a, PG_STAT_TOTAL_STEPS, &steps), PG_OK);
+  ck_assert_msg(th.hit, "PPO, state-dependent std: mean return %.1f after %.0f steps", mean,
+                steps);
+  fprintf(stderr, "state-dependent std: mean return %.1f after %.0f steps\n", mean, steps);
+  /* the agent file round-trips it (its nets in format version 5) */
+  size_t size = 0;
+  ck_assert_int_eq(pg_agent_save_memory(a, NULL, 0, &size), PG_OK);
+  unsigned char *buf = malloc(size);
+  ck_assert_int_eq(pg_agent_save_memory(a, buf, size, &size), PG_OK);
+  pg_agent *b = NULL;
+  ck_assert_int_eq(pg_agent_load_memory(ctx, buf, size, &b), PG_OK);
+  pg_net *bn = NULL;
+  ck_assert_int_eq(pg_agent_get_net(b, 0, &bn), PG_OK);
+  size_t np = pg__net_param_count(net);
+  ck_assert_uint_eq(pg__net_param_count(bn), np);
+  ck_assert(memcmp(pg__net_params(net), pg__net_params(bn), np * sizeof(float)) == 0);
+  ck_assert(pg__netdef_state_std(pg__net_def(bn)));
+  const float obs[4] = {0.01f, -0.2f, 0.03f, 0.1f};
+  float act_a[1], act_b[1];
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, NULL, 0, 0, act_a, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_act(b, obs, 4, NULL, 0, 0, act_b, 1), PG_OK);
+  ck_assert(act_a[0] == act_b[0]);
+  pg_policy *pol = NULL; /* the exported policy acts as the agent does */
+  pg_policy_session *ps = NULL;
+  ck_assert_int_eq(pg_policy_from_agent(a, &pol), PG_OK);
+  ck_assert_int_eq(pg_policy_session_create(pol, 1, &ps), PG_OK);
+  ck_assert_int_eq(pg_policy_act(ps, obs, 4, NULL, 0, 1, act_b, 1), PG_OK);
+  ck_assert_int_eq(pg_agent_act(a, obs, 4, NULL, 0, 1, act_a, 1), PG_OK);
+  ck_assert(act_a[0] == act_b[0]);
+  pg_policy_session_destroy(ps);
+  pg_policy_destroy(pol);
+  free(buf);
+  pg_agent_destroy(b);
+  pg_agent_destroy(a);
+  pg_net_destroy(net);
+  pg_net_destroy(vnet);
   pg_env_destroy(env);
   pg_ctx_destroy(ctx);
 }
@@ -407,8 +493,9 @@ int main(void) {
   Suite *s = suite_create("ppo");
   TCase *tc = tcase_create("ppo");
   tcase_set_timeout(tc, 120);
-  tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 3);
+  tcase_add_loop_test(tc, test_loss_gradient_matches_finite_differences, 0, 4);
   tcase_add_test(tc, test_learns_cartpole);
+  tcase_add_test(tc, test_state_std_learns_cartpole_continuous);
   tcase_add_test(tc, test_paac_gae_lambda);
   tcase_add_test(tc, test_threads_same_result);
   tcase_add_loop_test(tc, test_log_std_controls, 0, 2);

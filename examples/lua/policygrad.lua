@@ -630,6 +630,13 @@ function Net:add_gaussian_head(dim, init, gain, log_std_init)
                                    gain or 0.01, log_std_init or 0.0), self.ctx)
   return self
 end
+function Net:add_gaussian_head_state_std(dim, init, gain, log_std_init, log_std_min, log_std_max)
+  check(C.pg_net_add_gaussian_head_state_std(self:p(), dim,
+                                             enum(init or "orthogonal", INITS, "initializer"),
+                                             gain or 0.01, log_std_init or 0.0,
+                                             log_std_min or -5.0, log_std_max or 2.0), self.ctx)
+  return self
+end
 function Net:add_value_head(init, gain)
   check(C.pg_net_add_value_head(self:p(), enum(init or "orthogonal", INITS, "initializer"), gain or 1.0),
         self.ctx)

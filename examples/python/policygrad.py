@@ -79,6 +79,7 @@ pg_status pg_net_add_flatten(pg_net*)
 pg_status pg_net_add_lstm(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_categorical_head(pg_net*, size_t, pg_init, double)
 pg_status pg_net_add_gaussian_head(pg_net*, size_t, pg_init, double, double)
+pg_status pg_net_add_gaussian_head_state_std(pg_net*, size_t, pg_init, double, double, double, double)
 pg_status pg_net_add_value_head(pg_net*, pg_init, double)
 pg_status pg_net_add_q_head(pg_net*, size_t, pg_init, double)
 pg_status pg_net_finalize(pg_net*)
@@ -997,6 +998,13 @@ class Net(_Handle):
     def add_gaussian_head(self, action_dim, init="orthogonal", gain=0.01, log_std_init=0.0):
         _check(lib.pg_net_add_gaussian_head(self._p, int(action_dim), _enum(init, INITS, "initializer"),
                                             float(gain), float(log_std_init)), self._ctx)
+        return self
+
+    def add_gaussian_head_state_std(self, action_dim, init="orthogonal", gain=0.01,
+                                    log_std_init=0.0, log_std_min=-5.0, log_std_max=2.0):
+        _check(lib.pg_net_add_gaussian_head_state_std(
+            self._p, int(action_dim), _enum(init, INITS, "initializer"), float(gain),
+            float(log_std_init), float(log_std_min), float(log_std_max)), self._ctx)
         return self
 
     def add_value_head(self, init="orthogonal", gain=1.0):

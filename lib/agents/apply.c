@@ -73,14 +73,22 @@ double pg__agent_lr(const pg_agent *a) {
 
 /* ---- the Gaussian spread ------------------------------------------------------- */
 
-/* The head's log-std parameters (writable), or NULL without a Gaussian head. */
+/* The head's log-std parameters (writable), or NULL without a Gaussian head
+** or with a state-dependent log-std (bounded in its own forward). */
 static float *log_std_params(pg_agent *a, size_t *k) {
-  if (pg__net_def(a->net)->head[PG__HEAD_GAUSSIAN] < 0) return NULL;
+  const pg__netdef *d = pg__net_def(a->net);
+  if (d->head[PG__HEAD_GAUSSIAN] < 0 || pg__netdef_state_std(d)) return NULL;
   *k = pg__net_action_dim(a->net);
   return pg__net_params(a->net) + pg__net_def(a->net)->log_std_off;
 }
 
 void pg__agent_set_log_std(pg_agent *a, double v) {
+  const pg__netdef *def = pg__net_def(a->net);
+  if (pg__netdef_state_std(def)) { /* the bias of the log-std layer */
+    pg__netdef_set_log_std(def, pg__net_params(a->net), v);
+    pg__net_params_changed(a->net);
+    return;
+  }
   size_t k = 0;
   float *ls = log_std_params(a, &k);
   if (!ls) return;

@@ -151,7 +151,7 @@ static bool act_rows_normalized(pg_agent *a, const float *obs, const uint8_t *ma
       } else if (deterministic) {
         memcpy(act, o.mean + j * k, k * sizeof(float));
       } else {
-        pg__sample_gaussian(o.mean + j * k, o.log_std, k, &a->rng, act);
+        pg__sample_gaussian(o.mean + j * k, o.log_std + j * o.log_std_stride, k, &a->rng, act);
       }
       if (a->capturing) {
         a->pend_logp[off + j] = o.q ? 0.0f : (float)pg__agent_row_log_prob(a, &o, j, act);

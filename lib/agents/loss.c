@@ -29,7 +29,8 @@ void pg__agent_zero_grads(pg_agent *a) {
 double pg__agent_row_log_prob(const pg_agent *a, const pg__net_out *o, size_t j,
                               const float *act) {
   if (a->discrete) return (double)o->log_probs[j * a->n_actions + (size_t)act[0]];
-  double lp = pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std, act, a->n_actions);
+  double lp = pg__gaussian_log_prob(o->mean + j * a->n_actions, o->log_std + j * o->log_std_stride,
+                                    act, a->n_actions);
   return pg__agent_squashes(a) ? lp - pg__squash_log_det(act, a->squash_bounds, a->n_actions)
                                : lp;
 }

@@ -23,9 +23,11 @@
 ** Version 3: a policy's ONRM section (observation normalization, which an
 ** older reader must not skip); only such policies are written as 3, every
 ** other file as PG__FORMAT_VERSION_BASE. Version 4: a policy's SQSH
-** section (tanh-squashed actions), likewise only such policies. Readers
-** accept every version from 1 up to PG__FORMAT_VERSION. */
-#define PG__FORMAT_VERSION 4u
+** section (tanh-squashed actions), likewise only such policies. Version 5:
+** a Gaussian head with a state-dependent log-std (a log_std layer in ARCH),
+** any file holding such a net (pg__netdef_file_version). Readers accept
+** every version from 1 up to PG__FORMAT_VERSION. */
+#define PG__FORMAT_VERSION 5u
 #define PG__FORMAT_VERSION_BASE 2u
 #define PG__HEADER_SIZE 24u
 

@@ -35,6 +35,7 @@ static const pg__layer_ops *const builtin_kinds[] = {
     &pg__conv2d_ops,
     &pg__flatten_ops,
     &pg__lstm_ops,
+    &pg__log_std_ops,
 };
 
 const pg__layer_ops *pg__layer_kind_find(const pg_ctx *ctx, uint32_t kind) {
@@ -110,6 +111,7 @@ const char *pg__netdef_push(pg__netdef *d, const pg__layer *src) {
   l.out = (size_t)out;
   if (l.role == PG__ROLE_TRUNK) {
     if (d->n_layers > d->n_trunk) return "trunk layers must come before the heads";
+    if (l.ops == &pg__log_std_ops) return "a log_std layer is a head";
   } else {
     if (l.role >= PG__HEAD_KINDS) return "unknown head role";
     if (d->head[l.role] >= 0) return "the net already has this head";
@@ -120,6 +122,11 @@ const char *pg__netdef_push(pg__netdef *d, const pg__layer *src) {
     if (l.act != PG_ACTIVATION_LINEAR) return "a head's activation must be linear";
     if (l.role == PG__HEAD_CATEGORICAL && l.out < 2) return "a categorical head needs 2 actions";
     if (l.role == PG__HEAD_VALUE && l.out != 1) return "a value head has 1 output";
+    if ((l.role == PG__HEAD_LOG_STD) != (l.ops == &pg__log_std_ops))
+      return "a state-dependent log-std is a log_std layer in that role, and only there";
+    if (l.role == PG__HEAD_LOG_STD &&
+        (d->head[PG__HEAD_GAUSSIAN] < 0 || d->layers[d->head[PG__HEAD_GAUSSIAN]].out != l.out))
+      return "a state-dependent log-std follows a Gaussian head of its width";
   }
   if (l.role == PG__ROLE_TRUNK) d->n_trunk++;
   else d->head[l.role] = (int)d->n_layers;
@@ -136,7 +143,8 @@ void pg__netdef_layout(pg__netdef *d) {
     l->n_params = 0;
     for (size_t b = 0; b < l->ops->n_blocks; b++) l->n_params += l->ops->block_size(l, b);
     off += l->n_params;
-    if (d->head[PG__HEAD_GAUSSIAN] == (int)i) { /* its own block, after the head */
+    if (d->head[PG__HEAD_GAUSSIAN] == (int)i && d->head[PG__HEAD_LOG_STD] < 0) {
+      /* its own block, after the head */
       d->log_std_off = off;
       off += l->out;
     }
@@ -171,9 +179,26 @@ void pg__netdef_init_params(const pg__netdef *d, float *params, uint64_t seed) {
       p += l->ops->block_size(l, b);
     }
   }
-  int g = d->head[PG__HEAD_GAUSSIAN];
-  if (g >= 0)
-    for (size_t k = 0; k < d->layers[g].out; k++) params[d->log_std_off + k] = d->log_std_init;
+  pg__netdef_set_log_std(d, params, (double)d->log_std_init);
+}
+
+bool pg__netdef_state_std(const pg__netdef *d) { return d->head[PG__HEAD_LOG_STD] >= 0; }
+
+uint32_t pg__netdef_file_version(const pg__netdef *d) {
+  return pg__netdef_state_std(d) ? 5u : PG__FORMAT_VERSION_BASE;
+}
+
+void pg__netdef_set_log_std(const pg__netdef *d, float *params, double v) {
+  int g = d->head[PG__HEAD_GAUSSIAN], s = d->head[PG__HEAD_LOG_STD];
+  if (g < 0) return;
+  if (s >= 0) {
+    const pg__layer *l = &d->layers[s];
+    float *bias = params + l->param_off + l->in * l->out;
+    float b = (float)pg__log_std_bias_for(l, v);
+    for (size_t k = 0; k < l->out; k++) bias[k] = b;
+    return;
+  }
+  for (size_t k = 0; k < d->layers[g].out; k++) params[d->log_std_off + k] = (float)v;
 }
 
 bool pg__netdef_same(const pg__netdef *a, const pg__netdef *b) {
@@ -315,6 +340,9 @@ pg_status pg__arch_read(pg_ctx *ctx, const char *fname, uint32_t version, pg__re
   pg_status st = version >= 2 ? read_layers_v2(ctx, fname, r, n_layers, n_trunk, d)
                               : read_layers_v1(ctx, fname, r, n_layers, n_trunk, d);
   if (st != PG_OK) return st;
+  if (pg__netdef_state_std(d) && version < 5)
+    FAIL("%s: ARCH: a state-dependent log-std in a file of format version %u (needs 5)", fname,
+         (unsigned)version);
   if (d->head[PG__HEAD_GAUSSIAN] >= 0 &&
       (!pg__finite_f(log_std_init) || log_std_init < LOG_STD_MIN || log_std_init > LOG_STD_MAX))
     FAIL("%s: ARCH: log_std_init %g not in [-20, 5]", fname, (double)log_std_init);

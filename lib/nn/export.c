@@ -606,6 +606,10 @@ static pg_status export_check(pg_ctx *ctx, const char *fn, const export_job *j) 
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: flags 0x%x has bits other than PG_EXPORT_C_INT8",
                     fn, (unsigned)j->flags);
   const pg__netdef *d = j->d;
+  if (pg__netdef_state_std(d))
+    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
+                    "%s: a Gaussian head with a state-dependent log-std "
+                    "(pg_net_add_gaussian_head_state_std) has no C export yet", fn);
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
     if (!l->ops->emit_c)

@@ -40,14 +40,18 @@ static double categorical_terms(pg_net *net, size_t n, const pg_loss_desc *loss,
   return total;
 }
 
+/* dL/dmean and dL/dlog-std: dls holds dim floats summed over the rows
+** (a log-std block) or n*dim, one row each (a state-dependent log-std). */
 static double gaussian_terms(pg_net *net, size_t n, const pg_loss_desc *loss,
                              float *dm, float *dls) {
-  const size_t dim = pg__net_action_dim(net);
-  const float *mean = pg__net_head_y(net, PG__HEAD_GAUSSIAN), *ls = pg__net_log_std(net);
+  const size_t dim = pg__net_action_dim(net), stride = pg__net_log_std_stride(net);
+  const float *mean = pg__net_head_y(net, PG__HEAD_GAUSSIAN), *log_std = pg__net_log_std(net);
   double total = 0.0;
-  for (size_t d = 0; d < dim; d++) dls[d] = 0.0f;
+  memset(dls, 0, (stride ? n * dim : dim) * sizeof *dls);
   for (size_t i = 0; i < n; i++) {
     const double c = row_coef(loss, i);
+    const float *ls = log_std + i * stride;
+    float *dl = dls + i * stride;
     if (dm && loss->policy_coef != 0.0f) {
       double g = c * (double)loss->policy_coef * (double)loss->advantages[i], lp = 0.0;
       for (size_t d = 0; d < dim; d++) {
@@ -55,14 +59,14 @@ static double gaussian_terms(pg_net *net, size_t n, const pg_loss_desc *loss,
         double u = ((double)loss->actions[i * dim + d] - (double)mean[i * dim + d]) / sd;
         lp += -0.5 * u * u - (double)ls[d] - 0.5 * LOG_2PI;
         dm[i * dim + d] = (float)(-g * u / sd);
-        dls[d] += (float)(-g * (u * u - 1.0));
+        dl[d] += (float)(-g * (u * u - 1.0));
       }
       total -= g * lp;
     }
     if (loss->entropy_coef != 0.0f) {
       double cb = c * (double)loss->entropy_coef;
       total -= cb * (double)net->entropy[i];
-      for (size_t d = 0; d < dim; d++) dls[d] -= (float)cb;
+      for (size_t d = 0; d < dim; d++) dl[d] -= (float)cb;
     }
   }
   return total;
@@ -104,7 +108,7 @@ double pg__net_backward(pg_net *net, size_t n, const pg_loss_desc *loss) {
     total += categorical_terms(net, n, loss, dl);
   } else if ((pol || ent) && net->def.head[PG__HEAD_GAUSSIAN] >= 0) {
     dm = pol ? net->dhead[PG__HEAD_GAUSSIAN] : NULL;
-    dls = net->dlogstd;
+    dls = pg__netdef_state_std(&net->def) ? net->dhead[PG__HEAD_LOG_STD] : net->dlogstd;
     total += gaussian_terms(net, n, loss, dm, dls);
   }
   if (loss->value_coef != 0.0f && net->def.head[PG__HEAD_VALUE] >= 0) {

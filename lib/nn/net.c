@@ -178,7 +178,13 @@ size_t pg__net_action_dim(const pg_net *net) {
 bool pg__net_has_value(const pg_net *net) { return net->def.head[PG__HEAD_VALUE] >= 0; }
 
 const float *pg__net_log_std(const pg_net *net) {
-  return net->def.head[PG__HEAD_GAUSSIAN] >= 0 ? net->params + net->def.log_std_off : NULL;
+  if (net->def.head[PG__HEAD_GAUSSIAN] < 0) return NULL;
+  return pg__netdef_state_std(&net->def) ? pg__net_head_y(net, PG__HEAD_LOG_STD)
+                                         : net->params + net->def.log_std_off;
+}
+
+size_t pg__net_log_std_stride(const pg_net *net) {
+  return pg__netdef_state_std(&net->def) ? pg__net_action_dim(net) : 0;
 }
 
 const float *pg__net_head_y(const pg_net *net, int kind) {
@@ -219,8 +225,10 @@ static void forward_rows(pg_net *net, const float *x, size_t row0, size_t steps,
                                         net->probs + i * k, net->logp + i * k);
   }
   if (d->head[PG__HEAD_GAUSSIAN] >= 0) {
-    float e = (float)pg__gaussian_entropy(pg__net_log_std(net), pg__net_action_dim(net));
-    for (size_t i = row0; i < row0 + n; i++) net->entropy[i] = e;
+    const float *ls = pg__net_log_std(net);
+    const size_t stride = pg__net_log_std_stride(net), k = pg__net_action_dim(net);
+    for (size_t i = row0; i < row0 + n; i++)
+      net->entropy[i] = (float)pg__gaussian_entropy(ls + i * stride, k);
   }
   /* Rows stacked by several calls keep one time-major shape when each call
   ** appends whole steps of the same sequences (an agent forwarding a
@@ -251,6 +259,7 @@ static void outputs_from(const pg_net *net, size_t row0, size_t n, pg__net_out *
     out->log_probs += row0 * out->n_actions;
   }
   if (out->mean) out->mean += row0 * out->action_dim;
+  if (out->log_std) out->log_std += row0 * out->log_std_stride;
   if (out->entropy) out->entropy += row0;
   if (out->value) out->value += row0;
   if (out->q) out->q += row0 * out->n_q;
@@ -293,6 +302,7 @@ void pg__net_outputs(const pg_net *net, pg__net_out *out) {
     out->action_dim = pg__net_action_dim(net);
     out->mean = pg__net_head_y(net, PG__HEAD_GAUSSIAN);
     out->log_std = pg__net_log_std(net);
+    out->log_std_stride = pg__net_log_std_stride(net);
     out->entropy = net->entropy;
   }
   out->value = pg__net_head_y(net, PG__HEAD_VALUE);
@@ -306,6 +316,8 @@ bool pg__net_out_finite(const pg__net_out *o, size_t row0, size_t n) {
   bool ok = true;
   if (o->probs) ok = ok && pg__all_finite(o->probs + row0 * o->n_actions, n * o->n_actions);
   if (o->mean) ok = ok && pg__all_finite(o->mean + row0 * o->action_dim, n * o->action_dim);
+  if (o->log_std && o->log_std_stride)
+    ok = ok && pg__all_finite(o->log_std + row0 * o->log_std_stride, n * o->log_std_stride);
   if (o->value) ok = ok && pg__all_finite(o->value + row0, n);
   if (o->q) ok = ok && pg__all_finite(o->q + row0 * o->n_q, n * o->n_q);
   return ok;
@@ -336,7 +348,7 @@ static void head_backward(pg_net *net, int kind, size_t n, float *d, float *dtru
 }
 
 void pg__net_backward_heads(pg_net *net, size_t n, float *d_logits,
-                            float *d_mean, const float *d_log_std,
+                            float *d_mean, float *d_log_std,
                             float *d_value, float *d_q) {
   const pg__netdef *def = &net->def;
   float *cur = net->dbuf[0], *nxt = net->dbuf[1];
@@ -346,7 +358,9 @@ void pg__net_backward_heads(pg_net *net, size_t n, float *d_logits,
   head_backward(net, PG__HEAD_GAUSSIAN, n, d_mean, dtrunk);
   head_backward(net, PG__HEAD_VALUE, n, d_value, dtrunk);
   head_backward(net, PG__HEAD_Q, n, d_q, dtrunk);
-  if (d_log_std && def->head[PG__HEAD_GAUSSIAN] >= 0) {
+  if (pg__netdef_state_std(def)) {
+    head_backward(net, PG__HEAD_LOG_STD, n, d_log_std, dtrunk);
+  } else if (d_log_std && def->head[PG__HEAD_GAUSSIAN] >= 0) {
     float *g = net->grads + def->log_std_off;
     for (size_t d = 0; d < pg__net_action_dim(net); d++) g[d] += d_log_std[d];
   }

@@ -227,6 +227,36 @@ pg_status pg_net_add_gaussian_head(pg_net *net, size_t action_dim, pg_init init,
   return st;
 }
 
+pg_status pg_net_add_gaussian_head_state_std(pg_net *net, size_t action_dim, pg_init init,
+                                             double gain, double log_std_init,
+                                             double log_std_min, double log_std_max) {
+  static const char fn[] = "pg_net_add_gaussian_head_state_std";
+  if (!net) return PG_ERR_INVALID_ARG;
+  if (!finite_d(log_std_min) || !finite_d(log_std_max) || log_std_min < -20.0 ||
+      log_std_max > 5.0 || !(log_std_min < log_std_max))
+    return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE,
+                    "%s: log-std bounds [%g, %g] not within [-20, 5] with min < max", fn,
+                    log_std_min, log_std_max);
+  if (!finite_d(log_std_init) || log_std_init < log_std_min || log_std_init > log_std_max)
+    return pg__fail(net->ctx, PG_ERR_OUT_OF_RANGE, "%s: log_std_init %g not in [%g, %g]", fn,
+                    log_std_init, log_std_min, log_std_max);
+  if (!net->ready && net->def.n_layers + 2 > PG__NET_MAX_LAYERS)
+    return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: more than %d layers and heads", fn,
+                    PG__NET_MAX_LAYERS);
+  pg_status st = add_head(net, fn, PG__HEAD_GAUSSIAN, action_dim, init, gain);
+  if (st != PG_OK) return st;
+  pg__layer s = dense_settings(action_dim, PG_ACTIVATION_LINEAR, init, gain);
+  pg__log_std_set_bounds(&s, (float)log_std_min, (float)log_std_max);
+  st = push_layer(net, fn, &pg__log_std_ops, PG__HEAD_LOG_STD, &s);
+  if (st != PG_OK) { /* the mean head goes again: the net is as it was */
+    net->def.head[PG__HEAD_GAUSSIAN] = -1;
+    net->def.n_layers--;
+    return st;
+  }
+  net->def.log_std_init = (float)log_std_init;
+  return PG_OK;
+}
+
 pg_status pg_net_add_value_head(pg_net *net, pg_init init, double gain) {
   if (!net) return PG_ERR_INVALID_ARG;
   return add_head(net, "pg_net_add_value_head", PG__HEAD_VALUE, 1, init, gain);
@@ -293,6 +323,8 @@ pg_status pg_net_param_count(const pg_net *net, size_t *out) {
   return PG_OK;
 }
 
+enum { EITHER_POLICY_HEAD = PG__HEAD_KINDS };
+
 /* Head kind of an output, or -1 for an unknown enum value. */
 static int output_head(pg_net_output which) {
   switch (which) {
@@ -303,13 +335,13 @@ static int output_head(pg_net_output which) {
   case PG_NET_OUTPUT_LOG_STD: return PG__HEAD_GAUSSIAN;
   case PG_NET_OUTPUT_VALUE: return PG__HEAD_VALUE;
   case PG_NET_OUTPUT_Q: return PG__HEAD_Q;
-  case PG_NET_OUTPUT_ENTROPY: return PG__HEAD_KINDS; /* either policy head */
+  case PG_NET_OUTPUT_ENTROPY: return EITHER_POLICY_HEAD;
   default: return -1;
   }
 }
 
 static size_t output_width(const pg_net *net, int kind) {
-  if (kind == PG__HEAD_KINDS)
+  if (kind == EITHER_POLICY_HEAD)
     return net->def.head[PG__HEAD_CATEGORICAL] >= 0 || net->def.head[PG__HEAD_GAUSSIAN] >= 0;
   return pg__net_head_dim(net, kind);
 }
@@ -502,13 +534,15 @@ pg_status pg_net_get_output(const pg_net *net, pg_net_output which, float *out,
   if (kind < 0)
     return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: unknown output %d", fn, (int)which);
   if (!out) return pg__fail(net->ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
-  pg_status st = which == PG_NET_OUTPUT_LOG_STD ? need_ready(net, fn) : need_forward(net, fn);
+  /* a log-std block is a parameter; a state-dependent one an output per row */
+  bool block = which == PG_NET_OUTPUT_LOG_STD && !pg__netdef_state_std(&net->def);
+  pg_status st = block ? need_ready(net, fn) : need_forward(net, fn);
   if (st != PG_OK) return st;
   size_t w = output_width(net, kind);
   if (w == 0)
     return pg__fail(net->ctx, PG_ERR_UNSUPPORTED, "%s: the net has no head for output %d", fn,
                     (int)which);
-  size_t rows = which == PG_NET_OUTPUT_LOG_STD ? 1 : net->fwd_n;
+  size_t rows = block ? 1 : net->fwd_n;
   if (out_len < rows * w)
     return pg__fail(net->ctx, PG_ERR_SHAPE, "%s: out_len %zu < %zu", fn, out_len, rows * w);
   pg__net_out o;
@@ -583,7 +617,8 @@ pg_status pg_net_log_prob(const pg_net *net, const float *actions, size_t n, flo
   const float *mean = d ? pg__net_head_y(net, PG__HEAD_GAUSSIAN) : NULL;
   for (size_t i = 0; i < n; i++)
     out[i] = k ? net->logp[i * k + (size_t)actions[i]]
-               : (float)pg__gaussian_log_prob(mean + i * d, pg__net_log_std(net),
+               : (float)pg__gaussian_log_prob(mean + i * d,
+                                              pg__net_log_std(net) + i * pg__net_log_std_stride(net),
                                               actions + i * d, d);
   return PG_OK;
 }

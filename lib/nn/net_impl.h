@@ -31,7 +31,11 @@ pg_status pg__net_alloc(pg_net *net);
 size_t pg__net_buffer_floats(pg_net *net);
 size_t pg__net_trunk_dim(const pg_net *net);
 size_t pg__net_head_dim(const pg_net *net, int kind);
+/* The Gaussian head's log-std: the parameter block, or with a
+** state-dependent log-std row 0 of the last forward's; row i is at
+** i * pg__net_log_std_stride (0 for the block). */
 const float *pg__net_log_std(const pg_net *net);
+size_t pg__net_log_std_stride(const pg_net *net);
 const float *pg__net_head_y(const pg_net *net, int kind);
 
 #endif

@@ -11,7 +11,7 @@
 static void net_ckpt(pg__writer *w, const void *obj) {
   const pg_net *net = obj;
   pg__param_block b = {net->params, net->def.n_params};
-  pg__w_header(w, PG__KIND_NET, 2);
+  pg__w_header_version(w, pg__netdef_file_version(&net->def), PG__KIND_NET, 2);
   pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &net->def);
   pg__w_section(w, PG__TAG_PARM, pg__params_write, &b);
 }

@@ -60,6 +60,7 @@ typedef enum pg__layer_kind {
   PG__LAYER_CONV2D = 2,   /* lib/nn/conv2d.c */
   PG__LAYER_LSTM = 4,     /* lib/nn/lstm.c */
   PG__LAYER_FLATTEN = 6,  /* lib/nn/flatten.c */
+  PG__LAYER_LOG_STD = 7,  /* lib/nn/log_std.c: a state-dependent Gaussian log-std */
   /* other numbers below 1000: reserved for in-tree kinds. */
   PG__LAYER_KIND_EXT_MIN = 1000 /* from here: kinds registered on a ctx */
 } pg__layer_kind;
@@ -72,7 +73,8 @@ typedef enum pg__layer_role {
   PG__HEAD_GAUSSIAN = 2,
   PG__HEAD_VALUE = 3,
   PG__HEAD_Q = 4,
-  PG__HEAD_KINDS = 5 /* array size for per-role tables */
+  PG__HEAD_LOG_STD = 5, /* the Gaussian head's per-row log-std (a PG__LAYER_LOG_STD) */
+  PG__HEAD_KINDS = 6 /* array size for per-role tables */
 } pg__layer_role;
 
 typedef struct pg__layer pg__layer;
@@ -166,7 +168,8 @@ typedef struct pg__netdef {
   size_t n_trunk, n_layers;  /* layers[0, n_trunk) trunk, then the heads */
   pg__layer layers[PG__NET_MAX_LAYERS];
   int head[PG__HEAD_KINDS];  /* layer index of each head role, or -1 */
-  size_t log_std_off;        /* offset of the log-std block (Gaussian) */
+  size_t log_std_off;        /* offset of the log-std block (Gaussian without
+                                a PG__HEAD_LOG_STD layer; 0 with one) */
   size_t n_params;
 } pg__netdef;
 
@@ -190,6 +193,16 @@ size_t pg__netdef_state_floats(const pg__netdef *d);
 /* Fills params (d->n_params floats) from seed: one stream per layer, the
 ** log-std block set to log_std_init. */
 void pg__netdef_init_params(const pg__netdef *d, float *params, uint64_t seed);
+/* Sets the Gaussian head's starting spread to log-std v in params: the
+** log-std block, or for a state-dependent log-std the bias of its layer
+** (so that the bounded output is v where the weights contribute nothing;
+** v is moved just inside the bounds). No-op without a Gaussian head. */
+void pg__netdef_set_log_std(const pg__netdef *d, float *params, double v);
+/* Whether d's Gaussian head has a state-dependent log-std layer. */
+bool pg__netdef_state_std(const pg__netdef *d);
+/* The format version files holding d must carry: PG__FORMAT_VERSION_BASE,
+** or 5 with a state-dependent log-std (older readers must refuse them). */
+uint32_t pg__netdef_file_version(const pg__netdef *d);
 /* Same kinds, shapes and settings (a parameter copy is meaningful). */
 bool pg__netdef_same(const pg__netdef *a, const pg__netdef *b);
 
@@ -252,7 +265,9 @@ typedef struct pg__net_out {
   const float *entropy;      /* n: policy entropy per row (categorical or Gaussian) */
   size_t action_dim;         /* Gaussian head: dimensions of an action */
   const float *mean;         /* n*action_dim */
-  const float *log_std;      /* action_dim (state-independent parameters) */
+  const float *log_std;      /* row i at i*log_std_stride */
+  size_t log_std_stride;     /* 0: one vector of parameters for every row;
+                                action_dim: per row (a state-dependent std) */
   const float *value;        /* n: value head */
   size_t n_q;                /* Q head: actions per row */
   const float *q;            /* n*n_q */
@@ -361,10 +376,11 @@ double pg__net_backward(pg_net *net, size_t n, const pg_loss_desc *loss);
 /* Lower-level backward: gradients of the loss with respect to the head
 ** outputs of the last forward (any may be NULL = zero): d_logits
 ** (n*n_actions), d_mean (n*action_dim), d_log_std (action_dim, already
-** summed over rows), d_value (n), d_q (n*n_q). Adds dL/dθ to the grads.
+** summed over rows; n*action_dim per row with a state-dependent log-std),
+** d_value (n), d_q (n*n_q). Adds dL/dθ to the grads.
 ** The arrays may be overwritten. For losses pg_loss_desc cannot express. */
 void pg__net_backward_heads(pg_net *net, size_t n, float *d_logits,
-                            float *d_mean, const float *d_log_std,
+                            float *d_mean, float *d_log_std,
                             float *d_value, float *d_q);
 
 /* ---- the inference engine (lib/nn/engine.c) ------------------------------
@@ -499,6 +515,16 @@ void pg__activate_backward(pg_activation act, const float *y, float *dy,
 ** vector (no settings, no parameters). */
 extern const pg__layer_ops pg__conv2d_ops;
 extern const pg__layer_ops pg__flatten_ops;
+
+/* ---- the state-dependent log-std (lib/nn/log_std.c) ------------------------
+** A Gaussian head's per-row log-std: dense's blocks and kernels, bounded by
+** lo + (hi - lo) * (tanh(z) + 1) / 2. settings[0] = units, settings[1..2]
+** the f32 bits of lo and hi (set and read with the helpers below). */
+extern const pg__layer_ops pg__log_std_ops;
+void pg__log_std_set_bounds(pg__layer *l, float lo, float hi);
+void pg__log_std_bounds(const pg__layer *l, float *lo, float *hi);
+/* The bias whose bounded output is v (moved just inside [lo, hi]). */
+double pg__log_std_bias_for(const pg__layer *l, double v);
 
 /* ---- lifetime ------------------------------------------------------------
 ** An optimizer retains its net; pg_net_destroy frees a net only once

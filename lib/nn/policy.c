@@ -34,6 +34,7 @@ struct pg_policy_session {
   pg_policy *policy;
   pg__rng rng;
   float *buf[2];               /* max_width floats each: activations */
+  float *log_std;              /* head_dim: a state-dependent log-std's output */
   float *probs;                /* head_dim floats */
   float *scratch;              /* the layers' forward scratch */
   float *state;                /* state_floats: the recurrent layers' state */
@@ -62,16 +63,18 @@ static int acting_head(const pg__netdef *src) {
 }
 
 /* p's parameters from src's (the architecture p was built from): the trunk,
-** the acting head and, for a Gaussian head, the log-std block. */
+** the acting head and, for a Gaussian head, the log-std block or the
+** state-dependent log-std layer (right after the acting head in p). */
 static void copy_params(pg_policy *p, const pg__netdef *src, const float *src_params) {
   const pg__netdef *d = &p->def;
   int head = acting_head(src);
   for (size_t i = 0; i < d->n_layers; i++) {
-    const pg__layer *from = &src->layers[i < d->n_trunk ? i : (size_t)head];
+    size_t k = i < d->n_trunk ? i : i == d->n_trunk ? (size_t)head : (size_t)src->head[PG__HEAD_LOG_STD];
+    const pg__layer *from = &src->layers[k];
     memcpy(p->params + d->layers[i].param_off, src_params + from->param_off,
            from->n_params * sizeof(float));
   }
-  if (p->head_kind == PG__HEAD_GAUSSIAN)
+  if (p->head_kind == PG__HEAD_GAUSSIAN && !pg__netdef_state_std(d))
     memcpy(p->params + d->log_std_off, src_params + src->log_std_off,
            p->head_dim * sizeof(float));
 }
@@ -91,6 +94,7 @@ static pg_status policy_build(pg_ctx *ctx, const char *fn, const pg__netdef *src
   d->input = src->input;
   for (size_t i = 0; i < src->n_trunk; i++) (void)pg__netdef_push(d, &src->layers[i]);
   (void)pg__netdef_push(d, &src->layers[head]); /* valid in src: valid here */
+  if (pg__netdef_state_std(src)) (void)pg__netdef_push(d, &src->layers[src->head[PG__HEAD_LOG_STD]]);
   p->head_kind = src->layers[head].role;
   if (p->head_kind == PG__HEAD_GAUSSIAN) d->log_std_init = src->log_std_init;
   pg__netdef_layout(d);
@@ -267,7 +271,7 @@ static pg_status policy_from_image(pg_ctx *ctx, const char *fn, const void *data
   float *tmp = NULL;
   st = pg__arch_read(ctx, fn, version, &ra, false, a);
   if (st == PG_OK && kind == PG__KIND_POLICY &&
-      (a->n_layers != a->n_trunk + 1 || a->head[PG__HEAD_VALUE] >= 0))
+      (a->n_layers != a->n_trunk + 1 + pg__netdef_state_std(a) || a->head[PG__HEAD_VALUE] >= 0))
     st = pg__fail(ctx, PG_ERR_FORMAT,
                   "%s: a policy checkpoint must have exactly one policy or Q head", fn);
   if (st == PG_OK && (rp.left < 8 || (rp.left - 8) / 4 != a->n_params))
@@ -309,11 +313,11 @@ static void policy_ckpt(pg__writer *w, const void *obj) {
   const pg_policy *p = obj;
   pg__param_block b = {p->params, p->def.n_params};
   /* sections an older reader must not skip: version 3 (ONRM), 4 (SQSH) */
+  /* ... and 5 (a state-dependent log-std layer) */
   uint32_t n = 2u + (p->norm != NULL) + (p->squash != NULL);
-  if (p->norm || p->squash)
-    pg__w_header_version(w, p->squash ? 4u : 3u, PG__KIND_POLICY, n);
-  else
-    pg__w_header(w, PG__KIND_POLICY, n);
+  uint32_t version = p->squash ? 4u : p->norm ? 3u : PG__FORMAT_VERSION_BASE;
+  uint32_t arch_version = pg__netdef_file_version(&p->def);
+  pg__w_header_version(w, arch_version > version ? arch_version : version, PG__KIND_POLICY, n);
   pg__w_section(w, PG__TAG_ARCH, pg__arch_write, &p->def);
   pg__w_section(w, PG__TAG_PARM, pg__params_write, &b);
   if (p->norm) pg__w_section(w, PG__TAG_ONRM, onrm_write, p);
@@ -388,7 +392,7 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   pg_ctx *ctx = policy->ctx;
   if (!out) return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: out is NULL", fn);
   *out = NULL;
-  size_t floats = 2 * pg__round16(policy->max_width) + pg__round16(policy->head_dim) +
+  size_t floats = 2 * pg__round16(policy->max_width) + 2 * pg__round16(policy->head_dim) +
                   pg__round16(policy->scratch) + 2 * pg__round16(policy->state_floats) +
                   pg__round16(policy->def.input_dim) +
                   (policy->norm ? policy->def.input_dim : 0);
@@ -400,7 +404,8 @@ pg_status pg_policy_session_create(pg_policy *policy, uint64_t seed,
   s->buf[0] = f;
   s->buf[1] = f + pg__round16(policy->max_width);
   s->probs = s->buf[1] + pg__round16(policy->max_width);
-  s->scratch = s->probs + pg__round16(policy->head_dim);
+  s->log_std = s->probs + pg__round16(policy->head_dim);
+  s->scratch = s->log_std + pg__round16(policy->head_dim);
   s->state = s->scratch + pg__round16(policy->scratch);
   s->state_keep = s->state + pg__round16(policy->state_floats);
   s->obs_bytes = s->state_keep + pg__round16(policy->state_floats);
@@ -482,6 +487,8 @@ static pg_status policy_act(pg_policy_session *s, const char *fn, const float *o
   const pg__netdef *d = &p->def;
   float *ys[PG__NET_MAX_LAYERS];
   for (size_t i = 0; i < d->n_layers; i++) ys[i] = s->buf[i & 1];
+  bool state_std = pg__netdef_state_std(d);
+  if (state_std) ys[d->head[PG__HEAD_LOG_STD]] = s->log_std; /* the trunk's output stays */
   float *states[PG__NET_MAX_LAYERS];
   bool recurrent = session_states(s, states);
   if (p->norm) {
@@ -493,10 +500,11 @@ static pg_status policy_act(pg_policy_session *s, const char *fn, const float *o
   pg__rng rng = s->rng;
   pg__nn_forward(d, p->params, obs, 1, 1, ys, recurrent ? states : NULL, s->scratch);
   const float *y = ys[d->n_trunk];
-  bool ok = pg__all_finite(y, p->head_dim);
+  bool ok = pg__all_finite(y, p->head_dim) && (!state_std || pg__all_finite(s->log_std, p->head_dim));
   if (ok) {
-    pg__nn_act(p->head_kind, y, gauss ? p->params + d->log_std_off : NULL, p->head_dim, mask,
-               deterministic != 0, &s->rng, s->probs, action);
+    const float *log_std = !gauss ? NULL : state_std ? s->log_std : p->params + d->log_std_off;
+    pg__nn_act(p->head_kind, y, log_std, p->head_dim, mask, deterministic != 0, &s->rng,
+               s->probs, action);
     if (p->squash) pg__squash_actions(action, p->squash, p->head_dim, action);
     ok = pg__all_finite(action, asize); /* finite logits give finite probabilities */
   }
