@@ -76,8 +76,8 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 /* A learning run's settings: the network and the agent's parameters. */
 typedef struct learn_cfg {
   bool a3c;
-  int envs, tmax, units, threads, dense, curve, first, eval;
-  double lr, beta, clip, gamma, value_coef, gain, scale, anneal;
+  int envs, tmax, units, threads, dense, curve, first, eval, norm, optim;
+  double lr, beta, clip, gamma, value_coef, gain, scale, anneal, obs_clip, lambda;
 } learn_cfg;
 
 static void learn_defaults(learn_cfg *c, bool a3c) {
@@ -90,6 +90,10 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->curve = 0;
   c->first = 1;
   c->eval = 0;
+  c->norm = 0;
+  c->optim = 0;
+  c->obs_clip = -1.0;
+  c->lambda = -1.0;
   c->gain = 1.0;
   c->scale = 0.0;
   c->anneal = -1.0;
@@ -118,7 +122,8 @@ static void learn_option(learn_cfg *c, const char *arg) {
       {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
       {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL},
       {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL},
-      {"eval", &c->eval, NULL}};
+      {"eval", &c->eval, NULL},   {"norm", &c->norm, NULL},       {"oclip", NULL, &c->obs_clip},
+      {"lambda", NULL, &c->lambda}, {"optim", &c->optim, NULL}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
     if (keys[i].i) *keys[i].i = (int)v;
@@ -254,12 +259,16 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, c->envs), ctx, "num_envs");
   if (c->a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, c->threads), ctx, "num_threads");
   check(pg_agent_set_param(agent, PG_PARAM_T_MAX, c->tmax), ctx, "t_max");
+  if (c->optim > 0) check(pg_agent_set_param(agent, PG_PARAM_OPTIMIZER, c->optim), ctx, "optimizer");
   set_if(agent, ctx, PG_PARAM_LR, c->lr);
   set_if(agent, ctx, PG_PARAM_ENTROPY_BETA, c->beta);
   set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
   set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
   set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
   set_if(agent, ctx, PG_PARAM_LR_ANNEAL_STEPS, c->anneal);
+  if (c->norm) check(pg_agent_set_param(agent, PG_PARAM_NORM_OBS, 1.0), ctx, "norm_obs");
+  set_if(agent, ctx, PG_PARAM_OBS_CLIP, c->obs_clip);
+  set_if(agent, ctx, PG_PARAM_GAE_LAMBDA, c->lambda);
   if (c->curve > 0)
     check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
   check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
