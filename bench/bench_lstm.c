@@ -120,7 +120,9 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
 ** units straight on the observations (no dense layer before it), lr 0.005
 ** annealed to 0 over the whole budget. A3C has no observation
 ** normalization: there the preset scales the observations on the host
-** (scale=2) and keeps one slot per worker. Options after it override it. */
+** (scale=2), keeps one slot per worker and takes lr 0.002 (each worker's
+** update is one slot's segment, not 32 slots' mean). Options after it
+** override it. */
 static void learn_preset(learn_cfg *c, const char *name) {
   if (strcmp(name, "positions") != 0) {
     fprintf(stderr, "bench_lstm: unknown preset '%s' (known: positions)\n", name);
@@ -134,7 +136,7 @@ static void learn_preset(learn_cfg *c, const char *name) {
   c->lambda = 0.95;
   c->dense = 0;
   c->units = 128;
-  c->lr = 0.005;
+  c->lr = c->a3c ? 0.002 : 0.005;
   c->anneal_budget = 1;
 }
 
