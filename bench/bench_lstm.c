@@ -80,6 +80,7 @@ typedef struct learn_cfg {
   bool a3c;
   int envs, tmax, units, threads, dense, curve, first, eval, norm, optim, anneal_budget;
   double lr, beta, clip, gamma, value_coef, gain, scale, anneal, obs_clip, lambda;
+  const char *log; /* log=PREFIX: PREFIX-recurrent-seedN.csv / -ff-, training logs */
 } learn_cfg;
 
 static void learn_defaults(learn_cfg *c, bool a3c) {
@@ -95,6 +96,7 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->norm = 0;
   c->optim = 0;
   c->anneal_budget = 0;
+  c->log = NULL;
   c->obs_clip = -1.0;
   c->lambda = -1.0;
   c->gain = 1.0;
@@ -113,7 +115,9 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
 ** mean return of N greedy episodes too, in brackets), norm (1:
 ** PG_PARAM_NORM_OBS; PAAC only), oclip (PG_PARAM_OBS_CLIP), lambda
 ** (PG_PARAM_GAE_LAMBDA), optim (PG_PARAM_OPTIMIZER, a pg_optim_kind) and
-** preset=NAME (below). */
+** preset=NAME (below); log=PREFIX writes each run's training log
+** (pg_agent_set_log_file; a row every `curve` steps, else every episode)
+** to PREFIX-recurrent-seedN.csv or PREFIX-ff-seedN.csv. */
 /* preset=positions: the settings that meet issue 16's bar on
 ** CartPolePositions-v1 with recurrent PAAC (docs/RESULTS.md, "Memory"):
 ** observation normalization, 32 slots, GAE lambda 0.95, the LSTM of 128
@@ -143,6 +147,10 @@ static void learn_preset(learn_cfg *c, const char *name) {
 static void learn_option(learn_cfg *c, const char *arg) {
   if (strncmp(arg, "preset=", 7) == 0) {
     learn_preset(c, arg + 7);
+    return;
+  }
+  if (strncmp(arg, "log=", 4) == 0) {
+    c->log = arg + 4;
     return;
   }
   const char *eq = strchr(arg, '=');
@@ -308,6 +316,12 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   set_if(agent, ctx, PG_PARAM_GAE_LAMBDA, c->lambda);
   if (c->curve > 0)
     check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
+  if (c->log) {
+    char path[512];
+    snprintf(path, sizeof path, "%s-%s-seed%llu.csv", c->log, recurrent ? "recurrent" : "ff",
+             (unsigned long long)seed);
+    check(pg_agent_set_log_file(agent, path), ctx, "log");
+  }
   check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
   double mean = 0.0, greedy = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");
