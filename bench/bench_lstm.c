@@ -9,6 +9,8 @@
 **                              built-in task (CueCorridor,
 **                              CartPolePositions-v1); prints the final
 **                              mean-100 return per seed.
+**   bench_lstm learn CartPolePositions-v1 2000000 5 paac preset=positions
+**                              issue 16's bar (docs/RESULTS.md, "Memory").
 **
 ** bench/bench_lstm_torch.py times the same segment with torch.nn.LSTM.
 ** Timings are CPU time of the thread; on a shared machine compare runs
@@ -76,8 +78,9 @@ static void time_segment(pg_ctx *ctx, size_t T) {
 /* A learning run's settings: the network and the agent's parameters. */
 typedef struct learn_cfg {
   bool a3c;
-  int envs, tmax, units, threads, dense, curve, first, eval;
-  double lr, beta, clip, gamma, value_coef, gain, scale, anneal;
+  int envs, tmax, units, threads, dense, curve, first, eval, norm, optim, anneal_budget;
+  double lr, beta, clip, gamma, value_coef, gain, scale, anneal, obs_clip, lambda;
+  const char *log; /* log=PREFIX: PREFIX-recurrent-seedN.csv / -ff-, training logs */
 } learn_cfg;
 
 static void learn_defaults(learn_cfg *c, bool a3c) {
@@ -90,6 +93,12 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
   c->curve = 0;
   c->first = 1;
   c->eval = 0;
+  c->norm = 0;
+  c->optim = 0;
+  c->anneal_budget = 0;
+  c->log = NULL;
+  c->obs_clip = -1.0;
+  c->lambda = -1.0;
   c->gain = 1.0;
   c->scale = 0.0;
   c->anneal = -1.0;
@@ -103,8 +112,47 @@ static void learn_defaults(learn_cfg *c, bool a3c) {
 ** 0: the task's observations times S, the last one times 10 S: a fixed
 ** scale for CartPolePositions' [x, theta]) and first (the first seed; the
 ** seeds are first .. first + SEEDS - 1), eval (N > 0: after training, the
-** mean return of N greedy episodes too, in brackets). */
+** mean return of N greedy episodes too, in brackets), norm (1:
+** PG_PARAM_NORM_OBS; PAAC only), oclip (PG_PARAM_OBS_CLIP), lambda
+** (PG_PARAM_GAE_LAMBDA), optim (PG_PARAM_OPTIMIZER, a pg_optim_kind) and
+** preset=NAME (below); log=PREFIX writes each run's training log
+** (pg_agent_set_log_file; a row every `curve` steps, else every episode)
+** to PREFIX-recurrent-seedN.csv or PREFIX-ff-seedN.csv. */
+/* preset=positions: the settings that meet issue 16's bar on
+** CartPolePositions-v1 with recurrent PAAC (docs/RESULTS.md, "Memory"):
+** observation normalization, 32 slots, GAE lambda 0.95, the LSTM of 128
+** units straight on the observations (no dense layer before it), lr 0.005
+** annealed to 0 over the whole budget. A3C has no observation
+** normalization: there the preset scales the observations on the host
+** (scale=2), keeps one slot per worker and takes lr 0.002 (each worker's
+** update is one slot's segment, not 32 slots' mean). Options after it
+** override it. */
+static void learn_preset(learn_cfg *c, const char *name) {
+  if (strcmp(name, "positions") != 0) {
+    fprintf(stderr, "bench_lstm: unknown preset '%s' (known: positions)\n", name);
+    exit(2);
+  }
+  if (c->a3c) c->scale = 2.0;
+  else {
+    c->norm = 1;
+    c->envs = 32;
+  }
+  c->lambda = 0.95;
+  c->dense = 0;
+  c->units = 128;
+  c->lr = c->a3c ? 0.002 : 0.005;
+  c->anneal_budget = 1;
+}
+
 static void learn_option(learn_cfg *c, const char *arg) {
+  if (strncmp(arg, "preset=", 7) == 0) {
+    learn_preset(c, arg + 7);
+    return;
+  }
+  if (strncmp(arg, "log=", 4) == 0) {
+    c->log = arg + 4;
+    return;
+  }
   const char *eq = strchr(arg, '=');
   if (!eq) {
     fprintf(stderr, "bench_lstm: option '%s' is not key=value\n", arg);
@@ -118,11 +166,13 @@ static void learn_option(learn_cfg *c, const char *arg) {
       {"clip", NULL, &c->clip},   {"gamma", NULL, &c->gamma},     {"vcoef", NULL, &c->value_coef},
       {"dense", &c->dense, NULL}, {"gain", NULL, &c->gain},       {"curve", &c->curve, NULL},
       {"scale", NULL, &c->scale}, {"anneal", NULL, &c->anneal},   {"first", &c->first, NULL},
-      {"eval", &c->eval, NULL}};
+      {"eval", &c->eval, NULL},   {"norm", &c->norm, NULL},       {"oclip", NULL, &c->obs_clip},
+      {"lambda", NULL, &c->lambda}, {"optim", &c->optim, NULL}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     if (strlen(keys[i].key) != k || strncmp(keys[i].key, arg, k) != 0) continue;
     if (keys[i].i) *keys[i].i = (int)v;
     else *keys[i].d = v;
+    if (keys[i].d == &c->anneal) c->anneal_budget = 0;
     return;
   }
   fprintf(stderr, "bench_lstm: unknown option '%s'\n", arg);
@@ -254,14 +304,24 @@ static double learn(const char *task, bool recurrent, long steps, uint64_t seed,
   check(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, c->envs), ctx, "num_envs");
   if (c->a3c) check(pg_agent_set_param(agent, PG_PARAM_NUM_THREADS, c->threads), ctx, "num_threads");
   check(pg_agent_set_param(agent, PG_PARAM_T_MAX, c->tmax), ctx, "t_max");
+  if (c->optim > 0) check(pg_agent_set_param(agent, PG_PARAM_OPTIMIZER, c->optim), ctx, "optimizer");
   set_if(agent, ctx, PG_PARAM_LR, c->lr);
   set_if(agent, ctx, PG_PARAM_ENTROPY_BETA, c->beta);
   set_if(agent, ctx, PG_PARAM_CLIP_NORM, c->clip);
   set_if(agent, ctx, PG_PARAM_GAMMA, c->gamma);
   set_if(agent, ctx, PG_PARAM_VALUE_COEF, c->value_coef);
-  set_if(agent, ctx, PG_PARAM_LR_ANNEAL_STEPS, c->anneal);
+  set_if(agent, ctx, PG_PARAM_LR_ANNEAL_STEPS, c->anneal_budget ? (double)steps : c->anneal);
+  if (c->norm) check(pg_agent_set_param(agent, PG_PARAM_NORM_OBS, 1.0), ctx, "norm_obs");
+  set_if(agent, ctx, PG_PARAM_OBS_CLIP, c->obs_clip);
+  set_if(agent, ctx, PG_PARAM_GAE_LAMBDA, c->lambda);
   if (c->curve > 0)
     check(pg_agent_set_param(agent, PG_PARAM_REPORT_INTERVAL, c->curve), ctx, "report_interval");
+  if (c->log) {
+    char path[512];
+    snprintf(path, sizeof path, "%s-%s-seed%llu.csv", c->log, recurrent ? "recurrent" : "ff",
+             (unsigned long long)seed);
+    check(pg_agent_set_log_file(agent, path), ctx, "log");
+  }
   check(pg_agent_train(agent, env, steps, c->curve > 0 ? print_curve : NULL, NULL), ctx, "train");
   double mean = 0.0, greedy = 0.0;
   check(pg_agent_get_stat(agent, PG_STAT_MEAN_RETURN_100, &mean), ctx, "stat");

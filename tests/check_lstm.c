@@ -465,6 +465,51 @@ START_TEST(test_agent_act_state) {
 }
 END_TEST
 
+/* Recurrent PAAC with observation normalization (the setting that meets
+** issue 16's bar on CartPolePositions-v1, bench_lstm preset=positions):
+** trained in the host-driven loop on observations far from mean 0 and
+** variance 1, its acting state and the policy from pg_policy_from_agent
+** (which carries the statistics) act alike over a sequence, and learning
+** steps allocate nothing. */
+START_TEST(test_norm_obs_recurrent_paac) {
+  enum { N = 3, TM = 4, STEPS = 40 };
+  pg_test_alloc counter = {0};
+  pg_ctx *ctx = pg_test_ctx(&counter);
+  pg_net *net = make_net(ctx, 2 * N * TM + N);
+  pg_agent *agent = NULL;
+  ck_assert_int_eq(pg_agent_create(ctx, PG_ALGO_PAAC, net, NULL, &agent), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NUM_ENVS, N), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_T_MAX, TM), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_NORM_OBS, 1.0), PG_OK);
+  ck_assert_int_eq(pg_agent_set_param(agent, PG_PARAM_GAE_LAMBDA, 0.95), PG_OK);
+  float obs[N * IN], act[N], rew[N];
+  int32_t term[N], trunc[N] = {0};
+  long before = 0;
+  for (int t = 0; t < STEPS; t++) {
+    fill(obs, N * IN, 300 + (unsigned)t);
+    for (size_t i = 0; i < N * IN; i++) obs[i] = 4.0f + 3.0f * obs[i];
+    if (t == 1) before = counter.calls;
+    ck_assert_int_eq(pg_agent_step(agent, obs, N * IN, NULL, 0, act, N), PG_OK);
+    for (size_t sl = 0; sl < N; sl++) {
+      rew[sl] = act[sl] == 1.0f ? 1.0f : 0.0f;
+      term[sl] = (t + 1) % (int)(5 + sl) == 0;
+    }
+    ck_assert_int_eq(pg_agent_report(agent, rew, term, trunc, N, obs, N * IN), PG_OK);
+    int32_t did = 0;
+    ck_assert_int_eq(pg_agent_update(agent, &did), PG_OK);
+  }
+  ck_assert_int_eq(counter.calls, before);
+  double steps = 0.0;
+  ck_assert_int_eq(pg_agent_get_stat(agent, PG_STAT_TOTAL_STEPS, &steps), PG_OK);
+  ck_assert_double_eq(steps, (double)(N * STEPS));
+  check_act_state(agent);
+  pg_agent_destroy(agent);
+  pg_net_destroy(net);
+  pg_ctx_destroy(ctx);
+  ck_assert_int_eq(counter.live_blocks, 0);
+}
+END_TEST
+
 /* pg_agent_create_for_env_lstm (and a template with an LSTM): PAAC and A3C
 ** get one net, dense then LSTM with both heads, the parameters of the same
 ** net built by hand, 1024 rows; it trains and acts; the other algorithms
@@ -600,6 +645,7 @@ int main(void) {
   tcase_add_test(tc, test_policy_sessions);
   tcase_add_test(tc, test_host_loop_resets_per_slot);
   tcase_add_test(tc, test_agent_act_state);
+  tcase_add_test(tc, test_norm_obs_recurrent_paac);
   tcase_add_test(tc, test_agents_refuse_lstm);
   tcase_add_test(tc, test_create_for_env_lstm);
   tcase_add_test(tc, test_learns_cue_corridor);
