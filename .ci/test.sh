@@ -15,7 +15,7 @@
 #   7. coverage: gcc --coverage build (RelWithDebInfo: the learning tests keep
 #      their time limits, export_c its bit-exact comparison), ctest, gcovr on
 #      lib/ (fails below PG_COVERAGE_LINES = 95 % of lines or
-#      PG_COVERAGE_BRANCHES = 87.5 % of branches (issue 20 asks 88); measured 96.5 % and 88.5 %
+#      PG_COVERAGE_BRANCHES = 88 % of branches, issue 20's bar); measured 96.5 % and 88.3 %
 #      (87.3 % when the stage was added); report in $PG_CI_BUILD_DIR/coverage/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,7 +84,7 @@ mkdir -p "$out/coverage"
 gcovr --root . --filter 'lib/' --exclude 'lib/mpi/' --object-directory "$out/cov" \
   --gcov-ignore-parse-errors --print-summary --txt "$out/coverage/summary.txt" \
   --html-details "$out/coverage/index.html" \
-  --fail-under-line "${PG_COVERAGE_LINES:-95}" --fail-under-branch "${PG_COVERAGE_BRANCHES:-87.5}" \
+  --fail-under-line "${PG_COVERAGE_LINES:-95}" --fail-under-branch "${PG_COVERAGE_BRANCHES:-88}" \
   || { cat "$out/coverage/summary.txt"; echo "ci: coverage of lib/ below the thresholds" \
        "(report: $out/coverage/index.html)"; exit 1; }
 echo "coverage report: $out/coverage/index.html"
