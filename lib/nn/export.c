@@ -42,9 +42,8 @@ void pg__csrc_text(pg__csrc *s, const char *text) {
   pg__w_bytes(s->w, run, strlen(run));
 }
 
-/* An exact C99 hexadecimal literal of a finite double, the same on every
-** machine and C library (printf's %a is not): "-0x1.8p+1". */
-static void hex_double(double v, char *out, size_t size) {
+/* printf's %a is not the same on every C library. */
+void pg__csrc_hex_double(double v, char *out, size_t size) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
   const char *sign = bits >> 63 ? "-" : "";
@@ -74,7 +73,7 @@ void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n) {
   pg__csrc_printf(s, "static const float %s_%s[%zu] = {", s->prefix, name, n ? n : 1);
   char lit[40];
   for (size_t i = 0; i < n; i++) {
-    hex_double((double)v[i], lit, sizeof lit);
+    pg__csrc_hex_double((double)v[i], lit, sizeof lit);
     pg__csrc_printf(s, "%s%sf%s", i % 6 ? " " : "\n  ", lit, i + 1 < n ? "," : "");
   }
   if (!n) pg__csrc_printf(s, " 0.0f");
@@ -99,7 +98,7 @@ void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t
   for (size_t c = 0; c < cols; c++) {
     float mx = 0.0f;
     for (size_t r = 0; r < rows; r++) mx = fmaxf(mx, fabsf(m[r * cols + c]));
-    hex_double((double)(mx / 127.0f), lit, sizeof lit);
+    pg__csrc_hex_double((double)(mx / 127.0f), lit, sizeof lit);
     pg__csrc_printf(s, "%s%sf%s", c % 6 ? " " : "\n  ", lit, c + 1 < cols ? "," : "");
   }
   pg__csrc_printf(s, "\n};\n");
@@ -334,13 +333,17 @@ static const char source_sample_categorical[] =
     "    action[0] = (float)last;\n"
     "  }\n";
 
+/* pg__sample_gaussian's expression: the std is $p_std[i] (exp of the
+** log-std block) or exp((double)log_std[i]) of the row's log-std. */
 static const char source_sample_gaussian[] =
     "  {\n"
     "    int i;\n"
     "    for (i = 0; i < $P_ACTION_SIZE; i++) {\n"
     "      double u1 = uniform(user), u2 = uniform(user);\n"
     "      double n = sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);\n"
-    "      action[i] = (float)((double)y[i] + $p_std[i] * n);\n"
+    "      action[i] = (float)((double)y[i] + ";
+static const char source_sample_gaussian_end[] =
+    " * n);\n"
     "    }\n"
     "  }\n";
 
@@ -407,30 +410,42 @@ static void write_header(pg__csrc *s, const export_job *j) {
 
 /* The forward function: layer i reads obs (first trunk layer), the
 ** previous buffer, or the trunk's output (the head), and writes buffer i%2,
-** as pg_policy_act does. */
+** as pg_policy_act does. A state-dependent log-std layer writes the array
+** log_std instead, and only when it is not NULL (act_sample). */
 static void write_forward(pg__csrc *s, const export_job *j) {
   const pg__netdef *d = j->d;
-  pg__csrc_text(s, "static const float *$p_forward(const float *obs, float *b0, float *b1) {\n");
+  pg__csrc_text(s, "static const float *$p_forward(const float *obs, float *b0, float *b1");
+  pg__csrc_text(s, pg__netdef_state_std(d) ? ", float *log_std) {\n" : ") {\n");
   const char *buf[2] = {"b0", "b1"};
   const char *trunk = "obs";
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
     const char *x = i < d->n_trunk ? (i ? buf[(i - 1) & 1] : "obs") : trunk;
-    l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, j->params + l->param_off, x, buf[i & 1]);
+    const float *p = j->params + l->param_off;
+    if (l->role == PG__HEAD_LOG_STD) {
+      pg__csrc_text(s, "#ifndef $P_NO_SAMPLING\n  if (log_std) {\n");
+      l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, p, x, "log_std");
+      pg__csrc_text(s, "  }\n#else\n  (void)log_std;\n#endif\n");
+      continue;
+    }
+    l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, p, x, buf[i & 1]);
     if (i < d->n_trunk) trunk = buf[i & 1];
   }
   pg__csrc_printf(s, "  return %s;\n}\n\n", buf[d->n_trunk & 1]);
 }
 
 /* y = the forward of obs, normalized first when the policy normalizes
-** (pg__obs_normalize's expression, in $p_normalize). */
-static void write_forward_call(pg__csrc *s, const export_job *j) {
-  if (!j->norm) {
-    pg__csrc_text(s, "  y = $p_forward(obs, b0, b1);\n");
-    return;
+** (pg__obs_normalize's expression, in $p_normalize); log_std: the array
+** for a state-dependent log-std row, or "0" (none wanted). */
+static void write_forward_call(pg__csrc *s, const export_job *j, const char *log_std) {
+  const char *x = "obs";
+  if (j->norm) {
+    pg__csrc_text(s, "  {\n    float xn[$P_OBS_SIZE];\n    $p_normalize(obs, xn);\n  ");
+    x = "xn";
   }
-  pg__csrc_text(s, "  {\n    float xn[$P_OBS_SIZE];\n    $p_normalize(obs, xn);\n"
-                   "    y = $p_forward(xn, b0, b1);\n  }\n");
+  pg__csrc_printf(s, "  y = %s_forward(%s, b0, b1", s->prefix, x);
+  if (pg__netdef_state_std(j->d)) pg__csrc_printf(s, ", %s", log_std);
+  pg__csrc_text(s, j->norm ? ");\n  }\n" : ");\n");
 }
 
 /* The head of an element-wise function without contraction:
@@ -447,7 +462,7 @@ static void write_exact_loop(pg__csrc *s, const char *signature, const char *bou
 static void write_normalize(pg__csrc *s, const export_job *j) {
   size_t dim = j->d->input_dim;
   char clip[40];
-  hex_double((double)j->norm_clip, clip, sizeof clip);
+  pg__csrc_hex_double((double)j->norm_clip, clip, sizeof clip);
   pg__csrc_text(s, "/* observation normalization: (obs - mean) * scale, clipped */\n");
   pg__csrc_floats(s, "obs_mean", j->norm, dim);
   pg__csrc_floats(s, "obs_scale", j->norm + dim, dim);
@@ -481,7 +496,7 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n");
-  write_forward_call(s, j);
+  write_forward_call(s, j, "0");
   if (gauss)
     pg__csrc_text(s, "  {\n    int i;\n    for (i = 0; i < $P_ACTION_SIZE; i++) action[i] = y[i];\n  }\n");
   else
@@ -504,8 +519,16 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n"
                 "  if (!uniform) return $P_ERR_ARG;\n");
-  write_forward_call(s, j);
-  pg__csrc_text(s, gauss ? source_sample_gaussian : source_sample_categorical);
+  bool state_std = pg__netdef_state_std(j->d);
+  if (state_std) pg__csrc_text(s, "  float log_std[$P_ACTION_SIZE];\n");
+  write_forward_call(s, j, "log_std");
+  if (gauss) {
+    pg__csrc_text(s, source_sample_gaussian);
+    pg__csrc_text(s, state_std ? "exp((double)log_std[i])" : "$p_std[i]");
+    pg__csrc_text(s, source_sample_gaussian_end);
+  } else {
+    pg__csrc_text(s, source_sample_categorical);
+  }
   if (j->squash) pg__csrc_text(s, "  $p_squash(action);\n");
   pg__csrc_text(s, "  return $P_OK;\n}\n#endif\n");
 }
@@ -543,16 +566,19 @@ static void write_layers_and_act(pg__csrc *s, const export_job *j) {
     const pg__layer *l = &d->layers[i];
     pg__csrc_printf(s, "/* layer %zu: %s, %zu -> %zu%s */\n", i, l->ops->name, l->in, l->out,
                     i < d->n_trunk ? "" : " (head)");
+    bool sampling_only = l->role == PG__HEAD_LOG_STD; /* see write_forward */
+    if (sampling_only) pg__csrc_text(s, "#ifndef $P_NO_SAMPLING\n");
     l->ops->emit_c(s, PG__EMIT_DATA, l, i, j->params + l->param_off, NULL, NULL);
+    if (sampling_only) pg__csrc_text(s, "#endif\n");
   }
-  if (j->head_role == PG__HEAD_GAUSSIAN) {
+  if (j->head_role == PG__HEAD_GAUSSIAN && !pg__netdef_state_std(d)) {
     /* exp(log_std) in double, as pg__sample_gaussian scales the draw. */
     const float *log_std = j->params + d->log_std_off;
     char lit[40];
     pg__csrc_text(s, "\n#ifndef $P_NO_SAMPLING\n/* The standard deviations, exp(log_std). */\n");
     pg__csrc_printf(s, "static const double %s_std[%zu] = {", s->prefix, head_dim(j));
     for (size_t i = 0; i < head_dim(j); i++) {
-      hex_double(exp((double)log_std[i]), lit, sizeof lit);
+      pg__csrc_hex_double(exp((double)log_std[i]), lit, sizeof lit);
       pg__csrc_printf(s, "%s%s%s", i % 4 ? " " : "\n  ", lit, i + 1 < head_dim(j) ? "," : "");
     }
     pg__csrc_text(s, "\n};\n#endif\n");
@@ -606,10 +632,6 @@ static pg_status export_check(pg_ctx *ctx, const char *fn, const export_job *j) 
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: flags 0x%x has bits other than PG_EXPORT_C_INT8",
                     fn, (unsigned)j->flags);
   const pg__netdef *d = j->d;
-  if (pg__netdef_state_std(d))
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "%s: a Gaussian head with a state-dependent log-std "
-                    "(pg_net_add_gaussian_head_state_std) has no C export yet", fn);
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
     if (!l->ops->emit_c)
