@@ -513,14 +513,14 @@ static void write_act(pg__csrc *s, const export_job *j) {
                      "  return $p_act(obs, mask, action);\n}\n#endif\n");
     return;
   }
+  bool state_std = pg__netdef_state_std(j->d);
+  pg__csrc_text(s, "  float b0[$P_STACK_FLOATS / 2], b1[$P_STACK_FLOATS / 2];\n");
+  if (state_std) pg__csrc_text(s, "  float log_std[$P_ACTION_SIZE];\n");
   pg__csrc_text(s,
-                "  float b0[$P_STACK_FLOATS / 2], b1[$P_STACK_FLOATS / 2];\n"
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n"
                 "  if (!uniform) return $P_ERR_ARG;\n");
-  bool state_std = pg__netdef_state_std(j->d);
-  if (state_std) pg__csrc_text(s, "  float log_std[$P_ACTION_SIZE];\n");
   write_forward_call(s, j, "log_std");
   if (gauss) {
     pg__csrc_text(s, source_sample_gaussian);
