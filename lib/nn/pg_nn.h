@@ -542,7 +542,7 @@ void pg__net_release(pg_net *net);
 void pg__net_add_writers(pg_net *net, int delta);
 pg_status pg__net_check_idle(const pg_net *net, pg_ctx *ctx, const char *fn);
 
-/* ---- C source export (lib/nn/export.c) ----------------------------------
+/* ---- C source export (lib/nn/export.c; text primitives lib/nn/csrc.c) -----
 ** pg_policy_export_c writes a policy as dependency-free C99. Each layer
 ** kind emits its own code through ops->emit_c, called with part
 **   PG__EMIT_HELPERS once per kind present (l: its first layer): file-scope
