@@ -7,115 +7,16 @@
 ** kind writes its own part through its table's emit_c member (dense:
 ** lib/nn/dense.c); this file writes the frame around them: the header, the
 ** helpers every kind shares, the forward function, and the act and sample
-** functions for the policy's head. Nothing in the output depends on paths,
-** time or the machine, so two exports of one policy are byte-identical. */
+** functions for the policy's head (the text primitives: lib/nn/csrc.c).
+** Nothing in the output depends on paths, time or the machine, so two
+** exports of one policy are byte-identical. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define PREFIX_MAX 32
-
-/* ---- text output ---------------------------------------------------------- */
-
-void pg__csrc_printf(pg__csrc *s, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n > 0) pg__w_bytes(s->w, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-void pg__csrc_text(pg__csrc *s, const char *text) {
-  const char *run = text;
-  for (const char *c = text; *c; c++) {
-    if (c[0] != '$' || (c[1] != 'p' && c[1] != 'P')) continue;
-    pg__w_bytes(s->w, run, (size_t)(c - run));
-    const char *name = c[1] == 'p' ? s->prefix : s->upper;
-    pg__w_bytes(s->w, name, strlen(name));
-    run = c + 2;
-    c++;
-  }
-  pg__w_bytes(s->w, run, strlen(run));
-}
-
-/* An exact C99 hexadecimal literal of a finite double, the same on every
-** machine and C library (printf's %a is not): "-0x1.8p+1". */
-static void hex_double(double v, char *out, size_t size) {
-  uint64_t bits;
-  memcpy(&bits, &v, sizeof bits);
-  const char *sign = bits >> 63 ? "-" : "";
-  int exp = (int)((bits >> 52) & 0x7ff);
-  uint64_t mant = bits & 0xfffffffffffffull;
-  if (exp == 0 && mant == 0) {
-    snprintf(out, size, "%s0x0p+0", sign);
-    return;
-  }
-  if (exp == 0) { /* subnormal: normalise */
-    exp = 1;
-    while (!(mant & (1ull << 52))) {
-      mant <<= 1;
-      exp--;
-    }
-    mant &= 0xfffffffffffffull;
-  }
-  char digits[14];
-  int nd = 13;
-  for (int i = 0; i < 13; i++) digits[i] = "0123456789abcdef"[(mant >> (48 - 4 * i)) & 0xf];
-  while (nd > 0 && digits[nd - 1] == '0') nd--;
-  digits[nd] = '\0';
-  snprintf(out, size, "%s0x1%s%sp%+d", sign, nd ? "." : "", digits, exp - 1023);
-}
-
-void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n) {
-  pg__csrc_printf(s, "static const float %s_%s[%zu] = {", s->prefix, name, n ? n : 1);
-  char lit[40];
-  for (size_t i = 0; i < n; i++) {
-    hex_double((double)v[i], lit, sizeof lit);
-    pg__csrc_printf(s, "%s%sf%s", i % 6 ? " " : "\n  ", lit, i + 1 < n ? "," : "");
-  }
-  if (!n) pg__csrc_printf(s, " 0.0f");
-  pg__csrc_printf(s, "\n};\n");
-}
-
-void pg__csrc_int8_columns(pg__csrc *s, const char *name, const float *m, size_t rows,
-                           size_t cols) {
-  pg__csrc_printf(s, "static const signed char %s_%s_q[%zu] = {", s->prefix, name,
-                  rows * cols > 0 ? rows * cols : 1);
-  for (size_t i = 0; i < rows * cols; i++) {
-    size_t c = i % cols;
-    float mx = 0.0f;
-    for (size_t r = 0; r < rows; r++) mx = fmaxf(mx, fabsf(m[r * cols + c]));
-    long q = mx > 0.0f ? lrintf(m[i] / (mx / 127.0f)) : 0;
-    q = q > 127 ? 127 : q < -127 ? -127 : q;
-    pg__csrc_printf(s, "%s%ld%s", i % 16 ? " " : "\n  ", q, i + 1 < rows * cols ? "," : "");
-  }
-  pg__csrc_printf(s, "\n};\n");
-  char lit[40];
-  pg__csrc_printf(s, "static const float %s_%s_s[%zu] = {", s->prefix, name, cols ? cols : 1);
-  for (size_t c = 0; c < cols; c++) {
-    float mx = 0.0f;
-    for (size_t r = 0; r < rows; r++) mx = fmaxf(mx, fabsf(m[r * cols + c]));
-    hex_double((double)(mx / 127.0f), lit, sizeof lit);
-    pg__csrc_printf(s, "%s%sf%s", c % 6 ? " " : "\n  ", lit, c + 1 < cols ? "," : "");
-  }
-  pg__csrc_printf(s, "\n};\n");
-}
-
-void pg__csrc_activation(pg__csrc *s, pg_activation act, const char *y, size_t n) {
-  const char *fn = act == PG_ACTIVATION_RELU      ? "relu"
-                   : act == PG_ACTIVATION_TANH    ? "tanh"
-                   : act == PG_ACTIVATION_SIGMOID ? "sigmoid"
-                                                  : NULL;
-  s->uses |= act == PG_ACTIVATION_RELU      ? PG__CSRC_USES_RELU
-             : act == PG_ACTIVATION_TANH    ? PG__CSRC_USES_TANH
-             : act == PG_ACTIVATION_SIGMOID ? PG__CSRC_USES_SIGMOID
-                                            : 0u;
-  if (fn) pg__csrc_printf(s, "  %s_%s_inplace(%s, %zu);\n", s->prefix, fn, y, n);
-}
 
 /* ---- the generated frame ---------------------------------------------------- */
 
@@ -334,13 +235,17 @@ static const char source_sample_categorical[] =
     "    action[0] = (float)last;\n"
     "  }\n";
 
+/* pg__sample_gaussian's expression: the std is $p_std[i] (exp of the
+** log-std block) or exp((double)log_std[i]) of the row's log-std. */
 static const char source_sample_gaussian[] =
     "  {\n"
     "    int i;\n"
     "    for (i = 0; i < $P_ACTION_SIZE; i++) {\n"
     "      double u1 = uniform(user), u2 = uniform(user);\n"
     "      double n = sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);\n"
-    "      action[i] = (float)((double)y[i] + $p_std[i] * n);\n"
+    "      action[i] = (float)((double)y[i] + ";
+static const char source_sample_gaussian_end[] =
+    " * n);\n"
     "    }\n"
     "  }\n";
 
@@ -407,30 +312,42 @@ static void write_header(pg__csrc *s, const export_job *j) {
 
 /* The forward function: layer i reads obs (first trunk layer), the
 ** previous buffer, or the trunk's output (the head), and writes buffer i%2,
-** as pg_policy_act does. */
+** as pg_policy_act does. A state-dependent log-std layer writes the array
+** log_std instead, and only when it is not NULL (act_sample). */
 static void write_forward(pg__csrc *s, const export_job *j) {
   const pg__netdef *d = j->d;
-  pg__csrc_text(s, "static const float *$p_forward(const float *obs, float *b0, float *b1) {\n");
+  pg__csrc_text(s, "static const float *$p_forward(const float *obs, float *b0, float *b1");
+  pg__csrc_text(s, pg__netdef_state_std(d) ? ", float *log_std) {\n" : ") {\n");
   const char *buf[2] = {"b0", "b1"};
   const char *trunk = "obs";
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
     const char *x = i < d->n_trunk ? (i ? buf[(i - 1) & 1] : "obs") : trunk;
-    l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, j->params + l->param_off, x, buf[i & 1]);
+    const float *p = j->params + l->param_off;
+    if (l->role == PG__HEAD_LOG_STD) {
+      pg__csrc_text(s, "#ifndef $P_NO_SAMPLING\n  if (log_std) {\n");
+      l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, p, x, "log_std");
+      pg__csrc_text(s, "  }\n#else\n  (void)log_std;\n#endif\n");
+      continue;
+    }
+    l->ops->emit_c(s, PG__EMIT_FORWARD, l, i, p, x, buf[i & 1]);
     if (i < d->n_trunk) trunk = buf[i & 1];
   }
   pg__csrc_printf(s, "  return %s;\n}\n\n", buf[d->n_trunk & 1]);
 }
 
 /* y = the forward of obs, normalized first when the policy normalizes
-** (pg__obs_normalize's expression, in $p_normalize). */
-static void write_forward_call(pg__csrc *s, const export_job *j) {
-  if (!j->norm) {
-    pg__csrc_text(s, "  y = $p_forward(obs, b0, b1);\n");
-    return;
+** (pg__obs_normalize's expression, in $p_normalize); log_std: the array
+** for a state-dependent log-std row, or "0" (none wanted). */
+static void write_forward_call(pg__csrc *s, const export_job *j, const char *log_std) {
+  const char *x = "obs";
+  if (j->norm) {
+    pg__csrc_text(s, "  {\n    float xn[$P_OBS_SIZE];\n    $p_normalize(obs, xn);\n  ");
+    x = "xn";
   }
-  pg__csrc_text(s, "  {\n    float xn[$P_OBS_SIZE];\n    $p_normalize(obs, xn);\n"
-                   "    y = $p_forward(xn, b0, b1);\n  }\n");
+  pg__csrc_printf(s, "  y = %s_forward(%s, b0, b1", s->prefix, x);
+  if (pg__netdef_state_std(j->d)) pg__csrc_printf(s, ", %s", log_std);
+  pg__csrc_text(s, j->norm ? ");\n  }\n" : ");\n");
 }
 
 /* The head of an element-wise function without contraction:
@@ -447,7 +364,7 @@ static void write_exact_loop(pg__csrc *s, const char *signature, const char *bou
 static void write_normalize(pg__csrc *s, const export_job *j) {
   size_t dim = j->d->input_dim;
   char clip[40];
-  hex_double((double)j->norm_clip, clip, sizeof clip);
+  pg__csrc_hex_double((double)j->norm_clip, clip, sizeof clip);
   pg__csrc_text(s, "/* observation normalization: (obs - mean) * scale, clipped */\n");
   pg__csrc_floats(s, "obs_mean", j->norm, dim);
   pg__csrc_floats(s, "obs_scale", j->norm + dim, dim);
@@ -481,7 +398,7 @@ static void write_act(pg__csrc *s, const export_job *j) {
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n");
-  write_forward_call(s, j);
+  write_forward_call(s, j, "0");
   if (gauss)
     pg__csrc_text(s, "  {\n    int i;\n    for (i = 0; i < $P_ACTION_SIZE; i++) action[i] = y[i];\n  }\n");
   else
@@ -498,14 +415,22 @@ static void write_act(pg__csrc *s, const export_job *j) {
                      "  return $p_act(obs, mask, action);\n}\n#endif\n");
     return;
   }
+  bool state_std = pg__netdef_state_std(j->d);
+  pg__csrc_text(s, "  float b0[$P_STACK_FLOATS / 2], b1[$P_STACK_FLOATS / 2];\n");
+  if (state_std) pg__csrc_text(s, "  float log_std[$P_ACTION_SIZE];\n");
   pg__csrc_text(s,
-                "  float b0[$P_STACK_FLOATS / 2], b1[$P_STACK_FLOATS / 2];\n"
                 "  const float *y;\n"
                 "  int st = $p_check(obs, mask, action);\n"
                 "  if (st != $P_OK) return st;\n"
                 "  if (!uniform) return $P_ERR_ARG;\n");
-  write_forward_call(s, j);
-  pg__csrc_text(s, gauss ? source_sample_gaussian : source_sample_categorical);
+  write_forward_call(s, j, "log_std");
+  if (gauss) {
+    pg__csrc_text(s, source_sample_gaussian);
+    pg__csrc_text(s, state_std ? "exp((double)log_std[i])" : "$p_std[i]");
+    pg__csrc_text(s, source_sample_gaussian_end);
+  } else {
+    pg__csrc_text(s, source_sample_categorical);
+  }
   if (j->squash) pg__csrc_text(s, "  $p_squash(action);\n");
   pg__csrc_text(s, "  return $P_OK;\n}\n#endif\n");
 }
@@ -543,16 +468,19 @@ static void write_layers_and_act(pg__csrc *s, const export_job *j) {
     const pg__layer *l = &d->layers[i];
     pg__csrc_printf(s, "/* layer %zu: %s, %zu -> %zu%s */\n", i, l->ops->name, l->in, l->out,
                     i < d->n_trunk ? "" : " (head)");
+    bool sampling_only = l->role == PG__HEAD_LOG_STD; /* see write_forward */
+    if (sampling_only) pg__csrc_text(s, "#ifndef $P_NO_SAMPLING\n");
     l->ops->emit_c(s, PG__EMIT_DATA, l, i, j->params + l->param_off, NULL, NULL);
+    if (sampling_only) pg__csrc_text(s, "#endif\n");
   }
-  if (j->head_role == PG__HEAD_GAUSSIAN) {
+  if (j->head_role == PG__HEAD_GAUSSIAN && !pg__netdef_state_std(d)) {
     /* exp(log_std) in double, as pg__sample_gaussian scales the draw. */
     const float *log_std = j->params + d->log_std_off;
     char lit[40];
     pg__csrc_text(s, "\n#ifndef $P_NO_SAMPLING\n/* The standard deviations, exp(log_std). */\n");
     pg__csrc_printf(s, "static const double %s_std[%zu] = {", s->prefix, head_dim(j));
     for (size_t i = 0; i < head_dim(j); i++) {
-      hex_double(exp((double)log_std[i]), lit, sizeof lit);
+      pg__csrc_hex_double(exp((double)log_std[i]), lit, sizeof lit);
       pg__csrc_printf(s, "%s%s%s", i % 4 ? " " : "\n  ", lit, i + 1 < head_dim(j) ? "," : "");
     }
     pg__csrc_text(s, "\n};\n#endif\n");
@@ -606,10 +534,6 @@ static pg_status export_check(pg_ctx *ctx, const char *fn, const export_job *j) 
     return pg__fail(ctx, PG_ERR_INVALID_ARG, "%s: flags 0x%x has bits other than PG_EXPORT_C_INT8",
                     fn, (unsigned)j->flags);
   const pg__netdef *d = j->d;
-  if (pg__netdef_state_std(d))
-    return pg__fail(ctx, PG_ERR_UNSUPPORTED,
-                    "%s: a Gaussian head with a state-dependent log-std "
-                    "(pg_net_add_gaussian_head_state_std) has no C export yet", fn);
   for (size_t i = 0; i < d->n_layers; i++) {
     const pg__layer *l = &d->layers[i];
     if (!l->ops->emit_c)

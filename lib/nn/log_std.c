@@ -5,7 +5,8 @@
 ** so dy/dz = (hi - lo) / 2 * (1 - tanh(z)^2) never vanishes as a clamp's
 ** would. settings[0] = units (the action dimension), settings[1..2] = the
 ** f32 bits of lo and hi; the blocks, initializers and kernels are dense's
-** (lib/nn/dense.c), with a linear activation. No C export (emit_c NULL). */
+** (lib/nn/dense.c), with a linear activation. The C export (emit_c) writes
+** dense's data and call, then the bound, for the sampling path only. */
 #include "nn/pg_nn.h"
 
 #include <math.h>
@@ -107,6 +108,39 @@ static const char *log_std_read_arch(pg__reader *r, pg__layer *l) {
   return NULL; /* log_std_setup checks the values */
 }
 
+/* ---- C export --------------------------------------------------------------
+** The bound as log_std_forward computes it: libm's tanh in double, lo and
+** half exact doubles, no contraction. Only act_sample reads the log-std, so
+** all of it (helper, data, call) lies inside $P_NO_SAMPLING guards: the
+** helper's here, the others the frame's (lib/nn/export.c), which
+** also provides <math.h>. The matrix product is dense's: the Gaussian
+** mean head is a dense layer, so its helper is already in the output. */
+static const char log_std_c_helper[] =
+    "#ifndef $P_NO_SAMPLING\n"
+    "static $P_EXACT void $p_log_std_bound(float *y, int n, double lo, double half) {\n"
+    "  $P_NO_CONTRACT\n"
+    "  int i;\n"
+    "  for (i = 0; i < n; i++) y[i] = (float)(lo + half * (tanh((double)y[i]) + 1.0));\n"
+    "}\n"
+    "#endif\n\n";
+
+static void log_std_emit_c(pg__csrc *s, int part, const pg__layer *l, size_t index,
+                           const float *params, const char *x, const char *y) {
+  if (part == PG__EMIT_HELPERS) {
+    pg__csrc_text(s, log_std_c_helper);
+    return;
+  }
+  pg__layer d = as_dense(l);
+  pg__dense_ops.emit_c(s, part, &d, index, params, x, y);
+  if (part != PG__EMIT_FORWARD) return;
+  const double lo = (double)setting_f32(l, 1), half = 0.5 * ((double)setting_f32(l, 2) - lo);
+  char lo_lit[40], half_lit[40];
+  pg__csrc_hex_double(lo, lo_lit, sizeof lo_lit);
+  pg__csrc_hex_double(half, half_lit, sizeof half_lit);
+  pg__csrc_printf(s, "  %s_log_std_bound(%s, %zu, %s, %s);\n", s->prefix, y, l->out, lo_lit,
+                  half_lit);
+}
+
 const pg__layer_ops pg__log_std_ops = {
     .kind = PG__LAYER_LOG_STD,
     .name = "log_std",
@@ -119,5 +153,5 @@ const pg__layer_ops pg__log_std_ops = {
     .backward = log_std_backward,
     .write_arch = log_std_write_arch,
     .read_arch = log_std_read_arch,
-    .emit_c = NULL,
+    .emit_c = log_std_emit_c,
 };

@@ -542,7 +542,7 @@ void pg__net_release(pg_net *net);
 void pg__net_add_writers(pg_net *net, int delta);
 pg_status pg__net_check_idle(const pg_net *net, pg_ctx *ctx, const char *fn);
 
-/* ---- C source export (lib/nn/export.c) ----------------------------------
+/* ---- C source export (lib/nn/export.c; text primitives lib/nn/csrc.c) -----
 ** pg_policy_export_c writes a policy as dependency-free C99. Each layer
 ** kind emits its own code through ops->emit_c, called with part
 **   PG__EMIT_HELPERS once per kind present (l: its first layer): file-scope
@@ -576,6 +576,9 @@ void pg__csrc_printf(pg__csrc *s, const char *fmt, ...) PG__PRINTF(2, 3);
 /* Writes text with "$p" replaced by the prefix and "$P" by the upper-case
 ** prefix. */
 void pg__csrc_text(pg__csrc *s, const char *text);
+/* An exact C99 hexadecimal literal of the finite double v ("-0x1.8p+1"),
+** the same on every machine and C library; size 40 suffices. */
+void pg__csrc_hex_double(double v, char *out, size_t size);
 /* static const float <prefix>_<name>[n] = { exact hexadecimal literals }; */
 void pg__csrc_floats(pg__csrc *s, const char *name, const float *v, size_t n);
 /* With PG_EXPORT_C_INT8: the rows x cols matrix m (row-major) as

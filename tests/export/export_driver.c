@@ -8,7 +8,9 @@
 **     into Pendulum's bounds with the library's expression); builds
 **     a categorical net (acted with masks), a Q net
 **     (exported as one stb-style header) and a Gaussian net, all three
-**     with sigmoid and ReLU trunks on input widths not a multiple of 4;
+**     with sigmoid and ReLU trunks on input widths not a multiple of 4,
+**     and a Gaussian net with a state-dependent log-std (snet, also saved
+**     as DIR/snet_net.pgck for its per-row log-std);
 **     saves each policy to DIR/NAME.pgck and exports it to DIR; checks that
 **     exports are byte-identical (again, after a save and load, and through
 **     the callback) and name no path; writes DIR/fused_mode.txt
@@ -18,8 +20,11 @@
 **     files only, no libpolicygrad) and talks to it through pipes: 10,000
 **     observations (random, and with random masks for discrete policies)
 **     whose deterministic actions must equal pg_policy_act's bit for bit,
-**     sampled actions that must be allowed and finite, then greedy episodes
-**     on the task acted by PROGRAM whose returns must equal pg_policy_act's.
+**     sampled actions that must be allowed and finite (and, where
+**     DIR/NAME_net.pgck exists, equal bit for bit to pg__sample_gaussian's
+**     expression with the net's log-std row and the program's uniform
+**     stream), then greedy episodes on the task acted by PROGRAM whose
+**     returns must equal pg_policy_act's.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <policygrad.h>
@@ -148,7 +153,8 @@ static int gen_agent(pg_ctx *ctx, const char *dir, const char *name, const char 
 }
 
 /* kind 0: categorical, 1: Q-values, 2: Gaussian (the actions compare the
-** head's floats bit for bit, so this one checks ReLU and sigmoid closely). */
+** head's floats bit for bit, so this one checks ReLU and sigmoid closely),
+** 3: Gaussian with a state-dependent log-std (the net saved too). */
 static int gen_net(pg_ctx *ctx, const char *dir, const char *name, int kind) {
   pg_net *net = NULL;
   pg_policy *pol = NULL;
@@ -163,8 +169,13 @@ static int gen_net(pg_ctx *ctx, const char *dir, const char *name, int kind) {
   if (st == PG_OK)
     st = q           ? pg_net_add_q_head(net, 4, PG_INIT_GLOROT_UNIFORM, 1.0)
          : kind == 2 ? pg_net_add_gaussian_head(net, 3, PG_INIT_GLOROT_UNIFORM, 1.0, -0.5)
+         : kind == 3 ? pg_net_add_gaussian_head_state_std(net, 3, PG_INIT_GLOROT_UNIFORM, 1.0,
+                                                          -0.5, -3.0, 1.0)
                      : pg_net_add_categorical_head(net, 6, PG_INIT_ORTHOGONAL, 1.0);
   if (st == PG_OK) st = pg_net_finalize(net);
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s_net.pgck", dir, name);
+  if (st == PG_OK && kind == 3) st = pg_net_save_file(net, path);
   if (st == PG_OK) st = pg_policy_from_net(net, &pol);
   if (st != PG_OK) bad = failed(name, ctx);
   else bad = export_checked(ctx, pol, dir, name, q, 0);
@@ -184,6 +195,7 @@ static int gen(const char *dir) {
   bad |= gen_net(ctx, dir, "masked", 0);
   bad |= gen_net(ctx, dir, "qnet", 1);
   bad |= gen_net(ctx, dir, "gnet", 2);
+  bad |= gen_net(ctx, dir, "snet", 3);
   pg_ctx_destroy(ctx);
   char path[512];
   snprintf(path, sizeof path, "%s/fused_mode.txt", dir);
@@ -253,16 +265,47 @@ static double uniform01(void) {
   return (double)(rng_state >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* consumer.c's uniform, for the expected samples. */
+static double consumer_uniform(uint64_t *s) {
+  *s = *s * 6364136223846793005u + 1442695040888963407u;
+  return (double)(*s >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* The sample pg__sample_gaussian draws from mean and the net's log-std row
+** for obs, with the normal deviate of the exported code's Box-Muller. */
+static int expected_sample(pg_net *net, const float *obs, const float *mean, size_t k,
+                           uint64_t *stream, float *out) {
+  float log_std[MAX_DIM];
+  if (pg_net_forward(net, obs, 1, NULL) != PG_OK ||
+      pg_net_get_output(net, PG_NET_OUTPUT_LOG_STD, log_std, k) != PG_OK)
+    return -1;
+  for (size_t i = 0; i < k; i++) {
+    double u1 = consumer_uniform(stream), u2 = consumer_uniform(stream);
+    double n = sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+    out[i] = (float)((double)mean[i] + exp((double)log_std[i]) * n);
+  }
+  return 0;
+}
+
 static int run(const char *dir, const char *name, const char *program) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s.pgck", dir, name);
   pg_ctx *ctx = NULL;
   pg_policy *pol = NULL;
   pg_policy_session *sess = NULL;
+  pg_net *net = NULL;
   if (pg_ctx_create(NULL, NULL, &ctx) != PG_OK) return failed("ctx", NULL);
   if (pg_policy_load_file(ctx, path, &pol) != PG_OK ||
       pg_policy_session_create(pol, 1, &sess) != PG_OK)
     return failed(path, ctx);
+  snprintf(path, sizeof path, "%s/%s_net.pgck", dir, name);
+  FILE *net_file = fopen(path, "rb");
+  if (net_file) {
+    fclose(net_file);
+    if (pg_net_load_file(ctx, path, &net) != PG_OK) return failed(path, ctx);
+  }
+  uint64_t stream = 12345u; /* consumer.c's */
+  size_t samples_equal = 0;
   size_t obs_size, act_size, n_actions;
   int32_t kind;
   pg_policy_get_shape(pol, &obs_size, &act_size, &n_actions, &kind);
@@ -322,6 +365,15 @@ static int run(const char *dir, const char *name, const char *program) {
       }
     } else {
       for (size_t k = 0; k < act_size; k++) bad |= !isfinite(a_gen[k]);
+      float want[MAX_DIM];
+      if (net && expected_sample(net, obs, a_lib, act_size, &stream, want) != 0) {
+        bad = failed("net forward", ctx);
+      } else if (net && memcmp(want, a_gen, act_size * sizeof *want) != 0) {
+        fprintf(stderr, "export_driver: %s: row %d: sampled %.9g, pg__sample_gaussian %.9g\n",
+                name, i, (double)a_gen[0], (double)want[0]);
+        bad = 1;
+      }
+      samples_equal += net != NULL;
     }
   }
   if (approx) {
@@ -339,6 +391,8 @@ static int run(const char *dir, const char *name, const char *program) {
   }
   if (!bad && !approx)
     printf("%s: %d observations (%zu masked): identical actions\n", name, N_OBS, masked);
+  if (!bad && net)
+    printf("%s: %zu sampled actions equal to the library's expression\n", name, samples_equal);
 
   /* Greedy episodes on the task, one acted by the library, one by the
   ** exported code, from the same environment seed. */
@@ -384,6 +438,7 @@ static int run(const char *dir, const char *name, const char *program) {
   }
   pg_policy_session_destroy(sess);
   pg_policy_destroy(pol);
+  pg_net_destroy(net);
   pg_ctx_destroy(ctx);
   return bad;
 }

@@ -42,7 +42,7 @@ set(warn -std=c99 -Wall -Wextra -Wpedantic -Werror -O2)
 string(REPLACE "|" ";" compilers "${COMPILERS}")
 foreach(cc IN LISTS compilers)
   get_filename_component(cc_name "${cc}" NAME)
-  foreach(name cartpole pendulum masked qnet gnet cartpole_int8 pendulum_int8 cartpole_norm
+  foreach(name cartpole pendulum masked qnet gnet snet cartpole_int8 pendulum_int8 cartpole_norm
                pendulum_norm pendulum_squash)
     string(TOUPPER "${name}" uname)
     set(sources "${WORK_DIR}/${name}.c")
